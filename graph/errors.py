@@ -1,0 +1,57 @@
+"""The exception tree. The core raises these; only the CLI and the web app turn them into messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "RolegraphError",
+    "SourceError",
+    "RuleError",
+    "StoreError",
+    "StoreLocked",
+    "QueryError",
+    "QueryRejected",
+    "QueryTimeout",
+    "NotFound",
+]
+
+
+class RolegraphError(Exception):
+    """Base of every error rolegraph raises on purpose."""
+
+
+class SourceError(RolegraphError):
+    """A source file cannot be turned into text."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = Path(path), reason
+
+
+class RuleError(RolegraphError):
+    """A parsing rule table is malformed (bad pattern, heading under two fields)."""
+
+
+class StoreError(RolegraphError):
+    """A store cannot be opened, read or written."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store for writing."""
+
+
+class QueryError(RolegraphError):
+    """A SPARQL query is malformed or failed."""
+
+
+class QueryRejected(QueryError):
+    """A query asks for something rolegraph refuses (update, SERVICE, LOAD, too deep)."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit."""
+
+
+class NotFound(RolegraphError):
+    """A job class, jurisdiction or resource named by the user does not exist."""

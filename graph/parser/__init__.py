@@ -1,0 +1,248 @@
+"""Parser: SourceDocument -> JobClass, driven by the rule tables in parser/rules/. No rdflib, no file I/O.
+
+Stages inside: split the document into header and sections (headings.toml), read whole-line facts such
+as codes and grades (lines.toml), then read each section with the phrase patterns (phrases.toml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from rolegraph.errors import SourceError
+from rolegraph.model import (
+    Classification,
+    ExperienceRequirement,
+    JobClass,
+    Jurisdiction,
+    Ksa,
+    License,
+    Line,
+    Ordinance,
+    PayGrade,
+    Provenance,
+    Section,
+    SourceDocument,
+    SourceDocumentRef,
+    Supervision,
+    Text,
+)
+from rolegraph.parser.fields import (
+    parse_duty,
+    parse_education,
+    parse_experience,
+    parse_ksas,
+    parse_license,
+    parse_substitution,
+    sentences,
+    title_case,
+)
+from rolegraph.parser.passage import Passage, Span
+from rolegraph.parser.tables import Rules, load_rules
+from rolegraph.parser.sections import RawSection, split_sections
+
+__all__ = ["parse_spec", "LineFacts"]
+
+# Sections whose text states minimum qualifications (education, experience, substitutions).
+QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "experience", "licenses")
+# Sections kept as text for a reader, with their heading.
+TEXT_SECTIONS = ("complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
+                 "signatures", "ignore")
+DRIVERS_LICENSE = re.compile(r"driver'?s'?\s+licen[cs]e", re.IGNORECASE)
+MONTH_YEAR_FORMATS = ("%B %Y", "%b %Y", "%m/%Y")
+DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%B %d, %Y")
+
+
+@dataclass
+class LineFacts:
+    """Values found by the whole-line rules: field -> (value, where)."""
+
+    values: dict[str, tuple[str, Provenance]]
+    consumed: set[int]
+
+    def text(self, field: str) -> Text | None:
+        found = self.values.get(field)
+        return Text(found[0], found[1]) if found else None
+
+    def get(self, field: str) -> str | None:
+        found = self.values.get(field)
+        return found[0] if found else None
+
+
+def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules) -> LineFacts:
+    """Apply the whole-line rules; fallbacks (region = "header") only fill what is still missing."""
+    facts = LineFacts({}, set())
+    for fallback in (False, True):
+        for line in header if fallback else document.lines:
+            text = " ".join(line.text.split())
+            if not text or line.number in facts.consumed:
+                continue
+            for rule in rules.line_rules:
+                if (rule.region == "header") != fallback:
+                    continue
+                match = rule.pattern.match(text)
+                if match is None:
+                    continue
+                fields = {key: value for key, value in match.groupdict().items() if value}
+                if fallback and any(key in facts.values for key in fields):
+                    continue
+                where = Provenance(document.name, document.sha256, line.number, line.number)
+                for key, value in fields.items():
+                    facts.values.setdefault(key, (" ".join(value.split()), where))
+                facts.consumed.add(line.number)
+                break
+    return facts
+
+
+def _iso_date(text: str | None, formats: tuple[str, ...], output: str) -> str | None:
+    """Parse a date as written into ISO form; None when no format fits.
+
+    >>> _iso_date("02/22/2000", DATE_FORMATS, "%Y-%m-%d")
+    '2000-02-22'
+    >>> _iso_date("July 2000", MONTH_YEAR_FORMATS, "%Y-%m")
+    '2000-07'
+    """
+    if not text:
+        return None
+    for form in formats:
+        try:
+            return datetime.strptime(text.strip(), form).strftime(output)
+        except ValueError:
+            continue
+    return None
+
+
+def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> Jurisdiction | None:
+    """The stated jurisdiction, else the state the text supports (recorded as inferred, with evidence)."""
+    stated = facts.text("jurisdiction")
+    states = {state.casefold(): state for state in rules.states}
+    if stated is not None:
+        name = title_case(stated.value)
+        state_word = facts.get("state")
+        if state_word and state_word.casefold() in states:
+            return Jurisdiction(name, states[state_word.casefold()], False, stated, "stated")
+        state = rules.gazetteer.get(name)
+        evidence = f"gazetteer: {name} is in {state}" if state else "no state stated or known"
+        return Jurisdiction(name, state, False, stated, evidence)
+    for line in document.lines:
+        for rule in rules.state_rules:
+            match = rule.pattern.search(line.text)
+            if match:
+                where = Provenance(document.name, document.sha256, line.number, line.number)
+                state = states[match.group("state").casefold()]
+                quote = " ".join(line.text.split())
+                return Jurisdiction(None, state, True, Text(quote, where),
+                                    f"inferred ({rule.name}) from \u201c{match.group(0)}\u201d")
+    return None
+
+
+def _passage(section: RawSection, document: SourceDocument, consumed: set[int]) -> Passage:
+    lines = [line for line in section.lines if line.number not in consumed]
+    return Passage(lines, document.name, document.sha256)
+
+
+def _paragraph_texts(passage: Passage) -> tuple[Text, ...]:
+    return tuple(Text(span.text, span.where) for span in (p.span() for p in passage.paragraphs()) if span.text)
+
+
+def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass:
+    """Return the job class a specification describes.
+
+    Raises:
+        SourceError: the document has no job title, so it is not a job specification.
+    """
+    rules = rules or load_rules()
+    split = split_sections(document, rules)
+    facts = _read_line_facts(document, split.header, rules)
+    title = facts.text("title")
+    if title is None:
+        raise SourceError(document.path, "no job title found; this does not look like a job specification")
+    title = Text(title_case(title.value) if title.value.isupper() else title.value, title.where)
+
+    by_name: dict[str, list[Passage]] = {}
+    for section in split.sections:
+        by_name.setdefault(section.name, []).append(_passage(section, document, facts.consumed))
+
+    def passages(*names: str) -> list[Passage]:
+        return [passage for name in names for passage in by_name.get(name, []) if passage]
+
+    qualification = passages(*QUALIFICATION_SECTIONS)
+    education = [text for passage in qualification for text in parse_education(passage, rules)]
+    experience: list[ExperienceRequirement] = [
+        requirement for passage in qualification for requirement in parse_experience(passage, rules)]
+    ksa_passages = passages("ksa")
+    ksa_skip: list[Span] = []
+    for passage in ksa_passages:
+        found = parse_education(passage, rules)
+        education.extend(found)
+        ksa_skip.extend(sentence for sentence in sentences(passage)
+                        if any(text.value in sentence.text for text in found))
+    ksas: list[Ksa] = [ksa for passage in ksa_passages for ksa in parse_ksas(passage, rules, tuple(ksa_skip))]
+    substitution = next((found for passage in qualification
+                         if (found := parse_substitution(passage, rules)) is not None), None)
+
+    licenses: list[License] = []
+    for passage in passages("licenses"):
+        licenses.extend(found for sentence in sentences(passage)
+                        if (found := parse_license(sentence, rules)) is not None)
+    for passage in passages("requirements", "training_experience"):
+        licenses.extend(found for sentence in sentences(passage) if DRIVERS_LICENSE.search(sentence.text)
+                        if (found := parse_license(sentence, rules)) is not None)
+
+    summary = next((Text(p.span().text, p.where()) for p in passages("summary")), None)
+    duties = tuple(parse_duty(paragraph, rules) for passage in passages("duties")
+                   for paragraph in passage.paragraphs() if paragraph)
+    job_family = tuple(Text(line.text.strip(), Provenance(document.name, document.sha256, line.number,
+                                                          line.number))
+                       for passage in passages("job_family") for line in passage.lines)
+    direct = next((Text(p.span().text, p.where()) for p in passages("supervision_direct")), None)
+    indirect = next((Text(p.span().text, p.where()) for p in passages("supervision_indirect")), None)
+
+    kept_sections = [Section(section.heading, passage.span().text, passage.where())
+                     for section in split.sections if section.name in TEXT_SECTIONS
+                     if (passage := _passage(section, document, facts.consumed))]
+    leftover = [line for line in split.header if line.number not in facts.consumed and line.text.strip()]
+    if leftover:
+        passage = Passage(leftover, document.name, document.sha256)
+        kept_sections.insert(0, Section("header", passage.text, passage.where()))
+
+    ordinance = None
+    if facts.get("ordinance_number"):
+        number, where = facts.values["ordinance_number"]
+        ordinance = Ordinance(number, _iso_date(facts.get("ordinance_date"), DATE_FORMATS, "%Y-%m-%d"), where)
+    effective = facts.text("effective_date")
+    if effective is not None:
+        effective = Text(_iso_date(effective.value, MONTH_YEAR_FORMATS, "%Y-%m")
+                         or _iso_date(effective.value, DATE_FORMATS, "%Y-%m-%d") or effective.value,
+                         effective.where)
+    pay_grade = None
+    if facts.get("grade"):
+        grade, where = facts.values["grade"]
+        plan = facts.get("pay_plan")
+        pay_grade = PayGrade(plan.upper() if plan else None, grade, where)
+
+    return JobClass(
+        title=title,
+        sources=(SourceDocumentRef(document.name, document.sha256, str(document.path), document.media_type),),
+        code=facts.text("code"),
+        jurisdiction=_jurisdiction(document, facts, rules),
+        pay_grade=pay_grade,
+        ordinance=ordinance,
+        effective_date=effective,
+        classification=Classification(facts.text("branch"), facts.text("group"), facts.text("series"),
+                                      facts.text("revision")),
+        job_family=job_family,
+        summary=summary,
+        duties=duties,
+        ksas=tuple(ksas),
+        education=tuple(education),
+        experience=tuple(experience),
+        substitution=substitution,
+        licenses=tuple(licenses),
+        supervision=Supervision(direct, indirect),
+        work_context=tuple(text for passage in passages("work_context") for text in _paragraph_texts(passage)),
+        other_characteristics=tuple(text for passage in passages("other_characteristics")
+                                    for text in _paragraph_texts(passage)),
+        sections=tuple(kept_sections),
+    )

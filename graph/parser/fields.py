@@ -1,0 +1,263 @@
+"""Extract structured facts from passages of a section. Pure functions over :class:`Passage`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from rolegraph.model import Duty, ExperienceRequirement, Ksa, License, Task, Text
+from rolegraph.parser.passage import Passage, Span
+from rolegraph.parser.tables import PhraseRule, Rules
+
+__all__ = [
+    "SMALL_WORDS",
+    "title_case",
+    "sentences",
+    "parse_duty",
+    "parse_ksas",
+    "parse_education",
+    "parse_experience",
+    "parse_substitution",
+    "parse_license",
+]
+
+SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
+ROMAN_NUMERAL = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+TRAILING_PUNCTUATION = " .;,:"
+
+
+def title_case(text: str) -> str:
+    """Return an all-caps title in title case, small words lower, roman numerals kept.
+
+    >>> title_case("CUSTOMER RELATIONS AND BILLING SUPERVISOR")
+    'Customer Relations and Billing Supervisor'
+    >>> title_case("SYSTEMS ANALYST II")
+    'Systems Analyst II'
+    """
+    words = " ".join(text.split()).split(" ")
+    result = []
+    for index, word in enumerate(words):
+        lower = word.lower()
+        if ROMAN_NUMERAL.match(word) and len(word) > 1 or word in {"I"} and index > 0:
+            result.append(word.upper())
+        elif index > 0 and lower in SMALL_WORDS:
+            result.append(lower)
+        else:
+            result.append("-".join(part[:1].upper() + part[1:] for part in lower.split("-")))
+    return " ".join(result)
+
+
+def _clean(span: Span) -> Span:
+    """Strip list punctuation and a leading conjunction from an item."""
+    text = span.text.strip(TRAILING_PUNCTUATION)
+    text = re.sub(r"^(?:and|or)\s+", "", text)
+    return Span(text, span.where)
+
+
+def _pieces(passage: Passage, start: int, end: int, separators: re.Pattern[str]) -> Iterator[Span]:
+    """Non-empty cleaned spans of passage.text[start:end] between separator matches."""
+    cursor = start
+    for match in separators.finditer(passage.text, start, end):
+        piece = _clean(passage.span(cursor, match.start()))
+        if piece.text:
+            yield piece
+        cursor = match.end()
+    piece = _clean(passage.span(cursor, end))
+    if piece.text:
+        yield piece
+
+
+def sentences(passage: Passage, start: int = 0, end: int | None = None) -> Iterator[Span]:
+    """The sentences of a passage (or part of it), each with its lines."""
+    end = len(passage.text) if end is None else end
+    cursor = start
+    for match in SENTENCE_END.finditer(passage.text, start, end):
+        piece = passage.span(cursor, match.start())
+        if piece.text:
+            yield piece
+        cursor = match.end()
+    piece = passage.span(cursor, end)
+    if piece.text:
+        yield piece
+
+
+TASK_SEPARATORS = re.compile(r";\s*|(?<=[.!?])\s+(?=[A-Z])")
+
+
+def parse_duty(paragraph: Passage, rules: Rules) -> Duty:
+    """A duty paragraph: a lead statement, then optionally "Involves:" and its tasks.
+
+    >>> from rolegraph.model import Line
+    >>> from rolegraph.parser.tables import load_rules
+    >>> duty = parse_duty(Passage([Line(1, "Serve customers. Involves: greeting; billing.")], "a", "0"),
+    ...                   load_rules())
+    >>> duty.description, [task.description for task in duty.tasks]
+    ('Serve customers.', ['greeting', 'billing'])
+    """
+    introducer = rules.task_introducers.search(paragraph.text)
+    if introducer is None:
+        whole = paragraph.span()
+        return Duty(whole.text, (), whole.where)
+    lead = paragraph.span(0, introducer.start())
+    tasks = tuple(Task(piece.text, piece.where)
+                  for piece in _pieces(paragraph, introducer.end(), len(paragraph.text), TASK_SEPARATORS))
+    return Duty(lead.text, tasks, paragraph.where())
+
+
+ITEM_SEPARATORS = re.compile(r";\s*|:\s+")
+
+
+def _markers(text: str, ksa_rules: tuple[PhraseRule, ...]) -> list[tuple[re.Match[str], PhraseRule]]:
+    """Non-overlapping KSA markers in text order; at one position the longer (more specific) match wins."""
+    found = [(match, rule) for rule in ksa_rules for match in rule.pattern.finditer(text)]
+    found.sort(key=lambda pair: (pair[0].start(), -(pair[0].end() - pair[0].start())))
+    chosen: list[tuple[re.Match[str], PhraseRule]] = []
+    for match, rule in found:
+        if not chosen or match.start() >= chosen[-1][0].end():
+            chosen.append((match, rule))
+    return chosen
+
+
+def _level(match: re.Match[str], rules: Rules) -> str | None:
+    return rules.canonical_level(match.groupdict().get("level"))
+
+
+def parse_ksas(passage: Passage, rules: Rules, skip: tuple[Span, ...] = ()) -> list[Ksa]:
+    """Knowledge, skill and ability items, each with its kind and level.
+
+    Bulleted sections give one item per bullet; running text is cut at each marker ("Good knowledge of:",
+    "Ability to:") and the run after it is split at semicolons. Sentences in ``skip`` (already read as
+    education or experience) are left out.
+    """
+    skipped = {span.text for span in skip}
+    items: list[Ksa] = []
+    if passage.has_bullets:
+        for bullet in passage.paragraphs():
+            markers = _markers(bullet.text, rules.ksa_rules)
+            if markers:
+                match, rule = markers[0]
+                piece = _clean(bullet.span(match.end()))
+                items.append(Ksa(rule.field, piece.text, _level(match, rules), bullet.where()))
+            else:
+                piece = _clean(bullet.span())
+                if piece.text and piece.text not in skipped:
+                    items.append(Ksa("competency", piece.text, None, piece.where))
+        return items
+    markers = _markers(passage.text, rules.ksa_rules)
+    first = markers[0][0].start() if markers else len(passage.text)
+    for sentence in sentences(passage, 0, first):
+        piece = _clean(sentence)
+        if piece.text and sentence.text not in skipped and piece.text not in skipped:
+            items.append(Ksa("competency", piece.text, None, piece.where))
+    for index, (match, rule) in enumerate(markers):
+        end = markers[index + 1][0].start() if index + 1 < len(markers) else len(passage.text)
+        level = _level(match, rules)
+        for piece in _pieces(passage, match.end(), end, ITEM_SEPARATORS):
+            items.append(Ksa(rule.field, piece.text, level, piece.where))
+    return items
+
+
+def parse_education(passage: Passage, rules: Rules) -> list[Text]:
+    """Education statements ("Graduation from High School or GED equivalent")."""
+    found: list[Text] = []
+    for rule in rules.education_rules:
+        for match in rule.pattern.finditer(passage.text):
+            span = _clean(passage.span(match.start("education"), match.end("education")))
+            if span.text and all(span.text != text.value for text in found):
+                found.append(Text(span.text, span.where))
+    return found
+
+
+def _field_text(text: str) -> str:
+    text = re.sub(r"^(?:of|in|as|with)\s+", "", text.strip(TRAILING_PUNCTUATION))
+    return " ".join(text.split())
+
+
+def parse_experience(passage: Passage, rules: Rules) -> list[ExperienceRequirement]:
+    """Experience requirements with months, field and the parts counted within the total.
+
+    >>> from rolegraph.model import Line
+    >>> from rolegraph.parser.tables import load_rules
+    >>> text = ("plus four (4) years customer contact experience which includes two (2) years working "
+    ...         "with automated systems and one (1) year supervision; or more")
+    >>> [requirement] = parse_experience(Passage([Line(1, text)], "a", "0"), load_rules())
+    >>> requirement.months, requirement.field, [(p.months, p.field) for p in requirement.included]
+    (Decimal('48'), 'customer contact', [(Decimal('24'), 'working with automated systems'), \
+(Decimal('12'), 'supervision')])
+    """
+    found: list[ExperienceRequirement] = []
+    consumed_until = -1
+    for rule in rules.experience_rules:
+        for match in rule.pattern.finditer(passage.text):
+            if match.start() < consumed_until:
+                continue
+            months = rules.months(match.group("number"), match.group("unit"))
+            field = _field_text(match.group("field_after") or "") or _field_text(match.group("field_before") or "")
+            included, parts_end = _included_parts(passage, match.end(), rules)
+            consumed_until = max(consumed_until, parts_end)
+            whole = passage.span(match.start(), max(match.end(), parts_end))
+            found.append(ExperienceRequirement(months, field, whole.text.strip(TRAILING_PUNCTUATION),
+                                               whole.where, tuple(included)))
+    return found
+
+
+def _included_parts(passage: Passage, start: int, rules: Rules) -> tuple[list[ExperienceRequirement], int]:
+    """Parts listed after "which includes" that count within a total; returns them and where they end."""
+    rest = passage.text[start:]
+    lead = len(rest) - len(rest.lstrip(" ,"))
+    introducer = rules.experience_part_introducers.match(passage.text, start + lead)
+    if introducer is None:
+        return [], start
+    end_match = re.compile(r";|\.(?:\s|$)").search(passage.text, introducer.end())
+    end = end_match.start() if end_match else len(passage.text)
+    parts = []
+    for rule in rules.experience_part_rules:
+        for match in rule.pattern.finditer(passage.text, introducer.end(), end):
+            span = passage.span(match.start(), match.end())
+            parts.append(ExperienceRequirement(rules.months(match.group("number"), match.group("unit")),
+                                               _field_text(match.group("field")), span.text, span.where))
+    return parts, end
+
+
+def parse_substitution(passage: Passage, rules: Rules) -> Text | None:
+    """The first statement that allows substituting training for experience (or the reverse)."""
+    for rule in rules.substitution_rules:
+        match = rule.pattern.search(passage.text)
+        if match:
+            span = _clean(passage.span(match.start("substitution"), match.end("substitution")))
+            return Text(span.text, span.where)
+    return None
+
+
+def parse_license(sentence: Span, rules: Rules) -> License | None:
+    """A licence or certificate sentence -> License, or None when it names none.
+
+    >>> from rolegraph.model import Provenance
+    >>> from rolegraph.parser.tables import load_rules
+    >>> where = Provenance("a", "0", 1, 1)
+    >>> text = ("Some positions must obtain Permit Technician certification from the International "
+    ...         "Code Council within 6 months of appointment.")
+    >>> found = parse_license(Span(text, where), load_rules())
+    >>> found.name, found.required, found.issuer, found.within_months_of_appointment
+    ('Permit Technician certification', 'some positions', 'International Code Council', 6)
+    """
+    table = rules.licenses
+    text = sentence.text.strip(TRAILING_PUNCTUATION)
+    prefix = table.prefixes.match(text)
+    rest = text[prefix.end():] if prefix else text
+    name_end = table.names.search(rest)
+    if name_end is None:
+        return None
+    required = next((label for pattern, label in table.conditions if pattern.search(text)), "required")
+    issuer = table.issuer.search(text)
+    within = table.within.search(text)
+    months = int(rules.months(within.group("number"), within.group("unit"))) if within else None
+    return License(
+        name=rest[:name_end.end()].strip(),
+        required=required,
+        where=sentence.where,
+        issuer=issuer.group("issuer").strip() if issuer else None,
+        within_months_of_appointment=months,
+        description=text,
+    )

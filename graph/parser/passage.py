@@ -1,0 +1,94 @@
+"""A passage: lines joined into one string that still knows which line every character came from."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rolegraph.model import Line, Provenance
+
+__all__ = ["Passage", "Span"]
+
+BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u00b7]|\d{1,2}[.)]|[a-z][.)])\s+")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stripped piece of a passage: its text and where it came from."""
+
+    text: str
+    where: Provenance
+
+
+class Passage:
+    """Lines of one source joined with single spaces (white space folded), keeping line numbers.
+
+    >>> passage = Passage([Line(3, "Good knowledge of:"), Line(4, "  office  work.")], "a.txt", "00")
+    >>> passage.text
+    'Good knowledge of: office work.'
+    >>> str(passage.span(19, 30).where)
+    'a.txt:4'
+    """
+
+    def __init__(self, lines: list[Line] | tuple[Line, ...], source: str, sha256: str) -> None:
+        self.source, self.sha256 = source, sha256
+        self.all_lines = tuple(lines)  # blank lines kept: they separate paragraphs
+        self.lines = tuple(line for line in lines if line.text.strip())
+        pieces: list[str] = []
+        self._starts: list[int] = []
+        self._numbers: list[int] = []
+        offset = 0
+        for line in self.lines:
+            folded = " ".join(line.text.split())
+            self._starts.append(offset)
+            self._numbers.append(line.number)
+            pieces.append(folded)
+            offset += len(folded) + 1
+        self.text = " ".join(pieces)
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def line_at(self, offset: int) -> int:
+        """The line number of the character at ``offset``."""
+        if not self._numbers:
+            return 0
+        index = max(0, bisect.bisect_right(self._starts, max(offset, 0)) - 1)
+        return self._numbers[index]
+
+    def where(self, start: int = 0, end: int | None = None) -> Provenance:
+        end = len(self.text) if end is None else end
+        return Provenance(self.source, self.sha256, self.line_at(start), self.line_at(max(start, end - 1)))
+
+    def span(self, start: int = 0, end: int | None = None) -> Span:
+        """The stripped text between two offsets, with the lines it covers."""
+        end = len(self.text) if end is None else end
+        raw = self.text[start:end]
+        lead = len(raw) - len(raw.lstrip())
+        stripped = raw.strip()
+        return Span(stripped, self.where(start + lead, start + lead + len(stripped)))
+
+    def paragraphs(self) -> Iterator[Passage]:
+        """Split on blank lines and on bullets; each bullet item is a paragraph of its own (marker removed)."""
+        current: list[Line] = []
+        for line in self.all_lines:
+            if not line.text.strip():
+                if current:
+                    yield Passage(current, self.source, self.sha256)
+                current = []
+                continue
+            bullet = BULLET.match(line.text)
+            if bullet:
+                if current:
+                    yield Passage(current, self.source, self.sha256)
+                current = [Line(line.number, line.text[bullet.end():])]
+            else:
+                current.append(line)
+        if current:
+            yield Passage(current, self.source, self.sha256)
+
+    @property
+    def has_bullets(self) -> bool:
+        return any(BULLET.match(line.text) for line in self.lines)

@@ -1,0 +1,1 @@
+"""Parsing rules (TOML tables), shipped as package data."""

@@ -1,0 +1,196 @@
+"""Load the parsing rule tables (parser/rules/*.toml) once into compiled, frozen rules.
+
+The tables are the parser's knowledge of layouts; this module only checks and compiles them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from rolegraph.errors import RuleError
+from rolegraph.resources import rule_table
+
+__all__ = ["PhraseRule", "LineRule", "LicenseRules", "Rules", "load_rules", "fold"]
+
+
+def fold(text: str) -> str:
+    """Case-fold and collapse white space, for comparing headings and names.
+
+    >>> fold("  Typical   DUTIES ")
+    'typical duties'
+    """
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class PhraseRule:
+    """A named pattern that fills ``field``; ``example`` must match (a test checks every rule)."""
+
+    name: str
+    field: str
+    pattern: re.Pattern[str]
+    example: str
+    region: str = "any"
+
+
+LineRule = PhraseRule
+
+
+@dataclass(frozen=True)
+class LicenseRules:
+    names: re.Pattern[str]
+    conditions: tuple[tuple[re.Pattern[str], str], ...]
+    prefixes: re.Pattern[str]
+    issuer: re.Pattern[str]
+    within: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Rules:
+    heading_to_section: dict[str, str]
+    line_rules: tuple[LineRule, ...]
+    ksa_rules: tuple[PhraseRule, ...]
+    education_rules: tuple[PhraseRule, ...]
+    experience_rules: tuple[PhraseRule, ...]
+    experience_part_rules: tuple[PhraseRule, ...]
+    experience_part_introducers: re.Pattern[str]
+    substitution_rules: tuple[PhraseRule, ...]
+    state_rules: tuple[PhraseRule, ...]
+    licenses: LicenseRules
+    task_introducers: re.Pattern[str]
+    level_order: tuple[str, ...]
+    level_synonyms: dict[str, str]
+    number_words: dict[str, Decimal]
+    unit_months: dict[str, Decimal]
+    states: tuple[str, ...]
+    gazetteer: dict[str, str]
+
+    @property
+    def phrase_rules(self) -> tuple[PhraseRule, ...]:
+        """Every rule that carries an example, for the rule-integrity test."""
+        return (self.line_rules + self.ksa_rules + self.education_rules + self.experience_rules
+                + self.experience_part_rules + self.substitution_rules + self.state_rules)
+
+    def canonical_level(self, word: str | None) -> str | None:
+        """Map a level word to LEVEL_ORDER ("basic" -> "some"); None stays None."""
+        if word is None:
+            return None
+        word = word.casefold()
+        return word if word in self.level_order else self.level_synonyms.get(word)
+
+    def months(self, number: str, unit: str) -> Decimal:
+        """Return months for "two" "years" -> 24, "18" "months" -> 18."""
+        number = fold(number)
+        value = self.number_words.get(number)
+        if value is None:
+            value = Decimal(number)
+        return value * self.unit_months[unit.casefold()]
+
+
+def _compile(rule_name: str, pattern: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as error:
+        raise RuleError(f"rule {rule_name!r}: pattern does not compile: {error}") from None
+
+
+def _alternation(words: list[str] | dict[str, Any]) -> str:
+    """A regex alternation, longest first so "one and one-half" wins over "one"."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) -> tuple[PhraseRule, ...]:
+    rules = []
+    for entry in entries:
+        name = entry.get("name", "?")
+        for key in ("name", "pattern", "example"):
+            if key not in entry:
+                raise RuleError(f"rule {name!r}: missing {key!r}")
+        pattern = entry["pattern"]
+        for placeholder, value in substitutions.items():
+            pattern = pattern.replace("{" + placeholder + "}", f"(?:{value})")
+        flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
+        rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=_compile(name, pattern, flags),
+                                example=entry["example"], region=entry.get("region", "any")))
+    return tuple(rules)
+
+
+def _line_rules(entries: list[dict[str, Any]]) -> tuple[LineRule, ...]:
+    rules = _phrase_rules(entries, {})
+    for rule in rules:
+        if not rule.pattern.groupindex:
+            raise RuleError(f"rule {rule.name!r}: a line rule needs named groups for the fields it fills")
+    return rules
+
+
+def _headings(table: dict[str, list[str]]) -> dict[str, str]:
+    heading_to_section: dict[str, str] = {}
+    for section, headings in table.items():
+        for heading in headings:
+            key = fold(heading)
+            if key in heading_to_section and heading_to_section[key] != section:
+                raise RuleError(f"heading {heading!r} is listed under both {heading_to_section[key]!r} "
+                                f"and {section!r}")
+            heading_to_section[key] = section
+    return heading_to_section
+
+
+@cache
+def load_rules() -> Rules:
+    """Return the compiled rules; raises RuleError naming the rule when a table is malformed."""
+    headings = rule_table("headings")
+    lines = rule_table("lines")
+    phrases = rule_table("phrases")
+    places = rule_table("places")
+    number_words = {fold(word): Decimal(str(value)) for word, value in phrases["numbers"]["words"].items()}
+    unit_months = {unit: Decimal(str(value)) for unit, value in phrases["units"]["months"].items()}
+    levels = phrases["levels"]
+    substitutions = {
+        "number": r"\d+(?:\.\d+)?|" + _alternation(list(number_words)),
+        "duration": _alternation(unit_months),
+        "level": _alternation(list(levels["order"]) + list(levels.get("synonyms", {}))),
+        "state": _alternation(places["states"]),
+    }
+    license_table = phrases["licenses"]
+
+    def sub(pattern: str) -> str:
+        for placeholder, value in substitutions.items():
+            pattern = pattern.replace("{" + placeholder + "}", f"(?:{value})")
+        return pattern
+
+    licenses = LicenseRules(
+        names=_compile("licenses.names", r"\b(?:" + "|".join(license_table["names"]) + r")s?\b", re.IGNORECASE),
+        conditions=tuple((_compile("licenses.conditions", entry["pattern"], re.IGNORECASE), entry["required"])
+                         for entry in license_table["conditions"]),
+        prefixes=_compile("licenses.prefixes", r"^(?:" + "|".join(license_table["prefixes"]) + r")+",
+                          re.IGNORECASE),
+        issuer=_compile("licenses.issuer", license_table["issuer"], 0),
+        within=_compile("licenses.within", sub(license_table["within"]), re.IGNORECASE),
+    )
+    introducers = phrases["tasks"]["introducers"]
+    return Rules(
+        heading_to_section=_headings(headings["headings"]),
+        line_rules=_line_rules(lines["line"]),
+        ksa_rules=_phrase_rules(phrases["ksa"], substitutions),
+        education_rules=_phrase_rules(phrases["education"], substitutions),
+        experience_rules=_phrase_rules(phrases["experience"], substitutions),
+        experience_part_rules=_phrase_rules(phrases["experience_part"], substitutions),
+        experience_part_introducers=_compile(
+            "experience_parts.introducers",
+            r"\b(?:" + "|".join(phrases["experience_parts"]["introducers"]) + r")\b\s*", re.IGNORECASE),
+        substitution_rules=_phrase_rules(phrases["substitution"], substitutions),
+        state_rules=_phrase_rules(phrases["state_evidence"], substitutions),
+        licenses=licenses,
+        task_introducers=_compile("tasks.introducers",
+                                  r"\b(?:" + _alternation(introducers) + r")\s*:\s*", re.IGNORECASE),
+        level_order=tuple(levels["order"]),
+        level_synonyms=dict(levels.get("synonyms", {})),
+        number_words=number_words,
+        unit_months=unit_months,
+        states=tuple(places["states"]),
+        gazetteer=dict(places["gazetteer"]),
+    )

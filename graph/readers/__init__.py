@@ -1,0 +1,94 @@
+"""Readers: a file on disk -> :class:`~rolegraph.model.SourceDocument`. No field parsing here.
+
+>>> sorted(SUFFIX_TO_READER)
+['', '.markdown', '.md', '.pdf', '.text', '.txt']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from rolegraph.errors import SourceError
+from rolegraph.model import SourceDocument
+from rolegraph.readers import pdf, text
+
+__all__ = ["SUFFIX_TO_READER", "MAX_SOURCE_BYTES", "read_source", "iter_source_paths"]
+
+Reader = Callable[[Path, bytes, str], SourceDocument]
+
+SUFFIX_TO_READER: dict[str, Reader] = {
+    ".txt": text.read_text_source,
+    ".text": text.read_text_source,
+    "": text.read_text_source,
+    ".md": text.read_text_source,
+    ".markdown": text.read_text_source,
+    ".pdf": pdf.read_pdf_source,
+}
+
+MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a job specification is kilobytes; anything this big is not one
+
+# Leading bytes of formats that are never a job specification in text form.
+BINARY_SIGNATURES: dict[bytes, str] = {
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"PK\x03\x04": "a ZIP archive (e.g. .docx/.xlsx)",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xd0\xcf\x11\xe0": "an OLE document (e.g. .doc/.xls)",
+    b"\x7fELF": "an executable",
+}
+
+
+def read_source(path: Path | str) -> SourceDocument:
+    """Return the text of one source file with its sha256 and original line numbers.
+
+    Raises:
+        SourceError: empty, binary, too large, unsupported type or undecodable; the message names the reason.
+    """
+    path = Path(path)
+    try:
+        if not path.is_file():
+            raise SourceError(path, "not a regular file" if path.exists() else "no such file")
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(path, f"file is {size // (1024 * 1024)} MB; the limit is "
+                                    f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB for one specification")
+        data = path.read_bytes()
+    except PermissionError:
+        raise SourceError(path, "permission denied") from None
+    except OSError as error:
+        raise SourceError(path, f"cannot read: {error.strerror or error}") from None
+    if not data.strip():
+        raise SourceError(path, "empty file")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data.startswith(b"%PDF"):
+        return pdf.read_pdf_source(path, data, sha256)
+    for signature, what in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise SourceError(path, f"binary file ({what}), not a job specification")
+    reader = SUFFIX_TO_READER.get(path.suffix.lower())
+    if reader is None:
+        supported = ", ".join(sorted(suffix for suffix in SUFFIX_TO_READER if suffix))
+        raise SourceError(path, f"unsupported file type '{path.suffix}' (rolegraph reads {supported})")
+    return reader(path, data, sha256)
+
+
+def iter_source_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Yield the files named, walking directories recursively in sorted order.
+
+    Hidden files and folders are skipped; symlinked folders are not followed, so a loop cannot recur.
+    A path that does not exist is yielded as is, for read_source to report.
+    """
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            yield path
+            continue
+        for folder, subfolders, names in os.walk(path, followlinks=False):
+            subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            for name in sorted(names):
+                if not name.startswith("."):
+                    yield Path(folder) / name

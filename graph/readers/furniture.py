@@ -1,0 +1,65 @@
+"""Page furniture: page numbers and headers repeated on later pages, removed before parsing."""
+
+from __future__ import annotations
+
+import re
+
+from rolegraph.model import Line
+
+__all__ = ["PAGE_NUMBER_PATTERNS", "drop_furniture"]
+
+# A whole line that is nothing but a page marker.
+PAGE_NUMBER_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\s*page\s+\d+(\s+of\s+\d+)?\s*$", re.IGNORECASE),
+    re.compile(r"^\s*-\s*\d+\s*-\s*$"),
+    re.compile(r"^\s*\d+\s+of\s+\d+\s*$", re.IGNORECASE),
+)
+
+MIN_REPEATED_HEADER_LINES = 2
+MAX_HEADER_LINES = 8
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def drop_furniture(lines: list[Line], page_starts: tuple[int, ...] = ()) -> tuple[Line, ...]:
+    """Return ``lines`` without page numbers and without later repeats of the opening header block.
+
+    ``page_starts`` are indexes into ``lines`` where a new page begins (PDF); a bare number alone
+    on the first or last line of a page is taken as a page number there.
+
+    >>> doc = [Line(1, "SPEC"), Line(2, "Code 1"), Line(3, "Body"), Line(4, "Page 1 of 2"),
+    ...        Line(5, "SPEC"), Line(6, "Code 1"), Line(7, "More")]
+    >>> [line.text for line in drop_furniture(doc)]
+    ['SPEC', 'Code 1', 'Body', 'More']
+    """
+    dropped: set[int] = set()
+    for index, line in enumerate(lines):
+        if any(pattern.match(line.text) for pattern in PAGE_NUMBER_PATTERNS):
+            dropped.add(index)
+    edges = {start for start in page_starts} | {start - 1 for start in page_starts if start > 0}
+    for index in edges:
+        if 0 <= index < len(lines) and lines[index].text.strip().isdigit():
+            dropped.add(index)
+    dropped |= _repeated_header(lines)
+    return tuple(line for index, line in enumerate(lines) if index not in dropped)
+
+
+def _repeated_header(lines: list[Line]) -> set[int]:
+    """Indexes of later occurrences of the document's first non-blank lines (a running header)."""
+    content = [index for index, line in enumerate(lines) if line.text.strip()]
+    header = [_fold(lines[index].text) for index in content[:MAX_HEADER_LINES]]
+    dropped: set[int] = set()
+    position = len(header)
+    while position < len(content):
+        matched = 0
+        while (matched < len(header) and position + matched < len(content)
+               and _fold(lines[content[position + matched]].text) == header[matched]):
+            matched += 1
+        if matched >= MIN_REPEATED_HEADER_LINES:
+            dropped.update(content[position:position + matched])
+            position += matched
+        else:
+            position += 1
+    return dropped

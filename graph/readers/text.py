@@ -1,0 +1,106 @@
+"""Plain text and Markdown: decode (detecting the encoding), normalize line ends, unwrap Markdown syntax."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from rolegraph.errors import SourceError
+from rolegraph.model import Line, SourceDocument
+from rolegraph.readers.furniture import drop_furniture
+
+__all__ = ["decode_bytes", "split_lines", "unwrap_markdown", "read_text_source"]
+
+BOM_TO_ENCODING: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+# Share of characters that may be control characters (other than tab and line ends) in real text.
+MAX_CONTROL_SHARE = 0.01
+
+# Markdown syntax -> replacement, applied per line in order. The text is kept; only the markup goes.
+MARKDOWN_TO_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$"), ""),  # horizontal rule
+    (re.compile(r"^\s{0,3}#{1,6}\s+"), ""),  # ATX heading marker
+    (re.compile(r"\*\*(.+?)\*\*"), r"\1"),  # bold
+    (re.compile(r"__(.+?)__"), r"\1"),
+    (re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!])"), r"\1"),  # backslash escapes
+    (re.compile(r"\s+$"), ""),  # trailing spaces (Markdown hard breaks)
+)
+MARKDOWN_SIGNS = re.compile(r"^\s{0,3}#{1,6}\s|\*\*[^*]+\*\*|^\s{0,3}-{3,}\s*$", re.MULTILINE)
+
+
+def decode_bytes(path: Path, data: bytes) -> str:
+    """Return ``data`` as text: a BOM wins, then strict UTF-8, then the detected encoding.
+
+    >>> decode_bytes(Path("x.txt"), "résumé".encode("cp1252"))
+    'résumé'
+    """
+    for bom, encoding in BOM_TO_ENCODING:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise SourceError(path, f"invalid {encoding} after its byte-order mark: {error.reason}") from None
+    if b"\x00" in data:
+        raise SourceError(path, "binary file (contains NUL bytes), not a job specification")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError(path, "cannot decode: no text encoding fits these bytes")
+    return str(best)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on CRLF, bare CR and LF only (not on form feeds or Unicode separators), as editors number lines.
+
+    >>> split_lines("a\\r\\nb\\rc\\nd")
+    ['a', 'b', 'c', 'd']
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def unwrap_markdown(line: str) -> str:
+    """Return a Markdown line as plain text.
+
+    >>> unwrap_markdown("### **GENERAL SUMMARY:**")
+    'GENERAL SUMMARY:'
+    >>> unwrap_markdown("*Effective Date: July 2000*")
+    'Effective Date: July 2000'
+    """
+    for pattern, replacement in MARKDOWN_TO_PLAIN:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def _check_is_text(path: Path, text: str) -> None:
+    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
+    if text and controls / len(text) > MAX_CONTROL_SHARE:
+        raise SourceError(path, "binary file (too many control characters), not a job specification")
+
+
+def read_text_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
+    """Read plain text or Markdown (detected from its syntax, whatever the suffix)."""
+    text = decode_bytes(path, data)
+    _check_is_text(path, text)
+    raw = split_lines(text)
+    is_markdown = path.suffix.lower() in {".md", ".markdown"} or bool(MARKDOWN_SIGNS.search(text))
+    if is_markdown:
+        raw = [unwrap_markdown(line) for line in raw]
+    lines = [Line(number, line.replace("\f", "").rstrip()) for number, line in enumerate(raw, start=1)]
+    if not any(line.text.strip() for line in lines):
+        raise SourceError(path, "no text (only white space and markup)")
+    return SourceDocument(
+        path=path,
+        sha256=sha256,
+        media_type="text/markdown" if is_markdown else "text/plain",
+        lines=drop_furniture(lines),
+    )

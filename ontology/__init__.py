@@ -1,0 +1,1 @@
+"""Ontology of rolegraph (Turtle), shipped as package data."""

@@ -1,0 +1,1 @@
+"""SHACL shapes of rolegraph (Turtle), shipped as package data."""
