@@ -1,0 +1,267 @@
+"""The ``rolegraph`` command: parse options, call one core function, print, pick the exit code. No logic.
+
+Exit codes: 0 all good; 1 ran and found problems (failed files, findings); 2 could not run (bad usage,
+unreadable input named by the user, unusable store).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pyoxigraph as ox
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rolegraph import __version__
+from rolegraph.errors import RolegraphError
+from rolegraph.lookup import class_details, find_class
+from rolegraph.pipeline import build as build_specs
+from rolegraph.rdf import DEFAULT_BASE, Iris
+from rolegraph.rdf.namespaces import PREFIXES
+from rolegraph.readers import iter_source_paths
+from rolegraph.settings import DEFAULT_STORE, Settings
+from rolegraph.store import EXPORT_FORMATS, open_store
+
+__all__ = ["main", "cli"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+RESULT_FORMATS = {"json": "JSON", "csv": "CSV", "tsv": "TSV", "xml": "XML"}
+PROGRESS_MIN_FILES = 20  # below this a progress bar only flickers
+
+F = TypeVar("F", bound=Callable[..., Any])
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int = EXIT_CANNOT_RUN) -> None:
+    """Print ``rolegraph: message`` on stderr and exit."""
+    click.echo(f"rolegraph: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(command: F) -> F:
+    """Turn RolegraphError into one line on stderr and exit 2; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RolegraphError as error:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            fail(str(error))
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+store_option = click.option(
+    "--store", "store_dir", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
+    help="Store directory (embedded Oxigraph).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rolegraph")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """rolegraph: job specifications in, a knowledge graph of job classes out.
+
+    Typical use: `rolegraph build examples/specs`, then `rolegraph show 1341` or `rolegraph query`.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the job classes.")
+@click.option("--lock-timeout", default=60.0, show_default=True, help="Seconds to wait for another build.")
+@reports_errors
+def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: float) -> None:
+    """Read the job specifications under PATHS (files or folders) into the store.
+
+    Files that cannot be read are listed with the reason; the rest are still built (exit status 1).
+    """
+    settings = Settings(store=store_dir, base_iri=base, lock_timeout=lock_timeout)
+    files = list(iter_source_paths(paths))
+    store = open_store(settings.store, lock_timeout=settings.lock_timeout)
+    try:
+        if len(files) >= PROGRESS_MIN_FILES:
+            with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=stderr, transient=True) as progress:
+                task = progress.add_task("read", total=len(files))
+                summary = build_specs(files, store, Iris(settings.base_iri),
+                                      progress=lambda path: progress.advance(task))
+        else:
+            summary = build_specs(files, store, Iris(settings.base_iri))
+        total = len(store)
+    finally:
+        store.close()
+    table = Table(title=f"rolegraph build -> {store_dir}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, value in (
+        ("files read", len(summary.parsed.files)),
+        ("job classes", summary.classes),
+        ("named classes (stubs)", summary.stubs),
+        ("source documents", len(summary.parsed.files) - len(summary.parsed.failures)),
+        ("triples built", summary.written.triples),
+        ("class graphs written", len(summary.written.written)),
+        ("class graphs unchanged", len(summary.written.unchanged)),
+        ("class graphs removed", len(summary.written.removed)),
+        ("quads in store", total),
+        ("failures", len(summary.parsed.failures)),
+    ):
+        table.add_row(label, str(value))
+    stdout.print(table)
+    for failure in summary.parsed.failures:
+        click.echo(f"rolegraph: {failure}", err=True)
+    if summary.parsed.failures:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("name")
+@store_option
+@reports_errors
+def show(name: str, store_dir: Path) -> None:
+    """Show one job class (by code or title) with the source line of every fact."""
+    store = open_store(store_dir, read_only=True)
+    try:
+        details = class_details(store, find_class(store, name))
+    finally:
+        store.close()
+    ref = details.ref
+    stdout.print(f"[bold]{ref.title}[/bold]" + (f"  (code {ref.code})" if ref.code else ""), highlight=False)
+    stdout.print(f"[dim]{ref.iri}[/dim]", highlight=False)
+    if ref.stub:
+        stdout.print("Named by another specification, not specified itself.")
+
+    def line(label: str, fact: Any, indent: str = "  ") -> None:
+        where = f"  [dim]({fact.where})[/dim]" if fact.where else ""
+        detail = f" [italic]{fact.detail}[/italic]:" if fact.detail else ""
+        stdout.print(f"{indent}{label}{detail} {_escape(fact.value)}{where}",
+                     highlight=False)
+
+    for key, label in (("occupationLocation", "Jurisdiction"), ("payGrade", "Pay grade"),
+                       ("branch", "Branch"), ("group", "Group"), ("series", "Series"),
+                       ("effectiveDate", "Effective"), ("description", "Summary")):
+        for fact in details.facts.get(key, []):
+            line(f"{label}:", fact, "")
+    if details.sources:
+        stdout.print("Sources: " + ", ".join(f"{source.value} (sha256 {source.detail[:12]})"
+                                             for source in details.sources), highlight=False)
+    if details.duties:
+        stdout.print("\n[bold]Duties[/bold]")
+        for number, (duty, tasks) in enumerate(details.duties, start=1):
+            line(f"{number}.", duty)
+            for task in tasks:
+                line("-", task, "     ")
+    for key, label in (("knowledge", "Knowledge"), ("skill", "Skills"), ("ability", "Abilities"),
+                       ("competency", "Other competencies"), ("education", "Education"),
+                       ("experience", "Experience"), ("license", "Licenses and certificates")):
+        facts = details.facts.get(key, [])
+        if facts:
+            stdout.print(f"\n[bold]{label}[/bold]")
+            for fact in facts:
+                line("-", fact)
+
+
+def _escape(text: str) -> str:
+    return escape(text)
+
+
+@cli.command()
+@store_option
+@click.option("--format", "format_name", type=click.Choice(list(EXPORT_FORMATS)), default="trig",
+              show_default=True, help="RDF format; turtle, nt and xml hold the union of all class graphs.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@reports_errors
+def export(store_dir: Path, format_name: str, output: Path | None) -> None:
+    """Export the whole graph."""
+    store = open_store(store_dir, read_only=True)
+    try:
+        buffer = io.BytesIO()
+        store.export(buffer, format_name)
+    finally:
+        store.close()
+    _write(buffer.getvalue(), output)
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        fail(f"{output}: cannot write: {error.strerror or error}")
+
+
+@cli.command()
+@click.argument("query_text", metavar="QUERY-or-@FILE")
+@store_option
+@click.option("--format", "format_name", type=click.Choice(["table", *RESULT_FORMATS]), default="table",
+              show_default=True, help="SELECT/ASK results format (SPARQL 1.1 JSON, CSV, TSV, XML).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@reports_errors
+def query(query_text: str, store_dir: Path, format_name: str, output: Path | None) -> None:
+    """Run a SPARQL query over the union of all class graphs (prefixes rg:, schema:, skos:, prov: known).
+
+    CONSTRUCT and DESCRIBE print Turtle.
+    """
+    if query_text.startswith("@"):
+        try:
+            query_text = Path(query_text[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"{query_text[1:]}: cannot read the query: {getattr(error, 'strerror', None) or error}")
+    store = open_store(store_dir, read_only=True)
+    try:
+        result = store.query(query_text)
+        buffer = io.BytesIO()
+        if isinstance(result, ox.QueryTriples):
+            ox.serialize(result, buffer, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        elif format_name == "table":
+            _print_table(result)
+            return
+        else:
+            result.serialize(buffer, format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[format_name]))
+    finally:
+        store.close()
+    _write(buffer.getvalue(), output)
+
+
+def _term_text(term: Any) -> str:
+    return "" if term is None else term.value
+
+
+def _print_table(result: Any) -> None:
+    if isinstance(result, ox.QueryBoolean):
+        stdout.print("true" if bool(result) else "false")
+        return
+    variables = [variable.value for variable in result.variables]
+    table = Table(*variables, show_lines=False)
+    rows = 0
+    for solution in result:
+        table.add_row(*(_escape(_term_text(solution[name])) for name in variables))
+        rows += 1
+    stdout.print(table)
+    stdout.print(f"{rows} row{'s' if rows != 1 else ''}", style="dim")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="rolegraph")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Find job classes in a store by code or title (fuzzy, with "did you mean"), and read one back in full.
+
+Reads go through SPARQL only, so they work the same on every store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from rolegraph.errors import NotFound
+from rolegraph.parser.tables import fold
+from rolegraph.store import Store
+
+__all__ = ["ClassRef", "Fact", "ClassDetails", "list_classes", "find_class", "class_details"]
+
+FUZZY_THRESHOLD = 80.0
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    iri: str
+    title: str
+    code: str | None
+    jurisdiction: str | None
+    stub: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.title}" if self.code else self.title
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value read back with where it came from ("000_x.txt:12-14")."""
+
+    value: str
+    where: str = ""
+    detail: str = ""
+
+
+@dataclass
+class ClassDetails:
+    ref: ClassRef
+    facts: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
+    duties: list[tuple[Fact, list[Fact]]] = field(default_factory=list)
+    sources: list[Fact] = field(default_factory=list)
+
+
+def _value(solution: object, name: str) -> str | None:
+    term = solution[name]  # type: ignore[index]
+    return None if term is None else term.value
+
+
+def list_classes(store: Store) -> list[ClassRef]:
+    """Every job class in the store, sorted by jurisdiction, code and title."""
+    result = store.query("""
+        SELECT ?class (SAMPLE(?title) AS ?t) (SAMPLE(?code) AS ?c) (SAMPLE(?place) AS ?p) (SAMPLE(?stub) AS ?s)
+        WHERE { ?class a rg:JobClass ; schema:name ?title .
+                OPTIONAL { ?class schema:identifier ?code }
+                OPTIONAL { ?class schema:occupationLocation/schema:name ?place }
+                OPTIONAL { ?class rg:stub ?stub } }
+        GROUP BY ?class""")
+    refs = [ClassRef(_value(row, "class") or "", _value(row, "t") or "", _value(row, "c"), _value(row, "p"),
+                     _value(row, "s") == "true") for row in result]
+    return sorted(refs, key=lambda ref: (ref.jurisdiction or "", ref.code or "", ref.title))
+
+
+def find_class(store: Store, name: str, classes: list[ClassRef] | None = None) -> ClassRef:
+    """The class whose code, title or "code title" label is ``name``; else the closest title if close enough.
+
+    Raises:
+        NotFound: nothing matches, or a code names classes in several jurisdictions; the message lists
+            the closest titles ("did you mean") or the candidates.
+    """
+    classes = classes if classes is not None else list_classes(store)
+    wanted = fold(name)
+    for key in (lambda ref: fold(ref.code or ""), lambda ref: fold(ref.title), lambda ref: fold(ref.label),
+                lambda ref: ref.iri.casefold()):
+        exact = [ref for ref in classes if key(ref) == wanted]
+        real = [ref for ref in exact if not ref.stub] or exact
+        if len(real) == 1:
+            return real[0]
+        if len(real) > 1:
+            choices = "; ".join(f"{ref.label} ({ref.jurisdiction or 'no jurisdiction'})" for ref in real)
+            raise NotFound(f"{name!r} names {len(real)} job classes: {choices}. Give the title too.")
+    labels = {ref.iri: ref.label for ref in classes}
+    matches = process.extract(wanted, {iri: fold(label) for iri, label in labels.items()},
+                              scorer=fuzz.WRatio, limit=3)
+    by_iri = {ref.iri: ref for ref in classes}
+    if matches and matches[0][1] >= FUZZY_THRESHOLD and (len(matches) == 1 or matches[0][1] > matches[1][1]):
+        return by_iri[matches[0][2]]
+    suggestions = ", ".join(repr(labels[iri]) for _, _, iri in matches)
+    hint = f"; did you mean {suggestions}?" if suggestions else "; the store has no job classes yet"
+    raise NotFound(f"no job class {name!r}{hint}")
+
+
+def _where(row: object, prefix: str = "") -> str:
+    source, start, end = (_value(row, f"{prefix}{name}") for name in ("src", "start", "end"))
+    if not source:
+        return ""
+    return f"{source}:{start}" if start == end else f"{source}:{start}-{end}"
+
+
+PROVENANCE = """OPTIONAL {{ {node} prov:wasDerivedFrom/schema:name ?src ; rg:lineStart ?start ; rg:lineEnd ?end }}"""
+
+
+def class_details(store: Store, ref: ClassRef) -> ClassDetails:
+    """Everything the store holds about one class, with source lines, for ``rolegraph show`` and pages."""
+    details = ClassDetails(ref)
+    iri = f"<{ref.iri}>"
+    for row in store.query(f"""
+        SELECT ?p ?value ?src ?start ?end WHERE {{ {iri} rg:factSource ?f . ?f rg:property ?p ; rg:value ?v .
+            OPTIONAL {{ ?v schema:name ?name }}
+            BIND(IF(isIRI(?v), COALESCE(?name, STR(?v)), STR(?v)) AS ?value)
+            {PROVENANCE.format(node="?f")} }} ORDER BY ?p ?start"""):
+        details.facts[(_value(row, "p") or "").rsplit("/", 1)[-1].rsplit("#", 1)[-1]].append(
+            Fact(_value(row, "value") or "", _where(row)))
+    for row in store.query(f"""
+        SELECT ?name ?sha WHERE {{ {iri} prov:wasDerivedFrom ?d . ?d schema:name ?name ; rg:sha256 ?sha }}
+        ORDER BY ?name"""):
+        details.sources.append(Fact(_value(row, "name") or "", detail=_value(row, "sha") or ""))
+    for row in store.query(f"""
+        SELECT ?label ?src ?start ?end WHERE {{ {iri} rg:payGrade ?g . ?g rdfs:label ?label .
+            {PROVENANCE.format(node="?g")} }}"""):
+        details.facts["payGrade"].append(Fact(_value(row, "label") or "", _where(row)))
+    duties: dict[str, tuple[Fact, list[Fact]]] = {}
+    for row in store.query(f"""
+        SELECT ?duty ?text ?src ?start ?end WHERE {{ {iri} rg:duty ?duty . ?duty schema:description ?text ;
+            rg:position ?pos . {PROVENANCE.format(node="?duty")} }} ORDER BY ?pos"""):
+        duties[_value(row, "duty") or ""] = (Fact(_value(row, "text") or "", _where(row)), [])
+    for row in store.query(f"""
+        SELECT ?duty ?text ?src ?start ?end WHERE {{ {iri} rg:duty ?duty . ?duty rg:task ?task .
+            ?task schema:description ?text ; rg:position ?pos . {PROVENANCE.format(node="?task")} }}
+        ORDER BY ?duty ?pos"""):
+        duties[_value(row, "duty") or ""][1].append(Fact(_value(row, "text") or "", _where(row)))
+    details.duties = list(duties.values())
+    for row in store.query(f"""
+        SELECT ?kind ?text ?level ?src ?start ?end WHERE {{ {iri} rg:ksa ?k . ?k a ?type ; schema:description ?text ;
+            rg:position ?pos . FILTER(STRSTARTS(STR(?type), STR(rg:)))
+            BIND(LCASE(STRAFTER(STR(?type), STR(rg:))) AS ?kind)
+            OPTIONAL {{ ?k rg:level ?level }} {PROVENANCE.format(node="?k")} }} ORDER BY ?pos"""):
+        details.facts[_value(row, "kind") or "ksa"].append(
+            Fact(_value(row, "text") or "", _where(row), _value(row, "level") or ""))
+    for row in store.query(f"""
+        SELECT ?text ?months ?part ?src ?start ?end WHERE {{
+            {{ {iri} schema:experienceRequirements ?e . BIND("" AS ?part) }}
+            UNION {{ {iri} schema:experienceRequirements/rg:includes ?e . BIND("included" AS ?part) }}
+            ?e schema:monthsOfExperience ?months ; schema:description ?text .
+            {PROVENANCE.format(node="?e")} }} ORDER BY ?start ?part"""):
+        months = _value(row, "months")
+        detail = f"{months} months" + (" (included in the total)" if _value(row, "part") else "")
+        details.facts["experience"].append(Fact(_value(row, "text") or "", _where(row), detail))
+    for predicate, name in (("schema:educationRequirements", "education"), ("schema:qualifications", "license")):
+        for row in store.query(f"""
+            SELECT ?text ?req ?src ?start ?end WHERE {{ {iri} {predicate} ?n .
+                OPTIONAL {{ ?n schema:name ?name }} OPTIONAL {{ ?n schema:description ?description }}
+                BIND(COALESCE(?name, ?description) AS ?text) OPTIONAL {{ ?n rg:requirement ?req }}
+                {PROVENANCE.format(node="?n")} }} ORDER BY ?start"""):
+            details.facts[name].append(Fact(_value(row, "text") or "", _where(row), _value(row, "req") or ""))
+    return details

@@ -1,0 +1,168 @@
+"""Merge: renderings of one specification -> one JobClass with every source; named classes -> stubs. Pure.
+
+Two parsed documents are one class when code and title agree where both have them, otherwise when
+their titles and duties are near-identical text (rapidfuzz). Where they disagree, both values are kept
+as a :class:`~rolegraph.model.Conflict`; nothing is silently overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import fields, replace
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from rolegraph.model import Conflict, JobClass, Jurisdiction, MergeEvidence, Text
+from rolegraph.parser.tables import fold
+
+__all__ = ["TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", "merge_classes", "add_named_classes",
+           "jurisdiction_key"]
+
+TITLE_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) for "the same title"
+DUTIES_THRESHOLD = 85.0  # token-set ratio of all duty text for "the same duties"
+
+
+def jurisdiction_key(jurisdiction: Jurisdiction | None) -> tuple[str, str]:
+    """(state, name) folded, empty where unknown."""
+    if jurisdiction is None:
+        return "", ""
+    return fold(jurisdiction.state or ""), fold(jurisdiction.name or "")
+
+
+def _duties_text(job_class: JobClass) -> str:
+    return " ".join(duty.description + " " + " ".join(task.description for task in duty.tasks)
+                    for duty in job_class.duties)
+
+
+def _compatible(first: Jurisdiction | None, second: Jurisdiction | None) -> bool:
+    """Jurisdictions agree where both state them."""
+    (state_a, name_a), (state_b, name_b) = jurisdiction_key(first), jurisdiction_key(second)
+    return (not state_a or not state_b or state_a == state_b) and (not name_a or not name_b or name_a == name_b)
+
+
+def match_evidence(first: JobClass, second: JobClass) -> MergeEvidence | None:
+    """Return why two parsed classes are one, or None when they are not.
+
+    Code and title decide where both have a code; otherwise titles and duties must both be near-identical.
+    """
+    if not _compatible(first.jurisdiction, second.jurisdiction):
+        return None
+    title_score = fuzz.ratio(fold(first.title.value), fold(second.title.value))
+    sources = tuple(source.name for source in first.sources + second.sources)
+    if first.code and second.code:
+        if fold(first.code.value) == fold(second.code.value) and title_score >= TITLE_THRESHOLD:
+            return MergeEvidence("code-and-title", round(title_score, 1), None, sources)
+        return None
+    if title_score < TITLE_THRESHOLD:
+        return None
+    duties_a, duties_b = _duties_text(first), _duties_text(second)
+    if not duties_a or not duties_b:
+        return None
+    duties_score = fuzz.token_set_ratio(fold(duties_a), fold(duties_b))
+    if duties_score < DUTIES_THRESHOLD:
+        return None
+    return MergeEvidence("text-similarity", round(title_score, 1), round(duties_score, 1), sources)
+
+
+def _richness(job_class: JobClass) -> int:
+    """How many fields a class states: the richer rendering leads a merge."""
+    return sum(1 for item in fields(job_class) if getattr(job_class, item.name) not in (None, (), ""))
+
+
+def _comparable(value: Any) -> Any:
+    """A form of a field value in which two renderings of the same fact compare equal."""
+    if isinstance(value, Text):
+        return fold(value.value.replace("\u2019", "'"))
+    if isinstance(value, tuple):
+        return tuple(_comparable(item) for item in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return tuple(_comparable(getattr(value, item.name)) for item in fields(value)
+                     if item.name not in {"where", "evidence"})
+    if isinstance(value, str):
+        return fold(value.replace("\u2019", "'"))
+    return value
+
+
+def _as_text(value: Any, fallback: JobClass) -> Text:
+    """A conflicting value as Text with where it came from."""
+    if isinstance(value, Text):
+        return value
+    where = getattr(value, "where", None) or getattr(getattr(value, "evidence", None), "where", None)
+    return Text(str(value), where or fallback.title.where)
+
+
+# Fields compared between renderings; a difference is a conflict.
+COMPARED_FIELDS = ("title", "code", "jurisdiction", "pay_grade", "ordinance", "summary")
+# Fields whose identity is their content; not compared (sources, evidence and derived bookkeeping).
+BOOKKEEPING_FIELDS = {"sources", "conflicts", "merge_evidence", "stub", "named_in"}
+
+
+def _is_empty(value: Any) -> bool:
+    """None, an empty tuple or string, or a dataclass whose fields are all empty (Classification())."""
+    if value is None or value == () or value == "":
+        return True
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, Text):
+        return all(_is_empty(getattr(value, item.name)) for item in fields(value))
+    return False
+
+
+def _merge_pair(lead: JobClass, other: JobClass, evidence: MergeEvidence) -> JobClass:
+    """Lead's values win; other's fill what lead lacks; differing values become conflicts."""
+    changes: dict[str, Any] = {}
+    conflicts = list(lead.conflicts) + list(other.conflicts)
+    for item in fields(lead):
+        if item.name in BOOKKEEPING_FIELDS:
+            continue
+        mine, theirs = getattr(lead, item.name), getattr(other, item.name)
+        if _is_empty(theirs):
+            continue
+        if _is_empty(mine):
+            changes[item.name] = theirs
+        elif item.name in COMPARED_FIELDS and _comparable(mine) != _comparable(theirs):
+            conflicts.append(Conflict(item.name, (_as_text(mine, lead), _as_text(theirs, other))))
+    return replace(lead, **changes, sources=lead.sources + other.sources, conflicts=tuple(conflicts),
+                   merge_evidence=lead.merge_evidence + other.merge_evidence + (evidence,))
+
+
+def merge_classes(parsed: Iterable[JobClass]) -> list[JobClass]:
+    """Group renderings of the same class and merge each group, in input order of first appearance.
+
+    >>> merge_classes([])
+    []
+    """
+    merged: list[JobClass] = []
+    for job_class in parsed:
+        for index, existing in enumerate(merged):
+            evidence = match_evidence(existing, job_class)
+            if evidence is not None:
+                lead, other = ((existing, job_class) if _richness(existing) >= _richness(job_class)
+                               else (job_class, existing))
+                merged[index] = _merge_pair(lead, other, evidence)
+                break
+        else:
+            merged.append(job_class)
+    return merged
+
+
+def add_named_classes(classes: list[JobClass],
+                      same_title: Callable[[str, str], bool] | None = None) -> list[JobClass]:
+    """Add a stub class for every job-family member named in a spec but specified by none.
+
+    The stub takes the naming class's jurisdiction and records where it was named.
+    """
+    same_title = same_title or (lambda a, b: fuzz.ratio(fold(a), fold(b)) >= TITLE_THRESHOLD)
+    result = list(classes)
+    for job_class in classes:
+        for member in job_class.job_family:
+            known = [other for other in result
+                     if jurisdiction_key(other.jurisdiction) == jurisdiction_key(job_class.jurisdiction)
+                     and same_title(other.title.value, member.value)]
+            if known:
+                stub = next((other for other in known if other.stub), None)
+                if stub is not None:
+                    result[result.index(stub)] = replace(stub, named_in=stub.named_in + (member,))
+                continue
+            result.append(JobClass(title=member, sources=(), jurisdiction=job_class.jurisdiction, stub=True,
+                                   named_in=(member,)))
+    return result

@@ -1,0 +1,388 @@
+"""Emit the RDF of job classes: one named graph per class, deterministic IRIs, no blank nodes.
+
+The public contract (README "Vocabulary") is written here: schema:Occupation + rg:JobClass, schema:name,
+schema:identifier, schema:occupationLocation, rg:payGrade, schema:experienceRequirements, rg:duty/rg:task,
+rg:ksa -> skos:Concept, prov:wasDerivedFrom -> rg:SourceDocument, and line-level provenance on every fact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from rolegraph.merge import jurisdiction_key
+from rolegraph.model import LEVEL_ORDER, ExperienceRequirement, JobClass, Ksa, Provenance, Text
+from rolegraph.parser.tables import fold
+from rolegraph.rdf.iris import Iris
+from rolegraph.rdf.namespaces import PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD
+
+__all__ = ["ClassGraph", "KSA_KIND_TO_CLASS", "emit_class_graphs", "skill_label"]
+
+KSA_KIND_TO_CLASS = {"knowledge": RG.Knowledge, "skill": RG.Skill, "ability": RG.Ability,
+                     "competency": RG.Competency}
+SKILL_PREFIXES = re.compile(r"^(?:knowledge of|ability to|skill in|skills in|the|an?)\s+", re.IGNORECASE)
+
+
+def skill_label(text: str) -> str:
+    """The concept label of a KSA statement: folded case and punctuation, common prefixes dropped.
+
+    >>> skill_label("Knowledge of General Office Procedures.")
+    'general office procedures'
+    """
+    label = fold(re.sub(r"[^\w\s/&-]", " ", text))
+    previous = None
+    while previous != label:
+        previous, label = label, SKILL_PREFIXES.sub("", label)
+    return label
+
+
+@dataclass(frozen=True)
+class ClassGraph:
+    """The quads of one job class's named graph and a hash of their content."""
+
+    class_iri: NamedNode
+    graph: NamedNode
+    quads: tuple[Quad, ...]
+    source_names: tuple[str, ...]
+    content_hash: str
+    # Triples about things several classes share (states, jurisdictions, skill concepts), added to the
+    # shared graph rather than repeated in every class graph, so the union holds each once.
+    shared: tuple[Quad, ...] = ()
+
+
+def _text_literal(value: str) -> Literal:
+    return Literal(value)
+
+
+def _number(value: Decimal | int) -> Literal:
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return Literal(str(value.normalize()), datatype=XSD.decimal)
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+class _Writer:
+    """Collects the triples of one class graph."""
+
+    def __init__(self, graph: NamedNode, iris: Iris) -> None:
+        self.graph, self.iris = graph, iris
+        self.quads: list[Quad] = []
+        self.shared_quads: list[Quad] = []
+
+    def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
+        self.quads.append(Quad(subject, predicate, obj, self.graph))
+
+    def shared(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal | str) -> None:
+        """A triple about a shared thing (state, jurisdiction, concept): goes to the shared graph."""
+        value = _text_literal(obj) if isinstance(obj, str) else obj
+        self.shared_quads.append(Quad(subject, predicate, value, self.iris.shared_graph))
+
+    def text(self, subject: NamedNode, predicate: NamedNode, value: str | None) -> None:
+        if value:
+            self.add(subject, predicate, _text_literal(value))
+
+    def where(self, node: NamedNode, where: Provenance) -> None:
+        """Line-level provenance of a fact node."""
+        self.add(node, PROV.wasDerivedFrom, self.iris.source(where.sha256))
+        self.add(node, RG.lineStart, _number(where.line_start))
+        self.add(node, RG.lineEnd, _number(where.line_end))
+
+    def fact(self, subject: NamedNode, name: str, predicate: NamedNode, value: Literal, where: Provenance
+             ) -> None:
+        """A literal fact on the class, plus a rg:FactSource node saying where it was read."""
+        self.add(subject, predicate, value)
+        node = NamedNode(f"{subject.value}/fact/{name}")
+        self.add(subject, RG.factSource, node)
+        self.add(node, RDF.type, RG.FactSource)
+        self.add(node, RG.property, predicate)
+        self.add(node, RG.value, value)
+        self.where(node, where)
+
+
+def _class_path(job_class: JobClass, iris: Iris) -> str:
+    jurisdiction = job_class.jurisdiction
+    return iris.class_path(jurisdiction.state if jurisdiction else None,
+                           jurisdiction.name if jurisdiction else None,
+                           job_class.code.value if job_class.code else None, job_class.title.value)
+
+
+def emit_class_graphs(classes: Iterable[JobClass], iris: Iris | None = None,
+                      concept_label: Callable[[Ksa], str] | None = None) -> list[ClassGraph]:
+    """Return one ClassGraph per job class, in input order.
+
+    ``concept_label`` maps a KSA statement to its skill concept label (default :func:`skill_label`);
+    the ladder stage passes a vocabulary that merges near-duplicates across classes.
+    """
+    iris = iris or Iris()
+    classes = list(classes)
+    concept_label = concept_label or (lambda ksa: skill_label(ksa.text))
+    titles: dict[tuple[tuple[str, str], str], NamedNode] = {}
+    for job_class in classes:
+        path = _class_path(job_class, iris)
+        titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
+                          iris.node(path))
+    return [_emit_one(job_class, iris, concept_label, titles) for job_class in classes]
+
+
+def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], str],
+              titles: dict[tuple[tuple[str, str], str], NamedNode]) -> ClassGraph:
+    path = _class_path(job_class, iris)
+    subject = iris.node(path)
+    out = _Writer(iris.graph_for(path), iris)
+    base = subject.value
+    out.add(subject, RDF.type, SCHEMA.Occupation)
+    out.add(subject, RDF.type, RG.JobClass)
+    out.fact(subject, "title", SCHEMA.name, _text_literal(job_class.title.value), job_class.title.where)
+    if job_class.code:
+        out.fact(subject, "code", SCHEMA.identifier, _text_literal(job_class.code.value), job_class.code.where)
+    if job_class.stub:
+        out.add(subject, RG.stub, Literal("true", datatype=XSD.boolean))
+        for index, named in enumerate(job_class.named_in, start=1):
+            node = NamedNode(f"{base}/named-in/{index}")
+            out.add(subject, RG.namedIn, node)
+            out.add(node, RDF.type, RG.FactSource)
+            out.add(node, RG.value, _text_literal(named.value))
+            out.where(node, named.where)
+
+    for source in job_class.sources:
+        document = iris.source(source.sha256)
+        out.add(subject, PROV.wasDerivedFrom, document)
+        out.add(document, RDF.type, RG.SourceDocument)
+        out.add(document, RDF.type, PROV.Entity)
+        out.text(document, SCHEMA.name, source.name)
+        out.text(document, RG.sha256, source.sha256)
+        out.text(document, SCHEMA.encodingFormat, source.media_type)
+
+    _emit_jurisdiction(job_class, subject, out, iris)
+    _emit_header_facts(job_class, subject, out)
+    _emit_duties(job_class, subject, out)
+    _emit_ksas(job_class, subject, out, iris, concept_label)
+    _emit_requirements(job_class, subject, out)
+    _emit_context(job_class, subject, out, titles)
+
+    quads = tuple(sorted(set(out.quads), key=str))
+    shared = tuple(sorted(set(out.shared_quads), key=str))
+    content_hash = hashlib.sha256("\n".join(str(quad) for quad in quads + shared).encode("utf-8")).hexdigest()
+    return ClassGraph(subject, out.graph, quads, tuple(source.name for source in job_class.sources),
+                      content_hash, shared)
+
+
+def _emit_jurisdiction(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris) -> None:
+    jurisdiction = job_class.jurisdiction
+    if jurisdiction is None:
+        return
+    state = None
+    if jurisdiction.state:
+        state = iris.state(jurisdiction.state)
+        out.shared(state, RDF.type, SCHEMA.State)
+        out.shared(state, SCHEMA.name, jurisdiction.state)
+    if jurisdiction.name:
+        place = iris.jurisdiction(jurisdiction.state, jurisdiction.name)
+        out.shared(place, RDF.type, RG.Jurisdiction)
+        out.shared(place, RDF.type, SCHEMA.AdministrativeArea)
+        out.shared(place, SCHEMA.name, jurisdiction.name)
+        if state is not None:
+            out.shared(place, SCHEMA.containedInPlace, state)
+            out.shared(place, RG.stateEvidence, jurisdiction.state_evidence)
+        location = place
+    else:
+        location = state
+    if location is None:
+        return
+    if job_class.stub:
+        out.add(subject, SCHEMA.occupationLocation, location)
+        return
+    out.fact(subject, "jurisdiction", SCHEMA.occupationLocation, location, jurisdiction.evidence.where)
+    if jurisdiction.inferred:
+        out.add(subject, RG.jurisdictionInferred, Literal("true", datatype=XSD.boolean))
+        out.text(subject, RG.jurisdictionEvidence,
+                 f"{jurisdiction.state_evidence}: {jurisdiction.evidence.value}")
+
+
+def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:
+    base = subject.value
+    if job_class.pay_grade:
+        grade = NamedNode(f"{base}/pay-grade")
+        out.add(subject, RG.payGrade, grade)
+        out.add(grade, RDF.type, RG.PayGrade)
+        out.text(grade, RG.payPlan, job_class.pay_grade.plan)
+        out.text(grade, RG.grade, job_class.pay_grade.grade)
+        if job_class.pay_grade.grade.isdigit():
+            out.add(grade, RG.gradeNumber, _number(int(job_class.pay_grade.grade)))
+        label = " ".join(part for part in (job_class.pay_grade.plan, job_class.pay_grade.grade) if part)
+        out.text(grade, RDFS.label, label)
+        out.where(grade, job_class.pay_grade.where)
+    if job_class.ordinance:
+        ordinance = NamedNode(f"{base}/ordinance")
+        out.add(subject, RG.ordinance, ordinance)
+        out.add(ordinance, RDF.type, RG.Ordinance)
+        out.text(ordinance, SCHEMA.identifier, job_class.ordinance.number)
+        if job_class.ordinance.date:
+            out.add(ordinance, SCHEMA.dateCreated, Literal(job_class.ordinance.date, datatype=XSD.date))
+        out.where(ordinance, job_class.ordinance.where)
+    if job_class.effective_date:
+        value = job_class.effective_date.value
+        datatype = XSD.gYearMonth if re.fullmatch(r"\d{4}-\d\d", value) else (
+            XSD.date if re.fullmatch(r"\d{4}-\d\d-\d\d", value) else None)
+        literal = Literal(value, datatype=datatype) if datatype else Literal(value)
+        out.fact(subject, "effective-date", RG.effectiveDate, literal, job_class.effective_date.where)
+    classification = job_class.classification
+    for name, predicate, text in (("branch", RG.branch, classification.branch),
+                                  ("group", RG.group, classification.group),
+                                  ("series", RG.series, classification.series),
+                                  ("revision", RG.revision, classification.revision)):
+        if text:
+            out.fact(subject, name, predicate, _text_literal(text.value), text.where)
+    if job_class.summary:
+        out.fact(subject, "summary", SCHEMA.description, _text_literal(job_class.summary.value),
+                 job_class.summary.where)
+
+
+def _emit_duties(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:
+    for position, duty in enumerate(job_class.duties, start=1):
+        node = NamedNode(f"{subject.value}/duty/{position}")
+        out.add(subject, RG.duty, node)
+        out.add(node, RDF.type, RG.Duty)
+        out.text(node, SCHEMA.description, duty.description)
+        out.add(node, RG.position, _number(position))
+        out.where(node, duty.where)
+        for task_position, task in enumerate(duty.tasks, start=1):
+            task_node = NamedNode(f"{node.value}/task/{task_position}")
+            out.add(node, RG.task, task_node)
+            out.add(task_node, RDF.type, RG.Task)
+            out.text(task_node, SCHEMA.description, task.description)
+            out.add(task_node, RG.position, _number(task_position))
+            out.where(task_node, task.where)
+
+
+def _emit_ksas(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris,
+               concept_label: Callable[[Ksa], str]) -> None:
+    for position, ksa in enumerate(job_class.ksas, start=1):
+        node = NamedNode(f"{subject.value}/ksa/{position}")
+        out.add(subject, RG.ksa, node)
+        out.add(node, RDF.type, KSA_KIND_TO_CLASS[ksa.kind])
+        out.text(node, SCHEMA.description, ksa.text)
+        out.add(node, RG.position, _number(position))
+        if ksa.level:
+            out.text(node, RG.level, ksa.level)
+            out.add(node, RG.levelRank, _number(LEVEL_ORDER.index(ksa.level) + 1))
+        out.where(node, ksa.where)
+        label = concept_label(ksa)
+        if not label:
+            continue
+        concept = iris.skill(label)
+        out.add(node, RG.concept, concept)
+        out.add(subject, SCHEMA.skills, concept)
+        out.shared(concept, RDF.type, SKOS.Concept)
+        out.shared(concept, SKOS.prefLabel, label)
+        out.shared(concept, SKOS.inScheme, iris.skill_scheme)
+        if fold(ksa.text) != label:
+            out.shared(concept, SKOS.altLabel, ksa.text)
+        out.shared(iris.skill_scheme, RDF.type, SKOS.ConceptScheme)
+        out.shared(iris.skill_scheme, SKOS.prefLabel, "rolegraph knowledge, skills and abilities")
+
+
+def _experience(out: _Writer, node: NamedNode, requirement: ExperienceRequirement) -> None:
+    out.add(node, RDF.type, SCHEMA.OccupationalExperienceRequirements)
+    out.add(node, SCHEMA.monthsOfExperience, _number(requirement.months))
+    out.text(node, SCHEMA.description, requirement.description)
+    out.text(node, RG.field, requirement.field)
+    out.where(node, requirement.where)
+    for index, part in enumerate(requirement.included, start=1):
+        part_node = NamedNode(f"{node.value}/part/{index}")
+        out.add(node, RG.includes, part_node)
+        _experience(out, part_node, part)
+
+
+def _emit_requirements(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:
+    base = subject.value
+    for index, requirement in enumerate(job_class.experience, start=1):
+        node = NamedNode(f"{base}/experience/{index}")
+        out.add(subject, SCHEMA.experienceRequirements, node)
+        _experience(out, node, requirement)
+    for index, education in enumerate(job_class.education, start=1):
+        node = NamedNode(f"{base}/education/{index}")
+        out.add(subject, SCHEMA.educationRequirements, node)
+        out.add(node, RDF.type, SCHEMA.EducationalOccupationalCredential)
+        out.text(node, SCHEMA.description, education.value)
+        out.where(node, education.where)
+    if job_class.substitution:
+        out.fact(subject, "substitution", RG.substitution, _text_literal(job_class.substitution.value),
+                 job_class.substitution.where)
+        out.add(subject, RG.substitutionAllowed, Literal("true", datatype=XSD.boolean))
+    for index, license_ in enumerate(job_class.licenses, start=1):
+        node = NamedNode(f"{base}/license/{index}")
+        out.add(subject, SCHEMA.qualifications, node)
+        out.add(node, RDF.type, SCHEMA.EducationalOccupationalCredential)
+        out.add(node, RDF.type, RG.License)
+        out.text(node, SCHEMA.name, license_.name)
+        out.text(node, SCHEMA.credentialCategory,
+                 "certification" if re.search(r"certif", license_.name, re.IGNORECASE) else "license")
+        out.text(node, RG.requirement, license_.required)
+        out.text(node, RG.issuer, license_.issuer)
+        if license_.within_months_of_appointment is not None:
+            out.add(node, RG.withinMonthsOfAppointment, _number(license_.within_months_of_appointment))
+        out.text(node, SCHEMA.description, license_.description)
+        out.where(node, license_.where)
+
+
+def _emit_texts(out: _Writer, subject: NamedNode, kind: str, predicate: NamedNode,
+                texts: tuple[Text, ...]) -> None:
+    for index, text in enumerate(texts, start=1):
+        out.fact(subject, f"{kind}/{index}", predicate, _text_literal(text.value), text.where)
+
+
+def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
+                  titles: dict[tuple[tuple[str, str], str], NamedNode]) -> None:
+    base = subject.value
+    supervision = job_class.supervision
+    if supervision.direct:
+        out.fact(subject, "direct-supervision", RG.directSupervision, _text_literal(supervision.direct.value),
+                 supervision.direct.where)
+    if supervision.indirect:
+        out.fact(subject, "indirect-supervision", RG.indirectSupervision,
+                 _text_literal(supervision.indirect.value), supervision.indirect.where)
+    _emit_texts(out, subject, "work-context", RG.workContext, job_class.work_context)
+    _emit_texts(out, subject, "other-characteristic", RG.otherCharacteristic, job_class.other_characteristics)
+    place = jurisdiction_key(job_class.jurisdiction)
+    for position, member in enumerate(job_class.job_family, start=1):
+        node = NamedNode(f"{base}/job-family/{position}")
+        out.add(subject, RG.jobFamilyMember, node)
+        out.add(node, RDF.type, RG.JobFamilyMember)
+        out.text(node, SCHEMA.name, member.value)
+        out.add(node, RG.position, _number(position))
+        target = titles.get((place, fold(member.value)))
+        if target is not None:
+            out.add(node, RG.memberClass, target)
+        out.where(node, member.where)
+    for index, section in enumerate(job_class.sections, start=1):
+        node = NamedNode(f"{base}/section/{index}")
+        out.add(subject, RG.section, node)
+        out.add(node, RDF.type, RG.Section)
+        out.text(node, RG.heading, section.heading)
+        out.text(node, SCHEMA.text, section.text)
+        out.where(node, section.where)
+    for index, conflict in enumerate(job_class.conflicts, start=1):
+        node = NamedNode(f"{base}/conflict/{index}")
+        out.add(subject, RG.conflict, node)
+        out.add(node, RDF.type, RG.Conflict)
+        out.text(node, RG.field, conflict.field)
+        for value_index, value in enumerate(conflict.values, start=1):
+            value_node = NamedNode(f"{node.value}/value/{value_index}")
+            out.add(node, RG.conflictingValue, value_node)
+            out.add(value_node, RDF.type, RG.FactSource)
+            out.add(value_node, RG.value, _text_literal(value.value))
+            out.where(value_node, value.where)
+    for index, evidence in enumerate(job_class.merge_evidence, start=1):
+        node = NamedNode(f"{base}/merge/{index}")
+        out.add(subject, RG.mergeEvidence, node)
+        out.add(node, RDF.type, RG.MergeEvidence)
+        out.text(node, RG.method, evidence.method)
+        out.add(node, RG.titleScore, Literal(str(evidence.title_score), datatype=XSD.decimal))
+        if evidence.duties_score is not None:
+            out.add(node, RG.dutiesScore, Literal(str(evidence.duties_score), datatype=XSD.decimal))
+        out.text(node, RDFS.comment, f"merged renderings: {', '.join(evidence.sources)}")

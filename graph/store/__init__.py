@@ -1,0 +1,84 @@
+"""Stores: the only code that opens one. One small interface, an embedded Oxigraph behind it by default.
+
+>>> store = open_store(None)   # in memory, for tests and one-off validation
+>>> store.class_graph_hashes()
+{}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
+
+from rolegraph.rdf import ClassGraph
+
+__all__ = ["EXPORT_FORMATS", "QueryResult", "Store", "WriteSummary", "open_store"]
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples
+
+# CLI format name -> (pyoxigraph RdfFormat attribute, whether the format keeps named graphs)
+EXPORT_FORMATS: dict[str, tuple[str, bool]] = {
+    "turtle": ("TURTLE", False),
+    "trig": ("TRIG", True),
+    "nt": ("N_TRIPLES", False),
+    "nq": ("N_QUADS", True),
+    "jsonld": ("JSON_LD", True),
+    "xml": ("RDF_XML", False),
+}
+
+
+@dataclass
+class WriteSummary:
+    """What a write did: graphs written, left as they were (same content), and removed (stale)."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    triples: int = 0
+
+
+class Store(Protocol):
+    """What the pipeline needs of a store. Implementations: oxigraph.OxigraphStore (embedded, in memory)."""
+
+    location: str
+
+    def replace_class_graphs(self, graphs: Iterable[ClassGraph],
+                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+        """Write each class graph in its own transaction (skipping unchanged ones) and drop graphs
+        built earlier from ``replaces_sources`` (file names) that this build no longer produces."""
+        ...
+
+    def replace_graph(self, graph: str, quads: Iterable[object]) -> None:
+        """Replace one named graph (e.g. the ladder graph) in one transaction."""
+        ...
+
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL 1.1 query; the default graph is the union of all named graphs."""
+        ...
+
+    def export(self, output: IO[bytes], format_name: str) -> None:
+        """Write the whole dataset (or, for triple formats, the union graph) in a format of EXPORT_FORMATS."""
+        ...
+
+    def import_data(self, data: bytes, format_name: str) -> int:
+        """Load a dataset exported earlier; returns the number of quads now in the store."""
+        ...
+
+    def class_graph_hashes(self) -> dict[str, str]:
+        """Named graph IRI -> content hash, for every class graph in the store."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0) -> Store:
+    """Open the store at ``location``: a directory (embedded Oxigraph, created if missing) or None (memory)."""
+    from rolegraph.store.oxigraph import OxigraphStore
+
+    return OxigraphStore(location, read_only=read_only, lock_timeout=lock_timeout)

@@ -1,0 +1,212 @@
+"""The embedded, persistent store: Oxigraph (pyoxigraph) in a directory, or in memory.
+
+Each class graph is replaced by one SPARQL update, which Oxigraph applies as one transaction: a build
+killed at any moment leaves each class graph as it was or as it is now. A lock file keeps two writers
+apart; the second waits up to ``lock_timeout`` seconds, then stops with a message naming the holder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from rolegraph.errors import QueryError, StoreError, StoreLocked
+from rolegraph.rdf import ClassGraph
+from rolegraph.rdf.namespaces import PREFIXES, PROV, RG
+from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
+
+__all__ = ["OxigraphStore"]
+
+LOCK_FILE = "rolegraph.lock"
+MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
+
+
+def _quad_text(quad: ox.Quad) -> str:
+    return f"{quad.subject} {quad.predicate} {quad.object} ."
+
+
+class OxigraphStore:
+    """A rolegraph store backed by pyoxigraph. ``location`` None keeps everything in memory."""
+
+    def __init__(self, location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0) -> None:
+        self.location = str(location) if location is not None else ":memory:"
+        self.read_only = read_only
+        self._lock_handle: IO[str] | None = None
+        if location is None:
+            self._store = ox.Store()
+            return
+        path = Path(location)
+        self._check_directory(path, read_only)
+        self._lock(path, exclusive=not read_only, timeout=lock_timeout)
+        try:
+            self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        except OSError as error:
+            self._unlock()
+            raise StoreError(f"{path}: cannot open the store: {error}") from None
+
+    @staticmethod
+    def _check_directory(path: Path, read_only: bool) -> None:
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path}: not a directory; --store names a directory (or an http(s) URL)")
+        if read_only:
+            if not (path / MARKER_FILE).exists():
+                raise StoreError(f"{path}: no rolegraph store here; run 'rolegraph build SPECS --store {path}'")
+            return
+        if path.exists() and any(path.iterdir()) and not (path / MARKER_FILE).exists():
+            raise StoreError(f"{path}: directory is not empty and is not a rolegraph store; "
+                             "choose an empty or new directory")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            (path / MARKER_FILE).write_text("rolegraph store (Oxigraph)\n", encoding="utf-8")
+        except OSError as error:
+            raise StoreError(f"{path}: cannot create the store: {error.strerror or error}") from None
+
+    def _lock(self, path: Path, exclusive: bool, timeout: float) -> None:
+        lock_path = path / LOCK_FILE
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+        except OSError as error:
+            raise StoreError(f"{path}: cannot open the lock file: {error.strerror or error}") from None
+        deadline = time.monotonic() + timeout
+        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        while True:
+            try:
+                fcntl.flock(handle, mode)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise StoreLocked(f"{path}: the store is in use by {holder}; waited {timeout:.0f} s. "
+                                      "Try again when it has finished.") from None
+                time.sleep(0.2)
+        if exclusive:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"rolegraph process {os.getpid()} (writing)\n")
+            handle.flush()
+        self._lock_handle = handle
+
+    def _unlock(self) -> None:
+        if self._lock_handle is not None:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.location}: the store is open read-only")
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def replace_class_graphs(self, graphs: Iterable[ClassGraph],
+                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+        self._writable()
+        summary = WriteSummary()
+        existing = self.class_graph_hashes()
+        produced: set[str] = set()
+        for graph in graphs:
+            name = graph.graph.value
+            produced.add(name)
+            summary.triples += len(graph.quads)
+            if existing.get(name) == graph.content_hash:
+                summary.unchanged.append(name)
+                continue
+            marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
+                      ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
+            body = "\n".join(_quad_text(quad) for quad in (*graph.quads, *marker))
+            shared = "".join(f"GRAPH <{quad.graph_name.value}> {{ {_quad_text(quad)} }}\n" for quad in graph.shared)
+            self._update(f"DROP SILENT GRAPH <{name}> ;\n"
+                         f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
+            summary.written.append(name)
+        for stale in sorted(self._graphs_from_sources(set(replaces_sources)) - produced):
+            self._update(f"DROP SILENT GRAPH <{stale}>")
+            summary.removed.append(stale)
+        return summary
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
+        self._writable()
+        body = "\n".join(_quad_text(quad) for quad in quads)
+        self._update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+
+    def _update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except OSError as error:
+            raise StoreError(f"{self.location}: write failed, nothing was changed: {error}") from None
+
+    def _graphs_from_sources(self, names: set[str]) -> set[str]:
+        if not names:
+            return set()
+        values = " ".join(ox.Literal(name).__str__() for name in sorted(names))
+        result = self.query(f"""
+            SELECT DISTINCT ?g WHERE {{
+              VALUES ?name {{ {values} }}
+              ?doc a <{RG.SourceDocument.value}> ; <https://schema.org/name> ?name .
+              GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash . ?node <{PROV.wasDerivedFrom.value}> ?doc }} }}""")
+        return {solution["g"].value for solution in result}
+
+    def import_data(self, data: bytes, format_name: str) -> int:
+        self._writable()
+        rdf_format, keeps_graphs = self._format(format_name)
+        if not keeps_graphs:
+            raise StoreError(f"import needs a format that keeps named graphs (nq, trig, jsonld), "
+                             f"not {format_name}")
+        try:
+            self._store.load(data, format=rdf_format)
+        except (SyntaxError, ValueError, OSError) as error:
+            raise StoreError(f"cannot import: {error}") from None
+        return len(self._store)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def query(self, sparql: str, union: bool = True) -> QueryResult:
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=union, prefixes=PREFIXES)
+        except SyntaxError as error:
+            raise QueryError(f"malformed SPARQL: {error}") from None
+        except (OSError, ValueError, RuntimeError) as error:
+            raise QueryError(f"query failed: {error}") from None
+
+    def export(self, output: IO[bytes], format_name: str) -> None:
+        rdf_format, keeps_graphs = self._format(format_name)
+        prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if keeps_graphs:
+            self._store.dump(output, format=rdf_format, prefixes=prefixes)
+            return
+        triples = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        ox.serialize(triples, output, format=rdf_format, prefixes=prefixes)
+
+    @staticmethod
+    def _format(format_name: str) -> tuple[ox.RdfFormat, bool]:
+        if format_name not in EXPORT_FORMATS:
+            raise StoreError(f"unknown format {format_name!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+        attribute, keeps_graphs = EXPORT_FORMATS[format_name]
+        return getattr(ox.RdfFormat, attribute), keeps_graphs
+
+    def class_graph_hashes(self) -> dict[str, str]:
+        result = self.query(f"SELECT ?g ?hash WHERE {{ GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash }} }}",
+                            union=False)
+        return {solution["g"].value: solution["hash"].value for solution in result}
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        if getattr(self, "_store", None) is not None and not self.read_only:
+            self._store.flush()
+        self._store = None  # type: ignore[assignment]
+        self._unlock()
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
