@@ -161,6 +161,8 @@ class ExperienceRequirement:
     description: str
     where: Provenance
     included: tuple[ExperienceRequirement, ...] = ()
+    # Titles (or codes) of job classes the experience must be gained in ("as a Senior Clerk").
+    in_classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

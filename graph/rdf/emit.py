@@ -291,6 +291,8 @@ def _experience(out: _Writer, node: NamedNode, requirement: ExperienceRequiremen
     out.add(node, SCHEMA.monthsOfExperience, _number(requirement.months))
     out.text(node, SCHEMA.description, requirement.description)
     out.text(node, RG.field, requirement.field)
+    for title in requirement.in_classes:
+        out.text(node, RG.inClassTitle, title)
     out.where(node, requirement.where)
     for index, part in enumerate(requirement.included, start=1):
         part_node = NamedNode(f"{node.value}/part/{index}")
