@@ -49,7 +49,7 @@ QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "e
 # Sections kept as text for a reader, with their heading.
 TEXT_SECTIONS = ("complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
                  "signatures", "ignore")
-DRIVERS_LICENSE = re.compile(r"driver'?s'?\s+licen[cs]e", re.IGNORECASE)
+DRIVERS_LICENSE = re.compile(r"driver['\u2019]?s['\u2019]?\s+licen[cs]e", re.IGNORECASE)
 MONTH_YEAR_FORMATS = ("%B %Y", "%b %Y", "%m/%Y")
 DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%B %d, %Y")
 

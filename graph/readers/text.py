@@ -19,6 +19,10 @@ BOM_TO_ENCODING: tuple[tuple[bytes, str], ...] = (
     (b"\xfe\xff", "utf-16"),
 )
 
+# Detection looks among these first: job specifications come from Western word processors, and with only a
+# few non-ASCII bytes an unconstrained detector tends to pick a CJK code page. Others are tried after.
+WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850")
+
 # Share of characters that may be control characters (other than tab and line ends) in real text.
 MAX_CONTROL_SHARE = 0.01
 
@@ -53,7 +57,7 @@ def decode_bytes(path: Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    best = from_bytes(data, cp_isolation=list(WESTERN_ENCODINGS)).best() or from_bytes(data).best()
     if best is None:
         raise SourceError(path, "cannot decode: no text encoding fits these bytes")
     return str(best)
