@@ -14,6 +14,7 @@ __all__ = [
     "QueryRejected",
     "QueryTimeout",
     "NotFound",
+    "ShapesError",
 ]
 
 
@@ -55,3 +56,7 @@ class QueryTimeout(QueryError):
 
 class NotFound(RolegraphError):
     """A job class, jurisdiction or resource named by the user does not exist."""
+
+
+class ShapesError(RolegraphError):
+    """A SHACL shapes file cannot be read or used (bad Turtle, bad SPARQL in a constraint)."""
