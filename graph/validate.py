@@ -1,0 +1,693 @@
+"""Validation: quads + SHACL shapes -> a Report of Findings an HR analyst (and a CI) can read.
+
+pySHACL does the checking; this module adds what it cannot know: which job class a finding is about,
+and the file and line it comes from (rdflib's parsers keep no positions, rolegraph's provenance does).
+A finding points at the line of the fact (``rg:lineStart`` of a fact node or of the ``rg:factSource``
+of a literal) or, for a missing fact, at the line of the class's title.
+
+Writers turn a Report into text, turtle, json, junit, github or sarif (``FORMAT_TO_WRITER``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+from rolegraph import __version__
+from rolegraph.errors import ShapesError
+from rolegraph.rdf.namespaces import PROV, RG, SCHEMA
+from rolegraph.resources import shape_files
+
+if TYPE_CHECKING:
+    from rolegraph.store import Store
+
+__all__ = [
+    "SEVERITIES",
+    "FORMAT_TO_WRITER",
+    "Finding",
+    "CheckedClass",
+    "ShapeInfo",
+    "Report",
+    "load_shapes",
+    "data_graph",
+    "run_pyshacl",
+    "validate_quads",
+    "validate_store",
+    "write_report",
+    "severity_rank",
+    "source_paths_of",
+]
+
+SEVERITIES = ("info", "warning", "violation")  # weakest first: the order is the meaning
+SH_TO_SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
+PYSHACL_OPTIONS = {"inference": "none", "advanced": False, "abort_on_first": False, "allow_infos": True,
+                   "allow_warnings": True, "meta_shacl": False}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+_URI = {name: URIRef(term.value) for name, term in (
+    ("name", SCHEMA.name), ("identifier", SCHEMA.identifier), ("factSource", RG.factSource),
+    ("property", RG.property), ("lineStart", RG.lineStart), ("derived", PROV.wasDerivedFrom),
+    ("describes", RG.describes), ("stub", RG.stub), ("JobClass", RG.JobClass), ("fromClass", RG.fromClass))}
+
+
+def severity_rank(severity: str) -> int:
+    """The rank of a severity name, weakest first.
+
+    >>> severity_rank("info") < severity_rank("warning") < severity_rank("violation")
+    True
+    """
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a shape found, said for a person: where, how bad, what."""
+
+    severity: str  # info | warning | violation
+    shape: str  # the shape's sh:name
+    shape_id: str  # a stable identifier (local name of the shape IRI): SARIF rule id, JUnit testcase
+    message: str
+    focus_class: str  # IRI of the job class the finding is about ("" when none could be told)
+    file: str | None
+    line: int | None
+    focus_node: str
+    path: str | None = None
+    value: str | None = None
+
+    def where(self) -> str:
+        """``file:line`` (or what is known of it).
+
+        >>> Finding("info", "S", "S", "m", "", "a.txt", 7, "x").where()
+        'a.txt:7'
+        """
+        return f"{self.file or '<unknown file>'}{f':{self.line}' if self.line else ''}"
+
+
+@dataclass(frozen=True)
+class CheckedClass:
+    """A job class the shapes were checked against, with where its title was read."""
+
+    iri: str
+    title: str
+    code: str | None
+    file: str | None
+    line: int | None
+    stub: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.code})" if self.code else self.title
+
+
+@dataclass(frozen=True)
+class ShapeInfo:
+    """A named shape of the shapes graph: what JUnit lists as a testcase and SARIF as a rule."""
+
+    shape_id: str
+    name: str
+    message: str
+    severity: str
+
+
+@dataclass
+class Report:
+    """Everything a validation run found, in a stable order, plus pySHACL's own report graph."""
+
+    findings: list[Finding]
+    classes: list[CheckedClass]
+    shapes: list[ShapeInfo]
+    graph: Graph = field(repr=False, default_factory=Graph)
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity, every severity present (0 when none)."""
+        counted = Counter(finding.severity for finding in self.findings)
+        return {severity: counted[severity] for severity in reversed(SEVERITIES)}
+
+    def shape_counts(self) -> dict[str, int]:
+        """Findings per shape name, most first (ties by name)."""
+        counted = Counter(finding.shape for finding in self.findings)
+        return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
+
+    def at_or_above(self, fail_on: str) -> list[Finding]:
+        rank = severity_rank(fail_on)
+        return [finding for finding in self.findings if severity_rank(finding.severity) >= rank]
+
+    def fails(self, fail_on: str = "violation") -> bool:
+        """True when a finding is at or above ``fail_on`` (what makes the command exit 1)."""
+        return bool(self.at_or_above(fail_on))
+
+
+# -- shapes ------------------------------------------------------------------------------------------
+
+def _shape_sources(extra: Iterable[Path], shipped: bool) -> list[Path | Traversable]:
+    sources: list[Path | Traversable] = list(shape_files()) if shipped else []
+    for given in extra:
+        path = Path(given)
+        if path.is_dir():
+            sources.extend(sorted(entry for entry in path.iterdir() if entry.suffix in (".ttl", ".trig")))
+        else:
+            sources.append(path)
+    return sources
+
+
+def load_shapes(extra: Iterable[Path] = (), shipped: bool = True) -> Graph:
+    """Return the shapes graph: the shipped shapes (unless ``shipped`` is False) plus every ``.ttl`` file
+    in ``extra`` (files, or folders of them).
+
+    Raises:
+        ShapesError: naming the file and why it cannot be read.
+    """
+    graph = Graph()
+    for source in _shape_sources(extra, shipped):
+        name = str(source)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ShapesError(f"{name}: shapes file not found") from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise ShapesError(f"{name}: cannot read the shapes file: {reason}") from None
+        try:
+            syntax = "trig" if name.endswith(".trig") else "turtle"
+            graph.parse(data=text, format=syntax, publicID=_public_id(name))
+        except Exception as error:  # rdflib raises many types for bad syntax; each becomes one line
+            raise ShapesError(f"{name}: not valid Turtle: {_one_line(error)}") from None
+    return graph
+
+
+def _public_id(name: str) -> str:
+    return "file:///" + quote(Path(name).name)
+
+
+def _one_line(error: BaseException) -> str:
+    return re.sub(r"\s+", " ", str(error)).strip()[:300] or type(error).__name__
+
+
+def _local_name(iri: str) -> str:
+    """The last segment of an IRI.
+
+    >>> _local_name("https://w3id.org/rolegraph/shapes#PayGrade")
+    'PayGrade'
+    """
+    return re.split(r"[#/]", iri.rstrip("#/"))[-1]
+
+
+def _shape_id(shape: Node, name: str) -> str:
+    if isinstance(shape, URIRef):
+        return _local_name(str(shape))
+    return re.sub(r"[^A-Za-z0-9]+", "", name.title()) or "Shape"
+
+
+def _named_shape(shapes: Graph, shape: Node) -> Node:
+    """The shape a finding is reported under: ``shape`` or the nearest named shape it is a property of."""
+    seen = {shape}
+    current = shape
+    while shapes.value(current, SH.name) is None:
+        parent = next(iter(shapes.subjects(SH.property, current)), None) or next(
+            iter(shapes.subjects(SH.node, current)), None)
+        if parent is None or parent in seen:
+            return shape
+        seen.add(parent)
+        current = parent
+    return current
+
+
+def _shape_infos(shapes: Graph) -> list[ShapeInfo]:
+    """Named shapes that have a target (the checks a class is put through), sorted by id."""
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+    infos: dict[str, ShapeInfo] = {}
+    for shape in set(shapes.subjects(SH.name, None)):
+        if not any(shapes.value(shape, target) is not None for target in targets):
+            continue
+        info = _shape_info(shapes, shape)
+        infos.setdefault(info.shape_id, info)
+    return sorted(infos.values(), key=lambda info: info.shape_id)
+
+
+def _shape_info(shapes: Graph, shape: Node) -> ShapeInfo:
+    name = str(shapes.value(shape, SH.name) or _local_name(str(shape)))
+    severity = SH_TO_SEVERITY.get(shapes.value(shape, SH.severity), "violation")  # type: ignore[arg-type]
+    return ShapeInfo(_shape_id(shape, name), name, str(shapes.value(shape, SH.message) or ""), severity)
+
+
+# -- data --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Data:
+    graph: Graph
+    class_of_graph: dict[Node, Node]
+    graph_of_node: dict[Node, Node]
+
+
+def _term_converter() -> Callable[[object], Node]:
+    cache: dict[object, Node] = {}
+
+    def convert(term: object) -> Node:
+        known = cache.get(term)
+        if known is not None:
+            return known
+        if isinstance(term, ox.NamedNode):
+            made: Node = URIRef(term.value)
+        elif isinstance(term, ox.BlankNode):
+            made = BNode(term.value)
+        elif isinstance(term, ox.Literal):
+            if term.language:
+                made = Literal(term.value, lang=term.language)
+            elif term.datatype.value == XSD_STRING:
+                made = Literal(term.value)
+            else:
+                made = Literal(term.value, datatype=URIRef(term.datatype.value))
+        else:
+            raise TypeError(f"not an RDF term: {term!r}")
+        cache[term] = made
+        return made
+
+    return convert
+
+
+def data_graph(quads: Iterable[ox.Quad]) -> Graph:
+    """Return the union of the quads' graphs as one rdflib Graph (what pySHACL validates).
+
+    >>> node = ox.NamedNode("https://example.org/a")
+    >>> len(data_graph([ox.Quad(node, node, ox.Literal("x"), node)]))
+    1
+    """
+    return _read_data(quads).graph
+
+
+def _read_data(quads: Iterable[ox.Quad]) -> _Data:
+    graph = Graph()
+    convert = _term_converter()
+    class_of_graph: dict[Node, Node] = {}
+    graph_of_node: dict[Node, Node] = {}
+    describes = RG.describes
+    add = graph.add
+    for quad in quads:
+        subject, predicate, obj = convert(quad.subject), convert(quad.predicate), convert(quad.object)
+        add((subject, predicate, obj))
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            continue
+        name = convert(quad.graph_name)
+        graph_of_node.setdefault(subject, name)
+        if quad.predicate == describes and quad.subject == quad.graph_name:
+            class_of_graph[name] = obj
+    return _Data(graph, class_of_graph, graph_of_node)
+
+
+# -- validation --------------------------------------------------------------------------------------
+
+def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """Run pySHACL (no inference, every severity reported) on ``data`` in place; return (conforms, report).
+
+    Raises:
+        ShapesError: when pySHACL cannot use the shapes (e.g. a malformed SPARQL constraint).
+    """
+    try:
+        conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inplace=True, **PYSHACL_OPTIONS)
+    except Exception as error:  # pySHACL raises its own and rdflib's errors for unusable shapes
+        raise ShapesError(f"the shapes cannot be used: {_one_line(error)}") from None
+    return bool(conforms), report
+
+
+def validate_quads(quads: Iterable[ox.Quad], shapes: Graph | None = None,
+                   source_paths: Mapping[str, str] | None = None) -> Report:
+    """Validate the union of ``quads`` against ``shapes`` (default: the shipped shapes).
+
+    ``source_paths`` maps a source document's name (as the store keeps it) to the path to report, e.g.
+    the path given on the command line, so that a CI can annotate the right file.
+    """
+    data = _read_data(quads)
+    shapes = shapes if shapes is not None else load_shapes()
+    _conforms, results = run_pyshacl(data.graph, shapes)
+    return _report(data, shapes, results, dict(source_paths or {}))
+
+
+def validate_store(store: Store, shapes: Graph | None = None,
+                   source_paths: Mapping[str, str] | None = None) -> Report:
+    """Validate everything in ``store`` (every class graph, the shared graph and the ladder graph)."""
+    import io
+
+    buffer = io.BytesIO()
+    store.export(buffer, "nq")
+    return validate_quads(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS), shapes, source_paths)
+
+
+class _Locator:
+    """Finds the job class, file and line of a node of the data graph."""
+
+    def __init__(self, data: _Data, source_paths: dict[str, str]) -> None:
+        self.data, self.graph, self.source_paths = data, data.graph, source_paths
+        self._files: dict[Node, str | None] = {}
+
+    def owner(self, node: Node) -> Node | None:
+        """The job class a node belongs to: by its named graph, else a class pointing at it."""
+        graph = self.graph
+        if (node, RDF.type, _URI["JobClass"]) in graph:
+            return node
+        owner = self.data.class_of_graph.get(self.data.graph_of_node.get(node))  # type: ignore[arg-type]
+        if owner is not None:
+            return owner
+        start = graph.value(node, _URI["fromClass"])
+        if start is not None:
+            return start
+        pointing = sorted(subject for subject in graph.subjects(None, node)
+                          if (subject, RDF.type, _URI["JobClass"]) in graph)
+        return pointing[0] if pointing else None
+
+    def file(self, node: Node) -> str | None:
+        if node not in self._files:
+            names = sorted(str(self.graph.value(source, _URI["name"]) or "")
+                           for source in self.graph.objects(node, _URI["derived"]))
+            name = names[0] if names and names[0] else None
+            self._files[node] = self.source_paths.get(name, name) if name else None
+        return self._files[node]
+
+    def position(self, node: Node | None) -> tuple[str | None, int | None]:
+        """(file, line) of a node with rg:lineStart, else (None, None)."""
+        if node is None:
+            return None, None
+        line = self.graph.value(node, _URI["lineStart"])
+        if line is None:
+            return None, None
+        return self.file(node), int(line)
+
+    def fact_position(self, subject: Node, predicate: Node) -> tuple[str | None, int | None]:
+        """(file, line) of the rg:factSource that says where ``subject predicate ...`` was read."""
+        facts = sorted(fact for fact in self.graph.objects(subject, _URI["factSource"])
+                       if self.graph.value(fact, _URI["property"]) == predicate)
+        return self.position(facts[0]) if facts else (None, None)
+
+    def title_position(self, job_class: Node | None) -> tuple[str | None, int | None]:
+        if job_class is None:
+            return None, None
+        return self.fact_position(job_class, _URI["name"])
+
+    def locate(self, focus: Node, path: Node | None, value: Node | None, owner: Node | None
+               ) -> tuple[str | None, int | None]:
+        """The line of the fact a finding is about; for a missing fact, the line of the class's title."""
+        candidates = (
+            lambda: self.position(value) if isinstance(value, URIRef) else (None, None),
+            lambda: self.fact_position(focus, path) if isinstance(path, URIRef) else (None, None),
+            lambda: self.position(focus),
+            lambda: self.title_position(owner),
+        )
+        for candidate in candidates:
+            where = candidate()
+            if where[1] is not None:
+                return where
+        return self.file(owner) if owner is not None else None, None
+
+    def checked_class(self, job_class: Node) -> CheckedClass:
+        graph = self.graph
+        file, line = self.title_position(job_class)
+        code = graph.value(job_class, _URI["identifier"])
+        return CheckedClass(str(job_class), str(graph.value(job_class, _URI["name"]) or job_class),
+                            str(code) if code is not None else None, file or self.file(job_class), line,
+                            bool(graph.value(job_class, _URI["stub"])))
+
+
+def _report(data: _Data, shapes: Graph, results: Graph, source_paths: dict[str, str]) -> Report:
+    locator = _Locator(data, source_paths)
+    infos: dict[Node, ShapeInfo] = {}
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        findings.append(_finding(results, shapes, result, locator, infos))
+    findings.sort(key=lambda f: (f.file or "\uffff", f.line or 0, f.focus_class, -severity_rank(f.severity),
+                                 f.shape, f.message, f.focus_node, f.path or "", f.value or ""))
+    classes = sorted((locator.checked_class(job_class)
+                      for job_class in set(data.graph.subjects(RDF.type, _URI["JobClass"]))),
+                     key=lambda checked: (checked.file or "\uffff", checked.line or 0, checked.iri))
+    return Report(_dedupe(findings), classes, _shape_infos(shapes), results)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[Finding] = set()
+    unique = []
+    for finding in findings:
+        if finding not in seen:
+            seen.add(finding)
+            unique.append(finding)
+    return unique
+
+
+def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
+             infos: dict[Node, ShapeInfo]) -> Finding:
+    focus = results.value(result, SH.focusNode)
+    source_shape = results.value(result, SH.sourceShape)
+    path = results.value(result, SH.resultPath)
+    value = results.value(result, SH.value)
+    named = _named_shape(shapes, source_shape) if source_shape is not None else None
+    if named not in infos:
+        infos[named] = (_shape_info(shapes, named) if named is not None
+                        else ShapeInfo("Shape", "Shape", "", "violation"))
+    info = infos[named]
+    own_message = source_shape is not None and (
+        shapes.value(source_shape, SH.message) is not None
+        or any(shapes.value(constraint, SH.message) is not None
+               for constraint in shapes.objects(source_shape, SH.sparql)))
+    messages = sorted(str(message) for message in results.objects(result, SH.resultMessage))
+    message = (messages[0] if own_message and messages else info.message or (messages[0] if messages else ""))
+    owner = locator.owner(focus)
+    file, line = locator.locate(focus, path, value, owner)
+    severity = SH_TO_SEVERITY.get(results.value(result, SH.resultSeverity), "violation")  # type: ignore[arg-type]
+    return Finding(severity, info.name, info.shape_id, message, str(owner) if owner is not None else "",
+                   file, line, str(focus), str(path) if isinstance(path, URIRef) else None,
+                   None if value is None else str(value))
+
+
+# -- writers -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WriteOptions:
+    fail_on: str = "violation"
+    max_per_shape: int | None = None
+
+
+def _plural(count: int, word: str) -> str:
+    """``count word`` in the singular or plural.
+
+    >>> _plural(1, "violation"), _plural(2, "job class"), _plural(0, "info")
+    ('1 violation', '2 job classes', '0 info')
+    """
+    if count == 1 or word == "info":
+        return f"{count} {word}"
+    return f"{count} {word}{'es' if word.endswith('s') else 's'}"
+
+
+def _line(finding: Finding) -> str:
+    return f"{finding.where()}: {finding.severity}: {finding.message} ({finding.shape})"
+
+
+def write_text(report: Report, options: WriteOptions) -> str:
+    """Findings grouped by job class, ``file:line: severity: message (shape)``, then a summary."""
+    lines: list[str] = []
+    by_class: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_class.setdefault(finding.focus_class, []).append(finding)
+    labels = {checked.iri: checked for checked in report.classes}
+    shown: Counter[str] = Counter()
+    hidden: Counter[str] = Counter()
+    order = [checked.iri for checked in report.classes if checked.iri in by_class]
+    order += sorted(set(by_class) - set(order))
+    for iri in order:
+        printed = []
+        for finding in by_class[iri]:
+            if options.max_per_shape is not None and shown[finding.shape] >= options.max_per_shape:
+                hidden[finding.shape] += 1
+                continue
+            shown[finding.shape] += 1
+            printed.append(f"  {_line(finding)}")
+        if not printed:
+            continue
+        checked = labels.get(iri)
+        lines.append(checked.label if checked else (iri or "(not part of a job class)"))
+        lines.extend(printed)
+        lines.append("")
+    for shape, count in sorted(hidden.items()):
+        lines.append(f"... {_plural(count, 'more finding')} of {shape} not shown (--max-per-shape "
+                     f"{options.max_per_shape})")
+    counts = report.counts()
+    affected = len({finding.focus_class for finding in report.findings})
+    lines.append(", ".join(_plural(count, severity) for severity, count in counts.items())
+                 + f" in {_plural(affected, 'job class')} of {len(report.classes)} checked")
+    if report.findings:
+        per_shape = report.shape_counts().items()
+        lines.append("by shape: " + "; ".join(f"{shape} {count}" for shape, count in per_shape))
+    return "\n".join(lines) + "\n"
+
+
+def write_turtle(report: Report, options: WriteOptions) -> str:
+    """pySHACL's own validation report graph, as Turtle."""
+    return report.graph.serialize(format="turtle")
+
+
+def write_json(report: Report, options: WriteOptions) -> str:
+    document = {
+        "conforms": not report.fails(options.fail_on),
+        "failOn": options.fail_on,
+        "counts": report.counts(),
+        "shapes": report.shape_counts(),
+        "classes": [asdict(checked) for checked in report.classes],
+        "findings": [asdict(finding) for finding in report.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_junit(report: Report, options: WriteOptions) -> str:
+    """One testsuite per job class, one testcase per shape; findings at or above --fail-on are failures."""
+    by_class_shape: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        by_class_shape.setdefault((finding.focus_class, finding.shape_id), []).append(finding)
+    shapes = list(report.shapes)
+    known = {info.shape_id for info in shapes}
+    shapes += sorted({ShapeInfo(f.shape_id, f.shape, "", f.severity) for f in report.findings
+                      if f.shape_id not in known}, key=lambda info: info.shape_id)
+    classes = list(report.classes)
+    if any(not f.focus_class for f in report.findings):
+        classes.append(CheckedClass("", "(not part of a job class)", None, None, None))
+    root = ElementTree.Element("testsuites", name="rolegraph validate")
+    total_tests = total_failures = 0
+    for checked in classes:
+        suite = ElementTree.SubElement(root, "testsuite", name=checked.label)
+        if checked.file:
+            suite.set("file", checked.file)
+        failures = 0
+        for info in shapes:
+            case = ElementTree.SubElement(suite, "testcase", name=info.name, classname=checked.label)
+            found = by_class_shape.get((checked.iri, info.shape_id), [])
+            failing = [f for f in found if severity_rank(f.severity) >= severity_rank(options.fail_on)]
+            if failing:
+                failures += 1
+                first = failing[0]
+                if first.file:
+                    case.set("file", first.file)
+                if first.line:
+                    case.set("line", str(first.line))
+                failure = ElementTree.SubElement(case, "failure", message=first.message, type=first.severity)
+                failure.text = "\n".join(_line(f) for f in failing)
+            others = [f for f in found if f not in failing]
+            if others:
+                out = ElementTree.SubElement(case, "system-out")
+                out.text = "\n".join(_line(f) for f in others)
+        suite.set("tests", str(len(shapes)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        total_tests += len(shapes)
+        total_failures += failures
+    root.set("tests", str(total_tests))
+    root.set("failures", str(total_failures))
+    root.set("errors", "0")
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+GITHUB_COMMANDS = {"violation": "error", "warning": "warning", "info": "notice"}
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    r"""Escape text for a GitHub workflow command.
+
+    >>> _github_escape("a,b:c", property_value=True)
+    'a%2Cb%3Ac'
+    """
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+def write_github(report: Report, options: WriteOptions) -> str:
+    """GitHub Actions workflow commands: ``::error file=..,line=..,title=shape::message``."""
+    lines = []
+    for finding in report.findings:
+        properties = []
+        if finding.file:
+            properties.append(f"file={_github_escape(finding.file, True)}")
+        if finding.line:
+            properties.append(f"line={finding.line}")
+        properties.append(f"title={_github_escape(finding.shape, True)}")
+        lines.append(f"::{GITHUB_COMMANDS[finding.severity]} {','.join(properties)}::"
+                     f"{_github_escape(finding.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+SARIF_LEVELS = {"violation": "error", "warning": "warning", "info": "note"}
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def write_sarif(report: Report, options: WriteOptions) -> str:
+    """SARIF 2.1.0: one rule per shape, one result per finding with its file and line."""
+    shapes = list(report.shapes)
+    known = {info.shape_id for info in shapes}
+    shapes += sorted({ShapeInfo(f.shape_id, f.shape, "", f.severity) for f in report.findings
+                      if f.shape_id not in known}, key=lambda info: info.shape_id)
+    index = {info.shape_id: position for position, info in enumerate(shapes)}
+    rules = [{
+        "id": info.shape_id,
+        "name": info.shape_id,
+        "shortDescription": {"text": info.name},
+        "fullDescription": {"text": info.message or info.name},
+        "defaultConfiguration": {"level": SARIF_LEVELS.get(info.severity, "error")},
+    } for info in shapes]
+    results = []
+    for finding in report.findings:
+        result: dict[str, object] = {
+            "ruleId": finding.shape_id,
+            "ruleIndex": index[finding.shape_id],
+            "level": SARIF_LEVELS[finding.severity],
+            "message": {"text": finding.message},
+        }
+        if finding.file:
+            location: dict[str, object] = {"artifactLocation": {"uri": quote(Path(finding.file).as_posix())}}
+            if finding.line:
+                location["region"] = {"startLine": finding.line}
+            result["locations"] = [{"physicalLocation": location}]
+        if finding.focus_class:
+            result["properties"] = {"jobClass": finding.focus_class, "focusNode": finding.focus_node}
+        results.append(result)
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "rolegraph", "version": __version__,
+                                "informationUri": "https://w3id.org/rolegraph", "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+FORMAT_TO_WRITER: dict[str, Callable[[Report, WriteOptions], str]] = {
+    "text": write_text,
+    "turtle": write_turtle,
+    "json": write_json,
+    "junit": write_junit,
+    "github": write_github,
+    "sarif": write_sarif,
+}
+
+
+def write_report(report: Report, format_name: str = "text", fail_on: str = "violation",
+                 max_per_shape: int | None = None) -> str:
+    """Return ``report`` in one of FORMAT_TO_WRITER's formats."""
+    if format_name not in FORMAT_TO_WRITER:
+        choices = ", ".join(FORMAT_TO_WRITER)
+        raise ValueError(f"unknown report format {format_name!r}; choose one of {choices}")
+    return FORMAT_TO_WRITER[format_name](report, WriteOptions(fail_on, max_per_shape))
+
+
+def source_paths_of(files: Sequence[Path]) -> dict[str, str]:
+    """Source document name -> the path it was read from, for reporting paths the user recognises."""
+    return {path.name: str(path) for path in files}
