@@ -16,7 +16,7 @@ from rolegraph.store import Store
 
 __all__ = ["ClassRef", "Fact", "ClassDetails", "list_classes", "find_class", "class_details"]
 
-FUZZY_THRESHOLD = 80.0
+FUZZY_THRESHOLD = 85.0  # token-sort ratio: typos pass, a different title does not
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,8 @@ def find_class(store: Store, name: str, classes: list[ClassRef] | None = None) -
             choices = "; ".join(f"{ref.label} ({ref.jurisdiction or 'no jurisdiction'})" for ref in real)
             raise NotFound(f"{name!r} names {len(real)} job classes: {choices}. Give the title too.")
     labels = {ref.iri: ref.label for ref in classes}
-    matches = process.extract(wanted, {iri: fold(label) for iri, label in labels.items()},
-                              scorer=fuzz.WRatio, limit=3)
+    matches = process.extract(wanted, {ref.iri: fold(ref.title) for ref in classes},
+                              scorer=fuzz.token_sort_ratio, limit=3)
     by_iri = {ref.iri: ref for ref in classes}
     if matches and matches[0][1] >= FUZZY_THRESHOLD and (len(matches) == 1 or matches[0][1] > matches[1][1]):
         return by_iri[matches[0][2]]

@@ -1,0 +1,53 @@
+"""The parsing rule tables: every rule matches its example, and malformed tables fail with the rule's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from rolegraph.errors import RuleError
+from rolegraph.parser import tables
+from rolegraph.parser.tables import PhraseRule, load_rules
+
+RULES = load_rules()
+
+
+@pytest.mark.parametrize("rule", RULES.phrase_rules, ids=lambda rule: rule.name)
+def test_rule_matches_its_example(rule: PhraseRule) -> None:
+    assert rule.pattern.search(rule.example), f"rule {rule.name} does not match its own example"
+
+
+def test_levels_are_ordered_weakest_first() -> None:
+    from rolegraph.model import LEVEL_ORDER
+
+    assert RULES.level_order == LEVEL_ORDER
+    assert all(RULES.canonical_level(word) in LEVEL_ORDER for word in RULES.level_synonyms)
+
+
+def test_months() -> None:
+    assert RULES.months("two", "years") == 24
+    assert RULES.months("18", "months") == 18
+    assert RULES.months("One", "year") == 12
+
+
+def _with_table(monkeypatch: pytest.MonkeyPatch, name: str, table: dict) -> None:
+    original = tables.rule_table
+    monkeypatch.setattr(tables, "rule_table", lambda wanted: table if wanted == name else original(wanted))
+    tables.load_rules.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules():
+    yield
+    tables.load_rules.cache_clear()
+
+
+def test_bad_pattern_names_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_table(monkeypatch, "lines", {"line": [{"name": "broken-rule", "pattern": "(?P<code>[", "example": "x"}]})
+    with pytest.raises(RuleError, match="broken-rule"):
+        load_rules()
+
+
+def test_heading_under_two_fields_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_table(monkeypatch, "headings", {"headings": {"summary": ["duties"], "duties": ["Duties"]}})
+    with pytest.raises(RuleError, match="'Duties' is listed under both"):
+        load_rules()

@@ -1,0 +1,165 @@
+"""The embedded store: idempotent rebuilds, one graph replaced per changed spec, round trips, locking."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rolegraph.errors import StoreError, StoreLocked
+from rolegraph.pipeline import build
+from rolegraph.store import open_store
+
+
+def copy_specs(specs_dir: Path, target: Path) -> Path:
+    shutil.copytree(specs_dir, target)
+    return target
+
+
+def test_rebuilding_the_same_inputs_changes_nothing(store, specs_dir: Path) -> None:
+    first = build([specs_dir], store)
+    before = io.BytesIO()
+    store.export(before, "nq")
+    second = build([specs_dir], store)
+    after = io.BytesIO()
+    store.export(after, "nq")
+    assert len(first.written.written) == 5
+    assert second.written.written == [] and len(second.written.unchanged) == 5
+    assert sorted(before.getvalue().splitlines()) == sorted(after.getvalue().splitlines())
+
+
+def test_a_changed_spec_replaces_only_its_class_graph(store, specs_dir: Path, tmp_path: Path) -> None:
+    specs = copy_specs(specs_dir, tmp_path / "specs")
+    build([specs], store)
+    hashes = store.class_graph_hashes()
+    spec = specs / "002_a5126ba24733d61e.txt"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("four (4) years", "five (5) years"), encoding="utf-8")
+    summary = build([specs], store)
+    assert [name.rsplit("/", 1)[-1] for name in summary.written.written] == ["1343"]
+    changed = {name for name, value in store.class_graph_hashes().items() if hashes.get(name) != value}
+    assert {name.rsplit("/", 1)[-1] for name in changed} == {"1343"}
+    [row] = list(store.query(
+        'SELECT ?m WHERE { ?c schema:identifier "1343" ; schema:experienceRequirements/schema:monthsOfExperience ?m }'))
+    assert row["m"].value == "60"
+
+
+def test_a_spec_whose_code_changes_leaves_no_stale_graph(store, specs_dir: Path, tmp_path: Path) -> None:
+    specs = copy_specs(specs_dir, tmp_path / "specs")
+    build([specs], store)
+    spec = specs / "004_7bca78953392f148.txt"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Code 11360", "Code 11361"), encoding="utf-8")
+    summary = build([specs], store)
+    assert [name.rsplit("/", 1)[-1] for name in summary.written.removed] == ["11360"]
+    codes = {row["code"].value for row in store.query("SELECT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code }")}
+    assert codes == {"1341", "1343", "885.2", "11361"}
+
+
+def test_export_import_round_trip(store, specs_dir: Path, tmp_path: Path) -> None:
+    build([specs_dir], store)
+    exported = io.BytesIO()
+    store.export(exported, "nq")
+    other = open_store(tmp_path / "other")
+    try:
+        count = other.import_data(exported.getvalue(), "nq")
+        again = io.BytesIO()
+        other.export(again, "nq")
+        assert count == len(store)
+        assert sorted(again.getvalue().splitlines()) == sorted(exported.getvalue().splitlines())
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("format_name", ["turtle", "trig", "nt", "nq", "jsonld", "xml"])
+def test_every_export_format_parses(built_seeds, format_name: str) -> None:
+    import rdflib
+
+    store, _ = built_seeds
+    output = io.BytesIO()
+    store.export(output, format_name)
+    rdflib_format = {"turtle": "turtle", "trig": "trig", "nt": "nt", "nq": "nquads", "jsonld": "json-ld",
+                     "xml": "xml"}[format_name]
+    dataset = rdflib.Dataset()
+    dataset.parse(data=output.getvalue(), format=rdflib_format)
+    triples = {(s, p, o) for s, p, o, _ in dataset.quads((None, None, None, None))}
+    assert len(triples) > 1500
+
+
+def test_store_reopens_with_its_data(specs_dir: Path, tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    with open_store(location) as first:
+        build([specs_dir], first)
+        count = len(first)
+    with open_store(location, read_only=True) as again:
+        assert len(again) == count
+
+
+def test_a_second_writer_waits_then_stops_with_a_clear_message(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from rolegraph.store import open_store
+        store = open_store({str(location)!r})
+        print("locked", flush=True)
+        sys.stdin.readline()
+        store.close()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StoreLocked, match="in use by rolegraph process"):
+            open_store(location, lock_timeout=0.5)
+    finally:
+        holder.communicate("done\n", timeout=30)
+    open_store(location, lock_timeout=0.5).close()
+
+
+def test_not_a_store(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="not a directory"):
+        open_store(tmp_path / "file")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "mine.txt").write_text("precious")
+    with pytest.raises(StoreError, match="not empty and is not a rolegraph store"):
+        open_store(tmp_path / "full")
+    assert (tmp_path / "full" / "mine.txt").read_text() == "precious"
+    with pytest.raises(StoreError, match="no rolegraph store here"):
+        open_store(tmp_path / "absent", read_only=True)
+
+
+def test_read_only_store_refuses_writes(specs_dir: Path, tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    open_store(location).close()
+    with open_store(location, read_only=True) as store, pytest.raises(StoreError, match="read-only"):
+        build([specs_dir], store)
+
+
+def test_a_failed_write_leaves_the_old_graph(store, specs_dir: Path) -> None:
+    build([specs_dir], store)
+    before = io.BytesIO()
+    store.export(before, "nq")
+    store._store = _Failing(store._store)
+    try:
+        with pytest.raises(StoreError, match="nothing was changed"):
+            store.replace_graph("https://w3id.org/rolegraph/id/graph/ladders", [])
+    finally:
+        store._store = store._store.inner
+    after = io.BytesIO()
+    store.export(after, "nq")
+    assert before.getvalue() == after.getvalue()
+
+
+class _Failing:
+    """Wraps a pyoxigraph store whose writes fail, as on a full disk."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    def update(self, update: str) -> None:
+        raise OSError("No space left on device (simulated)")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
