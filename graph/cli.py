@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
 from rolegraph import __version__
 from rolegraph.errors import RolegraphError
 from rolegraph.lookup import class_details, find_class
@@ -29,6 +28,14 @@ from rolegraph.rdf.namespaces import PREFIXES
 from rolegraph.readers import iter_source_paths
 from rolegraph.settings import DEFAULT_STORE, Settings
 from rolegraph.store import EXPORT_FORMATS, open_store
+from rolegraph.validate import (
+    FORMAT_TO_WRITER,
+    SEVERITIES,
+    load_shapes,
+    source_paths_of,
+    validate_store,
+    write_report,
+)
 
 __all__ = ["main", "cli"]
 
@@ -256,6 +263,49 @@ def _print_table(result: Any) -> None:
         rows += 1
     stdout.print(table)
     stdout.print(f"{rows} row{'s' if rows != 1 else ''}", style="dim")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(path_type=Path),
+              help="Validate this store instead of PATHS.")
+@click.option("--shapes", "shape_paths", multiple=True, type=click.Path(path_type=Path),
+              help="More SHACL shapes: a .ttl file or a folder of them (repeatable); shipped shapes run too.")
+@click.option("--format", "format_name", type=click.Choice(list(FORMAT_TO_WRITER)), default="text",
+              show_default=True, help="Report format.")
+@click.option("--fail-on", type=click.Choice(list(reversed(SEVERITIES))), default="violation",
+              show_default=True, help="Exit 1 when a finding is at or above this severity.")
+@click.option("--max-per-shape", type=click.IntRange(min=1), help="Show at most N findings per shape (text).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@reports_errors
+def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple[Path, ...], format_name: str,
+             fail_on: str, max_per_shape: int | None, output: Path | None) -> None:
+    """Check job specifications (PATHS, built in memory) or a --store against the SHACL shapes.
+
+    Exit 0: nothing at or above --fail-on; 1: findings at or above it; 2: could not run (bad usage,
+    unreadable input, bad shapes file).
+    """
+    if bool(paths) == (store_dir is not None):
+        fail("give the specifications to validate (PATHS) or --store DIR: one of the two")
+    shapes = load_shapes(shape_paths)
+    if paths:
+        store = open_store(None)
+        summary = build_specs(paths, store)
+        for failure in summary.parsed.failures:
+            click.echo(f"rolegraph: {failure}", err=True)
+        if summary.parsed.failures:
+            store.close()
+            sys.exit(EXIT_CANNOT_RUN)
+        source_paths = source_paths_of(summary.parsed.files)
+    else:
+        store = open_store(store_dir, read_only=True)
+        source_paths = {}
+    try:
+        report = validate_store(store, shapes, source_paths)
+    finally:
+        store.close()
+    _write(write_report(report, format_name, fail_on, max_per_shape).encode("utf-8"), output)
+    sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_OK)
 
 
 def main() -> None:
