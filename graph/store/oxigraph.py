@@ -115,7 +115,7 @@ class OxigraphStore:
         for graph in graphs:
             name = graph.graph.value
             produced.add(name)
-            summary.triples += len(graph.quads)
+            summary.triples += len(graph.quads) + len(graph.shared)
             if existing.get(name) == graph.content_hash:
                 summary.unchanged.append(name)
                 continue
@@ -167,9 +167,16 @@ class OxigraphStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def query(self, sparql: str, union: bool = True) -> QueryResult:
+    def query(self, sparql: str, union: bool = True, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> QueryResult:
+        """Run a query; ``default_graph``/``named_graphs`` (graph IRIs) replace its dataset, as the SPARQL
+        protocol's default-graph-uri and named-graph-uri do (one given alone leaves the other empty)."""
+        dataset: dict[str, object] = {"use_default_graph_as_union": union}
+        if default_graph is not None or named_graphs is not None:
+            dataset = {"default_graph": [ox.NamedNode(graph) for graph in default_graph or []],
+                       "named_graphs": [ox.NamedNode(graph) for graph in named_graphs or []]}
         try:
-            return self._store.query(sparql, use_default_graph_as_union=union, prefixes=PREFIXES)
+            return self._store.query(sparql, prefixes=PREFIXES, **dataset)
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL: {error}") from None
         except (OSError, ValueError, RuntimeError) as error:
