@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields, replace
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from rolegraph.model import Conflict, JobClass, Jurisdiction, MergeEvidence, Text
 from rolegraph.parser.tables import fold
@@ -125,23 +125,48 @@ def _merge_pair(lead: JobClass, other: JobClass, evidence: MergeEvidence) -> Job
                    merge_evidence=lead.merge_evidence + other.merge_evidence + (evidence,))
 
 
+def _blocking_keys(job_class: JobClass) -> list[tuple[str, str]]:
+    """Keys under which two renderings of one class meet: the code, and the folded title."""
+    keys = [("title", fold(job_class.title.value))]
+    if job_class.code:
+        keys.append(("code", fold(job_class.code.value)))
+    return keys
+
+
 def merge_classes(parsed: Iterable[JobClass]) -> list[JobClass]:
     """Group renderings of the same class and merge each group, in input order of first appearance.
+
+    Candidates come from an index on code and folded title, plus a fuzzy title search for classes that
+    state no code, so merging stays near-linear in the number of classes.
 
     >>> merge_classes([])
     []
     """
     merged: list[JobClass] = []
+    index: dict[tuple[str, str], list[int]] = {}
+    titles: dict[int, str] = {}
     for job_class in parsed:
-        for index, existing in enumerate(merged):
+        candidates = {position for key in _blocking_keys(job_class) for position in index.get(key, [])}
+        if job_class.code is None and titles:
+            candidates.update(position for _, score, position in process.extract(
+                fold(job_class.title.value), titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD,
+                limit=None))
+        for position in sorted(candidates):
+            existing = merged[position]
             evidence = match_evidence(existing, job_class)
             if evidence is not None:
                 lead, other = ((existing, job_class) if _richness(existing) >= _richness(job_class)
                                else (job_class, existing))
-                merged[index] = _merge_pair(lead, other, evidence)
+                merged[position] = _merge_pair(lead, other, evidence)
                 break
         else:
+            position = len(merged)
             merged.append(job_class)
+            titles[position] = fold(job_class.title.value)
+        for key in _blocking_keys(merged[position]):
+            index.setdefault(key, [])
+            if position not in index[key]:
+                index[key].append(position)
     return merged
 
 

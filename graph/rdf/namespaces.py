@@ -13,7 +13,9 @@ class Namespace(str):
     def __getattr__(self, local: str) -> NamedNode:
         if local.startswith("__"):
             raise AttributeError(local)
-        return NamedNode(self + local)
+        node = NamedNode(self + local)
+        self.__dict__[local] = node  # the next lookup finds it without calling __getattr__
+        return node
 
     def term(self, local: str) -> NamedNode:
         return NamedNode(self + local)
