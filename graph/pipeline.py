@@ -5,21 +5,29 @@ A failed file is a result (listed in the summary), not an exception: every other
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from rolegraph.errors import SourceError
+from rolegraph.ladders import Ladder, write_ladder
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass
 from rolegraph.parser import parse_spec
 from rolegraph.rdf import ClassGraph, Iris, emit_class_graphs
 from rolegraph.readers import iter_source_paths, read_source
+from rolegraph.skills import skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
 
-__all__ = ["Failure", "Parsed", "BuildSummary", "parse_paths", "build"]
+__all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
 
 Progress = Callable[[Path], None]
+
+PARALLEL_MIN_FILES = 1000  # below this, starting worker processes costs more than it saves
+PARSE_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class BuildSummary:
     parsed: Parsed
     graphs: list[ClassGraph]
     written: WriteSummary
+    ladder: Ladder | None = None  # promotion steps written to the ladder graph
 
     @property
     def classes(self) -> int:
@@ -65,34 +74,61 @@ class BuildSummary:
         return not self.parsed.failures
 
 
-def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None) -> Parsed:
-    """Read and parse every file under ``paths``, merge renderings of one class, add named stub classes."""
+def read_and_parse(path: Path) -> JobClass | Failure:
+    """One file -> its job class, or a Failure naming the reason. Runs in worker processes."""
+    try:
+        return parse_spec(read_source(path))
+    except SourceError as error:
+        return Failure(path, error.reason)
+    except RecursionError:
+        return Failure(path, "too deeply nested to parse")
+
+
+def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
+                workers: int | None = None) -> Parsed:
+    """Read and parse every file under ``paths``, merge renderings of one class, add named stub classes.
+
+    With many files, reading and parsing run in ``workers`` processes (default: one per core).
+    """
+    files = list(iter_source_paths(paths))
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     parsed: list[JobClass] = []
-    files: list[Path] = []
     failures: list[Failure] = []
-    for path in iter_source_paths(paths):
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        # spawn, not fork: the parent may hold threads (progress display, server) and an open store
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            results = list(_with_progress(files, pool.map(read_and_parse, files, chunksize=PARSE_CHUNK),
+                                          progress))
+    else:
+        results = list(_with_progress(files, map(read_and_parse, files), progress))
+    for result in results:
+        (failures if isinstance(result, Failure) else parsed).append(result)
+    return Parsed(add_named_classes(merge_classes(parsed)), files, failures)
+
+
+def _with_progress(files: list[Path], results: Iterable[JobClass | Failure],
+                   progress: Progress | None) -> Iterator[JobClass | Failure]:
+    for path, result in zip(files, results, strict=True):
         if progress is not None:
             progress(path)
-        files.append(path)
-        try:
-            parsed.append(parse_spec(read_source(path)))
-        except SourceError as error:
-            failures.append(Failure(path, error.reason))
-        except RecursionError:
-            failures.append(Failure(path, "too deeply nested to parse"))
-    return Parsed(add_named_classes(merge_classes(parsed)), files, failures)
+        yield result
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
           progress: Progress | None = None) -> BuildSummary:
     """Build the specifications under ``paths`` into ``store``.
 
-    Stages: read (readers) -> parse (parser) -> merge (merge) -> RDF (rdf.emit) -> store. Each class
+    Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
+    (rdf.emit) -> store -> ladders (steps derived from the store, written to the ladder graph). Each class
     graph is written in its own transaction; graphs built earlier from the same files and no longer
     produced are removed.
     """
+    iris = iris or Iris()
     parsed = parse_paths(paths, progress)
-    graphs = emit_class_graphs(parsed.classes, iris)
+    vocabulary = vocabulary_of_classes(parsed.classes)
+    graphs = emit_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)
     good_sources = [path.name for path in parsed.files if all(f.path != path for f in parsed.failures)]
     written = store.replace_class_graphs(graphs, replaces_sources=good_sources)
-    return BuildSummary(parsed, graphs, written)
+    store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
+    ladder = write_ladder(store, iris)
+    return BuildSummary(parsed, graphs, written, ladder)

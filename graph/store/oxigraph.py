@@ -24,7 +24,8 @@ from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
 __all__ = ["OxigraphStore"]
 
 LOCK_FILE = "rolegraph.lock"
-MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
+MARKER_FILE = "ROLEGRAPH_STORE"
+BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction  # says "this directory is a rolegraph store" before Oxigraph files exist
 
 
 def _quad_text(quad: ox.Quad) -> str:
@@ -112,6 +113,7 @@ class OxigraphStore:
         summary = WriteSummary()
         existing = self.class_graph_hashes()
         produced: set[str] = set()
+        batch: list[ox.Quad] = []
         for graph in graphs:
             name = graph.graph.value
             produced.add(name)
@@ -121,11 +123,20 @@ class OxigraphStore:
                 continue
             marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
                       ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
-            body = "\n".join(_quad_text(quad) for quad in (*graph.quads, *marker))
-            shared = "".join(f"GRAPH <{quad.graph_name.value}> {{ {_quad_text(quad)} }}\n" for quad in graph.shared)
-            self._update(f"DROP SILENT GRAPH <{name}> ;\n"
-                         f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
+            if name in existing:  # replace: drop and insert in one update, one transaction
+                body = "\n".join(_quad_text(quad) for quad in (*graph.quads, *marker))
+                shared = "".join(f"GRAPH <{quad.graph_name.value}> {{ {_quad_text(quad)} }}\n"
+                                 for quad in graph.shared)
+                self._update(f"DROP SILENT GRAPH <{name}> ;\n"
+                             f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
+            else:  # new: added whole with other new graphs, one transaction per batch
+                batch.extend((*graph.quads, *marker, *graph.shared))
+                if len(batch) >= BATCH_QUADS:
+                    self._extend(batch)
+                    batch = []
             summary.written.append(name)
+        if batch:
+            self._extend(batch)
         for stale in sorted(self._graphs_from_sources(set(replaces_sources)) - produced):
             self._update(f"DROP SILENT GRAPH <{stale}>")
             summary.removed.append(stale)
@@ -135,6 +146,12 @@ class OxigraphStore:
         self._writable()
         body = "\n".join(_quad_text(quad) for quad in quads)
         self._update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+
+    def _extend(self, quads: list[ox.Quad]) -> None:
+        try:
+            self._store.extend(quads)
+        except OSError as error:
+            raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
 
     def _update(self, update: str) -> None:
         try:
