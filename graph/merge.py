@@ -7,7 +7,7 @@ as a :class:`~rolegraph.model.Conflict`; nothing is silently overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
@@ -38,7 +38,8 @@ def _duties_text(job_class: JobClass) -> str:
 def _compatible(first: Jurisdiction | None, second: Jurisdiction | None) -> bool:
     """Jurisdictions agree where both state them."""
     (state_a, name_a), (state_b, name_b) = jurisdiction_key(first), jurisdiction_key(second)
-    return (not state_a or not state_b or state_a == state_b) and (not name_a or not name_b or name_a == name_b)
+    same_state = not state_a or not state_b or state_a == state_b
+    return same_state and (not name_a or not name_b or name_a == name_b)
 
 
 def match_evidence(first: JobClass, second: JobClass) -> MergeEvidence | None:
@@ -170,24 +171,35 @@ def merge_classes(parsed: Iterable[JobClass]) -> list[JobClass]:
     return merged
 
 
-def add_named_classes(classes: list[JobClass],
-                      same_title: Callable[[str, str], bool] | None = None) -> list[JobClass]:
+def add_named_classes(classes: list[JobClass]) -> list[JobClass]:
     """Add a stub class for every job-family member named in a spec but specified by none.
 
-    The stub takes the naming class's jurisdiction and records where it was named.
+    The stub takes the naming class's jurisdiction and records where it was named. Titles are looked up
+    per jurisdiction, exactly first and then fuzzily, so the cost grows with the classes of one employer,
+    not of all.
     """
-    same_title = same_title or (lambda a, b: fuzz.ratio(fold(a), fold(b)) >= TITLE_THRESHOLD)
     result = list(classes)
+    by_place: dict[tuple[str, str], dict[int, str]] = {}
+    exact: dict[tuple[tuple[str, str], str], int] = {}
+    for position, job_class in enumerate(result):
+        place, title = jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)
+        by_place.setdefault(place, {})[position] = title
+        exact.setdefault((place, title), position)
     for job_class in classes:
+        place = jurisdiction_key(job_class.jurisdiction)
+        titles = by_place.setdefault(place, {})
         for member in job_class.job_family:
-            known = [other for other in result
-                     if jurisdiction_key(other.jurisdiction) == jurisdiction_key(job_class.jurisdiction)
-                     and same_title(other.title.value, member.value)]
-            if known:
-                stub = next((other for other in known if other.stub), None)
-                if stub is not None:
-                    result[result.index(stub)] = replace(stub, named_in=stub.named_in + (member,))
+            wanted = fold(member.value)
+            found = exact.get((place, wanted))
+            if found is None and titles:
+                best = process.extractOne(wanted, titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
+                found = best[2] if best else None
+            if found is not None:
+                if result[found].stub:
+                    result[found] = replace(result[found], named_in=result[found].named_in + (member,))
                 continue
+            titles[len(result)] = wanted
+            exact[(place, wanted)] = len(result)
             result.append(JobClass(title=member, sources=(), jurisdiction=job_class.jurisdiction, stub=True,
                                    named_in=(member,)))
     return result
