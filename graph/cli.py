@@ -19,8 +19,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
 from rolegraph import __version__
 from rolegraph.errors import RolegraphError
+from rolegraph.ladders import paths as ladder_paths
+from rolegraph.ladders.render import FORMAT_TO_WRITER as LADDER_WRITERS
 from rolegraph.lookup import class_details, find_class
 from rolegraph.pipeline import build as build_specs
 from rolegraph.rdf import DEFAULT_BASE, Iris
@@ -306,6 +309,31 @@ def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple
         store.close()
     _write(write_report(report, format_name, fail_on, max_per_shape).encode("utf-8"), output)
     sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_OK)
+
+
+@cli.command()
+@click.argument("from_class", metavar="FROM")
+@click.argument("to_class", metavar="[TO]", required=False)
+@store_option
+@click.option("--max-steps", default=4, show_default=True, type=click.IntRange(1, 10),
+              help="Longest path, in promotion steps.")
+@click.option("--format", "format_name", type=click.Choice(list(LADDER_WRITERS)), default="text",
+              show_default=True, help="text (readable, each step explained), json, dot, graphml or svg.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@reports_errors
+def ladder(from_class: str, to_class: str | None, store_dir: Path, max_steps: int, format_name: str,
+           output: Path | None) -> None:
+    """Promotion paths from job class FROM (code or title), or only those reaching TO.
+
+    Each step says why it exists: stated in a specification (explicit) or derived from grades,
+    experience and shared skills, with the months still to gain and the skills shared and missing.
+    """
+    store = open_store(store_dir, read_only=True)
+    try:
+        result = ladder_paths(store, from_class, to_class, max_steps=max_steps)
+    finally:
+        store.close()
+    _write(LADDER_WRITERS[format_name](result).encode("utf-8"), output)
 
 
 def main() -> None:

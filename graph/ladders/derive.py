@@ -1,0 +1,444 @@
+"""Derive promotion steps between job classes: explicit ones stated in specifications, derived ones from
+grades, experience thresholds and shared skills, lateral moves, and comparable classes across employers.
+
+Pure: ``ClassFacts`` in, :class:`Ladder` out. Candidate pairs come from an inverted index over skill
+concepts, experience-field words, title words and series, so the work grows with the number of classes
+times the candidates per class, not with all pairs. Thresholds live in ``parser/rules/ladders.toml``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import cache, lru_cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from rolegraph.errors import RuleError
+from rolegraph.ladders.facts import ClassFacts, Experience
+from rolegraph.resources import rule_table
+from rolegraph.skills import clean_statement, skill_rules, statement_key
+
+__all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "Comparison", "Ladder",
+           "derive_ladder", "KINDS", "PROMOTION_KINDS"]
+
+KINDS = ("explicit", "derived", "lateral")
+PROMOTION_KINDS = frozenset({"explicit", "derived"})
+TITLE_MATCH = 90.0  # rapidfuzz WRatio a title written in a requirement needs to name a class
+
+
+@dataclass(frozen=True)
+class LadderRules:
+    """The compiled ``ladders.toml`` table (use ``dataclasses.replace`` to change a threshold)."""
+
+    field_stop_words: frozenset[str]
+    match_share: float
+    skill_threshold: float
+    comparable_threshold: float
+    max_postings: int
+    default_level_rank: int
+
+
+@cache
+def ladder_rules() -> LadderRules:
+    """The shipped ladder rules, compiled once."""
+    table = rule_table("ladders")
+    try:
+        steps = table["steps"]
+        stop_words = frozenset(str(w).casefold() for w in table["fields"]["stop_words"])
+        return LadderRules(stop_words | skill_rules().stop_words,
+                           float(table["fields"]["match_share"]), float(steps["skill_threshold"]),
+                           float(steps["comparable_threshold"]), int(steps["max_postings"]),
+                           int(steps["default_level_rank"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str, stop_words: frozenset[str]) -> frozenset[str]:
+    key = statement_key(clean_statement(text.replace("/", " ")))
+    return frozenset(word for word in key.split() if word not in stop_words and not word.isdigit())
+
+
+def field_words(text: str, rules: LadderRules | None = None) -> frozenset[str]:
+    """The words of an experience field that say what the field is.
+
+    >>> sorted(field_words("clerical work that customarily involves public contact"))
+    ['clerical', 'contact', 'public']
+    >>> sorted(field_words("four (4) years customer contact experience"))
+    ['contact', 'customer']
+    """
+    return _words(text, (rules or ladder_rules()).field_stop_words)
+
+
+def _share(wanted: frozenset[str], have: frozenset[str]) -> float:
+    return 1.0 if not wanted else len(wanted & have) / len(wanted)
+
+
+@dataclass(frozen=True)
+class PartCheck:
+    """A part of the required experience and whether the lower class's work shows it."""
+
+    months: Decimal
+    field: str
+    evidenced: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step from ``source`` to ``target`` (class IRIs), with everything that explains it."""
+
+    source: str
+    target: str
+    kind: str  # explicit | derived | lateral
+    score: float
+    reasons: tuple[str, ...] = ()
+    shared_skills: tuple[str, ...] = ()  # concept IRIs
+    missing_skills: tuple[str, ...] = ()
+    months_required: Decimal | None = None
+    months_on_entry: Decimal = Decimal(0)
+    months_in_role: Decimal | None = None
+    required_field: str = ""
+    entry_field: str = ""
+    parts: tuple[PartCheck, ...] = ()
+    combine: str = "any of"  # how the target's experience alternatives combine
+    alternatives: int = 0
+    grade_from: str | None = None
+    grade_to: str | None = None
+    grade_change: int | None = None
+    sources: tuple[str, ...] = ()  # "002_x.txt:54-56"
+    justified_by: tuple[str, ...] = ()  # IRIs of the fact nodes (experience, pay grade, job family member)
+    explanation: str = ""
+
+    @property
+    def promotion(self) -> bool:
+        return self.kind in PROMOTION_KINDS
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two classes of different employers that look alike (never a promotion step)."""
+
+    first: str
+    second: str
+    score: float
+    shared: tuple[str, ...] = ()  # what they share: skill concept IRIs, "field: clerical", "title: clerk"
+
+
+@dataclass
+class Ladder:
+    """All steps and comparisons derived from a set of classes."""
+
+    steps: list[Step] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
+    candidates: int = 0  # candidate pairs examined
+
+    def promotions(self) -> list[Step]:
+        return [step for step in self.steps if step.promotion]
+
+
+# -- derivation ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    facts: dict[str, ClassFacts]
+    rules: LadderRules
+    labels: Mapping[str, str]
+    idf: dict[str, float]
+    profile: dict[str, frozenset[str]]
+    entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]]
+    features: dict[str, dict[str, float]]
+
+    def label(self, concept: str) -> str:
+        return self.labels.get(concept) or concept.rsplit("/", 1)[-1].replace("-", " ")
+
+
+def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
+                  skill_labels: Mapping[str, str] | None = None) -> Ladder:
+    """Derive every step and comparison among ``facts``.
+
+    Explicit steps (a stated job family, a requirement naming a class) come first; derived and lateral
+    steps need the same employer and pay plan, a higher (equal for lateral) grade, the target's
+    experience attainable in the source class, and a weighted skill overlap of at least
+    ``rules.skill_threshold``. Classes of different employers are compared, never stepped between.
+    """
+    rules = rules or ladder_rules()
+    by_iri = {fact.iri: fact for fact in facts}
+    context = _context(by_iri, rules, skill_labels or {})
+    steps: dict[tuple[str, str], Step] = {}
+    for step in _explicit_steps(context):
+        steps.setdefault((step.source, step.target), step)
+    ladder = Ladder()
+    for first, second in _candidate_pairs(context):
+        ladder.candidates += 1
+        a, b = by_iri[first], by_iri[second]
+        if _same_employer(a, b):
+            for step in _derived(context, a, b):
+                steps.setdefault((step.source, step.target), step)
+        elif not (a.stub or b.stub):
+            comparison = _compare(context, a, b)
+            if comparison is not None:
+                ladder.comparisons.append(comparison)
+    ladder.steps = [_explained(context, step) for _, step in sorted(steps.items())]
+    ladder.comparisons.sort(key=lambda c: (c.first, c.second))
+    return ladder
+
+
+def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[str, str]) -> _Context:
+    count = max(len(by_iri), 1)
+    frequency = Counter(concept for fact in by_iri.values() for concept in fact.skills)
+    idf = {concept: math.log(1 + count / df) for concept, df in frequency.items()}
+    profile: dict[str, frozenset[str]] = {}
+    entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]] = {}
+    features: dict[str, dict[str, float]] = {}
+    context = _Context(by_iri, rules, labels, idf, profile, entry, features)
+    for iri, fact in by_iri.items():
+        entry[iri] = tuple((exp, field_words(exp.field or exp.description, rules)) for exp in fact.experience)
+        skill_words = frozenset().union(*(field_words(context.label(c), rules) for c in fact.skills))
+        profile[iri] = field_words(fact.profile, rules) | skill_words \
+            | frozenset().union(*(words for _, words in entry[iri]))
+        own: dict[str, float] = {concept: idf[concept] for concept in fact.skills}
+        for _, words in entry[iri]:
+            own.update((f"field: {word}", 1.0) for word in words)
+        own.update((f"title: {word}", 1.0) for word in field_words(fact.title, rules))
+        if fact.series:
+            own[f"series: {fold_text(fact.series)}"] = 2.0
+        features[iri] = own
+    return context
+
+
+def fold_text(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _candidate_pairs(context: _Context) -> list[tuple[str, str]]:
+    """Pairs (first < second) sharing at least one feature held by at most ``max_postings`` classes."""
+    postings: dict[str, list[str]] = defaultdict(list)
+    for iri, own in context.features.items():
+        for feature in own:
+            postings[feature].append(iri)
+    pairs: set[tuple[str, str]] = set()
+    for iri, own in context.features.items():
+        for feature in own:
+            holders = postings[feature]
+            if len(holders) > context.rules.max_postings:
+                continue
+            pairs.update((iri, other) for other in holders if other > iri)
+    return sorted(pairs)
+
+
+def _same_employer(a: ClassFacts, b: ClassFacts) -> bool:
+    return a.employer_known and b.employer_known and a.location == b.location
+
+
+def _derived(context: _Context, a: ClassFacts, b: ClassFacts) -> list[Step]:
+    if a.grade_number is None or b.grade_number is None or a.pay_plan != b.pay_plan:
+        return []
+    if a.grade_number == b.grade_number:
+        found = [_step(context, a, b, "lateral"), _step(context, b, a, "lateral")]
+    else:
+        low, high = (a, b) if a.grade_number < b.grade_number else (b, a)
+        found = [_step(context, low, high, "derived")]
+    return [step for step in found if step is not None]
+
+
+def _skill_overlap(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[float, list[str], list[str]]:
+    """Share of b's skill weight (idf x level) that a already requires; shared and missing concepts."""
+    default = context.rules.default_level_rank
+    total = shared_weight = 0.0
+    shared, missing = [], []
+    for concept, rank in b.skills.items():
+        weight = context.idf.get(concept, 1.0) * (rank or default)
+        total += weight
+        if concept in a.skills:
+            shared_weight += weight
+            shared.append(concept)
+        else:
+            missing.append(concept)
+    return (shared_weight / total if total else 0.0), sorted(shared), sorted(missing)
+
+
+def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str) -> Step | None:
+    overlap, shared, missing = _skill_overlap(context, a, b)
+    if overlap < context.rules.skill_threshold:
+        return None
+    experience = _experience_check(context, a, b)
+    if experience is None:
+        return None
+    reasons = [f"same employer ({a.location_name or a.location}) and pay plan ({a.pay_plan or 'unnamed'})",
+               f"weighted skill overlap {overlap:.2f} (threshold {context.rules.skill_threshold:.2f})"]
+    if a.series and b.series and fold_text(a.series) == fold_text(b.series):
+        reasons.append(f"same series ({b.series})")
+    return Step(a.iri, b.iri, kind, round(overlap, 3), tuple(reasons), tuple(shared), tuple(missing),
+                **experience)
+
+
+def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[str, Any] | None:
+    """How a's holder meets b's experience requirement: the best attainable alternative, or None."""
+    rules = context.rules
+    if not b.experience:
+        return dict(alternatives=0)
+    best: tuple[Any, ...] | None = None
+    for option in b.experience:
+        wanted = field_words(option.field or option.description, rules)
+        in_role = _share(wanted, context.profile[a.iri]) >= rules.match_share
+        on_entry, entry_field = Decimal(0), ""
+        for exp, words in context.entry[a.iri]:
+            if wanted and _share(wanted, words) >= rules.match_share and exp.months > on_entry:
+                on_entry, entry_field = min(exp.months, option.months), exp.field or exp.description
+        if not in_role and on_entry < option.months:
+            continue
+        parts = tuple(PartCheck(part.months, part.field or part.description,
+                                _share(field_words(part.field or part.description, rules),
+                                       context.profile[a.iri]) >= rules.match_share) for part in option.parts)
+        rank = (option.months - on_entry, -sum(part.evidenced for part in parts))
+        if best is None or rank < best[0]:
+            best = (rank, option, on_entry, entry_field, parts)
+    if best is None:
+        return None
+    _, option, on_entry, entry_field, parts = best
+    return dict(months_required=option.months, months_on_entry=on_entry,
+                months_in_role=option.months - on_entry, required_field=option.field or option.description,
+                entry_field=entry_field, parts=parts, alternatives=len(b.experience),
+                sources=tuple(w for w in (option.where, a.grade_where, b.grade_where) if w),
+                justified_by=tuple(n for n in (option.node, a.grade_node, b.grade_node) if n))
+
+
+def _compare(context: _Context, a: ClassFacts, b: ClassFacts) -> Comparison | None:
+    first, second = context.features[a.iri], context.features[b.iri]
+    shared = sorted(set(first) & set(second))
+    union = sum(max(first.get(k, 0.0), second.get(k, 0.0)) for k in set(first) | set(second))
+    score = sum(min(first[k], second[k]) for k in shared) / union if union else 0.0
+    if score < context.rules.comparable_threshold:
+        return None
+    return Comparison(a.iri, b.iri, round(score, 3), tuple(shared))
+
+
+# -- explicit steps ------------------------------------------------------------------------------------
+
+
+def _resolver(facts: Sequence[ClassFacts]) -> Any:
+    """A function (location, code-or-title) -> class IRI or None: exact code/title, else a close title."""
+    exact: dict[tuple[str | None, str], list[ClassFacts]] = defaultdict(list)
+    titles: dict[str | None, dict[str, str]] = defaultdict(dict)
+    for fact in facts:
+        exact[(fact.location, fold_text(fact.title))].append(fact)
+        if fact.code:
+            exact[(fact.location, fold_text(fact.code))].append(fact)
+            exact[(fact.location, fold_text(fact.label))].append(fact)
+        titles[fact.location][fact.iri] = fold_text(fact.title)
+
+    def resolve(location: str | None, name: str) -> str | None:
+        found = exact.get((location, fold_text(name)), [])
+        real = [fact for fact in found if not fact.stub] or found
+        if len(real) == 1:
+            return real[0].iri
+        match = process.extractOne(fold_text(name), titles.get(location, {}), scorer=fuzz.WRatio,
+                                   score_cutoff=TITLE_MATCH)
+        return match[2] if match else None
+
+    return resolve
+
+
+def _explicit_steps(context: _Context) -> list[Step]:
+    facts = context.facts
+    resolve = _resolver(list(facts.values()))
+    steps: list[Step] = []
+    for owner in facts.values():
+        members = [(member, member.member or resolve(owner.location, member.name)) for member in owner.family]
+        members = [(member, iri) for member, iri in members if iri in facts]
+        for (low, low_iri), (high, high_iri) in zip(members, members[1:], strict=False):
+            if low_iri == high_iri:
+                continue
+            step = _explicit(context, facts[low_iri], facts[high_iri],
+                             f"stated job family of {owner.label}: {low.name} -> {high.name}",
+                             sources=(low.where, high.where), nodes=(low.node, high.node))
+            if step is not None:
+                steps.append(step)
+        for option in owner.experience:
+            named = set(option.in_classes) | {iri for title in option.in_class_titles
+                                              if (iri := resolve(owner.location, title)) is not None}
+            for iri in sorted(named):
+                lower = facts.get(iri)
+                if lower is None or lower.iri == owner.iri or (lower.location != owner.location
+                                                              and lower.employer_known and owner.employer_known):
+                    continue
+                step = _explicit(context, lower, owner,
+                                 f"{owner.label} requires {option.months} months as {lower.title}",
+                                 sources=(option.where,), nodes=(option.node,), months=option.months)
+                if step is not None:
+                    steps.append(step)
+    return steps
+
+
+def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str, sources: tuple[str, ...],
+              nodes: tuple[str, ...], months: Decimal | None = None) -> Step | None:
+    if (low.grade_number is not None and high.grade_number is not None and low.pay_plan == high.pay_plan
+            and high.grade_number < low.grade_number):
+        return None  # never a step down, whatever the text suggests
+    overlap, shared, missing = _skill_overlap(context, low, high)
+    if months is not None:
+        experience: dict[str, Any] = dict(months_required=months, months_in_role=months,
+                                          required_field=f"as {low.title}", alternatives=len(high.experience))
+    else:
+        experience = _experience_check(context, low, high) or dict(
+            months_required=max((exp.months for exp in high.experience), default=None),
+            months_in_role=None, alternatives=len(high.experience))
+    extra_sources = experience.pop("sources", ())
+    extra_nodes = experience.pop("justified_by", ())
+    return Step(low.iri, high.iri, "explicit", 1.0, (reason,), tuple(shared), tuple(missing),
+                sources=tuple(dict.fromkeys(w for w in (*sources, *extra_sources) if w)),
+                justified_by=tuple(dict.fromkeys(n for n in (*nodes, *extra_nodes) if n)), **experience)
+
+
+# -- explanation ---------------------------------------------------------------------------------------
+
+
+def _months(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    return str(value.normalize()) if value == value.to_integral_value() else str(value)
+
+
+def _explained(context: _Context, step: Step) -> Step:
+    """The step with its grade change filled in and its explanation written out."""
+    low, high = context.facts[step.source], context.facts[step.target]
+    change = (high.grade_number - low.grade_number
+              if low.grade_number is not None and high.grade_number is not None and low.pay_plan == high.pay_plan
+              else None)
+    parts = [f"{step.kind} step from {low.label} to {high.label}"]
+    parts.append("; ".join(step.reasons))
+    if low.grade_label or high.grade_label:
+        delta = f" ({change:+d})" if change is not None else ""
+        parts.append(f"grade {low.grade_label or '?'} -> {high.grade_label or '?'}{delta}")
+    if step.months_required is not None:
+        text = f"needs {_months(step.months_required)} months"
+        if step.required_field:
+            text += f" of {step.required_field}"
+        if step.parts:
+            text += " including " + ", ".join(
+                f"{_months(part.months)} of {part.field}"
+                + ("" if part.evidenced else f" (not evident in the work of {low.title})") for part in step.parts)
+        if step.alternatives > 1:
+            text += f" (best of {step.alternatives} alternatives, any of)"
+        parts.append(text)
+        if step.months_on_entry:
+            parts.append(f"{_months(step.months_on_entry)} brought on entry to {low.title}"
+                         + (f" ({step.entry_field})" if step.entry_field else ""))
+        if step.months_in_role is not None:
+            parts.append(f"{_months(step.months_in_role)} more to gain as {low.title}")
+    elif step.alternatives == 0:
+        parts.append(f"{high.title} states no experience requirement")
+    if step.shared_skills or step.missing_skills:
+        parts.append(f"{len(step.shared_skills)} skill concepts shared (rg:sharedSkill), "
+                     f"{len(step.missing_skills)} still missing (rg:missingSkill)")
+    if step.sources:
+        parts.append("sources: " + ", ".join(step.sources))
+    return replace(step, grade_from=low.grade_label, grade_to=high.grade_label, grade_change=change,
+                   explanation=". ".join(parts) + ".")
+

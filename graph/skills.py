@@ -1,0 +1,234 @@
+"""The skills vocabulary: knowledge, skill and ability statements -> SKOS concepts in one scheme.
+
+A statement is folded, stripped of punctuation and of prefixes such as "knowledge of" (its *label*), then
+reduced to a comparison *key* without stop words and simple plurals. Statements with equal keys share a
+concept; near-duplicate keys (rapidfuzz) join the concept of the closest earlier key, and the similarity of
+every merge is kept. Word lists and thresholds live in ``parser/rules/skills.toml``. Pure: no store, no I/O
+beyond reading that table once.
+
+>>> vocabulary = build_vocabulary(["General Office Procedures.", "office procedures", "spelling"])
+>>> vocabulary.label_of_text("knowledge of general office procedures")
+'office procedures'
+>>> sorted(vocabulary.concepts["office procedures"].alt_labels)
+['general office procedures']
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad
+from rapidfuzz import fuzz
+
+from rolegraph.errors import RuleError
+from rolegraph.model import JobClass, Ksa
+from rolegraph.rdf.iris import Iris
+from rolegraph.rdf.namespaces import RDF, RG, SKOS, XSD
+from rolegraph.resources import rule_table
+
+__all__ = ["SkillRules", "Concept", "Vocabulary", "skill_rules", "clean_statement", "statement_key",
+           "build_vocabulary", "vocabulary_of_classes", "vocabulary_quads", "skills_graph"]
+
+
+@dataclass(frozen=True)
+class SkillRules:
+    """The compiled ``skills.toml`` table."""
+
+    prefixes: tuple[str, ...]
+    stop_words: frozenset[str]
+    plurals: tuple[tuple[str, str], ...]
+    plural_min_length: int
+    similar: float
+    contained_min_words: int
+    contained_min_share: float
+    plural_examples: tuple[str, ...] = ()
+
+
+def _compile(table: dict[str, Any]) -> SkillRules:
+    try:
+        prefixes = tuple(sorted((str(p).casefold() for p in table["prefixes"]["strip"]), key=len, reverse=True))
+        plurals = tuple((str(rule["suffix"]), str(rule["replace"])) for rule in table["plurals"]["rules"])
+        merge = table["merge"]
+        return SkillRules(prefixes, frozenset(str(w).casefold() for w in table["stop_words"]["words"]),
+                          plurals, int(table["plurals"]["min_length"]), float(merge["similar"]),
+                          int(merge["contained_min_words"]), float(merge["contained_min_share"]),
+                          tuple(str(rule.get("example", "")) for rule in table["plurals"]["rules"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise RuleError(f"skills.toml: missing or malformed entry: {error}") from None
+
+
+@cache
+def skill_rules() -> SkillRules:
+    """The shipped skills rules, compiled once."""
+    return _compile(rule_table("skills"))
+
+
+def clean_statement(text: str, rules: SkillRules | None = None) -> str:
+    """The label of a statement: folded, punctuation dropped, leading "knowledge of"-style prefixes stripped.
+
+    >>> clean_statement("Knowledge of: General Office Procedures; ")
+    'general office procedures'
+    >>> clean_statement("Ability to read and interpret account records.")
+    'read and interpret account records'
+    """
+    rules = rules or skill_rules()
+    label = " ".join(re.sub(r"[^\w\s/&-]|(?<!\w)[-/&]|[-/&](?!\w)", " ", text.casefold()).split())
+    changed = True
+    while changed:
+        changed = False
+        for prefix in rules.prefixes:
+            if label == prefix:
+                return ""
+            if label.startswith(prefix + " "):
+                label, changed = label[len(prefix) + 1:], True
+                break
+    return label
+
+
+def _singular(word: str, rules: SkillRules) -> str:
+    if len(word) < rules.plural_min_length:
+        return word
+    for suffix, replacement in rules.plurals:
+        if word.endswith(suffix):
+            return word[: len(word) - len(suffix)] + replacement
+    return word
+
+
+def statement_key(label: str, rules: SkillRules | None = None) -> str:
+    """The comparison key of a label: stop words and simple plurals dropped.
+
+    >>> statement_key("general office procedures")
+    'office procedure'
+    >>> statement_key("customer service policies and processes")
+    'customer service policy process'
+    """
+    rules = rules or skill_rules()
+    words = [_singular(word, rules) for word in re.split(r"[\s/]+", label) if word]
+    return " ".join(word for word in words if word not in rules.stop_words)
+
+
+@dataclass
+class Concept:
+    """One skill concept: its preferred label, the other labels merged into it and their similarity (0-1)."""
+
+    label: str
+    key: str
+    alt_labels: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Vocabulary:
+    """Concepts by preferred label, and the concept label of every comparison key seen."""
+
+    concepts: dict[str, Concept]
+    key_to_label: dict[str, str]
+    rules: SkillRules
+
+    def label_of_text(self, text: str) -> str:
+        """The concept label of a statement ("" for an empty one); unseen statements get their own label."""
+        label = clean_statement(text, self.rules)
+        return self.key_to_label.get(statement_key(label, self.rules), label)
+
+    def label_of(self, ksa: Ksa) -> str:
+        """The concept label of a KSA statement: the ``concept_label`` hook of ``emit_class_graphs``."""
+        return self.label_of_text(ksa.text)
+
+
+def _similarity(key: str, other: str, rules: SkillRules) -> float:
+    """0-100: near-duplicate (token sort) or containment of the shorter key in the longer."""
+    score = fuzz.token_sort_ratio(key, other)
+    if score >= rules.similar:
+        return score
+    short, long_ = sorted((key.split(), other.split()), key=len)
+    if len(short) >= rules.contained_min_words and len(short) / len(long_) >= rules.contained_min_share \
+            and set(short) <= set(long_):
+        return fuzz.token_set_ratio(key, other)
+    return 0.0
+
+
+def build_vocabulary(statements: Iterable[str], rules: SkillRules | None = None) -> Vocabulary:
+    """Merge statements into concepts; keys are visited shortest and most frequent first.
+
+    A key joins the concept of the most similar earlier key (candidates share a word, found through an
+    inverted index), so the shorter, commoner wording becomes the preferred label. No chaining: a key is
+    compared with concept keys only.
+
+    >>> vocabulary = build_vocabulary(["business English and spelling",
+    ...                                "business English, spelling, and arithmetic"])
+    >>> list(vocabulary.concepts)
+    ['business english and spelling']
+    >>> vocabulary.concepts['business english and spelling'].alt_labels
+    {'business english spelling and arithmetic': 1.0}
+    """
+    rules = rules or skill_rules()
+    labels_by_key: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in statements:
+        label = clean_statement(text, rules)
+        key = statement_key(label, rules)
+        if key:
+            labels_by_key[key][label] += 1
+    frequency = {key: sum(labels.values()) for key, labels in labels_by_key.items()}
+    order = sorted(labels_by_key, key=lambda key: (len(key.split()), -frequency[key], key))
+    concepts: dict[str, Concept] = {}
+    key_to_label: dict[str, str] = {}
+    index: dict[str, list[Concept]] = defaultdict(list)
+    for key in order:
+        candidates = {id(concept): concept for word in set(key.split()) for concept in index.get(word, ())}
+        best, best_score = None, 0.0
+        for concept in sorted(candidates.values(), key=lambda concept: concept.key):
+            score = _similarity(key, concept.key, rules)
+            if score > best_score:
+                best, best_score = concept, score
+        surface = labels_by_key[key].most_common()
+        if best is None:
+            best = Concept(min((label for label, _ in surface), key=lambda label: (-labels_by_key[key][label],
+                                                                                   len(label), label)), key)
+            concepts[best.label] = best
+            for word in set(key.split()):
+                index[word].append(best)
+            best_score = 100.0
+        for label, _ in surface:
+            if label != best.label:
+                best.alt_labels[label] = round(best_score / 100.0, 3)
+        key_to_label[key] = best.label
+    return Vocabulary(concepts, key_to_label, rules)
+
+
+def vocabulary_of_classes(classes: Iterable[JobClass], rules: SkillRules | None = None) -> Vocabulary:
+    """The vocabulary over every KSA statement of ``classes``."""
+    return build_vocabulary((ksa.text for job_class in classes for ksa in job_class.ksas), rules)
+
+
+def skills_graph(iris: Iris) -> NamedNode:
+    """The named graph of merge records (``<base>graph/skills``)."""
+    return iris.node("graph/skills")
+
+
+def vocabulary_quads(vocabulary: Vocabulary, iris: Iris | None = None) -> list[Quad]:
+    """The merge records of a vocabulary, for the skills graph.
+
+    Each concept gets ``skos:altLabel`` for every label merged into it and an ``rg:LabelMerge`` node
+    (``rg:mergedLabel``, ``rg:similarity`` 0-1), so the reason two wordings share a concept can be queried.
+    """
+    iris = iris or Iris()
+    graph = skills_graph(iris)
+    quads: list[Quad] = []
+    for concept in vocabulary.concepts.values():
+        node = iris.skill(concept.label)
+        quads.append(Quad(node, RDF.type, SKOS.Concept, graph))
+        quads.append(Quad(node, SKOS.prefLabel, Literal(concept.label), graph))
+        quads.append(Quad(node, SKOS.inScheme, iris.skill_scheme, graph))
+        quads.append(Quad(node, RG.comparisonKey, Literal(concept.key), graph))
+        for position, (label, similarity) in enumerate(sorted(concept.alt_labels.items()), start=1):
+            merge = NamedNode(f"{node.value}/merge/{position}")
+            quads.append(Quad(node, SKOS.altLabel, Literal(label), graph))
+            quads.append(Quad(node, RG.labelMerge, merge, graph))
+            quads.append(Quad(merge, RDF.type, RG.LabelMerge, graph))
+            quads.append(Quad(merge, RG.mergedLabel, Literal(label), graph))
+            quads.append(Quad(merge, RG.similarity, Literal(f"{similarity:.3f}", datatype=XSD.decimal), graph))
+    return quads
