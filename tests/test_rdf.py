@@ -128,7 +128,7 @@ def test_contract_sources_and_experience(built_seeds) -> None:
     assert row["m"].value == "24"
     parts = sorted(int(r["months"].value) for r in store.query("""
         SELECT ?months WHERE { ?c schema:identifier "1343" ; schema:experienceRequirements ?e .
-                               ?e a schema:OccupationalExperienceRequirements ; rg:includes/schema:monthsOfExperience ?months }"""))
+          ?e a schema:OccupationalExperienceRequirements ; rg:includes/schema:monthsOfExperience ?months }"""))
     assert parts == [12, 24]
 
 

@@ -55,7 +55,8 @@ def test_a_spec_whose_code_changes_leaves_no_stale_graph(store, specs_dir: Path,
     spec.write_text(spec.read_text(encoding="utf-8").replace("Code 11360", "Code 11361"), encoding="utf-8")
     summary = build([specs], store)
     assert [name.rsplit("/", 1)[-1] for name in summary.written.removed] == ["11360"]
-    codes = {row["code"].value for row in store.query("SELECT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code }")}
+    query = "SELECT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code }"
+    codes = {row["code"].value for row in store.query(query)}
     assert codes == {"1341", "1343", "885.2", "11361"}
 
 

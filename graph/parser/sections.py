@@ -10,8 +10,8 @@ from rolegraph.parser.tables import Rules, fold
 
 __all__ = ["RawSection", "SplitDocument", "heading_of", "split_sections"]
 
-MAX_INLINE_HEADING = 60
-CONTINUED = re.compile(r"\s*\((?:continued|cont\.?)\)\s*$", re.IGNORECASE)  # a heading repeated on a new page  # characters before the colon of "Heading: text"
+MAX_INLINE_HEADING = 60  # characters before the colon of "Heading: text"
+CONTINUED = re.compile(r"\s*\((?:continued|cont\.?)\)\s*$", re.IGNORECASE)  # a heading repeated on a new page
 
 
 @dataclass

@@ -24,8 +24,8 @@ from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
 __all__ = ["OxigraphStore"]
 
 LOCK_FILE = "rolegraph.lock"
-MARKER_FILE = "ROLEGRAPH_STORE"
-BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction  # says "this directory is a rolegraph store" before Oxigraph files exist
+MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
+BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction
 
 
 def _quad_text(quad: ox.Quad) -> str:
