@@ -7,6 +7,7 @@ from pathlib import Path
 __all__ = [
     "RolegraphError",
     "SourceError",
+    "NotASpecification",
     "RuleError",
     "StoreError",
     "StoreLocked",
@@ -28,6 +29,10 @@ class SourceError(RolegraphError):
     def __init__(self, path: Path | str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path, self.reason = Path(path), reason
+
+
+class NotASpecification(SourceError):
+    """A readable document that is not a job specification (an exempt-position notice); the reason says what."""
 
 
 class RuleError(RolegraphError):

@@ -31,6 +31,14 @@ __all__ = [
     "MergeEvidence",
     "JobClass",
     "SourceDocumentRef",
+    "SalaryRange",
+    "ExamWeight",
+    "EducationRequirement",
+    "CourseRequirement",
+    "RequirementItem",
+    "RequirementPath",
+    "Bulletin",
+    "ClassReference",
     "replace",
 ]
 
@@ -163,6 +171,7 @@ class ExperienceRequirement:
     included: tuple[ExperienceRequirement, ...] = ()
     # Titles (or codes) of job classes the experience must be gained in ("as a Senior Clerk").
     in_classes: tuple[str, ...] = ()
+    schedule: str | None = None  # "FULL_TIME" or "PART_TIME" when the spec says
 
 
 @dataclass(frozen=True)
@@ -238,6 +247,9 @@ class JobClass:
     merge_evidence: tuple[MergeEvidence, ...] = ()
     stub: bool = False  # named by another spec (e.g. a job family) but not specified itself
     named_in: tuple[Text, ...] = ()  # for stubs: where the class is named
+    requirement_paths: tuple[RequirementPath, ...] = ()  # alternatives: any one path qualifies
+    bulletin: Bulletin | None = None  # what a job bulletin adds: salaries, exam, dates, notes
+    class_references: tuple[ClassReference, ...] = ()  # named classes (in_classes) resolved to classes
 
     def ksas_of(self, kind: str) -> tuple[Ksa, ...]:
         """Return the KSA statements of one kind, in document order."""
@@ -257,3 +269,121 @@ class SourceDocumentRef:
     sha256: str
     path: str
     media_type: str
+
+
+@dataclass(frozen=True)
+class SalaryRange:
+    """An annual salary range in USD; ``high`` is None for a flat rate; ``department`` when it is one's only.
+
+    >>> SalaryRange(54120, 79156, None, Provenance("a", "0", 9, 9)).label
+    '$54120-$79156'
+    """
+
+    low: int
+    high: int | None
+    department: str | None
+    where: Provenance
+    dwp: bool = False  # the Department of Water and Power's own range
+
+    @property
+    def label(self) -> str:
+        return f"${self.low}" if self.high is None else f"${self.low}-${self.high}"
+
+
+@dataclass(frozen=True)
+class ExamWeight:
+    """One part of the selection process and its weight ("Interview", "100%" or "Qualifying")."""
+
+    part: str
+    weight: str
+    where: Provenance
+
+
+@dataclass(frozen=True)
+class EducationRequirement:
+    """Education asked for: school type (the City's SCHOOL_TYPE values), years, majors."""
+
+    text: str
+    where: Provenance
+    school_type: str | None = None
+    years: Decimal | None = None
+    majors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CourseRequirement:
+    """Courses asked for: how many, semester/quarter units, subjects."""
+
+    text: str
+    where: Provenance
+    count: int | None = None
+    semester_units: int | None = None
+    quarter_units: int | None = None
+    subjects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequirementItem:
+    """One numbered or lettered requirement; ``items`` are its sub-requirements joined by ``conjunction``.
+
+    ``understood`` is False when no experience, education, course or licence was read from the text (the text
+    is still kept, and counted by the coverage report).
+    """
+
+    label: str
+    text: str
+    where: Provenance
+    experience: tuple[ExperienceRequirement, ...] = ()
+    education: tuple[EducationRequirement, ...] = ()
+    courses: tuple[CourseRequirement, ...] = ()
+    licenses: tuple[License, ...] = ()
+    items: tuple[RequirementItem, ...] = ()
+    conjunction: str = "and"  # how ``items`` combine: "and" or "or"
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.experience or self.education or self.courses or self.licenses
+                    or any(item.understood for item in self.items))
+
+
+@dataclass(frozen=True)
+class RequirementPath:
+    """One alternative way to qualify: every item must hold. A class's paths combine with "or"."""
+
+    number: int
+    items: tuple[RequirementItem, ...]
+    where: Provenance
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """What a job bulletin states beyond the class specification."""
+
+    open_date: Text | None = None  # ISO date
+    revised_date: Text | None = None
+    exam_type: Text | None = None  # OPEN, INT_DEPT_PROM, DEPT_PROM or OPEN_INT_PROM
+    salaries: tuple[SalaryRange, ...] = ()
+    salary_notes: tuple[Text, ...] = ()
+    requirement_notes: tuple[Text, ...] = ()  # paragraphs of the requirement section outside the numbered paths
+    process_notes: tuple[Text, ...] = ()
+    selection: tuple[Text, ...] = ()
+    exam_weights: tuple[ExamWeight, ...] = ()
+    where_to_apply: Text | None = None
+    deadline: Text | None = None
+    special_notes: tuple[Text, ...] = ()
+    drivers_license: License | None = None  # required ("required") or possibly required ("possibly required")
+
+
+@dataclass(frozen=True)
+class ClassReference:
+    """A job class named in a requirement, resolved to a class by code or title (rapidfuzz score 0-100).
+
+    ``target_title`` is the title of the class it resolved to; ``method`` says how ("code", "title",
+    "fuzzy-title" or "stub" when no specification names it and a stub class was made).
+    """
+
+    name: str
+    target_title: str
+    target_code: str | None
+    method: str
+    score: float

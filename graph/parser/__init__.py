@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from rolegraph.errors import SourceError
+from rolegraph.errors import NotASpecification, SourceError
 from rolegraph.model import (
     Classification,
+    Conflict,
     ExperienceRequirement,
     JobClass,
     Jurisdiction,
@@ -22,12 +23,14 @@ from rolegraph.model import (
     Ordinance,
     PayGrade,
     Provenance,
+    RequirementPath,
     Section,
     SourceDocument,
     SourceDocumentRef,
     Supervision,
     Text,
 )
+from rolegraph.parser.bulletin import read_bulletin
 from rolegraph.parser.fields import (
     parse_duty,
     parse_education,
@@ -39,8 +42,9 @@ from rolegraph.parser.fields import (
     title_case,
 )
 from rolegraph.parser.passage import Passage, Span
-from rolegraph.parser.tables import Rules, load_rules
+from rolegraph.parser.requirements import flatten_experience, parse_requirement_paths
 from rolegraph.parser.sections import RawSection, split_sections
+from rolegraph.parser.tables import Rules, load_rules
 
 __all__ = ["parse_spec", "LineFacts"]
 
@@ -48,10 +52,12 @@ __all__ = ["parse_spec", "LineFacts"]
 QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "experience", "licenses")
 # Sections kept as text for a reader, with their heading.
 TEXT_SECTIONS = ("complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
-                 "signatures", "ignore")
+                 "signatures", "ignore", "notice", "selective_certification", "qualifications_review",
+                 "expert_review", "additional_information", "conditions_of_employment")
 DRIVERS_LICENSE = re.compile(r"driver['\u2019]?s['\u2019]?\s+licen[cs]e", re.IGNORECASE)
 MONTH_YEAR_FORMATS = ("%B %Y", "%b %Y", "%m/%Y")
 DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%B %d, %Y")
+BULLETIN_DATE_FORMATS = ("%m-%d-%y", "%m/%d/%y", "%m-%d-%Y", "%m/%d/%Y")
 
 
 @dataclass
@@ -125,6 +131,16 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
         state = rules.gazetteer.get(name)
         evidence = f"gazetteer: {name} is in {state}" if state else "no state stated or known"
         return Jurisdiction(name, state, False, stated, evidence)
+    for rule in rules.jurisdiction_rules:
+        for line in document.lines:
+            match = rule.pattern.search(line.text)
+            if match:
+                where = Provenance(document.name, document.sha256, line.number, line.number)
+                name = " ".join(match.group("jurisdiction").split())
+                state = rules.gazetteer.get(name)
+                evidence = (f"named in the text ({rule.name}); gazetteer: {name} is in {state}" if state
+                            else f"named in the text ({rule.name}); no state stated or known")
+                return Jurisdiction(name, state, False, Text(match.group(0), where), evidence)
     for line in document.lines:
         for rule in rules.state_rules:
             match = rule.pattern.search(line.text)
@@ -153,6 +169,10 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         SourceError: the document has no job title, so it is not a job specification.
     """
     rules = rules or load_rules()
+    for line in document.lines:
+        for rule, reason in rules.not_a_specification:
+            if rule.pattern.search(" ".join(line.text.split())):
+                raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
     split = split_sections(document, rules)
     facts = _read_line_facts(document, split.header, rules)
     title = facts.text("title")
@@ -216,6 +236,33 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         effective = Text(_iso_date(effective.value, MONTH_YEAR_FORMATS, "%Y-%m")
                          or _iso_date(effective.value, DATE_FORMATS, "%Y-%m-%d") or effective.value,
                          effective.where)
+    code = facts.text("code")
+    conflicts: list[Conflict] = []
+    in_name = next((match for rule in rules.file_name_rules if (match := rule.pattern.search(document.name))), None)
+    if in_name is not None:
+        named = Text(in_name.group("code"), Provenance(document.name, document.sha256, 0, 0))
+        if code is None:
+            code = named
+        elif code.value != named.value:
+            conflicts.append(Conflict("code", (code, named)))
+    bulletin = None
+    paths: tuple[RequirementPath, ...] = ()
+    if rules.bulletin is not None and any(name in by_name for name in rules.bulletin.sections):
+        requirement_notes: tuple[Text, ...] = ()
+        for passage in passages("requirements"):
+            found, notes = parse_requirement_paths(passage, rules)
+            paths, requirement_notes = paths + found, requirement_notes + notes
+        if paths:
+            experience = list(flatten_experience(paths))
+        values = {key: Text(_iso_date(value.value, BULLETIN_DATE_FORMATS, "%Y-%m-%d") or value.value, value.where)
+                  for key in ("open_date", "revised_date") if (value := facts.text(key)) is not None}
+        if (note := facts.text("exam_note")) is not None:
+            values["exam_note"] = note
+        whole = Passage(document.lines, document.name, document.sha256)
+        bulletin = read_bulletin(by_name, whole, values, requirement_notes, rules.bulletin)
+        if bulletin.drivers_license is not None and all(
+                found.where != bulletin.drivers_license.where for found in licenses):
+            licenses.append(bulletin.drivers_license)
     pay_grade = None
     if facts.get("grade"):
         grade, where = facts.values["grade"]
@@ -225,7 +272,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
     return JobClass(
         title=title,
         sources=(SourceDocumentRef(document.name, document.sha256, str(document.path), document.media_type),),
-        code=facts.text("code"),
+        code=code,
         jurisdiction=_jurisdiction(document, facts, rules),
         pay_grade=pay_grade,
         ordinance=ordinance,
@@ -245,4 +292,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         other_characteristics=tuple(text for passage in passages("other_characteristics")
                                     for text in _paragraph_texts(passage)),
         sections=tuple(kept_sections),
+        conflicts=tuple(conflicts),
+        requirement_paths=paths,
+        bulletin=bulletin,
     )

@@ -73,6 +73,8 @@ def split_sections(document: SourceDocument, rules: Rules) -> SplitDocument:
             header.append(Line(line.number, ""))  # a page title: keeps header paragraphs apart
             continue
         seen_content_heading = seen_content_heading or name != "ignore"
+        if current is not None:  # "NOTES" after "ANNUAL SALARY" are salary notes (headings.toml [after])
+            name = rules.section_after.get(name, {}).get(current.name, name)
         current = RawSection(name, heading, line.number)
         sections.append(current)
         if rest:

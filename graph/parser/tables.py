@@ -6,7 +6,7 @@ The tables are the parser's knowledge of layouts; this module only checks and co
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from rolegraph.errors import RuleError
 from rolegraph.resources import rule_table
 
-__all__ = ["PhraseRule", "LineRule", "LicenseRules", "Rules", "load_rules", "fold"]
+__all__ = ["PhraseRule", "LineRule", "LicenseRules", "BulletinRules", "Rules", "load_rules", "fold"]
 
 
 def fold(text: str) -> str:
@@ -50,6 +50,43 @@ class LicenseRules:
 
 
 @dataclass(frozen=True)
+class BulletinRules:
+    """Rules of the City of Los Angeles bulletin layout: salaries, exam type, requirement structure, feeders."""
+
+    sections: tuple[str, ...]
+    dwp_names: tuple[str, ...]
+    salary_amounts: tuple[PhraseRule, ...]
+    salary_departments: tuple[PhraseRule, ...]
+    exam_basis: re.Pattern[str]
+    exam_types: tuple[PhraseRule, ...]
+    exam_notes: tuple[PhraseRule, ...]
+    number_marker: re.Pattern[str]
+    letter_marker: re.Pattern[str]
+    conjunction: re.Pattern[str]
+    any_of: re.Pattern[str]
+    default_between_items: str
+    default_between_subitems: str
+    durations: tuple[PhraseRule, ...]
+    schedules: tuple[PhraseRule, ...]
+    class_mentions: tuple[PhraseRule, ...]
+    not_classes: tuple[str, ...]
+    schools: tuple[PhraseRule, ...]
+    majors: tuple[PhraseRule, ...]
+    courses: tuple[PhraseRule, ...]
+    license_name: re.Pattern[str]
+    license_type: re.Pattern[str]
+    license_possible: tuple[re.Pattern[str], ...]
+    license_required: tuple[re.Pattern[str], ...]
+    exam_weights: tuple[PhraseRule, ...]
+
+    @property
+    def phrase_rules(self) -> tuple[PhraseRule, ...]:
+        return (self.salary_amounts + self.salary_departments + self.exam_types + self.exam_notes + self.durations
+                + self.schedules + self.class_mentions + self.schools + self.majors + self.courses
+                + self.exam_weights)
+
+
+@dataclass(frozen=True)
 class Rules:
     heading_to_section: dict[str, str]
     line_rules: tuple[LineRule, ...]
@@ -68,12 +105,21 @@ class Rules:
     unit_months: dict[str, Decimal]
     states: tuple[str, ...]
     gazetteer: dict[str, str]
+    # heading's section -> {section it follows: section it becomes} (headings.toml [after])
+    section_after: dict[str, dict[str, str]] = field(default_factory=dict)
+    jurisdiction_rules: tuple[PhraseRule, ...] = ()
+    not_a_specification: tuple[tuple[PhraseRule, str], ...] = ()
+    file_name_rules: tuple[PhraseRule, ...] = ()  # a code in the file name, used when the text states none
+    bulletin: BulletinRules | None = None
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         """Every rule that carries an example, for the rule-integrity test."""
         return (self.line_rules + self.ksa_rules + self.education_rules + self.experience_rules
-                + self.experience_part_rules + self.substitution_rules + self.state_rules)
+                + self.experience_part_rules + self.substitution_rules + self.state_rules
+                + self.jurisdiction_rules + tuple(rule for rule, _ in self.not_a_specification)
+                + self.file_name_rules
+                + (self.bulletin.phrase_rules if self.bulletin else ()))
 
     def canonical_level(self, word: str | None) -> str | None:
         """Map a level word to LEVEL_ORDER ("basic" -> "some"); None stays None."""
@@ -172,6 +218,7 @@ def load_rules() -> Rules:
         within=_compile("licenses.within", sub(license_table["within"]), re.IGNORECASE),
     )
     introducers = phrases["tasks"]["introducers"]
+    not_a_spec = lines.get("not_a_specification", [])
     return Rules(
         heading_to_section=_headings(headings["headings"]),
         line_rules=_line_rules(lines["line"]),
@@ -193,4 +240,59 @@ def load_rules() -> Rules:
         unit_months=unit_months,
         states=tuple(places["states"]),
         gazetteer=dict(places["gazetteer"]),
+        section_after={fold(name): dict(table) for name, table in headings.get("after", {}).items()},
+        jurisdiction_rules=_phrase_rules(places.get("jurisdiction_in_text", []), substitutions),
+        not_a_specification=tuple(zip(_phrase_rules(not_a_spec, {}),
+                                      (entry.get("reason", "not a job specification") for entry in not_a_spec),
+                                      strict=True)),
+        file_name_rules=_phrase_rules(lines.get("file_name", []), {}),
+        bulletin=_bulletin_rules(phrases, substitutions) if "salary" in phrases else None,
+    )
+
+
+def _patterns(name: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(_compile(name, pattern, re.IGNORECASE) for pattern in patterns)
+
+
+def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> BulletinRules:
+    """The bulletin tables of phrases.toml; {title}, {titles} and {modifier} come from [class_titles]."""
+    titles = phrases["class_titles"]
+    title = titles["title"]
+    substitutions = dict(substitutions, modifier="|".join(titles["modifiers"]),
+                         titles=rf"{title}(?:\s*,\s*(?:or\s+)?(?:an?\s+)?{title}|\s+or\s+(?:an?\s+)?{title})*")
+    requirements = phrases["requirements"]
+    license_table = phrases["drivers_license"]
+
+    def rules(key: str, case_sensitive: bool = False) -> tuple[PhraseRule, ...]:
+        entries = [dict(entry, case_sensitive=case_sensitive or entry.get("case_sensitive", False))
+                   for entry in phrases.get(key, [])]
+        return _phrase_rules(entries, substitutions)
+
+    return BulletinRules(
+        sections=tuple(phrases["bulletin"]["sections"]),
+        dwp_names=tuple(phrases["salary"]["dwp"]),
+        salary_amounts=rules("salary_amount"),
+        salary_departments=rules("salary_department", case_sensitive=True),
+        exam_basis=_compile("exam_basis.statement", phrases["exam_basis"]["statement"], re.IGNORECASE | re.DOTALL),
+        exam_types=rules("exam_type"),
+        exam_notes=rules("exam_note"),
+        number_marker=_compile("requirements.number_marker", requirements["number_marker"], 0),
+        letter_marker=_compile("requirements.letter_marker", requirements["letter_marker"], 0),
+        conjunction=_compile("requirements.conjunction", requirements["conjunction"], re.IGNORECASE),
+        any_of=_compile("requirements.any_of", r"\b(?:" + "|".join(requirements["any_of"]) + r")\b\s*:?\s*$",
+                        re.IGNORECASE),
+        default_between_items=requirements["default_between_items"],
+        default_between_subitems=requirements["default_between_subitems"],
+        durations=rules("duration"),
+        schedules=rules("schedule"),
+        class_mentions=rules("class_mention", case_sensitive=True),
+        not_classes=tuple(titles["not_classes"]),
+        schools=rules("school"),
+        majors=rules("major"),
+        courses=rules("course"),
+        license_name=_compile("drivers_license.name", license_table["name"], re.IGNORECASE),
+        license_type=_compile("drivers_license.type", license_table["type"], re.IGNORECASE),
+        license_possible=_patterns("drivers_license.possible", license_table["possible"]),
+        license_required=_patterns("drivers_license.required", license_table["required"]),
+        exam_weights=rules("exam_weight"),
     )

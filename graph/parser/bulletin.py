@@ -1,0 +1,161 @@
+"""What a job bulletin adds to a class specification: salaries, exam type, driver's licence, selection weights.
+
+Pure functions over passages; every pattern comes from parser/rules/phrases.toml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rolegraph.model import Bulletin, ExamWeight, License, Provenance, SalaryRange, Text
+from rolegraph.parser.fields import sentences
+from rolegraph.parser.passage import Passage
+from rolegraph.parser.tables import BulletinRules, fold
+
+__all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
+
+
+def _amount(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange, ...]:
+    """Every salary range and flat rate of a salary section, each with its department when one is named.
+
+    >>> from rolegraph.model import Line
+    >>> from rolegraph.parser.tables import load_rules
+    >>> text = ("$68,611 to $100,307 The salary in the Department of Water and Power is $70,908 to $88,092 "
+    ...         "and $83,770 (flat-rated).")
+    >>> [(s.label, s.dwp) for s in parse_salaries(Passage([Line(1, text)], "a", "0"), load_rules().bulletin)]
+    [('$68611-$100307', False), ('$70908-$88092', True), ('$83770', True)]
+    """
+    found: list[SalaryRange] = []
+    dwp_names = {fold(name) for name in table.dwp_names}
+    lines = (Passage([line], passage.source, passage.sha256) for line in passage.lines)
+    for sentence in (sentence for line in lines for sentence in sentences(line)):
+        department = None
+        for rule in table.salary_departments:
+            match = rule.pattern.search(sentence.text)
+            if match:
+                department = " ".join(match.group("department").split())
+                break
+        dwp = department is not None and fold(department) in dwp_names
+        taken: list[tuple[int, int]] = []
+        amounts: list[tuple[int, SalaryRange]] = []
+        for rule in table.salary_amounts:
+            for match in rule.pattern.finditer(sentence.text):
+                if any(start < match.end() and match.start() < end for start, end in taken):
+                    continue
+                taken.append((match.start(), match.end()))
+                high = match.groupdict().get("high")
+                amounts.append((match.start(), SalaryRange(_amount(match.group("low")),
+                                                           _amount(high) if high else None,
+                                                           department, sentence.where, dwp)))
+        found.extend(salary for _, salary in sorted(amounts, key=lambda pair: pair[0]))
+    return tuple(found)
+
+
+def parse_exam_type(text: str, where: Provenance, notes: Iterable[Text], table: BulletinRules) -> Text | None:
+    """The City's EXAM_TYPE code from the closing "TO BE GIVEN ... BASIS" statement, else the header note.
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> where = Provenance("a", "0", 1, 1)
+    >>> parse_exam_type("THIS EXAMINATION IS TO BE GIVEN ONLY ON AN INTERDEPARTMENTAL PROMOTIONAL BASIS",
+    ...                 where, (), load_rules().bulletin).value
+    'INT_DEPT_PROM'
+    """
+    statement = table.exam_basis.search(text)
+    if statement is not None:
+        basis = " ".join(statement.group("basis").split())
+        for rule in table.exam_types:
+            if rule.pattern.search(basis):
+                return Text(rule.name, where)
+    for note in notes:
+        for rule in table.exam_notes:
+            if rule.pattern.search(note.value):
+                return Text(rule.name, note.where)
+    return None
+
+
+def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules) -> License | None:
+    """The driver's licence a bulletin asks for: "required" when any sentence requires one, else "possibly
+    required" when a sentence says some positions may; None when no sentence asks for one.
+    """
+    best: License | None = None
+    for passage in passages:
+        for sentence in sentences(passage):
+            if not table.license_name.search(sentence.text):
+                continue
+            if any(pattern.search(sentence.text) for pattern in table.license_possible):
+                required = "possibly required"
+            elif any(pattern.search(sentence.text) for pattern in table.license_required):
+                required = "required"
+            else:
+                continue
+            kind = table.license_type.search(sentence.text)
+            classes = "/".join(letter.upper() for letter in (kind.group("type"), kind.group("other"))
+                               if letter) if kind else ""
+            name = f"driver's license{f' (class {classes})' if classes else ''}"
+            found = License(name, required, sentence.where, description=sentence.text)
+            if best is None or (required == "required" and best.required != "required"):
+                best = found
+            elif classes and best.required == required and "class" not in best.name:
+                best = found
+    return best
+
+
+def parse_exam_weights(passage: Passage, table: BulletinRules) -> tuple[ExamWeight, ...]:
+    """The "part . . . . weight" lines of a selection process section."""
+    found = []
+    for line in passage.lines:
+        text = " ".join(line.text.split())
+        for rule in table.exam_weights:
+            match = rule.pattern.match(text)
+            if match:
+                where = Provenance(passage.source, passage.sha256, line.number, line.number)
+                found.append(ExamWeight(match.group("part").strip(), match.group("weight").replace(" ", ""), where))
+                break
+    return tuple(found)
+
+
+def _paragraphs(passages: Iterable[Passage]) -> tuple[Text, ...]:
+    return tuple(Text(span.text, span.where) for passage in passages for paragraph in passage.paragraphs()
+                 if (span := paragraph.span()).text)
+
+
+def _whole(passages: list[Passage]) -> Text | None:
+    texts = [passage for passage in passages if passage]
+    if not texts:
+        return None
+    first, last = texts[0].where(), texts[-1].where()
+    return Text(" ".join(passage.text for passage in texts),
+                Provenance(first.source, first.sha256, first.line_start, last.line_end))
+
+
+def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values: dict[str, Text],
+                  requirement_notes: tuple[Text, ...], table: BulletinRules) -> Bulletin:
+    """Assemble a Bulletin from its sections (by canonical name), the whole text and the header values.
+
+    ``values`` holds header facts already read by line rules (open_date, revised_date, exam_note) as ISO text.
+    """
+    notes = [value for key, value in values.items() if key == "exam_note"]
+    statement = table.exam_basis.search(document.text)
+    where = document.where(*statement.span()) if statement else document.where()
+    return Bulletin(
+        open_date=values.get("open_date"),
+        revised_date=values.get("revised_date"),
+        exam_type=parse_exam_type(document.text, where, notes, table),
+        salaries=tuple(salary for passage in passages.get("salary", []) for salary in parse_salaries(passage, table)),
+        salary_notes=_paragraphs(passages.get("salary_notes", [])),
+        requirement_notes=requirement_notes,
+        process_notes=_paragraphs(passages.get("process_notes", [])),
+        selection=_paragraphs(passages.get("selection", [])),
+        exam_weights=tuple(weight for passage in passages.get("selection", [])
+                           for weight in parse_exam_weights(passage, table)),
+        where_to_apply=_whole(passages.get("where_to_apply", [])),
+        deadline=_whole(passages.get("deadline", [])),
+        special_notes=_paragraphs(passages.get("special_notes", [])),
+        drivers_license=parse_drivers_license(
+            [passage for name in ("requirements", "process_notes", "salary_notes", "special_notes", "selection")
+             for passage in passages.get(name, [])], table),
+    )

@@ -1,0 +1,319 @@
+"""Requirement sections as structured alternatives: numbered paths joined by "or"/"and", lettered sub-requirements.
+
+The markers, conjunctions and phrase patterns come from parser/rules/phrases.toml ([requirements], [[duration]],
+[[class_mention]], [[school]], [[major]], [[course]]); this module only applies them.
+
+>>> from rolegraph.model import Line
+>>> from rolegraph.parser.tables import load_rules
+>>> lines = [Line(1, "1. Two years of full-time paid experience as a Senior Clerk; or"),
+...          Line(2, "2. Graduation from an accredited four-year college or university.")]
+>>> paths, notes = parse_requirement_paths(Passage(lines, "a.txt", "0"), load_rules())
+>>> [(path.number, [item.label for item in path.items]) for path in paths]
+[(1, ['1']), (2, ['2'])]
+>>> [(e.months, e.in_classes, e.schedule) for e in paths[0].items[0].experience]
+[(Decimal('24'), ('Senior Clerk',), 'FULL_TIME')]
+>>> education = paths[1].items[0].education[0]
+>>> education.school_type, education.years
+('COLLEGE OR UNIVERSITY', Decimal('4'))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from rolegraph.model import (
+    CourseRequirement,
+    EducationRequirement,
+    ExperienceRequirement,
+    License,
+    Line,
+    RequirementItem,
+    RequirementPath,
+    Text,
+)
+from rolegraph.parser.fields import ROMAN_NUMERAL, parse_experience, parse_license, sentences
+from rolegraph.parser.passage import Passage
+from rolegraph.parser.tables import BulletinRules, Rules, fold
+
+__all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
+
+ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+or\s+(?:an?\s+)?")
+
+
+@dataclass
+class _Node:
+    """An item while the section is being read: its label, kind ("number", "letter", "lead") and lines."""
+
+    label: str
+    kind: str
+    lines: list[Line] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+
+
+def named_classes(text: str, table: BulletinRules) -> list[str]:
+    """Split a captured list of class titles into titles; levels ("II", "III or IV") and organisations dropped.
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> named_classes("Fire Protection Engineering Associate III or IV", load_rules().bulletin)
+    ['Fire Protection Engineering Associate']
+    >>> named_classes("Automotive Supervisor, Truck and Equipment Dispatcher, or Auto Body Repair Supervisor",
+    ...               load_rules().bulletin)
+    ['Automotive Supervisor', 'Truck and Equipment Dispatcher', 'Auto Body Repair Supervisor']
+    """
+    names: list[str] = []
+    for piece in ORGANISATION_SPLIT.split(text):
+        words = piece.strip(" ,;.").split()
+        while words and ROMAN_NUMERAL.match(words[-1]) and words[-1].isupper():
+            words.pop()
+        while words and words[-1].casefold() in {"and", "of", "&"}:
+            words.pop()
+        name = " ".join(words)
+        if not name or any(fold(name) == fold(stop) or fold(name).startswith(fold(stop) + " ")
+                           for stop in table.not_classes):
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _split_items(passage: Passage, table: BulletinRules) -> tuple[list[_Node], list[list[Line]]]:
+    """Numbered items (with lettered children) and the other paragraphs, in order.
+
+    A line with no marker continues the item above it unless a blank line came first; an unnumbered first
+    paragraph is a "lead" item (the whole requirement when nothing is numbered).
+    """
+    items: list[_Node] = []
+    notes: list[list[Line]] = []
+    current: _Node | None = None
+    note: list[Line] | None = None
+    blank = False
+    for line in passage.all_lines:
+        text = line.text
+        if not text.strip():
+            blank = True
+            continue
+        number = table.number_marker.match(text)
+        letter = None if number else table.letter_marker.match(text)
+        if number:
+            current = _Node(number.group("label"), "number")
+            items.append(current)
+            rest = text[number.end():]
+            nested = table.letter_marker.match(rest)
+            if nested:
+                child = _Node(nested.group("label").lower(), "letter", [Line(line.number, rest[nested.end():])])
+                current.children.append(child)
+            else:
+                current.lines.append(Line(line.number, rest))
+            note = None
+        elif letter and (items or current is not None):
+            parent = items[-1] if items else current
+            assert parent is not None
+            parent.children.append(_Node(letter.group("label").lower(), "letter",
+                                         [Line(line.number, text[letter.end():])]))
+            note = None
+        elif not blank and (items and (items[-1].lines or items[-1].children)):
+            target = items[-1].children[-1] if items[-1].children else items[-1]
+            target.lines.append(line)
+        elif not blank and note is not None:
+            note.append(line)
+        elif not items and current is None and not notes:
+            current = _Node("", "lead", [line])
+            items.append(current)
+        else:
+            note = [line]
+            notes.append(note)
+        blank = False
+    return items, notes
+
+
+def _conjunction(node: _Node, passage: Passage, table: BulletinRules) -> str | None:
+    """The "and"/"or" an item ends with; for an item with sub-items, the one its last sub-item ends with."""
+    last = node.children[-1] if node.children else node
+    text = " ".join(" ".join(line.text.split()) for line in last.lines)
+    match = table.conjunction.search(text)
+    return match.group("conjunction").casefold() if match else None
+
+
+def _sub_conjunction(node: _Node, table: BulletinRules) -> str:
+    own = " ".join(" ".join(line.text.split()) for line in node.lines)
+    if table.any_of.search(own):
+        return "or"
+    if node.children:
+        first = " ".join(" ".join(line.text.split()) for line in node.children[0].lines)
+        match = table.conjunction.search(first)
+        if match:
+            return match.group("conjunction").casefold()
+    return table.default_between_subitems
+
+
+def _durations(text: str, rules: Rules) -> list[tuple[int, Decimal]]:
+    assert rules.bulletin is not None
+    return [(match.start(), rules.months(match.group("number"), match.group("unit")))
+            for rule in rules.bulletin.durations for match in rule.pattern.finditer(text)]
+
+
+def _schedule(text: str, table: BulletinRules) -> str | None:
+    return next((rule.name for rule in table.schedules if rule.pattern.search(text)), None)
+
+
+def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, ...]:
+    """Experience with its schedule and the classes it must be gained in (nearest preceding duration)."""
+    table = rules.bulletin
+    assert table is not None
+    found = [replace(requirement, schedule=_schedule(requirement.description, table))
+             for requirement in parse_experience(passage, rules)]
+    starts = [max(0, passage.text.find(requirement.description)) for requirement in found]
+    durations = _durations(passage.text, rules)
+    for rule in table.class_mentions:
+        for match in rule.pattern.finditer(passage.text):
+            names = named_classes(match.group("classes"), table)
+            position = match.start("classes")
+            before = [duration for duration in durations if duration[0] < position]
+            after = [duration for duration in durations if duration[0] >= position]
+            if not names or not (before or after):
+                continue
+            at, months = before[-1] if before else after[0]
+            owner = max((index for index, start in enumerate(starts) if start <= position), default=None,
+                        key=lambda index: starts[index])
+            if owner is None and found:
+                owner = next((index for index, requirement in enumerate(found) if requirement.months == months),
+                             None)
+            if owner is not None and found[owner].months == months:
+                requirement = found[owner]
+                found[owner] = replace(requirement, in_classes=requirement.in_classes + tuple(
+                    name for name in names if name not in requirement.in_classes))
+                continue
+            span = passage.span(at, match.end())
+            part = ExperienceRequirement(months, "", span.text, span.where, in_classes=tuple(names),
+                                         schedule=_schedule(span.text, table))
+            if owner is not None:
+                requirement = found[owner]
+                found[owner] = replace(requirement, included=requirement.included + (part,))
+            else:
+                found.append(part)
+                starts.append(at)
+    return tuple(found)
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    """ "Computer Science, Information Systems, or GIS" -> three names."""
+    pieces = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+or\s+|\s+and/or\s+", text.strip(" ,;."))
+    return tuple(piece.strip() for piece in pieces if piece.strip())
+
+
+def _education(passage: Passage, rules: Rules) -> tuple[EducationRequirement, ...]:
+    table = rules.bulletin
+    assert table is not None
+    found: list[EducationRequirement] = []
+    for sentence in sentences(passage):
+        for rule in table.schools:
+            match = rule.pattern.search(sentence.text)
+            if match is None:
+                continue
+            majors: tuple[str, ...] = ()
+            for major_rule in table.majors:
+                major = major_rule.pattern.search(sentence.text, match.start())
+                if major:
+                    majors = _split_list(major.group("majors"))
+                    break
+            years = Decimal(rule.field) if rule.field else None
+            if all(item.school_type != rule.name for item in found):
+                found.append(EducationRequirement(sentence.text, sentence.where, rule.name, years, majors))
+            break
+    return tuple(found)
+
+
+def _number(text: str | None, rules: Rules) -> int | None:
+    if not text:
+        return None
+    value = rules.number_words.get(fold(text))
+    return int(value) if value is not None else int(text) if text.isdigit() else None
+
+
+def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
+    table = rules.bulletin
+    assert table is not None
+    found: list[CourseRequirement] = []
+    for sentence in sentences(passage):
+        values: dict[str, str] = {}
+        for rule in table.courses:
+            match = rule.pattern.search(sentence.text)
+            if match:
+                values.update({key: value for key, value in match.groupdict().items() if value})
+        if not values:
+            continue
+        found.append(CourseRequirement(sentence.text, sentence.where, _number(values.get("count"), rules),
+                                       _number(values.get("semester"), rules), _number(values.get("quarter"), rules),
+                                       _split_list(values["subjects"]) if "subjects" in values else ()))
+    return tuple(found)
+
+
+def _licenses(passage: Passage, rules: Rules) -> tuple[License, ...]:
+    return tuple(found for sentence in sentences(passage)
+                 if rules.licenses.names.search(sentence.text)
+                 if (found := parse_license(sentence, rules)) is not None)
+
+
+def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
+    table = rules.bulletin
+    assert table is not None
+    own = Passage(node.lines, passage.source, passage.sha256)
+    children = tuple(_item(child, passage, rules) for child in node.children)
+    lines = node.lines + [line for child in node.children for line in child.lines]
+    whole = Passage(sorted(lines, key=lambda line: line.number), passage.source, passage.sha256)
+    return RequirementItem(
+        label=node.label, text=own.text, where=whole.where(),
+        experience=_experience(own, rules) if own else (),
+        education=_education(own, rules) if own else (),
+        courses=_courses(own, rules) if own else (),
+        licenses=_licenses(own, rules) if own else (),
+        items=children, conjunction=_sub_conjunction(node, table))
+
+
+def parse_requirement_paths(passage: Passage, rules: Rules) -> tuple[tuple[RequirementPath, ...], tuple[Text, ...]]:
+    """The alternatives of a requirement section, and its paragraphs outside them (substitutions, notes).
+
+    Numbered items joined by "and" form one path; "or" (or no conjunction, see [requirements]
+    default_between_items) starts the next.
+    """
+    table = rules.bulletin
+    if table is None or not passage:
+        return (), ()
+    nodes, note_lines = _split_items(passage, table)
+    numbered = [node for node in nodes if node.kind == "number"]
+    leads = [node for node in nodes if node.kind == "lead"]
+    notes = [Passage(lines, passage.source, passage.sha256) for lines in note_lines]
+    if numbered and leads:
+        notes = [Passage(lead.lines, passage.source, passage.sha256) for lead in leads] + notes
+        nodes = numbered
+    groups: list[list[_Node]] = []
+    for index, node in enumerate(nodes):
+        joined = _conjunction(nodes[index - 1], passage, table) if index else None
+        joined = joined or table.default_between_items
+        if groups and joined == "and":
+            groups[-1].append(node)
+        else:
+            groups.append([node])
+    paths = []
+    for number, group in enumerate(groups, start=1):
+        items = tuple(_item(node, passage, rules) for node in group)
+        lines = [line for node in group for line in node.lines + [x for c in node.children for x in c.lines]]
+        where = Passage(sorted(lines, key=lambda line: line.number), passage.source, passage.sha256).where()
+        paths.append(RequirementPath(number, items, where))
+    return tuple(paths), tuple(Text(note.text, note.where()) for note in notes if note)
+
+
+def all_items(items: tuple[RequirementItem, ...]) -> list[RequirementItem]:
+    """Items and their sub-items, depth first."""
+    return [found for item in items for found in (item, *all_items(item.items))]
+
+
+def flatten_experience(paths: tuple[RequirementPath, ...]) -> tuple[ExperienceRequirement, ...]:
+    """Every experience requirement of every path, in document order, each once."""
+    seen: list[ExperienceRequirement] = []
+    for path in paths:
+        for item in all_items(path.items):
+            seen.extend(requirement for requirement in item.experience if requirement not in seen)
+    return tuple(seen)
