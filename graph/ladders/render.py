@@ -43,6 +43,13 @@ def _wrapped(label: str, text: str, indent: str) -> list[str]:
 def _step_lines(result: LadderResult, step: Step, indent: str = "    ") -> list[str]:
     lines = [f"{indent[:-2]}- {step.kind}: {result.label(step.source)} -> {result.label(step.target)}"
              f"  (score {step.score:.2f})"]
+    if step.months_required is not None:
+        text = f"needs {_months(step.months_required)}" + (f" of {step.required_field}" if step.required_field else "")
+        if step.months_on_entry:
+            text += f"; {_months(step.months_on_entry)} brought on entry"
+        if step.months_in_role is not None:
+            text += f"; {_months(step.months_in_role)} still to gain as {result.node(step.source).get('title')}"
+        lines.extend(_wrapped("months: ", text, indent))
     if step.explanation:
         lines.extend(_wrapped("why: ", step.explanation.split(". sources: ")[0].rstrip(".") + ".", indent))
     if step.shared_skills:

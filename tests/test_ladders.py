@@ -1,0 +1,305 @@
+"""Career ladders: the gold promotion edges on the seeds, the rules of derivation on small made-up classes,
+steps in RDF, path queries (checked against networkx), renderings and the CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from rolegraph.cli import cli
+from rolegraph.errors import NotFound
+from rolegraph.ladders import (
+    ClassFacts,
+    Experience,
+    FamilyMember,
+    derive_ladder,
+    iter_paths,
+    ladder_rules,
+    load_class_facts,
+    paths,
+)
+from rolegraph.ladders.render import FORMAT_TO_WRITER
+from rolegraph.ladders.svg import draw_ladder
+from rolegraph.lookup import find_class
+from rolegraph.pipeline import build
+from rolegraph.resources import ontology_files
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "ladders"
+EL_PASO, HOUSTON = "urn:place:el-paso", "urn:place:houston"
+
+
+def _class_iri(store, gold_entry: dict, side: str) -> str:
+    """The IRI of the class a gold edge names: "elpaso-1341" by code, or by title."""
+    if f"{side}_title" in gold_entry:
+        return find_class(store, gold_entry[f"{side}_title"]).iri
+    return find_class(store, gold_entry[side].split("-", 1)[1]).iri
+
+
+def _steps(store) -> dict[tuple[str, str], str]:
+    return {(row["from"].value, row["to"].value): row["basis"].value for row in store.query("""
+        SELECT ?from ?to ?basis WHERE { GRAPH ?g { ?s a rg:PromotionStep ; rg:fromClass ?from ;
+            rg:toClass ?to ; rg:basis ?basis } }""")}
+
+
+# -- the seeds -----------------------------------------------------------------------------------------
+
+
+def _gold_edges(kind: str) -> list[dict]:
+    gold = json.loads((Path(__file__).resolve().parent / "data" / "gold" / "seeds.json").read_text("utf-8"))
+    return gold["promotion_edges"][kind]
+
+
+@pytest.mark.parametrize("edge", _gold_edges("must"), ids=lambda edge: edge["why"][:40])
+def test_gold_promotion_edges_exist(built_seeds, edge: dict) -> None:
+    store, _ = built_seeds
+    steps = _steps(store)
+    pair = (_class_iri(store, edge, "from"), _class_iri(store, edge, "to"))
+    assert steps.get(pair) in ("explicit", "derived"), edge["why"]
+
+
+@pytest.mark.parametrize("edge", _gold_edges("must_not"), ids=lambda edge: edge["why"] + edge.get("from", ""))
+def test_gold_promotion_edges_absent(built_seeds, edge: dict) -> None:
+    store, _ = built_seeds
+    pair = (_class_iri(store, edge, "from"), _class_iri(store, edge, "to"))
+    assert _steps(store).get(pair) not in ("explicit", "derived"), edge["why"]
+
+
+def test_seed_step_kinds(built_seeds) -> None:
+    store, _ = built_seeds
+    steps = _steps(store)
+    clerk, supervisor = find_class(store, "1341").iri, find_class(store, "1343").iri
+    stub, senior = find_class(store, "Customer Service Clerk").iri, find_class(store, "885.2").iri
+    assert steps[(clerk, supervisor)] == "derived"
+    assert steps[(stub, senior)] == "explicit"
+    assert (senior, stub) not in steps and (supervisor, clerk) not in steps
+
+
+def test_no_step_crosses_employers(built_seeds) -> None:
+    store, _ = built_seeds
+    crossing = list(store.query("""
+        SELECT ?s WHERE { ?s a rg:PromotionStep ; rg:fromClass ?a ; rg:toClass ?b .
+            ?a schema:occupationLocation ?x . ?b schema:occupationLocation ?y . FILTER(?x != ?y) }"""))
+    assert crossing == []
+
+
+def test_clerk_to_supervisor_explains_itself(built_seeds) -> None:
+    store, _ = built_seeds
+    result = paths(store, "1341", "1343")
+    assert len(result.paths) == 1
+    step = result.paths[0].steps[0]
+    assert (step.kind, step.months_required, step.months_on_entry, step.months_in_role) == (
+        "derived", Decimal(48), Decimal(24), Decimal(24))
+    assert step.grade_change == 7
+    shared = {result.skill_label(c) for c in step.shared_skills}
+    missing = {result.skill_label(c) for c in step.missing_skills}
+    assert {"general office procedures", "business english and spelling",
+            "in person and telephone business etiquette"} <= shared
+    assert "supervisory techniques" in missing and not shared & missing
+    assert any(source.startswith("002_") for source in step.sources)
+    for words in ("customer contact", "24 brought on entry", "supervision", "GS 13 -> GS 20"):
+        assert words in step.explanation
+
+
+def test_steps_in_their_own_graph_with_defined_terms(built_seeds) -> None:
+    store, _ = built_seeds
+    graphs = {row["g"].value for row in store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a rg:PromotionStep } }")}
+    assert graphs == {"https://w3id.org/rolegraph/id/graph/ladders"}
+    used = {row["p"].value for row in store.query("""
+        SELECT DISTINCT ?p WHERE { GRAPH <https://w3id.org/rolegraph/id/graph/ladders> { ?s ?p ?o } }""")}
+    text = "".join(entry.read_text("utf-8") for entry in ontology_files())
+    for term in used:
+        if term.startswith("https://w3id.org/rolegraph/ns#"):
+            assert f"rg:{term.rsplit('#', 1)[1]} a " in text, term
+    justified = list(store.query("""
+        SELECT ?line WHERE { ?s a rg:PromotionStep ; rg:justifiedBy ?fact . ?fact rg:lineStart ?line }"""))
+    assert justified
+
+
+def test_paths_api_errors(built_seeds) -> None:
+    store, _ = built_seeds
+    with pytest.raises(NotFound, match="did you mean"):
+        paths(store, "Chief of Everything")
+    with pytest.raises(ValueError):
+        paths(store, "1341", max_steps=0)
+
+
+def test_facts_read_from_the_store(built_seeds) -> None:
+    store, _ = built_seeds
+    facts = {fact.code: fact for fact in load_class_facts(store) if fact.code}
+    supervisor = facts["1343"]
+    assert (supervisor.pay_plan, supervisor.grade_number, supervisor.employer_known) == ("GS", 20, True)
+    assert [exp.months for exp in supervisor.experience] == [Decimal(48)]
+    assert sorted(part.months for part in supervisor.experience[0].parts) == [Decimal(12), Decimal(24)]
+    assert facts["885.2"].family and facts["11360"].employer_known is False
+
+
+# -- rules on made-up classes --------------------------------------------------------------------------
+
+
+def make(iri: str, grade: int | None, skills: dict[str, int], *, place: str = EL_PASO, plan: str | None = "GS",
+         months: int | None = None, field: str = "", profile: str = "", **extra) -> ClassFacts:
+    experience = (Experience(f"{iri}/experience/1", Decimal(months), field),) if months is not None else ()
+    return ClassFacts(iri, iri.rsplit(":", 1)[-1].replace("-", " ").title(), location=place, location_name=place,
+                      employer_known=True, pay_plan=plan, grade=str(grade) if grade is not None else None,
+                      grade_number=grade, skills=skills, experience=experience,
+                      profile=profile or iri.rsplit(":", 1)[-1], **extra)
+
+
+SKILLS = {"k:filing": 3, "k:typing": 3, "k:billing": 4}
+
+
+def _kinds(ladder) -> dict[tuple[str, str], str]:
+    return {(step.source, step.target): step.kind for step in ladder.steps}
+
+
+def test_higher_grade_is_a_promotion_and_lower_never() -> None:
+    kinds = _kinds(derive_ladder([make("c:clerk", 5, SKILLS), make("c:senior-clerk", 7, SKILLS)]))
+    assert kinds == {("c:clerk", "c:senior-clerk"): "derived"}
+
+
+def test_equal_grade_is_lateral_both_ways() -> None:
+    kinds = _kinds(derive_ladder([make("c:clerk", 5, SKILLS), make("c:typist", 5, SKILLS)]))
+    assert kinds == {("c:clerk", "c:typist"): "lateral", ("c:typist", "c:clerk"): "lateral"}
+
+
+def test_other_employer_is_comparable_not_a_step() -> None:
+    ladder = derive_ladder([make("c:clerk", 5, SKILLS), make("c:senior-clerk", 7, SKILLS, place=HOUSTON)])
+    assert ladder.steps == []
+    assert [(c.first, c.second) for c in ladder.comparisons] == [("c:clerk", "c:senior-clerk")]
+    assert 0 < ladder.comparisons[0].score <= 1
+
+
+def test_other_pay_plan_is_no_step() -> None:
+    assert derive_ladder([make("c:clerk", 5, SKILLS), make("c:senior-clerk", 7, SKILLS, plan="MP")]).steps == []
+
+
+def test_skill_threshold_is_configurable() -> None:
+    classes = [make("c:clerk", 5, {"k:filing": 3, "k:typing": 3}),
+               make("c:senior-clerk", 7, {"k:filing": 3, "k:typing": 3, "k:supervising": 3})]
+    step = derive_ladder(classes).steps[0]
+    assert (step.kind, 0.5 < step.score < 0.6) == ("derived", True)
+    strict = replace(ladder_rules(), skill_threshold=0.6)
+    assert derive_ladder(classes, strict).steps == []
+
+
+def test_experience_field_must_be_attainable() -> None:
+    low = make("c:clerk", 5, SKILLS, profile="filing and typing for the records unit")
+    attainable = make("c:senior-clerk", 7, SKILLS, months=24, field="filing")
+    out_of_field = make("c:engineer", 7, SKILLS, months=24, field="civil engineering design")
+    kinds = _kinds(derive_ladder([low, attainable, out_of_field]))
+    assert ("c:clerk", "c:senior-clerk") in kinds and ("c:clerk", "c:engineer") not in kinds
+
+
+def test_months_brought_on_entry_count() -> None:
+    low = make("c:clerk", 5, SKILLS, months=12, field="clerical filing")
+    high = make("c:senior-clerk", 7, SKILLS, months=36, field="filing")
+    step = derive_ladder([low, high]).steps[0]
+    assert (step.months_required, step.months_on_entry, step.months_in_role) == (36, 12, 24)
+
+
+def test_requirement_naming_a_class_is_explicit() -> None:
+    named = Experience("c:lead/experience/1", Decimal(24), "", in_class_titles=("Clerk",))
+    by_iri = Experience("c:chief/experience/1", Decimal(12), "", in_classes=("c:lead",))
+    classes = [make("c:clerk", None, {}), replace(make("c:lead", None, {}), experience=(named,)),
+               replace(make("c:chief", None, {}), experience=(by_iri,))]
+    steps = {(step.source, step.target): step for step in derive_ladder(classes).steps}
+    assert steps[("c:clerk", "c:lead")].kind == "explicit"
+    assert steps[("c:clerk", "c:lead")].months_in_role == 24
+    assert steps[("c:lead", "c:chief")].kind == "explicit"
+
+
+def test_job_family_order_is_explicit_and_not_reversed() -> None:
+    family = (FamilyMember("f/1", 1, "Clerk", None), FamilyMember("f/2", 2, "Senior Clerk", "c:senior-clerk"))
+    classes = [make("c:clerk", None, {}), replace(make("c:senior-clerk", 3, {}), family=family)]
+    assert _kinds(derive_ladder(classes)) == {("c:clerk", "c:senior-clerk"): "explicit"}
+
+
+def test_candidates_come_from_the_index_not_all_pairs() -> None:
+    classes = [make(f"c:class-{n}", n % 5, {f"k:{n // 10}": 3}, place=f"urn:place:{n // 10}") for n in range(200)]
+    ladder = derive_ladder(classes)
+    assert ladder.candidates <= 200 * 9 // 2 + 200  # pairs within groups of ten, not 200 * 199 / 2
+
+
+# -- paths ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_iter_paths_agrees_with_networkx(seed: int) -> None:
+    rng = random.Random(seed)
+    graph = nx.gnp_random_graph(14, 0.2, seed=seed, directed=True)
+    adjacency = {node: sorted(graph.successors(node)) for node in graph}
+    source = rng.randrange(14)
+    ours = set(iter_paths(adjacency, source, max_steps=4))
+    theirs = {tuple(path) for path in nx.all_simple_paths(graph, source, set(graph) - {source}, cutoff=4)}
+    assert ours == theirs
+    target = rng.randrange(14)
+    if target != source:
+        assert set(iter_paths(adjacency, source, target, 3)) == {
+            tuple(p) for p in nx.all_simple_paths(graph, source, target, cutoff=3)}
+
+
+# -- renderings and CLI --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format_name", sorted(FORMAT_TO_WRITER))
+def test_every_format_renders_the_clerk_ladder(built_seeds, format_name: str) -> None:
+    store, _ = built_seeds
+    output = FORMAT_TO_WRITER[format_name](paths(store, "1341"))
+    if format_name == "json":
+        data = json.loads(output)
+        assert data["paths"][0]["steps"][0]["months_in_role"] == 24
+    elif format_name == "graphml":
+        graph = nx.read_graphml(__import__("io").BytesIO(output.encode("utf-8")))
+        assert graph.number_of_edges() == 1
+    elif format_name == "svg":
+        root = ET.fromstring(output)
+        assert "Customer Relations and Billing Supervisor" in "".join(root.itertext())
+    elif format_name == "dot":
+        assert output.startswith("digraph") and "->" in output
+    else:
+        assert "Customer Relations and Billing Supervisor" in output
+
+
+def test_svg_escapes_titles() -> None:
+    graph = nx.DiGraph()
+    graph.add_node("a", title="<script>alert(1)</script>", code='"1" & <2>', grade="GS 1", grade_number=1)
+    graph.add_node("b", title="B & C", code=None, grade=None, grade_number=None)
+    graph.add_edge("b", "a", kind="explicit", months=None, shared=["<b>bold</b>"])
+    svg = draw_ladder(graph)
+    assert "<script" not in svg and "<b>" not in svg
+    texts = "".join(ET.fromstring(svg).itertext())
+    assert "<script>alert(1)</script>" in texts and "B & C" in texts
+
+
+def test_cli_ladder_golden(tmp_path: Path, specs_dir: Path, update_golden: bool) -> None:
+    store_dir = tmp_path / "store"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(specs_dir), "--store", str(store_dir)]).exit_code == 0
+    result = runner.invoke(cli, ["ladder", "Customer Relations Clerk", "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    for words in ("Customer Relations and Billing Supervisor", "24 still to gain", "shared skills:",
+                  "missing skills:"):
+        assert words in result.output
+    golden = GOLDEN / "customer-relations-clerk.txt"
+    if update_golden:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(result.output, encoding="utf-8")
+    assert result.output == golden.read_text(encoding="utf-8"), "run pytest --update-golden and review the diff"
+
+
+def test_cli_ladder_unknown_class(tmp_path: Path, specs_dir: Path) -> None:
+    store_dir = tmp_path / "store"
+    store = __import__("rolegraph.store", fromlist=["open_store"]).open_store(store_dir)
+    build([specs_dir], store)
+    store.close()
+    result = CliRunner().invoke(cli, ["ladder", "Chief Clerk Of Nothing", "--store", str(store_dir)])
+    assert result.exit_code == 2
+    assert "did you mean" in result.output and "Traceback" not in result.output
