@@ -12,6 +12,7 @@ from rolegraph.parser.tables import PhraseRule, Rules
 __all__ = [
     "SMALL_WORDS",
     "title_case",
+    "clauses",
     "sentences",
     "parse_duty",
     "parse_ksas",
@@ -66,6 +67,26 @@ def _pieces(passage: Passage, start: int, end: int, separators: re.Pattern[str])
     piece = _clean(passage.span(cursor, end))
     if piece.text:
         yield piece
+
+
+CLAUSE_END = re.compile(r";|\.(?=\s|$)")
+MAX_CLAUSE = 2_000  # characters; no real requirement clause is longer, and patterns stay cheap below it
+
+
+def clauses(passage: Passage) -> Iterator[tuple[int, int]]:
+    """(start, end) offsets of the clauses of a passage, cut at semicolons and full stops.
+
+    Phrase patterns run clause by clause: none of them crosses a clause end, and bounding the text each
+    one sees keeps matching linear in the length of a passage, however pathological. A clause longer than
+    MAX_CLAUSE characters is not a requirement statement and is left to be kept as text.
+    """
+    cursor = 0
+    for match in CLAUSE_END.finditer(passage.text):
+        if match.start() - cursor <= MAX_CLAUSE:
+            yield cursor, match.start()
+        cursor = match.end()
+    if len(passage.text) - cursor <= MAX_CLAUSE:
+        yield cursor, len(passage.text)
 
 
 def sentences(passage: Passage, start: int = 0, end: int | None = None) -> Iterator[Span]:
@@ -162,7 +183,7 @@ def parse_education(passage: Passage, rules: Rules) -> list[Text]:
     """Education statements ("Graduation from High School or GED equivalent")."""
     found: list[Text] = []
     for rule in rules.education_rules:
-        for match in rule.pattern.finditer(passage.text):
+        for match in (m for start, end in clauses(passage) for m in rule.pattern.finditer(passage.text, start, end)):
             span = _clean(passage.span(match.start("education"), match.end("education")))
             if span.text and all(span.text != text.value for text in found):
                 found.append(Text(span.text, span.where))
@@ -189,7 +210,7 @@ def parse_experience(passage: Passage, rules: Rules) -> list[ExperienceRequireme
     found: list[ExperienceRequirement] = []
     consumed_until = -1
     for rule in rules.experience_rules:
-        for match in rule.pattern.finditer(passage.text):
+        for match in (m for start, end in clauses(passage) for m in rule.pattern.finditer(passage.text, start, end)):
             if match.start() < consumed_until:
                 continue
             months = rules.months(match.group("number"), match.group("unit"))
@@ -223,7 +244,8 @@ def _included_parts(passage: Passage, start: int, rules: Rules) -> tuple[list[Ex
 def parse_substitution(passage: Passage, rules: Rules) -> Text | None:
     """The first statement that allows substituting training for experience (or the reverse)."""
     for rule in rules.substitution_rules:
-        match = rule.pattern.search(passage.text)
+        match = next((m for start, end in clauses(passage) if (m := rule.pattern.search(passage.text, start, end))),
+                     None)
         if match:
             span = _clean(passage.span(match.start("substitution"), match.end("substitution")))
             return Text(span.text, span.where)
