@@ -336,6 +336,21 @@ def ladder(from_class: str, to_class: str | None, store_dir: Path, max_steps: in
     _write(LADDER_WRITERS[format_name](result).encode("utf-8"), output)
 
 
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a SPARQL query may run before it is stopped (503).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Request threads.")
+@reports_errors
+def serve(store_dir: Path, host: str, port: int, timeout: float, threads: int) -> None:
+    """Serve the store read-only: SPARQL endpoint at /sparql, pages for people at /."""
+    from rolegraph.web.server import serve as serve_web
+
+    serve_web(Settings(store=store_dir, query_timeout=timeout), host, port, threads)
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="rolegraph")

@@ -25,3 +25,6 @@ class Settings:
     query_timeout: float = 30.0  # seconds
     result_limit: int = 100_000  # rows (or triples) a query may return
     lock_timeout: float = 60.0  # seconds a build waits for another writer
+    query_workers: int = 4  # processes evaluating SPARQL for the web server (each can be stopped)
+    max_request_bytes: int = 1_000_000  # larger request bodies get 413
+    max_result_bytes: int = 64_000_000  # larger serialized results get an error, never a cut body

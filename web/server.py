@@ -1,0 +1,47 @@
+"""Run the app under waitress: ``rolegraph serve`` and the tests' live server use the same function."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from flask import Flask
+from waitress.server import BaseWSGIServer, create_server
+
+from rolegraph.settings import Settings
+
+__all__ = ["make_server", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> BaseWSGIServer:
+    """A waitress server for ``app`` (port 0: any free port; see ``server.effective_port``)."""
+    settings: Settings = app.extensions["rolegraph"].settings
+    return create_server(app, host=host, port=port, threads=threads, ident="rolegraph",
+                         max_request_body_size=settings.max_request_bytes, clear_untrusted_proxy_headers=True,
+                         channel_timeout=max(60, int(settings.query_timeout) + 30))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    """Serve the store named in ``settings`` until interrupted; workers start before the first request."""
+    from rolegraph.web import create_app
+
+    logging.basicConfig(level=logging.INFO, format="rolegraph: %(message)s")
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the query workers on `kill` too
+    app = create_app(settings)
+    service = app.extensions["rolegraph"]
+    try:
+        service.pool.start()
+        server = make_server(app, host, port, threads)
+        log.info("serving %s on http://%s:%s/ (SPARQL at /sparql); Ctrl-C stops",
+                 settings.store, host, getattr(server, "effective_port", port))
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()

@@ -1,0 +1,223 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql: queries only, bounded, answered whole or with an error.
+
+Query via GET, POST form-encoded or POST direct (application/sparql-query), with default-graph-uri and
+named-graph-uri; without them the default graph is the union of all graphs. Results by content negotiation
+(Accept, or a ``format``/``output`` parameter). Every query runs in a worker process (see ``workers``); its
+result is complete before the status line is sent. GET /sparql with no query describes the service.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import pyoxigraph as ox
+from flask import Blueprint, Request, Response, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
+
+from rolegraph.errors import QueryRejected
+from rolegraph.rdf.namespaces import PREFIXES
+from rolegraph.web.guard import QueryShape, inspect_query
+from rolegraph.web.results import GRAPH_FORMATS, GRAPH_TYPES, SOLUTION_FORMATS, SOLUTION_TYPES
+from rolegraph.web.service import service
+from rolegraph.web.workers import QueryJob
+
+__all__ = ["bp", "run_query", "negotiate"]
+
+bp = Blueprint("sparql", __name__, template_folder="templates")
+
+# parameters a SPARQL service may honour that would change the answer; rolegraph does not, so it says so
+REFUSED_PARAMETERS = {
+    "update": "SPARQL Update is refused: this endpoint is read-only",
+    "using-graph-uri": "using-graph-uri belongs to SPARQL Update, which this endpoint refuses",
+    "using-named-graph-uri": "using-named-graph-uri belongs to SPARQL Update, which this endpoint refuses",
+    "infer": "inference is not offered (parameter 'infer')",
+    "reasoning": "inference is not offered (parameter 'reasoning')",
+    "callback": "JSONP is not offered (parameter 'callback'); CORS headers are sent instead",
+    "jsonp": "JSONP is not offered (parameter 'jsonp'); CORS headers are sent instead",
+}
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept",
+    "Access-Control-Max-Age": "86400",
+}
+ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]*$")
+
+
+def _read_parameters(req: Request) -> tuple[str | None, MultiDict[str, str]]:
+    """The query text and the other protocol parameters of one request, checked."""
+    content_type = req.mimetype
+    if req.method == "POST" and content_type == "application/sparql-update":
+        raise QueryRejected(REFUSED_PARAMETERS["update"])
+    if req.method == "POST" and content_type == "application/sparql-query":
+        if "query" in req.args:
+            raise QueryRejected("two queries: one in the body and one in the 'query' parameter")
+        params = MultiDict(req.args)
+        params.add("query", req.get_data(as_text=True))
+    elif req.method == "POST":
+        if content_type != "application/x-www-form-urlencoded":
+            raise UnsupportedMediaType(
+                f"POST a query as application/x-www-form-urlencoded or application/sparql-query, "
+                f"not {content_type or 'no content type'}")
+        params = MultiDict(req.form)
+        for name, value in req.args.items(multi=True):  # SPARQLWrapper puts format/output in the URL
+            params.add(name, value)
+    else:
+        params = MultiDict(req.args)
+    for name, reason in REFUSED_PARAMETERS.items():
+        if name in params:
+            raise QueryRejected(reason)
+    queries = params.getlist("query")
+    if len(queries) > 1:
+        raise QueryRejected(f"{len(queries)} 'query' parameters; send one query per request")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for value in params.getlist(name):
+            if not ABSOLUTE_IRI.match(value):
+                raise QueryRejected(f"{name} must be an absolute IRI, not {value!r}")
+    return (queries[0] if queries else None), params
+
+
+def negotiate(shape: QueryShape, params: MultiDict[str, str], req: Request) -> str:
+    """The media type to answer in: a ``format``/``output`` parameter first, else the Accept header.
+
+    Raises:
+        NotAcceptable: nothing the client accepts can carry this kind of result.
+    """
+    types, formats = (GRAPH_TYPES, GRAPH_FORMATS) if shape.returns_graph else (SOLUTION_TYPES, SOLUTION_FORMATS)
+    kind = "graph (CONSTRUCT/DESCRIBE)" if shape.returns_graph else f"{shape.form}"
+    asked = [value.strip() for name in ("format", "output") for value in params.getlist(name) if value.strip()]
+    if asked:
+        for value in asked:
+            if value.lower() in formats:
+                return formats[value.lower()]
+        raise NotAcceptable(f"format {asked[0]!r} cannot carry a {kind} result; use one of "
+                            f"{', '.join(sorted({name for name in formats if '/' not in name}))}")
+    if not req.accept_mimetypes:
+        return next(iter(types))
+    best = req.accept_mimetypes.best_match(list(types))
+    if best is None:
+        raise NotAcceptable(f"none of the accepted types ({req.headers.get('Accept')}) can carry a {kind} "
+                            f"result; acceptable: {', '.join(types)}")
+    return best
+
+
+def run_query(query: str, media_type: str, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> bytes:
+    """Check a query, run it in a worker and return its complete serialized result."""
+    shape = inspect_query(query)
+    dataset = default_graphs is not None or named_graphs is not None
+    job = QueryJob(query, media_type, union=not shape.has_dataset,
+                   default_graph=tuple(default_graphs or ()) if dataset else None,
+                   named_graphs=tuple(named_graphs or ()) if dataset else None)
+    return service().pool.run(job)
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    response.headers.update(CORS_HEADERS)
+    response.headers.add("Vary", "Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def endpoint() -> Response:
+    """Answer a SPARQL query, or describe the service when there is none."""
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    query, params = _read_parameters(request)
+    if query is None:
+        if request.method == "POST":
+            raise QueryRejected("no query: send it in the 'query' parameter or as application/sparql-query")
+        return describe_service()
+    if not query.strip():
+        raise QueryRejected("the query is empty")
+    shape = inspect_query(query)
+    media_type = negotiate(shape, params, request)
+    has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
+    body = run_query(query, media_type,
+                     params.getlist("default-graph-uri") if has_dataset else None,
+                     params.getlist("named-graph-uri") if has_dataset else None)
+    charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
+    return Response(body, status=200, content_type=media_type + charset)
+
+
+@bp.route("/update", methods=["GET", "POST"])
+@bp.route("/sparql/update", methods=["GET", "POST"])
+def update() -> Response:
+    """There is no update endpoint; say why instead of a bare 404."""
+    raise QueryRejected(REFUSED_PARAMETERS["update"])
+
+
+class _Description:
+    """The Service Description and VoID statistics, read once per app."""
+
+    def __init__(self, endpoint: str, base: str) -> None:
+        self.endpoint, self.base = endpoint, base
+
+    @cached_property
+    def turtle(self) -> str:
+        svc = service()
+        rows = svc.rows("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        triples = rows[0]["n"] if rows else "0"
+        partitions = svc.rows("SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } "
+                              "GROUP BY ?class ORDER BY DESC(?n) LIMIT 200")
+        graphs = svc.rows("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        examples = [ref.iri for ref in svc.classes if not ref.stub][:3]
+        formats = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                   "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
+        lines = [f"@prefix {name}: <{iri}> ." for name, iri in PREFIXES.items()] + [
+            "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
+            "@prefix void: <http://rdfs.org/ns/void#> .",
+            "@prefix formats: <http://www.w3.org/ns/formats/> .",
+            "",
+            f"<{self.endpoint}> a sd:Service ;",
+            f"  sd:endpoint <{self.endpoint}> ;",
+            "  sd:supportedLanguage sd:SPARQL11Query ;",
+            "  sd:feature sd:UnionDefaultGraph ;",
+            "  sd:resultFormat " + ", ".join(f"formats:{name}" for name in formats) + " ;",
+            f"  rdfs:comment {_literal('Read-only. SERVICE, LOAD and SPARQL Update are refused; queries stop after ' + format(svc.settings.query_timeout, 'g') + ' s.')} ;",  # noqa: E501
+            "  sd:defaultDataset <#dataset> .",
+            "",
+            "<#dataset> a sd:Dataset, void:Dataset ;",
+            "  dcterms:title \"rolegraph: public-sector job classes\"@en ;",
+            f"  void:sparqlEndpoint <{self.endpoint}> ;",
+            f"  void:dataDump <{url_for('api.dump', _external=True)}> ;",
+            f"  void:uriSpace {_literal(self.base)} ;",
+            "  void:vocabulary <https://w3id.org/rolegraph/ns#>, <https://schema.org/>, "
+            "<http://www.w3.org/2004/02/skos/core#>, <http://www.w3.org/ns/prov#> ;",
+            *(f"  void:exampleResource <{iri}> ;" for iri in examples),
+            f"  void:triples {triples} ;",
+            f"  void:classes {len(partitions)} ;",
+            f"  void:distinctGraphs {graphs[0]['n'] if graphs else 0} ;" if graphs else "",
+            *(f"  void:classPartition [ void:class <{row['class']}> ; void:entities {row['n']} ] ;"
+              for row in partitions if "class" in row),
+            "  sd:defaultGraph [ a sd:Graph ; rdfs:comment \"the union of all named graphs\" ] .",
+        ]
+        return "\n".join(line for line in lines if line) + "\n"
+
+
+def _literal(text: str) -> str:
+    return str(ox.Literal(text))
+
+
+def describe_service() -> Response:
+    """The query page for browsers; the Service Description (Turtle, or another RDF format) for the rest."""
+    from rolegraph.web.pages import query_page
+
+    best = request.accept_mimetypes.best_match(["text/html", *GRAPH_TYPES])
+    if best == "text/html" or (best is None and request.accept_mimetypes.accept_html):
+        return query_page()
+    media_type = best or "text/turtle"
+    key = ("description", url_for("sparql.endpoint", _external=True))
+    svc = service()
+    description = svc.cache.get(key)
+    if description is None:
+        description = svc.cache.setdefault(key, _Description(key[1], svc.settings.base_iri))
+    turtle = description.turtle
+    if GRAPH_TYPES[media_type] == "TURTLE":
+        return Response(turtle, content_type="text/turtle; charset=utf-8")
+    triples = ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE, base_iri=key[1])
+    return Response(ox.serialize(triples, format=getattr(ox.RdfFormat, GRAPH_TYPES[media_type])),
+                    content_type=media_type)
