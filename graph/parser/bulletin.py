@@ -77,18 +77,24 @@ def parse_exam_type(text: str, where: Provenance, notes: Iterable[Text], table: 
     return None
 
 
-def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules) -> License | None:
+def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
+                          requirements: Iterable[Passage] = ()) -> License | None:
     """The driver's licence a bulletin asks for: "required" when any sentence requires one, else "possibly
     required" when a sentence says some positions may; None when no sentence asks for one.
+
+    A licence named in a line of ``requirements`` (a minimum qualification) is required unless the sentence says
+    it may be.
     """
     best: License | None = None
-    for passage in passages:
+    lines = [(Passage([line], passage.source, passage.sha256), True) for passage in requirements
+             for line in passage.lines]
+    for passage, is_requirement in [*lines, *((passage, False) for passage in passages)]:
         for sentence in sentences(passage):
             if not table.license_name.search(sentence.text):
                 continue
             if any(pattern.search(sentence.text) for pattern in table.license_possible):
                 required = "possibly required"
-            elif any(pattern.search(sentence.text) for pattern in table.license_required):
+            elif is_requirement or any(pattern.search(sentence.text) for pattern in table.license_required):
                 required = "required"
             else:
                 continue
@@ -156,6 +162,6 @@ def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values:
         deadline=_whole(passages.get("deadline", [])),
         special_notes=_paragraphs(passages.get("special_notes", [])),
         drivers_license=parse_drivers_license(
-            [passage for name in ("requirements", "process_notes", "salary_notes", "special_notes", "selection")
-             for passage in passages.get(name, [])], table),
+            [passage for name in ("process_notes", "salary_notes", "special_notes", "selection")
+             for passage in passages.get(name, [])], table, passages.get("requirements", [])),
     )

@@ -70,8 +70,7 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
         while words and words[-1].casefold() in {"and", "of", "&"}:
             words.pop()
         name = " ".join(words)
-        if not name or any(fold(name) == fold(stop) or fold(name).startswith(fold(stop) + " ")
-                           for stop in table.not_classes):
+        if not name or any(fold(name) == fold(stop) for stop in table.not_classes):
             continue
         if name not in names:
             names.append(name)

@@ -1,0 +1,180 @@
+"""City of Los Angeles bulletins: hand-checked gold (tests/data/gold/la_sample.json), corpus coverage, odd files.
+
+The gold was read by eye from 40 bulletins drawn with random.Random(2019).sample(sorted(file names), 40); its
+"conventions" say how each field was read. Field accuracy and feeder-class precision/recall are asserted against it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from rolegraph.errors import NotASpecification
+from rolegraph.model import JobClass
+from rolegraph.parser import parse_spec
+from rolegraph.parser.requirements import all_items
+from rolegraph.parser.tables import fold
+from rolegraph.readers import read_source
+
+GOLD_FILE = Path(__file__).resolve().parent / "data" / "gold" / "la_sample.json"
+GOLD = json.loads(GOLD_FILE.read_text(encoding="utf-8"))
+FIELDS = ("code", "title", "open_date", "exam_type", "salary_gen", "salary_dwp", "requirement_paths",
+          "drivers_license")
+LICENSE_CODE = {"required": "R", "possibly required": "P"}
+FIELD_ACCURACY_TARGET = 0.99
+FEEDER_TARGET = 0.95
+COVERAGE_TARGET = 0.99
+
+
+def project(job_class: JobClass) -> dict:
+    """The gold's view of a parsed class."""
+    bulletin = job_class.bulletin
+    assert bulletin is not None
+    salaries = bulletin.salaries
+    license_ = bulletin.drivers_license
+    return {
+        "code": job_class.code.value if job_class.code else None,
+        "title": job_class.title.value,
+        "open_date": bulletin.open_date.value if bulletin.open_date else None,
+        "exam_type": bulletin.exam_type.value if bulletin.exam_type else None,
+        "salary_gen": [salary.label.replace("$", "") for salary in salaries if not salary.dwp],
+        "salary_dwp": [salary.label.replace("$", "") for salary in salaries if salary.dwp],
+        "requirement_paths": len(job_class.requirement_paths),
+        "drivers_license": LICENSE_CODE.get(license_.required) if license_ else None,
+    }
+
+
+def feeders(job_class: JobClass) -> set[tuple[str, int]]:
+    """(title, months) of every class named in an experience requirement, parts included."""
+    found: set[tuple[str, int]] = set()
+
+    def visit(requirement) -> None:
+        found.update((fold(name), int(requirement.months)) for name in requirement.in_classes)
+        for part in requirement.included:
+            visit(part)
+
+    for path in job_class.requirement_paths:
+        for item in all_items(path.items):
+            for requirement in item.experience:
+                visit(requirement)
+    return found
+
+
+@pytest.fixture(scope="module")
+def sample(la_corpus: Path) -> list[tuple[dict, JobClass]]:
+    return [(entry, parse_spec(read_source(la_corpus / entry["file"]))) for entry in GOLD["bulletins"]]
+
+
+def test_gold_is_the_documented_sample(la_corpus: Path) -> None:
+    names = sorted(path.name for path in la_corpus.iterdir())
+    expected = random.Random(GOLD["seed"]).sample(names, 40)
+    assert [entry["file"] for entry in GOLD["bulletins"]] == expected
+
+
+def test_field_accuracy(sample: list[tuple[dict, JobClass]]) -> None:
+    wrong = [(entry["file"], name, entry[name], project(job_class)[name])
+             for entry, job_class in sample for name in FIELDS if entry[name] != project(job_class)[name]]
+    accuracy = 1 - len(wrong) / (len(sample) * len(FIELDS))
+    assert accuracy >= FIELD_ACCURACY_TARGET, f"field accuracy {accuracy:.3f}; wrong: {wrong}"
+
+
+def test_feeder_precision_and_recall(sample: list[tuple[dict, JobClass]]) -> None:
+    expected = {(entry["file"], fold(title), months) for entry, _ in sample for title, months in entry["feeders"]}
+    found = {(entry["file"], *feeder) for entry, job_class in sample for feeder in feeders(job_class)}
+    right = expected & found
+    precision = len(right) / len(found) if found else 1.0
+    recall = len(right) / len(expected)
+    assert precision >= FEEDER_TARGET and recall >= FEEDER_TARGET, (
+        f"precision {precision:.3f} recall {recall:.3f}; missing {sorted(expected - found)}; "
+        f"extra {sorted(found - expected)}")
+
+
+@pytest.fixture(scope="module")
+def corpus(la_corpus: Path) -> tuple[list[JobClass], list[str]]:
+    classes, refused = [], []
+    for path in sorted(la_corpus.iterdir()):
+        try:
+            classes.append(parse_spec(read_source(path)))
+        except NotASpecification as error:
+            refused.append(f"{path.name}: {error.reason}")
+    return classes, refused
+
+
+def test_corpus_coverage(corpus: tuple[list[JobClass], list[str]]) -> None:
+    """At least 99 % of bulletins yield code, title, salary, duties and requirements."""
+    classes, _ = corpus
+    yielded = Counter()
+    for job_class in classes:
+        bulletin = job_class.bulletin
+        yielded["code"] += job_class.code is not None
+        yielded["title"] += bool(job_class.title.value)
+        yielded["salary"] += bool(bulletin and bulletin.salaries)
+        yielded["duties"] += bool(job_class.duties)
+        yielded["requirements"] += bool(job_class.requirement_paths)
+    low = {name: count / len(classes) for name, count in yielded.items() if count / len(classes) < COVERAGE_TARGET}
+    assert not low, f"fields below {COVERAGE_TARGET:.0%} of {len(classes)} bulletins: {low}"
+
+
+def test_only_the_exempt_notice_is_refused(corpus: tuple[list[JobClass], list[str]]) -> None:
+    _, refused = corpus
+    assert len(refused) == 1 and refused[0].startswith("Vocational Worker  DEPARTMENT OF PUBLIC WORKS.txt: ")
+    assert "exempt" in refused[0]
+
+
+def test_every_bulletin_names_los_angeles(corpus: tuple[list[JobClass], list[str]]) -> None:
+    classes, _ = corpus
+    wrong = [job_class.sources[0].name for job_class in classes
+             if job_class.jurisdiction is None or job_class.jurisdiction.name != "City of Los Angeles"
+             or job_class.jurisdiction.state != "California"]
+    assert not wrong
+
+
+# One regression test per odd bulletin (SOURCE.md lists the quirks).
+ODD = {
+    "cp1252": ("POLICE COMMANDER 2251 092917.txt", "2251", "Police Commander"),
+    "bare-cr": ("CHIEF PARK RANGER 1968 120106 REV 121306.txt", "1968", "Chief Park Ranger"),
+    "no-code-in-name": ("FIRE SPECIAL INVESTIGATOR 021216.txt", "1632", "Fire Special Investigator"),
+    "mixed-case-title": ("TILE SETTER 3493 090415.txt", "3493", "Tile Setter"),
+    "title-with-alias": ("EQUIPMENT MECHANIC 3711 051818.txt", "3711", "Equipment Mechanic"),
+    "single-word-title": ("ROOFER 3476 121214.txt", "3476", "Roofer"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD), ids=str)
+def test_odd_bulletin(la_corpus: Path, case: str) -> None:
+    name, code, title = ODD[case]
+    job_class = parse_spec(read_source(la_corpus / name))
+    assert job_class.code is not None and job_class.code.value == code
+    assert job_class.title.value == title
+    assert job_class.bulletin is not None and job_class.bulletin.salaries and job_class.requirement_paths
+
+
+def test_cp1252_text_is_decoded(la_corpus: Path) -> None:
+    document = read_source(la_corpus / "POLICE COMMANDER 2251 092917.txt")
+    assert any("r\u00e9sum\u00e9" in line.text for line in document.lines)
+
+
+def test_code_line_wins_over_file_name_and_the_difference_is_a_conflict(la_corpus: Path) -> None:
+    disagreeing = []
+    for path in sorted(la_corpus.iterdir()):
+        try:
+            job_class = parse_spec(read_source(path))
+        except NotASpecification:
+            continue
+        if job_class.conflicts:
+            disagreeing.append(job_class)
+    assert len(disagreeing) == 6  # SOURCE.md: "In 6 files the class code in the name differs"
+    for job_class in disagreeing:
+        [conflict] = job_class.conflicts
+        line_value, name_value = conflict.values
+        assert conflict.field == "code" and job_class.code.value == line_value.value != name_value.value
+        assert name_value.value in job_class.sources[0].name
+
+
+def test_exempt_notice_is_refused_with_a_reason(la_corpus: Path) -> None:
+    with pytest.raises(NotASpecification, match="exempt-position notice"):
+        parse_spec(read_source(la_corpus / "Vocational Worker  DEPARTMENT OF PUBLIC WORKS.txt"))
