@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "display_path",
     "RolegraphError",
     "SourceError",
     "NotASpecification",
@@ -23,11 +24,23 @@ class RolegraphError(Exception):
     """Base of every error rolegraph raises on purpose."""
 
 
+def display_path(path: Path | str) -> str:
+    r"""A path as one printable line: control characters (a newline in a file name) are escaped.
+
+    >>> display_path("specs/two\nlines.txt")
+    'specs/two\\nlines.txt'
+    """
+    text = str(path)
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
 class SourceError(RolegraphError):
     """A source file cannot be turned into text."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{display_path(path)}: {reason}")
         self.path, self.reason = Path(path), reason
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from rolegraph.errors import SourceError
+from rolegraph.errors import SourceError, display_path
 from rolegraph.ladders import Ladder, write_ladder
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass
@@ -38,7 +38,7 @@ class Failure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{display_path(self.path)}: {self.reason}"
 
 
 @dataclass

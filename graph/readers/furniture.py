@@ -47,15 +47,20 @@ def drop_furniture(lines: list[Line], page_starts: tuple[int, ...] = ()) -> tupl
 
 
 def _repeated_header(lines: list[Line]) -> set[int]:
-    """Indexes of later occurrences of the document's first non-blank lines (a running header)."""
+    """Indexes of later occurrences of the document's first non-blank lines (a running header).
+
+    A repeat must match at least MIN_REPEATED_HEADER_LINES lines of the opening block, and is never
+    longer than the text between it and the start.
+    """
     content = [index for index, line in enumerate(lines) if line.text.strip()]
-    header = [_fold(lines[index].text) for index in content[:MAX_HEADER_LINES]]
+    folded = [_fold(lines[index].text) for index in content]
+    header = folded[:MAX_HEADER_LINES]
     dropped: set[int] = set()
-    position = len(header)
+    position = MIN_REPEATED_HEADER_LINES
     while position < len(content):
+        longest = min(len(header), position, len(content) - position)
         matched = 0
-        while (matched < len(header) and position + matched < len(content)
-               and _fold(lines[content[position + matched]].text) == header[matched]):
+        while matched < longest and folded[position + matched] == header[matched]:
             matched += 1
         if matched >= MIN_REPEATED_HEADER_LINES:
             dropped.update(content[position:position + matched])

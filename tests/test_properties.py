@@ -1,0 +1,89 @@
+"""Property tests: whatever the bytes, reading and parsing end in a model or a one-line SourceError, quickly.
+
+Every example runs under hypothesis's deadline, so a hang or a quadratic blow-up fails the test.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rolegraph.errors import SourceError
+from rolegraph.model import JobClass
+from rolegraph.parser import parse_spec
+from rolegraph.readers import read_source
+
+SPECS = sorted((Path(__file__).resolve().parent.parent / "examples" / "specs").iterdir())
+BOUNDED = settings(max_examples=60, deadline=timedelta(seconds=3),
+                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def outcome(path: Path) -> JobClass | SourceError:
+    """Read and parse; only SourceError may escape, and its message is one line naming the file."""
+    try:
+        return parse_spec(read_source(path))
+    except SourceError as error:
+        assert "\n" not in str(error)
+        assert str(error).startswith(str(path))
+        return error
+
+
+@BOUNDED
+@given(data=st.binary(max_size=4096), suffix=st.sampled_from([".txt", ".md", ".pdf", ".bin", ""]))
+def test_arbitrary_bytes(tmp_path: Path, data: bytes, suffix: str) -> None:
+    path = tmp_path / f"input{suffix}"
+    path.write_bytes(data)
+    outcome(path)
+
+
+@BOUNDED
+@given(text=st.text(max_size=4096))
+def test_arbitrary_unicode(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "input.txt"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    outcome(path)
+
+
+MUTATIONS = ("delete", "duplicate", "shuffle", "truncate", "control")
+
+
+def mutate(lines: list[str], how: str, rng: random.Random) -> list[str]:
+    lines = list(lines)
+    if how == "delete":
+        for _ in range(rng.randint(1, max(1, len(lines) // 3))):
+            if lines:
+                lines.pop(rng.randrange(len(lines)))
+    elif how == "duplicate":
+        for _ in range(rng.randint(1, 10)):
+            index = rng.randrange(len(lines))
+            lines.insert(index, lines[index])
+    elif how == "shuffle":
+        rng.shuffle(lines)
+    elif how == "truncate":
+        lines = lines[: rng.randrange(len(lines) + 1)]
+    else:
+        for _ in range(rng.randint(1, 20)):
+            index = rng.randrange(len(lines))
+            position = rng.randrange(len(lines[index]) + 1)
+            lines[index] = lines[index][:position] + chr(rng.choice([0, 1, 7, 8, 11, 12, 27, 127])) + \
+                lines[index][position:]
+    return lines
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda path: path.name[:3])
+@BOUNDED
+@given(how=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**32 - 1))
+def test_mutated_seeds(tmp_path: Path, spec: Path, how: str, seed: int) -> None:
+    lines = spec.read_text(encoding="utf-8").split("\n")
+    path = tmp_path / spec.name
+    path.write_text("\n".join(mutate(lines, how, random.Random(seed))), encoding="utf-8")
+    result = outcome(path)
+    if isinstance(result, JobClass):
+        assert result.title.value.strip()
+        for duty in result.duties:
+            assert 1 <= duty.where.line_start <= duty.where.line_end
