@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -58,7 +58,7 @@ def ladder_rules() -> LadderRules:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def _words(text: str, stop_words: frozenset[str]) -> frozenset[str]:
     key = statement_key(clean_statement(text.replace("/", " ")))
     return frozenset(word for word in key.split() if word not in stop_words and not word.isdigit())
@@ -153,6 +153,7 @@ class _Context:
     profile: dict[str, frozenset[str]]
     entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]]
     features: dict[str, dict[str, float]]
+    feature_total: dict[str, float] = field(default_factory=dict)
 
     def label(self, concept: str) -> str:
         return self.labels.get(concept) or concept.rsplit("/", 1)[-1].replace("-", " ")
@@ -209,6 +210,7 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
         if fact.series:
             own[f"series: {fold_text(fact.series)}"] = 2.0
         features[iri] = own
+        context.feature_total[iri] = sum(own.values())
     return context
 
 
@@ -216,20 +218,24 @@ def fold_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _candidate_pairs(context: _Context) -> list[tuple[str, str]]:
-    """Pairs (first < second) sharing at least one feature held by at most ``max_postings`` classes."""
+def _candidate_pairs(context: _Context) -> Iterator[tuple[str, str]]:
+    """Pairs (first < second) sharing at least one feature held by at most ``max_postings`` classes.
+
+    Pairs are produced class by class (never all held at once), in a stable order.
+    """
     postings: dict[str, list[str]] = defaultdict(list)
     for iri, own in context.features.items():
         for feature in own:
             postings[feature].append(iri)
-    pairs: set[tuple[str, str]] = set()
-    for iri, own in context.features.items():
-        for feature in own:
+    for iri in sorted(context.features):
+        others: set[str] = set()
+        for feature in context.features[iri]:
             holders = postings[feature]
-            if len(holders) > context.rules.max_postings:
-                continue
-            pairs.update((iri, other) for other in holders if other > iri)
-    return sorted(pairs)
+            if len(holders) <= context.rules.max_postings:
+                others.update(holders)
+        for other in sorted(others):
+            if other > iri:
+                yield iri, other
 
 
 def _same_employer(a: ClassFacts, b: ClassFacts) -> bool:
@@ -311,9 +317,10 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[s
 
 def _compare(context: _Context, a: ClassFacts, b: ClassFacts) -> Comparison | None:
     first, second = context.features[a.iri], context.features[b.iri]
-    shared = sorted(set(first) & set(second))
-    union = sum(max(first.get(k, 0.0), second.get(k, 0.0)) for k in set(first) | set(second))
-    score = sum(min(first[k], second[k]) for k in shared) / union if union else 0.0
+    shared = sorted(first.keys() & second.keys())
+    common = sum(min(first[k], second[k]) for k in shared)
+    union = context.feature_total[a.iri] + context.feature_total[b.iri] - common  # max(x, y) = x + y - min
+    score = common / union if union else 0.0
     if score < context.rules.comparable_threshold:
         return None
     return Comparison(a.iri, b.iri, round(score, 3), tuple(shared))
