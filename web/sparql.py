@@ -159,7 +159,7 @@ class _Description:
     @cached_property
     def turtle(self) -> str:
         svc = service()
-        rows = svc.rows("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        rows = svc.rows("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
         triples = rows[0]["n"] if rows else "0"
         partitions = svc.rows("SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } "
                               "GROUP BY ?class ORDER BY DESC(?n) LIMIT 200")

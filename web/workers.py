@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -83,10 +84,25 @@ def _serve(conn: Connection) -> None:
             result = store.query(job.query, union=job.union, **graphs)
             conn.send(("ok", serialize_result(result, job.media_type, row_limit, byte_limit)))
         except RolegraphError as error:
-            conn.send(("error", error))
+            conn.send(("error", _readable(error)))
         except (OSError, ValueError, RuntimeError, SyntaxError) as error:  # raised while iterating results
             conn.send(("error", QueryError(f"query failed: {error}")))
     store.close()
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+): ")
+
+
+def _readable(error: RolegraphError) -> RolegraphError:
+    """Say where a syntax error is in words: "line 3, column 18".
+
+    >>> str(_readable(QueryError("malformed SPARQL: error at 3:18: expected one of ABS, AVG")))
+    'malformed SPARQL at line 3, column 18: expected one of ABS, AVG'
+    """
+    if not isinstance(error, QueryError) or not _POSITION.search(str(error)):
+        return error
+    return type(error)(_POSITION.sub(lambda m: f"at line {m.group(1)}, column {m.group(2)}: ", str(error))
+                       .replace("SPARQL: at", "SPARQL at"))
 
 
 class _Worker:
