@@ -15,6 +15,7 @@ __all__ = ["Box", "Arrow", "render_ladder_svg"]
 
 BOX_WIDTH, BOX_HEIGHT = 230, 62
 COLUMN_GAP, ROW_GAP, MARGIN = 60, 120, 30
+LABEL_ROOM = 270  # right of the boxes, for the labels of the rightmost arrows
 WRAP = 30  # characters per title line
 
 
@@ -47,12 +48,12 @@ def _layout(boxes: list[Box]) -> tuple[dict[str, tuple[float, float]], float, fl
         rows[box.level].append(box)
     levels = sorted(rows)  # lowest first: drawn at the bottom
     widest = max((len(row) for row in rows.values()), default=1)
-    width = 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * COLUMN_GAP
+    width = 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * COLUMN_GAP + LABEL_ROOM
     height = 2 * MARGIN + len(levels) * BOX_HEIGHT + max(0, len(levels) - 1) * ROW_GAP
     places: dict[str, tuple[float, float]] = {}
     for index, level in enumerate(levels):
         row = sorted(rows[level], key=lambda box: box.title)
-        row_width = len(row) * BOX_WIDTH + (len(row) - 1) * COLUMN_GAP
+        row_width = len(row) * BOX_WIDTH + (len(row) - 1) * COLUMN_GAP + LABEL_ROOM
         y = height - MARGIN - BOX_HEIGHT - index * (BOX_HEIGHT + ROW_GAP)
         for column, box in enumerate(row):
             places[box.key] = ((width - row_width) / 2 + column * (BOX_WIDTH + COLUMN_GAP), y)

@@ -42,7 +42,7 @@ MAX_STEPS = 4
 PAGE_KINDS = ("class", "jurisdiction", "skill")  # IRI path segment -> page with the same name
 
 EXAMPLES: list[tuple[str, str]] = [
-    ("Job classes with code, title, jurisdiction and grade", """SELECT ?class ?code ?title ?jurisdiction ?grade WHERE {
+    ("Job classes: code, title, place, grade", """SELECT DISTINCT ?class ?code ?title ?jurisdiction ?grade WHERE {
   ?class a rg:JobClass ; schema:name ?title .
   FILTER NOT EXISTS { ?class rg:stub true }
   OPTIONAL { ?class schema:identifier ?code }
@@ -170,19 +170,19 @@ def _steps() -> dict[str, StepView]:
         return svc.cache["steps"]
     steps: dict[str, StepView] = {}
     for row in svc.rows("""
-        SELECT ?step ?from ?to ?basis ?score ?months ?comment WHERE {
+        SELECT DISTINCT ?step ?from ?to ?basis ?score ?months ?comment WHERE {
           ?step a rg:PromotionStep ; rg:fromClass ?from ; rg:toClass ?to .
           OPTIONAL { ?step rg:basis ?basis } OPTIONAL { ?step rg:score ?score }
           OPTIONAL { ?step rg:monthsRequired ?months } OPTIONAL { ?step rdfs:comment ?comment } }"""):
         steps[row["step"]] = StepView(row["step"], row["from"], row["to"], row.get("basis", ""),
                                       row.get("score", ""), row.get("months", ""), row.get("comment", ""))
     for row in svc.rows("""
-        SELECT ?step ?kind ?skill ?label WHERE {
+        SELECT DISTINCT ?step ?kind ?skill ?label WHERE {
           { ?step rg:sharedSkill ?skill . BIND("shared" AS ?kind) }
           UNION { ?step rg:missingSkill ?skill . BIND("missing" AS ?kind) }
           ?step a rg:PromotionStep . OPTIONAL { ?skill skos:prefLabel ?label } } ORDER BY ?label"""):
         step = steps.get(row["step"])
-        if step is not None:
+        if step is not None and all(iri != row["skill"] for iri, _ in getattr(step, row["kind"])):
             getattr(step, row["kind"]).append((row["skill"], row.get("label", row["skill"])))
     return svc.cache.setdefault("steps", steps)
 
@@ -227,7 +227,7 @@ def _grades(iris: set[str]) -> dict[str, tuple[float | None, str]]:
     values = " ".join(_iri(iri) for iri in sorted(iris))
     grades: dict[str, tuple[float | None, str]] = {}
     for row in service().rows(f"""
-        SELECT ?class ?number ?label WHERE {{ VALUES ?class {{ {values} }} ?class rg:payGrade ?g .
+        SELECT DISTINCT ?class ?number ?label WHERE {{ VALUES ?class {{ {values} }} ?class rg:payGrade ?g .
           OPTIONAL {{ ?g rg:gradeNumber ?number }} OPTIONAL {{ ?g rdfs:label ?label }} }}"""):
         try:
             number = float(row["number"]) if "number" in row else None
@@ -306,7 +306,7 @@ def class_page(rest: str) -> str:
     concepts = {row["text"]: (row["concept"], row.get("label", "")) for row in svc.rows(f"""
         SELECT ?text ?concept ?label WHERE {{ {iri} rg:ksa ?k . ?k schema:description ?text ; rg:concept ?concept .
           OPTIONAL {{ ?concept skos:prefLabel ?label }} }}""")}
-    place = svc.rows(f"SELECT ?place ?name WHERE {{ {iri} schema:occupationLocation ?place . "
+    place = svc.rows(f"SELECT DISTINCT ?place ?name WHERE {{ {iri} schema:occupationLocation ?place . "
                      f"OPTIONAL {{ ?place schema:name ?name }} }} LIMIT 1")
     steps = _steps()
     steps_out = [step for step in steps.values() if step.source == ref.iri]
@@ -332,7 +332,7 @@ def jurisdiction_page(rest: str) -> str:
                      f"OPTIONAL {{ {iri} schema:containedInPlace/schema:name ?state }} }} LIMIT 1")
     if not names:
         raise NotFound(f"no jurisdiction {place_iri}")
-    rows = svc.rows(f"""SELECT ?class ?plan ?grade ?number WHERE {{ ?class a rg:JobClass ;
+    rows = svc.rows(f"""SELECT DISTINCT ?class ?plan ?grade ?number WHERE {{ ?class a rg:JobClass ;
         schema:occupationLocation {iri} . FILTER NOT EXISTS {{ ?class rg:stub true }}
         OPTIONAL {{ ?class rg:payGrade ?g . OPTIONAL {{ ?g rg:payPlan ?plan }} OPTIONAL {{ ?g rg:grade ?grade }}
                    OPTIONAL {{ ?g rg:gradeNumber ?number }} }} }}""")
@@ -368,7 +368,7 @@ def skill_page(rest: str) -> str:
     alt = [row["label"] for row in svc.rows(f"SELECT DISTINCT ?label WHERE {{ {iri} skos:altLabel ?label }} "
                                             "ORDER BY ?label LIMIT 50")]
     by_level: dict[str, list[tuple[ClassRef, str, str]]] = defaultdict(list)
-    for row in svc.rows(f"""SELECT ?class ?level ?kind ?text WHERE {{ ?class rg:ksa ?k . ?k rg:concept {iri} ;
+    for row in svc.rows(f"""SELECT DISTINCT ?class ?level ?kind ?text WHERE {{ ?class rg:ksa ?k . ?k rg:concept {iri} ;
         schema:description ?text ; a ?type . FILTER(STRSTARTS(STR(?type), STR(rg:)))
         BIND(LCASE(STRAFTER(STR(?type), STR(rg:))) AS ?kind) OPTIONAL {{ ?k rg:level ?level }} }} LIMIT 2000"""):
         ref = svc.classes_by_iri.get(row["class"])
@@ -533,8 +533,8 @@ def resolve(path: str) -> Response:
     if media_type is None:
         if kind in PAGE_KINDS and rest:
             return redirect(url_for(f"pages.{kind}_page", rest=rest), code=303)  # type: ignore[return-value]
-        rows = svc.rows(f"SELECT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }} ORDER BY ?p ?o LIMIT 2000")
-        incoming = svc.rows(f"SELECT ?s ?p WHERE {{ ?s ?p {_iri(iri)} }} ORDER BY ?p ?s LIMIT 200")
+        rows = svc.rows(f"SELECT DISTINCT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }} ORDER BY ?p ?o LIMIT 2000")
+        incoming = svc.rows(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {_iri(iri)} }} ORDER BY ?p ?s LIMIT 200")
         if not rows and not incoming:
             raise NotFound(f"nothing is known about {iri}")
         html = render_template("pages/resource.html", iri=iri, rows=rows, incoming=incoming)
