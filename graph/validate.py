@@ -26,6 +26,7 @@ import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
+
 from rolegraph import __version__
 from rolegraph.errors import ShapesError
 from rolegraph.rdf.namespaces import PROV, RG, SCHEMA
@@ -53,9 +54,12 @@ __all__ = [
 
 SEVERITIES = ("info", "warning", "violation")  # weakest first: the order is the meaning
 SH_TO_SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
-PYSHACL_OPTIONS = {"inference": "none", "advanced": False, "abort_on_first": False, "allow_infos": True,
+# advanced: the completeness shapes target "every job class but stubs" with a SHACL-AF SPARQL target.
+PYSHACL_OPTIONS = {"inference": "none", "advanced": True, "abort_on_first": False, "allow_infos": True,
                    "allow_warnings": True, "meta_shacl": False}
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# Results that say a fact is absent: reported at the line of the class's title.
+MISSING_FACT_COMPONENTS = {SH.MinCountConstraintComponent, SH.QualifiedMinCountConstraintComponent}
 
 _URI = {name: URIRef(term.value) for name, term in (
     ("name", SCHEMA.name), ("identifier", SCHEMA.identifier), ("factSource", RG.factSource),
@@ -363,8 +367,8 @@ class _Locator:
         start = graph.value(node, _URI["fromClass"])
         if start is not None:
             return start
-        pointing = sorted(subject for subject in graph.subjects(None, node)
-                          if (subject, RDF.type, _URI["JobClass"]) in graph)
+        pointing = sorted(subject for subject, predicate in graph.subject_predicates(node)
+                          if predicate != RDF.type and (subject, RDF.type, _URI["JobClass"]) in graph)
         return pointing[0] if pointing else None
 
     def file(self, node: Node) -> str | None:
@@ -395,9 +399,13 @@ class _Locator:
             return None, None
         return self.fact_position(job_class, _URI["name"])
 
-    def locate(self, focus: Node, path: Node | None, value: Node | None, owner: Node | None
-               ) -> tuple[str | None, int | None]:
+    def locate(self, focus: Node, path: Node | None, value: Node | None, owner: Node | None,
+               missing: bool = False) -> tuple[str | None, int | None]:
         """The line of the fact a finding is about; for a missing fact, the line of the class's title."""
+        if missing:
+            where = self.title_position(owner)
+            if where[1] is not None:
+                return where
         candidates = (
             lambda: self.position(value) if isinstance(value, URIRef) else (None, None),
             lambda: self.fact_position(focus, path) if isinstance(path, URIRef) else (None, None),
@@ -461,7 +469,13 @@ def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
     messages = sorted(str(message) for message in results.objects(result, SH.resultMessage))
     message = (messages[0] if own_message and messages else info.message or (messages[0] if messages else ""))
     owner = locator.owner(focus)
-    file, line = locator.locate(focus, path, value, owner)
+    if owner is None and isinstance(value, URIRef):
+        # A shape that runs one query for the whole graph (sh:targetNode rg:JobClass) names the node at
+        # fault as the value: that node is what the finding is about.
+        focus, value = value, None
+        owner = locator.owner(focus)
+    missing = results.value(result, SH.sourceConstraintComponent) in MISSING_FACT_COMPONENTS
+    file, line = locator.locate(focus, path, value, owner, missing)
     severity = SH_TO_SEVERITY.get(results.value(result, SH.resultSeverity), "violation")  # type: ignore[arg-type]
     return Finding(severity, info.name, info.shape_id, message, str(owner) if owner is not None else "",
                    file, line, str(focus), str(path) if isinstance(path, URIRef) else None,

@@ -14,6 +14,7 @@ from junitparser import JUnitXml
 from rdflib import URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
+
 from rolegraph.cli import cli
 from rolegraph.errors import ShapesError
 from rolegraph.model import LEVEL_ORDER
