@@ -74,9 +74,16 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _store_location(_ctx: click.Context, _param: click.Parameter, value: str | Path | None) -> str | Path | None:
+    """A --store value: an http(s) URL stays a string (a SPARQL server); anything else is a directory."""
+    text = str(value)
+    return value if value is None or "://" in text or text.lower().startswith(("http:", "https:")) else Path(text)
+
+
 store_option = click.option(
-    "--store", "store_dir", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
-    help="Store directory (embedded Oxigraph).")
+    "--store", "store_dir", type=click.UNPROCESSED, callback=_store_location, default=DEFAULT_STORE,
+    show_default=True, metavar="DIR|URL",
+    help="Store directory (embedded Oxigraph) or http(s) URL of a SPARQL 1.1 server.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -270,8 +277,8 @@ def _print_table(result: Any) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--store", "store_dir", type=click.Path(path_type=Path),
-              help="Validate this store instead of PATHS.")
+@click.option("--store", "store_dir", type=click.UNPROCESSED, callback=_store_location, metavar="DIR|URL",
+              help="Validate this store (directory or SPARQL server URL) instead of PATHS.")
 @click.option("--shapes", "shape_paths", multiple=True, type=click.Path(path_type=Path),
               help="More SHACL shapes: a .ttl file or a folder of them (repeatable); shipped shapes run too.")
 @click.option("--format", "format_name", type=click.Choice(list(FORMAT_TO_WRITER)), default="text",

@@ -42,7 +42,8 @@ class WriteSummary:
 
 
 class Store(Protocol):
-    """What the pipeline needs of a store. Implementations: oxigraph.OxigraphStore (embedded, in memory)."""
+    """What the pipeline needs of a store. Implementations: oxigraph.OxigraphStore (embedded, in memory),
+    remote.RemoteStore (any SPARQL 1.1 server)."""
 
     location: str
 
@@ -78,7 +79,12 @@ class Store(Protocol):
 
 
 def open_store(location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0) -> Store:
-    """Open the store at ``location``: a directory (embedded Oxigraph, created if missing) or None (memory)."""
+    """Open the store at ``location``: an http(s) URL (a SPARQL 1.1 server, see store.remote), a directory
+    (embedded Oxigraph, created if missing) or None (memory)."""
+    from rolegraph.store.remote import RemoteStore, is_remote_location
+
+    if is_remote_location(location):
+        return RemoteStore(str(location), read_only=read_only)
     from rolegraph.store.oxigraph import OxigraphStore
 
     return OxigraphStore(location, read_only=read_only, lock_timeout=lock_timeout)
