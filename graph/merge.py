@@ -7,17 +7,25 @@ as a :class:`~rolegraph.model.Conflict`; nothing is silently overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import fields, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from rolegraph.model import Conflict, JobClass, Jurisdiction, MergeEvidence, Text
+from rolegraph.model import (
+    ClassReference,
+    Conflict,
+    ExperienceRequirement,
+    JobClass,
+    Jurisdiction,
+    MergeEvidence,
+    Text,
+)
 from rolegraph.parser.tables import fold
 
 __all__ = ["TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", "merge_classes", "add_named_classes",
-           "jurisdiction_key"]
+           "jurisdiction_key", "resolve_experience_classes"]
 
 TITLE_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) for "the same title"
 DUTIES_THRESHOLD = 85.0  # token-set ratio of all duty text for "the same duties"
@@ -96,7 +104,7 @@ def _as_text(value: Any, fallback: JobClass) -> Text:
 # Fields compared between renderings; a difference is a conflict.
 COMPARED_FIELDS = ("title", "code", "jurisdiction", "pay_grade", "ordinance", "summary")
 # Fields whose identity is their content; not compared (sources, evidence and derived bookkeeping).
-BOOKKEEPING_FIELDS = {"sources", "conflicts", "merge_evidence", "stub", "named_in"}
+BOOKKEEPING_FIELDS = {"sources", "conflicts", "merge_evidence", "stub", "named_in", "class_references"}
 
 
 def _is_empty(value: Any) -> bool:
@@ -202,4 +210,67 @@ def add_named_classes(classes: list[JobClass]) -> list[JobClass]:
             exact[(place, wanted)] = len(result)
             result.append(JobClass(title=member, sources=(), jurisdiction=job_class.jurisdiction, stub=True,
                                    named_in=(member,)))
+    return resolve_experience_classes(result)
+
+
+def _experience_names(requirements: Iterable[ExperienceRequirement]) -> Iterator[tuple[str, ExperienceRequirement]]:
+    for requirement in requirements:
+        for name in requirement.in_classes:
+            yield name, requirement
+        yield from _experience_names(requirement.included)
+
+
+def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
+    """Resolve the classes experience must be gained in (``in_classes``) to classes of the same jurisdiction.
+
+    A name resolves by code, by exact title, or by the closest title (rapidfuzz ratio >= TITLE_THRESHOLD);
+    otherwise a stub class is added for it. Each class records its :class:`ClassReference` list.
+
+    >>> from decimal import Decimal
+    >>> from rolegraph.model import Provenance
+    >>> where = Provenance("a.txt", "0", 1, 1)
+    >>> clerk = JobClass(Text("Principal Clerk", where), (), experience=(
+    ...     ExperienceRequirement(Decimal(24), "", "", where, in_classes=("Senior Clerk",)),))
+    >>> [(c.title.value, c.stub) for c in resolve_experience_classes([clerk])]
+    [('Principal Clerk', False), ('Senior Clerk', True)]
+    """
+    result = list(classes)
+    titles: dict[tuple[str, str], dict[int, str]] = {}
+    keys: dict[tuple[tuple[str, str], str], int] = {}  # (place, folded code or title) -> position
+    for position, job_class in enumerate(result):
+        place = jurisdiction_key(job_class.jurisdiction)
+        titles.setdefault(place, {})[position] = fold(job_class.title.value)
+        keys.setdefault((place, fold(job_class.title.value)), position)
+        if job_class.code:
+            keys.setdefault((place, fold(job_class.code.value)), position)
+    for index in range(len(classes)):
+        job_class = result[index]
+        place = jurisdiction_key(job_class.jurisdiction)
+        references: dict[str, ClassReference] = {}
+        for name, requirement in _experience_names(job_class.experience):
+            wanted = fold(name)
+            if wanted in references:
+                continue
+            found, method, score = keys.get((place, wanted)), "title", 100.0
+            if found is not None and result[found].code and fold(result[found].code.value) == wanted:
+                method = "code"
+            if found is None and titles.get(place):
+                best = process.extractOne(wanted, titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
+                if best is not None:
+                    found, method, score = best[2], "fuzzy-title", round(best[1], 1)
+            named = Text(name, requirement.where)
+            if found is None:
+                found, method = len(result), "stub"
+                result.append(JobClass(title=named, sources=(), jurisdiction=job_class.jurisdiction, stub=True,
+                                       named_in=(named,)))
+                titles.setdefault(place, {})[found] = wanted
+                keys[(place, wanted)] = found
+            elif result[found].stub:
+                method = "stub"
+                result[found] = replace(result[found], named_in=result[found].named_in + (named,))
+            target = result[found]
+            references[wanted] = ClassReference(name, target.title.value,
+                                                target.code.value if target.code else None, method, score)
+        if references:
+            result[index] = replace(job_class, class_references=tuple(references.values()))
     return result

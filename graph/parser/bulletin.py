@@ -24,9 +24,9 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
 
     >>> from rolegraph.model import Line
     >>> from rolegraph.parser.tables import load_rules
-    >>> text = ("$68,611 to $100,307 The salary in the Department of Water and Power is $70,908 to $88,092 "
-    ...         "and $83,770 (flat-rated).")
-    >>> [(s.label, s.dwp) for s in parse_salaries(Passage([Line(1, text)], "a", "0"), load_rules().bulletin)]
+    >>> lines = [Line(1, "$68,611 to $100,307"),
+    ...          Line(2, "The salary in the Department of Water and Power is $70,908 to $88,092 and $83,770.")]
+    >>> [(s.label, s.dwp) for s in parse_salaries(Passage(lines, "a", "0"), load_rules().bulletin)]
     [('$68611-$100307', False), ('$70908-$88092', True), ('$83770', True)]
     """
     found: list[SalaryRange] = []

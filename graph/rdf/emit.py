@@ -18,6 +18,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from rolegraph.merge import jurisdiction_key
 from rolegraph.model import LEVEL_ORDER, ExperienceRequirement, JobClass, Ksa, Provenance, Text
 from rolegraph.parser.tables import fold
+from rolegraph.rdf.bulletin import emit_bulletin
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD
 
@@ -163,6 +164,7 @@ def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], st
     _emit_ksas(job_class, subject, out, iris, concept_label)
     _emit_requirements(job_class, subject, out)
     _emit_context(job_class, subject, out, titles)
+    emit_bulletin(job_class, subject, out, titles, jurisdiction_key(job_class.jurisdiction))
 
     quads = tuple(sorted(set(out.quads), key=str))
     shared = tuple(sorted(set(out.shared_quads), key=str))

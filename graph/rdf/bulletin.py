@@ -1,0 +1,204 @@
+"""RDF of what job bulletins add: salaries, exam facts and notes, requirement paths, resolved feeder classes.
+
+Called by :mod:`rolegraph.rdf.emit` for each class graph. Vocabulary (ontology/rolegraph.ttl):
+
+- ``schema:estimatedSalary`` -> ``schema:MonetaryAmountDistribution`` (``schema:currency "USD"``, ``schema:duration
+  "P1Y"``, ``schema:minValue``/``schema:maxValue``, ``rg:flatRated``, ``rg:department``, ``rg:dwp``);
+- ``rg:requirementPath`` -> ``rg:RequirementPath`` (``rg:pathNumber``, ``rg:item`` -> ``rg:RequirementItem``
+  with ``rdfs:label``, ``schema:description``, ``rg:conjunction``, ``rg:subRequirement``, ``rg:experience``,
+  ``rg:education``, ``rg:course``, ``rg:license``, ``rg:understood``); paths of one class combine with "or";
+- experience nodes get ``rg:schedule`` and, for each class named (``rg:inClassTitle``), ``rg:inClass`` -> the class
+  it resolved to, with a ``rg:classReference`` node recording the method and score.
+
+Which classes accept 2 years as a Senior Clerk::
+
+    SELECT ?class WHERE { ?class rg:requirementPath/rg:item/rg:subRequirement*/rg:experience ?e .
+                          ?e rg:inClassTitle "Senior Clerk" ; schema:monthsOfExperience ?m . FILTER(?m <= 24) }
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode
+
+from rolegraph.model import (
+    ClassReference,
+    EducationRequirement,
+    ExperienceRequirement,
+    JobClass,
+    RequirementItem,
+    Text,
+)
+from rolegraph.parser.tables import fold
+from rolegraph.rdf.namespaces import RDF, RDFS, RG, SCHEMA, XSD
+
+__all__ = ["emit_bulletin"]
+
+TRUE = Literal("true", datatype=XSD.boolean)
+
+
+def _number(value: Decimal | int) -> Literal:
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return Literal(str(value.normalize()), datatype=XSD.decimal)
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+def _texts(out: Any, subject: NamedNode, name: str, predicate: NamedNode, texts: tuple[Text, ...]) -> None:
+    for index, text in enumerate(texts, start=1):
+        out.fact(subject, f"{name}/{index}", predicate, Literal(text.value), text.where)
+
+
+def _experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirement, str]:
+    """The IRI emit.py gives each experience requirement (and included part), by requirement."""
+    nodes: dict[ExperienceRequirement, str] = {}
+
+    def visit(requirement: ExperienceRequirement, iri: str) -> None:
+        nodes.setdefault(requirement, iri)
+        for index, part in enumerate(requirement.included, start=1):
+            visit(part, f"{iri}/part/{index}")
+
+    for index, requirement in enumerate(job_class.experience, start=1):
+        visit(requirement, f"{base}/experience/{index}")
+    return nodes
+
+
+def _emit_feeders(job_class: JobClass, out: Any, nodes: dict[ExperienceRequirement, str],
+                  titles: dict[tuple[tuple[str, str], str], NamedNode], place: tuple[str, str]) -> None:
+    references: dict[str, ClassReference] = {fold(ref.name): ref for ref in job_class.class_references}
+    for requirement, iri in nodes.items():
+        node = NamedNode(iri)
+        if requirement.schedule:
+            out.text(node, RG.schedule, requirement.schedule)
+        for index, name in enumerate(requirement.in_classes, start=1):
+            reference = references.get(fold(name))
+            target = titles.get((place, fold(reference.target_title if reference else name)))
+            if target is None:
+                continue
+            out.add(node, RG.inClass, target)
+            if reference is None:
+                continue
+            ref_node = NamedNode(f"{iri}/class-reference/{index}")
+            out.add(node, RG.classReference, ref_node)
+            out.add(ref_node, RDF.type, RG.ClassReference)
+            out.text(ref_node, SCHEMA.name, name)
+            out.add(ref_node, RG.resolvedTo, target)
+            out.text(ref_node, RG.matchMethod, reference.method)
+            out.add(ref_node, RG.matchScore, Literal(str(reference.score), datatype=XSD.decimal))
+
+
+def _education(out: Any, node: NamedNode, education: EducationRequirement) -> None:
+    out.add(node, RDF.type, SCHEMA.EducationalOccupationalCredential)
+    out.text(node, SCHEMA.description, education.text)
+    out.text(node, SCHEMA.credentialCategory, education.school_type)
+    if education.years is not None:
+        out.add(node, RG.educationYears, _number(education.years))
+    for major in education.majors:
+        out.text(node, RG.major, major)
+    out.where(node, education.where)
+
+
+def _item(out: Any, node: NamedNode, item: RequirementItem, nodes: dict[ExperienceRequirement, str]) -> None:
+    out.add(node, RDF.type, RG.RequirementItem)
+    out.text(node, RDFS.label, item.label)
+    out.text(node, SCHEMA.description, item.text)
+    out.add(node, RG.understood, Literal("true" if item.understood else "false", datatype=XSD.boolean))
+    out.where(node, item.where)
+    for requirement in item.experience:
+        if requirement in nodes:
+            out.add(node, RG.experience, NamedNode(nodes[requirement]))
+    for index, education in enumerate(item.education, start=1):
+        education_node = NamedNode(f"{node.value}/education/{index}")
+        out.add(node, RG.education, education_node)
+        _education(out, education_node, education)
+    for index, course in enumerate(item.courses, start=1):
+        course_node = NamedNode(f"{node.value}/course/{index}")
+        out.add(node, RG.course, course_node)
+        out.add(course_node, RDF.type, RG.CourseRequirement)
+        out.text(course_node, SCHEMA.description, course.text)
+        for predicate, value in ((RG.courseCount, course.count), (RG.semesterUnits, course.semester_units),
+                                 (RG.quarterUnits, course.quarter_units)):
+            if value is not None:
+                out.add(course_node, predicate, _number(value))
+        for subject in course.subjects:
+            out.text(course_node, RG.subject, subject)
+        out.where(course_node, course.where)
+    for index, license_ in enumerate(item.licenses, start=1):
+        license_node = NamedNode(f"{node.value}/license/{index}")
+        out.add(node, RG.license, license_node)
+        out.add(license_node, RDF.type, RG.License)
+        out.text(license_node, SCHEMA.name, license_.name)
+        out.text(license_node, RG.requirement, license_.required)
+        out.text(license_node, SCHEMA.description, license_.description)
+        out.where(license_node, license_.where)
+    if item.items:
+        out.text(node, RG.conjunction, item.conjunction)
+    for index, sub in enumerate(item.items, start=1):
+        sub_node = NamedNode(f"{node.value}/{sub.label or index}")
+        out.add(node, RG.subRequirement, sub_node)
+        out.add(sub_node, RG.position, _number(index))
+        _item(out, sub_node, sub, nodes)
+
+
+def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
+                  titles: dict[tuple[tuple[str, str], str], NamedNode], place: tuple[str, str]) -> None:
+    """Add the bulletin facts, requirement paths and feeder links of one class to its graph writer ``out``."""
+    base = subject.value
+    nodes = _experience_nodes(job_class, base)
+    _emit_feeders(job_class, out, nodes, titles, place)
+    for path in job_class.requirement_paths:
+        path_node = NamedNode(f"{base}/path/{path.number}")
+        out.add(subject, RG.requirementPath, path_node)
+        out.add(path_node, RDF.type, RG.RequirementPath)
+        out.add(path_node, RG.pathNumber, _number(path.number))
+        out.where(path_node, path.where)
+        for index, item in enumerate(path.items, start=1):
+            item_node = NamedNode(f"{path_node.value}/item/{index}")
+            out.add(path_node, RG.item, item_node)
+            out.add(item_node, RG.position, _number(index))
+            _item(out, item_node, item, nodes)
+    bulletin = job_class.bulletin
+    if bulletin is None:
+        return
+    for name, predicate, text in (("open-date", RG.openDate, bulletin.open_date),
+                                  ("revised-date", RG.revisedDate, bulletin.revised_date)):
+        if text is not None:
+            value = text.value
+            literal = Literal(value, datatype=XSD.date) if len(value) == 10 and value[4] == "-" else Literal(value)
+            out.fact(subject, name, predicate, literal, text.where)
+    for name, predicate, text in (("exam-type", RG.examType, bulletin.exam_type),
+                                  ("where-to-apply", RG.whereToApply, bulletin.where_to_apply),
+                                  ("deadline", RG.applicationDeadline, bulletin.deadline)):
+        if text is not None:
+            out.fact(subject, name, predicate, Literal(text.value), text.where)
+    for index, salary in enumerate(bulletin.salaries, start=1):
+        node = NamedNode(f"{base}/salary/{index}")
+        out.add(subject, SCHEMA.estimatedSalary, node)
+        out.add(node, RDF.type, SCHEMA.MonetaryAmountDistribution)
+        out.text(node, SCHEMA.currency, "USD")
+        out.add(node, SCHEMA.duration, Literal("P1Y", datatype=XSD.duration))
+        out.add(node, SCHEMA.minValue, _number(salary.low))
+        out.add(node, SCHEMA.maxValue, _number(salary.high if salary.high is not None else salary.low))
+        out.add(node, RG.position, _number(index))
+        out.text(node, RDFS.label, salary.label)
+        if salary.high is None:
+            out.add(node, RG.flatRated, TRUE)
+        if salary.department:
+            out.text(node, RG.department, salary.department)
+        if salary.dwp:
+            out.add(node, RG.dwp, TRUE)
+        out.where(node, salary.where)
+    _texts(out, subject, "salary-note", RG.salaryNote, bulletin.salary_notes)
+    _texts(out, subject, "requirement-note", RG.requirementNote, bulletin.requirement_notes)
+    _texts(out, subject, "process-note", RG.processNote, bulletin.process_notes)
+    _texts(out, subject, "selection", RG.selectionProcess, bulletin.selection)
+    _texts(out, subject, "special-note", RG.specialNote, bulletin.special_notes)
+    for index, weight in enumerate(bulletin.exam_weights, start=1):
+        node = NamedNode(f"{base}/exam-weight/{index}")
+        out.add(subject, RG.examWeight, node)
+        out.add(node, RDF.type, RG.ExamWeight)
+        out.text(node, SCHEMA.name, weight.part)
+        out.text(node, RG.weight, weight.weight)
+        out.add(node, RG.position, _number(index))
+        out.where(node, weight.where)
