@@ -21,11 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rolegraph import __version__
+from rolegraph.coverage import coverage_of_classes, coverage_of_store, format_coverage
 from rolegraph.errors import RolegraphError
+from rolegraph.kaggle import kaggle_rows, write_kaggle_csv
 from rolegraph.ladders import paths as ladder_paths
 from rolegraph.ladders.render import FORMAT_TO_WRITER as LADDER_WRITERS
 from rolegraph.lookup import class_details, find_class
 from rolegraph.pipeline import build as build_specs
+from rolegraph.pipeline import parse_paths
 from rolegraph.rdf import DEFAULT_BASE, Iris
 from rolegraph.rdf.namespaces import PREFIXES
 from rolegraph.readers import iter_source_paths
@@ -44,6 +47,7 @@ __all__ = ["main", "cli"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 RESULT_FORMATS = {"json": "JSON", "csv": "CSV", "tsv": "TSV", "xml": "XML"}
+COVERAGE_SHOWN = 10  # unparsed sections listed after a build; `rolegraph coverage` lists all
 PROGRESS_MIN_FILES = 20  # below this a progress bar only flickers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,6 +143,8 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
     ):
         table.add_row(label, str(value))
     stdout.print(table)
+    if summary.classes:
+        click.echo(format_coverage(coverage_of_classes(summary.parsed.classes), limit=COVERAGE_SHOWN))
     for failure in summary.parsed.failures:
         click.echo(f"rolegraph: {failure}", err=True)
     if summary.parsed.failures:
@@ -198,8 +204,9 @@ def _escape(text: str) -> str:
 
 @cli.command()
 @store_option
-@click.option("--format", "format_name", type=click.Choice(list(EXPORT_FORMATS)), default="trig",
-              show_default=True, help="RDF format; turtle, nt and xml hold the union of all class graphs.")
+@click.option("--format", "format_name", type=click.Choice([*EXPORT_FORMATS, "kaggle-csv"]), default="trig",
+              show_default=True, help="RDF format; turtle, nt and xml hold the union of all class graphs. "
+              "kaggle-csv: the City of Los Angeles 25-field template, one row per requirement set/subset.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @reports_errors
 def export(store_dir: Path, format_name: str, output: Path | None) -> None:
@@ -207,10 +214,38 @@ def export(store_dir: Path, format_name: str, output: Path | None) -> None:
     store = open_store(store_dir, read_only=True)
     try:
         buffer = io.BytesIO()
-        store.export(buffer, format_name)
+        if format_name == "kaggle-csv":
+            text = io.StringIO()
+            write_kaggle_csv(kaggle_rows(store), text)
+            buffer.write(text.getvalue().encode("utf-8"))
+        else:
+            store.export(buffer, format_name)
     finally:
         store.close()
     _write(buffer.getvalue(), output)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
+              help="Report on a built store instead of reading PATHS.")
+@reports_errors
+def coverage(paths: tuple[Path, ...], store_dir: Path | None) -> None:
+    """For each field, how many specifications yielded it; every section kept only as text, with file:line."""
+    if bool(paths) == bool(store_dir):
+        fail("give PATHS to read, or --store DIR, not both")
+    if store_dir is not None:
+        store = open_store(store_dir, read_only=True)
+        try:
+            report = coverage_of_store(store)
+        finally:
+            store.close()
+    else:
+        parsed = parse_paths(paths)
+        report = coverage_of_classes(parsed.classes)
+        for failure in parsed.failures:
+            click.echo(f"rolegraph: {failure}", err=True)
+    click.echo(format_coverage(report))
 
 
 def _write(data: bytes, output: Path | None) -> None:

@@ -339,10 +339,12 @@ class RequirementItem:
     licenses: tuple[License, ...] = ()
     items: tuple[RequirementItem, ...] = ()
     conjunction: str = "and"  # how ``items`` combine: "and" or "or"
+    # True for a sub-item that only says what the parent's experience must be in ("a. the development of ...")
+    experience_function: bool = False
 
     @property
     def understood(self) -> bool:
-        return bool(self.experience or self.education or self.courses or self.licenses
+        return bool(self.experience or self.education or self.courses or self.licenses or self.experience_function
                     or any(item.understood for item in self.items))
 
 

@@ -260,6 +260,11 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
             values["exam_note"] = note
         whole = Passage(document.lines, document.name, document.sha256)
         bulletin = read_bulletin(by_name, whole, values, requirement_notes, rules.bulletin)
+        # Nothing silently dropped: a salary or requirement section nothing was read from is kept as text.
+        unread = [(name, passage) for name, found in (("salary", bulletin.salaries), ("requirements", paths))
+                  if not found for passage in passages(name)]
+        kept_sections.extend(Section(next(s.heading for s in split.sections if s.name == name), passage.span().text,
+                                     passage.where()) for name, passage in unread)
         if bulletin.drivers_license is not None and all(
                 found.where != bulletin.drivers_license.where for found in licenses):
             licenses.append(bulletin.drivers_license)

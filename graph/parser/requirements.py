@@ -165,6 +165,22 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
              for requirement in parse_experience(passage, rules)]
     starts = [max(0, passage.text.find(requirement.description)) for requirement in found]
     durations = _durations(passage.text, rules)
+    covered = [(start, start + len(requirement.description)) for start, requirement in zip(starts, found, strict=True)]
+    for at, _ in durations:
+        if any(start <= at < end for start, end in covered):
+            continue
+        for rule in table.experience_fallbacks:
+            match = rule.pattern.match(passage.text, at)
+            if match is None:
+                continue
+            span = passage.span(match.start(), match.end())
+            text = span.text.rstrip(" ;,.")
+            found.append(ExperienceRequirement(rules.months(match.group("number"), match.group("unit")),
+                                               _field(match.group("field")), text, span.where,
+                                               schedule=_schedule(text, table)))
+            starts.append(match.start())
+            covered.append((match.start(), match.end()))
+            break
     for rule in table.class_mentions:
         for match in rule.pattern.finditer(passage.text):
             names = named_classes(match.group("classes"), table)
@@ -194,6 +210,16 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
                 found.append(part)
                 starts.append(at)
     return tuple(found)
+
+
+def _field(text: str) -> str:
+    """A field of experience without its lead words and trailing conjunction.
+
+    >>> _field("performing floor care maintenance activities; and")
+    'performing floor care maintenance activities'
+    """
+    text = re.sub(r"^(?:in|with|as|of)\s+", "", text.strip(" ,;.:"))
+    return re.sub(r"[;,]?\s+(?:and|or)$", "", text).strip(" ,;.:")
 
 
 def _split_list(text: str) -> tuple[str, ...]:
@@ -259,12 +285,16 @@ def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
     table = rules.bulletin
     assert table is not None
     own = Passage(node.lines, passage.source, passage.sha256)
+    experience = _experience(own, rules) if own else ()
     children = tuple(_item(child, passage, rules) for child in node.children)
+    if experience:  # sub-items with nothing of their own say what the experience must be in
+        children = tuple(child if child.understood else replace(child, experience_function=True)
+                         for child in children)
     lines = node.lines + [line for child in node.children for line in child.lines]
     whole = Passage(sorted(lines, key=lambda line: line.number), passage.source, passage.sha256)
     return RequirementItem(
         label=node.label, text=own.text, where=whole.where(),
-        experience=_experience(own, rules) if own else (),
+        experience=experience,
         education=_education(own, rules) if own else (),
         courses=_courses(own, rules) if own else (),
         licenses=_licenses(own, rules) if own else (),

@@ -78,12 +78,13 @@ class BulletinRules:
     license_possible: tuple[re.Pattern[str], ...]
     license_required: tuple[re.Pattern[str], ...]
     exam_weights: tuple[PhraseRule, ...]
+    experience_fallbacks: tuple[PhraseRule, ...] = ()
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         return (self.salary_amounts + self.salary_departments + self.exam_types + self.exam_notes + self.durations
                 + self.schedules + self.class_mentions + self.schools + self.majors + self.courses
-                + self.exam_weights)
+                + self.exam_weights + self.experience_fallbacks)
 
 
 @dataclass(frozen=True)
@@ -295,4 +296,5 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         license_possible=_patterns("drivers_license.possible", license_table["possible"]),
         license_required=_patterns("drivers_license.required", license_table["required"]),
         exam_weights=rules("exam_weight"),
+        experience_fallbacks=rules("experience_fallback"),
     )

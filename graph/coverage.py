@@ -1,0 +1,147 @@
+"""Coverage: for each field, how many specifications yielded it; everything kept only as text, with file:line.
+
+Two sources give the same report: parsed classes (:func:`coverage_of_classes`, used by ``build`` and
+``rolegraph coverage PATHS``) and a built store (:func:`coverage_of_store`, ``rolegraph coverage --store``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rolegraph.model import JobClass, RequirementItem
+from rolegraph.store import Store
+
+__all__ = ["FIELDS", "Unparsed", "Coverage", "coverage_of_classes", "coverage_of_store", "format_coverage"]
+
+
+def _bulletin(getter: Callable[[Any], Any]) -> Callable[[JobClass], bool]:
+    return lambda job_class: job_class.bulletin is not None and bool(getter(job_class.bulletin))
+
+
+# field -> (what a class must have in the model, the SPARQL property path from the class that shows it)
+FIELDS: dict[str, tuple[Callable[[JobClass], bool], str]] = {
+    "code": (lambda c: c.code is not None, "schema:identifier"),
+    "title": (lambda c: bool(c.title.value), "schema:name"),
+    "jurisdiction": (lambda c: c.jurisdiction is not None, "schema:occupationLocation"),
+    "open date": (_bulletin(lambda b: b.open_date), "rg:openDate"),
+    "exam type": (_bulletin(lambda b: b.exam_type), "rg:examType"),
+    "salary": (_bulletin(lambda b: b.salaries), "schema:estimatedSalary"),
+    "duties": (lambda c: bool(c.duties), "rg:duty"),
+    "requirements": (lambda c: bool(c.requirement_paths), "rg:requirementPath"),
+    "experience": (lambda c: bool(c.experience), "schema:experienceRequirements"),
+    "named feeder class": (lambda c: any(e.in_classes for e in c.experience),
+                           "schema:experienceRequirements/rg:inClassTitle"),
+    "education": (lambda c: any(item.education for path in c.requirement_paths for item in _items(path.items)),
+                  "rg:requirementPath/rg:item/rg:subRequirement*/rg:education"),
+    "driver's licence": (_bulletin(lambda b: b.drivers_license), "schema:qualifications/schema:name"),
+    "process notes": (_bulletin(lambda b: b.process_notes), "rg:processNote"),
+    "selection process": (_bulletin(lambda b: b.selection), "rg:selectionProcess"),
+    "exam weights": (_bulletin(lambda b: b.exam_weights), "rg:examWeight"),
+    "application deadline": (_bulletin(lambda b: b.deadline), "rg:applicationDeadline"),
+    "special notes": (_bulletin(lambda b: b.special_notes), "rg:specialNote"),
+}
+# Fields every bulletin is expected to yield: their absence is listed per file.
+EXPECTED = ("code", "title", "salary", "duties", "requirements")
+
+
+def _items(items: tuple[RequirementItem, ...]) -> list[RequirementItem]:
+    return [found for item in items for found in (item, *_items(item.items))]
+
+
+@dataclass(frozen=True, order=True)
+class Unparsed:
+    """Text kept as is: a section with no structure, or a requirement nothing was read from."""
+
+    source: str
+    line_start: int
+    line_end: int
+    what: str
+
+    def __str__(self) -> str:
+        lines = f"{self.line_start}" if self.line_start == self.line_end else f"{self.line_start}-{self.line_end}"
+        return f"{self.source}:{lines}: {self.what}"
+
+
+@dataclass
+class Coverage:
+    total: int
+    counts: dict[str, int]
+    missing: dict[str, list[str]] = field(default_factory=dict)  # expected field -> classes lacking it (labels)
+    unparsed: list[Unparsed] = field(default_factory=list)
+
+
+def coverage_of_classes(classes: Iterable[JobClass]) -> Coverage:
+    """Coverage of parsed classes (stubs are not counted)."""
+    real = [job_class for job_class in classes if not job_class.stub]
+    counts = {name: sum(1 for job_class in real if has(job_class)) for name, (has, _) in FIELDS.items()}
+    missing = {name: sorted(job_class.sources[0].name if job_class.sources else job_class.label
+                            for job_class in real if not FIELDS[name][0](job_class)) for name in EXPECTED}
+    unparsed: list[Unparsed] = []
+    for job_class in real:
+        for section in job_class.sections:
+            unparsed.append(Unparsed(section.where.source, section.where.line_start, section.where.line_end,
+                                     f"section {section.heading!r} kept as text"))
+        for path in job_class.requirement_paths:
+            for item in _items(path.items):
+                if not item.understood and not item.items:
+                    unparsed.append(Unparsed(item.where.source, item.where.line_start, item.where.line_end,
+                                             f"requirement {item.label or path.number} kept as text: "
+                                             f"{item.text[:80]}"))
+    return Coverage(len(real), counts, missing, sorted(unparsed))
+
+
+def _value(row: Any, name: str) -> str:
+    term = row[name]
+    return "" if term is None else term.value
+
+
+def coverage_of_store(store: Store) -> Coverage:
+    """The same report read back from a built store."""
+    classes = {_value(row, "c"): _value(row, "label") for row in store.query(
+        "SELECT ?c (SAMPLE(?name) AS ?label) WHERE { ?c a rg:JobClass ; schema:name ?t . "
+        "FILTER NOT EXISTS { ?c rg:stub true } OPTIONAL { ?c prov:wasDerivedFrom/schema:name ?name } } GROUP BY ?c")}
+    counts, missing = {}, {}
+    for name, (_, path) in FIELDS.items():
+        having = {_value(row, "c") for row in store.query(
+            f"SELECT DISTINCT ?c WHERE {{ ?c a rg:JobClass ; {path} ?x . FILTER NOT EXISTS {{ ?c rg:stub true }} }}")}
+        counts[name] = len(having & set(classes))
+        if name in EXPECTED:
+            missing[name] = sorted(classes[iri] or iri for iri in set(classes) - having)
+    unparsed = [Unparsed(_value(row, "src"), int(_value(row, "start") or 0), int(_value(row, "end") or 0),
+                         _value(row, "what")) for row in store.query("""
+        SELECT ?src ?start ?end ?what WHERE {
+          { ?c rg:section ?n . ?n rg:heading ?h . BIND(CONCAT("section '", ?h, "' kept as text") AS ?what) }
+          UNION
+          { ?n a rg:RequirementItem ; rg:understood false ; rdfs:label ?l ; schema:description ?d .
+            FILTER NOT EXISTS { ?n rg:subRequirement ?sub }
+            BIND(CONCAT("requirement ", ?l, " kept as text: ", SUBSTR(?d, 1, 80)) AS ?what) }
+          ?n prov:wasDerivedFrom/schema:name ?src ; rg:lineStart ?start ; rg:lineEnd ?end }""")]
+    return Coverage(len(classes), counts, missing, sorted(set(unparsed)))
+
+
+def format_coverage(coverage: Coverage, limit: int | None = None) -> str:
+    """A plain-text report: one line per field, then the classes lacking an expected field, then unparsed text.
+
+    >>> print(format_coverage(Coverage(2, {"code": 2, "salary": 1}, {"salary": ["a.txt"]})))
+    coverage of 2 job classes
+      code      2/2 100.0%
+      salary    1/2  50.0%
+    salary missing in 1: a.txt
+    unparsed (kept as text): 0
+    """
+    width = max((len(name) for name in coverage.counts), default=0)
+    lines = [f"coverage of {coverage.total} job classes"]
+    for name, count in coverage.counts.items():
+        share = 100 * count / coverage.total if coverage.total else 0.0
+        lines.append(f"  {name:<{width}}  {count}/{coverage.total} {share:5.1f}%")
+    for name, labels in coverage.missing.items():
+        if labels:
+            lines.append(f"{name} missing in {len(labels)}: {', '.join(labels)}")
+    lines.append(f"unparsed (kept as text): {len(coverage.unparsed)}")
+    shown = coverage.unparsed if limit is None else coverage.unparsed[:limit]
+    lines.extend(f"  {item}" for item in shown)
+    if len(shown) < len(coverage.unparsed):
+        lines.append(f"  ... {len(coverage.unparsed) - len(shown)} more (rolegraph coverage lists them all)")
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""What LA bulletins become: the City's export template, the requirement-path SPARQL contract, coverage, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rolegraph.cli import cli
+from rolegraph.coverage import coverage_of_classes, coverage_of_store
+from rolegraph.kaggle import KAGGLE_FIELDS, kaggle_rows, write_kaggle_csv
+from rolegraph.pipeline import BuildSummary, build
+from rolegraph.store import Store, open_store
+
+BULLETINS = ("SYSTEMS ANALYST 1596 102717.txt", "PRINCIPAL CLERK 1201 021618.txt",
+             "HEAVY DUTY TRUCK OPERATOR 3584 122316.txt", "CUSTODIAN SUPERVISOR 3176 042817 051117 REV.txt")
+# The template writes some values otherwise than its own data dictionary; the dictionary wins (issue 7).
+DICTIONARY_OVER_TEMPLATE = {"FULL_TIME_PART_TIME", "ENTRY_SALARY_GEN", "ENTRY_SALARY_DWP", "COURSE_LENGTH",
+                            "DRIVERS_LICENSE_REQ", "FILE_NAME"}
+# Compared on their opening words only: free text the template abridges.
+FREE_TEXT = {"JOB_DUTIES", "EXP_JOB_CLASS_FUNCTION", "MISC_COURSE_DETAILS", "COURSE_SUBJECT"}
+
+
+@pytest.fixture(scope="module")
+def built(la_corpus: Path) -> tuple[Store, BuildSummary]:
+    store = open_store(None)
+    return store, build([la_corpus / name for name in BULLETINS], store)
+
+
+@pytest.fixture(scope="module")
+def template(la_corpus: Path) -> list[dict[str, str]]:
+    path = la_corpus.parent / "Additional data" / "sample job class export template.csv"
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_header_is_the_templates(template: list[dict[str, str]]) -> None:
+    assert tuple(template[0]) == KAGGLE_FIELDS
+
+
+def test_systems_analyst_rows_match_the_citys_example(built: tuple[Store, BuildSummary],
+                                                      template: list[dict[str, str]]) -> None:
+    rows = [row for row in kaggle_rows(built[0]) if row["JOB_CLASS_NO"] == "1596"]
+    assert [(row["REQUIREMENT_SET_ID"], row["REQUIREMENT_SUBSET_ID"]) for row in rows] == [
+        (row["REQUIREMENT_SET_ID"], row["REQUIREMENT_SUBSET_ID"]) for row in template]
+    for mine, theirs in zip(rows, template, strict=True):
+        for name in KAGGLE_FIELDS:
+            if name in DICTIONARY_OVER_TEMPLATE:
+                continue
+            if name in FREE_TEXT:
+                assert mine[name][:20].casefold() == theirs[name][:20].casefold(), name
+            else:
+                assert mine[name] == theirs[name], (name, mine["REQUIREMENT_SET_ID"], mine["REQUIREMENT_SUBSET_ID"])
+    first = rows[0]
+    assert first["ENTRY_SALARY_GEN"] == "$68611-$100307" and first["ENTRY_SALARY_DWP"] == "$70908-$88092"
+    assert rows[1]["FULL_TIME_PART_TIME"] == "FULL_TIME" and rows[-1]["COURSE_LENGTH"] == "4Q|3S"
+
+
+def test_licence_codes_and_flat_rates(built: tuple[Store, BuildSummary]) -> None:
+    rows = {row["JOB_CLASS_NO"]: row for row in kaggle_rows(built[0])}
+    assert rows["3584"]["DRIVERS_LICENSE_REQ"] == "R" and rows["3584"]["DRIV_LIC_TYPE"] == "A"
+    assert rows["1201"]["DRIVERS_LICENSE_REQ"] == "P"
+    assert rows["3584"]["ENTRY_SALARY_DWP"] == "$67985-$71785"
+
+
+def test_csv_round_trips(built: tuple[Store, BuildSummary]) -> None:
+    stream = io.StringIO()
+    rows = kaggle_rows(built[0])
+    write_kaggle_csv(rows, stream)
+    assert list(csv.DictReader(io.StringIO(stream.getvalue()))) == rows
+
+
+SENIOR_CLERK_24 = """SELECT DISTINCT ?title WHERE {
+  ?class rg:requirementPath/rg:item/rg:subRequirement*/rg:experience ?e ; schema:name ?title .
+  ?e rg:inClassTitle "Senior Clerk" ; schema:monthsOfExperience ?months . FILTER(?months <= 24) }"""
+
+
+def test_which_classes_accept_two_years_as_a_senior_clerk(built: tuple[Store, BuildSummary]) -> None:
+    titles = {row["title"].value for row in built[0].query(SENIOR_CLERK_24)}
+    assert titles == {"Principal Clerk"}
+
+
+def test_feeder_resolves_to_a_stub_class_with_evidence(built: tuple[Store, BuildSummary]) -> None:
+    [row] = list(built[0].query("""SELECT ?stub ?method WHERE { ?c schema:name "Principal Clerk" ;
+        schema:experienceRequirements ?e . ?e rg:inClass ?target ; rg:classReference ?r .
+        ?r rg:matchMethod ?method . ?target schema:name "Senior Clerk" ; rg:stub ?stub }"""))
+    assert row["stub"].value == "true" and row["method"].value == "stub"
+
+
+def test_salaries_are_monetary_amount_distributions(built: tuple[Store, BuildSummary]) -> None:
+    rows = list(built[0].query("""SELECT ?min ?max ?dwp WHERE { ?c schema:identifier "1596" ;
+        schema:estimatedSalary ?s . ?s a schema:MonetaryAmountDistribution ; schema:currency "USD" ;
+        schema:duration "P1Y"^^xsd:duration ; schema:minValue ?min ; schema:maxValue ?max .
+        OPTIONAL { ?s rg:dwp ?dwp } } ORDER BY ?min"""))
+    assert [(int(row["min"].value), int(row["max"].value), row["dwp"] is not None) for row in rows] == [
+        (68611, 100307, False), (70908, 88092, True), (83770, 104065, True)]
+
+
+def test_coverage_reads_the_same_from_model_and_store(built: tuple[Store, BuildSummary]) -> None:
+    store, summary = built
+    from_model, from_store = coverage_of_classes(summary.parsed.classes), coverage_of_store(store)
+    assert from_model == from_store
+    assert from_model.total == len(BULLETINS) and from_model.counts["salary"] == len(BULLETINS)
+    assert all(item.source in BULLETINS and item.line_start > 0 for item in from_model.unparsed)
+
+
+def test_cli_build_export_and_coverage(la_corpus: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = tmp_path / "store"
+    result = runner.invoke(cli, ["build", *(str(la_corpus / name) for name in BULLETINS), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "coverage of 4 job classes" in result.output
+    out = tmp_path / "la.csv"
+    result = runner.invoke(cli, ["export", "--format", "kaggle-csv", "-o", str(out), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as stream:
+        assert tuple(csv.DictReader(stream).fieldnames or ()) == KAGGLE_FIELDS
+    result = runner.invoke(cli, ["coverage", "--store", str(store)])
+    assert result.exit_code == 0 and "requirements" in result.output
+    result = runner.invoke(cli, ["coverage"])
+    assert result.exit_code == 2 and "PATHS" in result.output
+
+
+def test_exempt_notice_is_reported_not_built(la_corpus: Path) -> None:
+    store = open_store(None)
+    summary = build([la_corpus / "Vocational Worker  DEPARTMENT OF PUBLIC WORKS.txt"], store)
+    assert summary.classes == 0
+    [failure] = summary.parsed.failures
+    assert "exempt-position notice" in failure.reason
