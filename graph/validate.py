@@ -298,10 +298,10 @@ def _read_data(quads: Iterable[ox.Quad]) -> _Data:
     class_of_graph: dict[Node, Node] = {}
     graph_of_node: dict[Node, Node] = {}
     describes = RG.describes
-    add = graph.add
+    add = graph.store.add  # the store's own add: Graph.add only re-checks the terms convert() made
     for quad in quads:
         subject, predicate, obj = convert(quad.subject), convert(quad.predicate), convert(quad.object)
-        add((subject, predicate, obj))
+        add((subject, predicate, obj), graph, False)
         if isinstance(quad.graph_name, ox.DefaultGraph):
             continue
         name = convert(quad.graph_name)
