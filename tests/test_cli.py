@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from rolegraph.cli import cli
 
-DATA = Path(__file__).resolve().parent / "data"
+CORPUS = Path(__file__).resolve().parent / "bad-inputs"
 
 
 @pytest.fixture
@@ -42,8 +42,8 @@ def test_build_with_bad_files_builds_the_rest_and_exits_1(runner: CliRunner, spe
     mixed = tmp_path / "mixed"
     shutil.copytree(specs_dir, mixed)
     for name in ("image.png", "empty.txt", "spec.docx"):
-        shutil.copy(DATA / "bad" / name, mixed / name)
-    shutil.copy(DATA / "good" / "utf16-bom.txt", mixed / "utf16.txt")
+        shutil.copy(CORPUS / name, mixed / name)
+    shutil.copy(CORPUS / "utf16-bom.txt", mixed / "utf16.txt")
     result = runner.invoke(cli, ["build", str(mixed), "--store", str(tmp_path / "s")])
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("rolegraph: ")]

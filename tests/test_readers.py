@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -10,26 +11,17 @@ from rolegraph.errors import SourceError
 from rolegraph.parser import parse_spec
 from rolegraph.readers import iter_source_paths, read_source
 
-DATA = Path(__file__).resolve().parent / "data"
-GOOD = sorted((DATA / "good").iterdir())
-
-BAD_INPUT_REASONS = {
-    "empty.txt": "empty file",
-    "blank.txt": "empty file",
-    "image.png": "binary file (a PNG image)",
-    "picture-named.txt": "binary file (a PNG image)",
-    "spec.docx": "binary file (a ZIP archive",
-    "nul-bytes.txt": "binary file (contains NUL bytes)",
-    "scan.pdf": "PDF has no text layer",
-    "unsupported.rtf": "unsupported file type '.rtf'",
-    "not-a-spec.txt": "no job title found",
-    "missing.txt": "no such file",
-}
+CORPUS = Path(__file__).resolve().parent / "bad-inputs"
+EXPECTED = tomllib.loads((CORPUS / "expected.toml").read_text(encoding="utf-8"))["files"]
+BAD_INPUT_REASONS = {name: case["message"] for name, case in EXPECTED.items() if case["message"]}
+BAD_INPUT_REASONS["missing.txt"] = "no such file"
+GOOD = [CORPUS / name for name, case in sorted(EXPECTED.items()) if not case["message"]]
+SAME_AS_004 = [path for path in GOOD if path.name in {"utf16-bom.txt", "utf8-bom-cr.txt", "cp1252-crlf.txt"}]
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUT_REASONS), ids=str)
 def test_bad_input_is_one_line_naming_file_and_reason(name: str) -> None:
-    path = DATA / "bad" / name
+    path = CORPUS / name
     with pytest.raises(SourceError) as caught:
         parse_spec(read_source(path))
     message = str(caught.value)
@@ -39,6 +31,12 @@ def test_bad_input_is_one_line_naming_file_and_reason(name: str) -> None:
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda path: path.name)
+def test_good_inputs_parse(path: Path) -> None:
+    job_class = parse_spec(read_source(path))
+    assert job_class.code is not None and job_class.duties and job_class.experience
+
+
+@pytest.mark.parametrize("path", SAME_AS_004, ids=lambda path: path.name)
 def test_encodings_and_line_ends_read_the_same_spec(path: Path, specs_dir: Path) -> None:
     reference = parse_spec(read_source(specs_dir / "004_7bca78953392f148.txt"))
     job_class = parse_spec(read_source(path))
@@ -49,14 +47,22 @@ def test_encodings_and_line_ends_read_the_same_spec(path: Path, specs_dir: Path)
     assert job_class.title.where.line_start == reference.title.where.line_start
 
 
-def test_html_in_title_is_kept_as_text() -> None:
-    job_class = parse_spec(read_source(DATA / "good" / "html-in-title.txt"))
-    assert "<" in job_class.title.value and "script" in job_class.title.value.lower()
+def test_html_in_title_and_duties_is_kept_as_text() -> None:
+    job_class = parse_spec(read_source(CORPUS / "html-in-title-and-duties.txt"))
+    assert job_class.title.value.lower().startswith("<script>alert(1)</script>")
+    assert job_class.duties[0].description.startswith("<img src=x onerror=alert(2)>")
+
+
+def test_latin1_and_mixed_line_ends(specs_dir: Path) -> None:
+    reference = read_source(specs_dir / "002_a5126ba24733d61e.txt")
+    document = read_source(CORPUS / "latin1-mixed-line-ends.txt")
+    assert [line.number for line in document.lines] == [line.number for line in reference.lines]
+    assert "Customer Relations Série" in " ".join(line.text for line in document.lines)
 
 
 def test_line_numbers_survive_crlf_and_bare_cr(specs_dir: Path) -> None:
-    crlf = read_source(DATA / "good" / "cp1252-crlf.txt")
-    cr = read_source(DATA / "good" / "utf8-bom-cr.txt")
+    crlf = read_source(CORPUS / "cp1252-crlf.txt")
+    cr = read_source(CORPUS / "utf8-bom-cr.txt")
     lf = read_source(specs_dir / "004_7bca78953392f148.txt")
     assert [line.number for line in crlf.lines] == [line.number for line in lf.lines]
     assert [line.number for line in cr.lines] == [line.number for line in lf.lines]

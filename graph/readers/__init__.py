@@ -15,7 +15,7 @@ from rolegraph.errors import SourceError
 from rolegraph.model import SourceDocument
 from rolegraph.readers import pdf, text
 
-__all__ = ["SUFFIX_TO_READER", "MAX_SOURCE_BYTES", "read_source", "iter_source_paths"]
+__all__ = ["SUFFIX_TO_READER", "MAX_TEXT_BYTES", "MAX_PDF_BYTES", "read_source", "iter_source_paths"]
 
 Reader = Callable[[Path, bytes, str], SourceDocument]
 
@@ -28,7 +28,10 @@ SUFFIX_TO_READER: dict[str, Reader] = {
     ".pdf": pdf.read_pdf_source,
 }
 
-MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a job specification is kilobytes; anything this big is not one
+# A job specification is kilobytes of text (the largest LA bulletin is under 20 kB); anything near these sizes
+# is not one, and refusing it up front keeps a build from spending minutes on it.
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+MAX_PDF_BYTES = 64 * 1024 * 1024
 
 # Leading bytes of formats that are never a job specification in text form.
 BINARY_SIGNATURES: dict[bytes, str] = {
@@ -53,9 +56,12 @@ def read_source(path: Path | str) -> SourceDocument:
         if not path.is_file():
             raise SourceError(path, "not a regular file" if path.exists() else "no such file")
         size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceError(path, f"file is {size // (1024 * 1024)} MB; the limit is "
-                                    f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB for one specification")
+        with path.open("rb") as handle:
+            kind = "PDF" if handle.read(4) == b"%PDF" else "text"
+        limit = MAX_PDF_BYTES if kind == "PDF" else MAX_TEXT_BYTES
+        if size > limit:
+            raise SourceError(path, f"file is {size / 1048576:.0f} MB; a {kind} specification may be at most "
+                                    f"{limit // 1048576} MB")
         data = path.read_bytes()
     except PermissionError:
         raise SourceError(path, "permission denied") from None
