@@ -7,9 +7,9 @@ mixing good and bad files builds every good one and names every bad one.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 import shutil
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
