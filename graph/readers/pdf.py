@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
+import re
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -14,7 +18,38 @@ from rolegraph.model import Line, SourceDocument
 from rolegraph.readers.furniture import drop_furniture
 from rolegraph.readers.text import split_lines
 
-__all__ = ["read_pdf_source"]
+__all__ = ["PDF_FURNITURE", "KEEP_BREAK_AFTER", "KEEP_BREAK_BEFORE", "UNWRAP_MIN_CHARS", "UNWRAP_MIN_SHARE",
+           "read_pdf_source",
+           "drop_page_furniture", "unwrap_lines"]
+
+# Whole lines that are page furniture of published bulletins (running headers and footers, page numbers).
+PDF_FURNITURE: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\s*an?\s+equal\s+empl\w*\s+opp\w*\s+employer\s*$", re.IGNORECASE),
+    re.compile(r"^\s*for additional information and faqs regarding the city's hiring process\b", re.IGNORECASE),
+    re.compile(r"^\s*class code\s*\d{3,4}\s*(?:\.\s*){3,}\s*\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\s*$", re.IGNORECASE),
+    re.compile(r"^\s*(?:page\s+)?\d+\s*(?:of|/)\s*\d+\s*$", re.IGNORECASE),
+)
+MIN_PAGES_FOR_RUNNING_LINE = 2  # a page's first/last line repeated on this many pages is a running header/footer
+RUNNING_EDGE_LINES = 2  # lines at each page edge inspected for running headers/footers
+
+# Unwrapping lines broken at the page width: a line at least UNWRAP_MIN_SHARE as wide as its page's widest line
+# (and UNWRAP_MIN_CHARS long) is joined with the next non-blank line, unless the break is kept by one of these
+# patterns (on the line before / the line after). A line of one character (a drop capital, a "$" set apart) is
+# glued to the next line without a space.
+UNWRAP_MIN_CHARS = 40
+UNWRAP_MIN_SHARE = 0.75
+WIDTH_PERCENTILE = 0.8  # a page's text width: this percentile of its long lines (a URL or a title may stick out)
+GLUE_TO_NEXT = re.compile(r"^\s*\S\s*$")
+TYPOGRAPHIC_TO_ASCII = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+KEEP_BREAK_AFTER: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:\.\s*){3,}\s*\S+\s*$"),  # a dotted leader and its value ("Interview . . . . 100%")
+    re.compile(r"^(?=.*[A-Z])[^a-z]*$"),  # an all-capitals line (a heading)
+)
+KEEP_BREAK_BEFORE: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\s*(?:\d{1,2}[.)]?|[a-zA-Z][.)])\s+\S"),  # a numbered or lettered item
+    re.compile(r"^\s*[-*\u2022\u25cf\u25aa\u00b7]\s"),  # a bullet
+    re.compile(r"^(?=.*[A-Z])[^a-z]*$"),  # an all-capitals line (a heading)
+)
 
 
 def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
@@ -37,5 +72,79 @@ def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
         page_starts.append(len(lines))
         for text in split_lines(page):
             lines.append(Line(len(lines) + 1, text.rstrip()))
+    kept = drop_furniture(drop_page_furniture(lines, tuple(page_starts)), tuple(page_starts))
+    widths = _page_widths(kept, tuple(page_starts))
     return SourceDocument(path=path, sha256=sha256, media_type="application/pdf",
-                          lines=drop_furniture(lines, tuple(page_starts)))
+                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0)))
+
+
+def _page_widths(lines: tuple[Line, ...], page_starts: tuple[int, ...]) -> dict[int, int]:
+    """Line number -> the text width (characters) of its page: WIDTH_PERCENTILE of its long lines."""
+    pages: dict[int, list[Line]] = {}
+    for line in lines:  # page_starts are 0-based indexes of the numbered lines, so line n is on page bisect(n-1)
+        pages.setdefault(bisect.bisect_right(page_starts, line.number - 1), []).append(line)
+    widths: dict[int, int] = {}
+    for page in pages.values():
+        lengths = sorted(len(line.text.strip()) for line in page
+                         if len(line.text.strip()) >= UNWRAP_MIN_CHARS and not KEEP_BREAK_AFTER[0].search(line.text))
+        width = lengths[int(WIDTH_PERCENTILE * (len(lengths) - 1))] if lengths else 0
+        widths.update((line.number, width) for line in page)
+    return widths
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.split()).casefold())
+
+
+def drop_page_furniture(lines: list[Line], page_starts: tuple[int, ...]) -> list[Line]:
+    """Lines without PDF_FURNITURE and without running headers/footers (edge lines repeated across pages).
+
+    Blank lines stay (they separate paragraphs); digits are ignored when comparing edge lines ("Page 2").
+
+    >>> lines = [Line(1, "Bulletin 12"), Line(2, "Text one"), Line(3, "Bulletin 13"), Line(4, "Text two"),
+    ...          Line(5, "AN EQUAL EMPLOYMENT OPPORTUNITY EMPLOYER")]
+    >>> [line.text for line in drop_page_furniture(lines, (0, 2))]
+    ['Text one', 'Text two']
+    """
+    bounds = list(zip(page_starts, (*page_starts[1:], len(lines)), strict=True))
+    edges: list[tuple[str, int]] = []  # (top or bottom, line index)
+    seen: Counter[tuple[str, str]] = Counter()  # (edge, folded text) -> pages it is on
+    for start, end in bounds:
+        content = [index for index in range(start, end) if lines[index].text.strip()]
+        page = [("top", index) for index in content[:RUNNING_EDGE_LINES]]
+        page += [("bottom", index) for index in content[-RUNNING_EDGE_LINES:]]
+        edges.extend(page)
+        seen.update({(edge, _fold(lines[index].text)) for edge, index in page})
+    needed = max(MIN_PAGES_FOR_RUNNING_LINE, (len(bounds) + 1) // 2)
+    running = {index for edge, index in edges if seen[(edge, _fold(lines[index].text))] >= needed}
+    return [line for index, line in enumerate(lines) if index not in running
+            and not any(pattern.match(line.text) for pattern in PDF_FURNITURE)]
+
+
+def unwrap_lines(lines: tuple[Line, ...] | list[Line], width_of: Callable[[int], int] | None = None
+                 ) -> tuple[Line, ...]:
+    """Join lines broken at the page width back into one line per paragraph; a joined line keeps the number
+    of its first line.
+
+    >>> wide = "Two years of full-time paid experience as an Accounting Clerk, or in a class at the level"
+    >>> [line.text for line in unwrap_lines([Line(1, wide), Line(2, "of Senior Clerk."), Line(3, "2. Next")])]
+    ['Two years of full-time paid experience as an Accounting Clerk, or in a class at the level of Senior \
+Clerk.', '2. Next']
+    """
+    result: list[Line] = []
+    for line in lines:
+        line = Line(line.number, line.text.translate(TYPOGRAPHIC_TO_ASCII))
+        if result and line.text.strip():
+            previous = result[-1].text
+            if GLUE_TO_NEXT.match(previous):
+                result[-1] = Line(result[-1].number, previous.strip() + line.text.strip())
+                continue
+            width = width_of(result[-1].number) if width_of else 0
+            if (len(previous.strip()) >= max(UNWRAP_MIN_CHARS, UNWRAP_MIN_SHARE * width)
+                    and not any(pattern.search(previous.strip()) for pattern in KEEP_BREAK_AFTER)
+                    and not any(pattern.search(line.text.strip()) for pattern in KEEP_BREAK_BEFORE)):
+                joiner = "" if previous.rstrip().endswith("-") and not previous.rstrip().endswith(" -") else " "
+                result[-1] = Line(result[-1].number, previous.rstrip() + joiner + line.text.strip())
+                continue
+        result.append(line)
+    return tuple(result)
