@@ -1,0 +1,143 @@
+"""LA corpus benchmark: build (and validate) the City of Los Angeles bulletins, timed stage by stage, next to
+pyoxigraph loading the same triples from N-Triples in the same run.
+
+    python bench/la.py                      # all 683 bulletins (../shared/corpus/la-bulletins)
+    python bench/la.py --limit 100          # the first 100 files, for a quick look
+    python bench/la.py --pdfs               # the 40 published PDFs too
+    python bench/la.py --no-validate        # skip SHACL validation
+
+Stages, as rolegraph.pipeline.build runs them: read (readers), parse (parser), merge (merge, named classes),
+RDF (skills vocabulary + rdf.emit), store (class graphs + skills graph into an in-memory Oxigraph store),
+ladders (promotion steps derived from the store), validate (rolegraph.validate, when present). The baseline is
+``pyoxigraph.Store().bulk_load`` of the union of the built quads serialized as N-Triples. Prints seconds and
+share per stage and the ratio to the baseline; asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from rolegraph.errors import SourceError
+from rolegraph.merge import add_named_classes, merge_classes
+from rolegraph.parser import parse_spec
+from rolegraph.rdf import Iris, emit_class_graphs
+from rolegraph.readers import iter_source_paths, read_source
+from rolegraph.store import open_store
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+BULLETINS = SHARED / "la-bulletins" / "Job Bulletins"
+PDFS = SHARED / "la-bulletin-pdfs"
+TARGET_RATIO = 3.0
+
+
+class Stopwatch:
+    """Seconds per named stage, in the order they ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def run(self, stage: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+        return result
+
+
+def _optional(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def build_and_validate(paths: list[Path], validate: bool, watch: Stopwatch) -> tuple[Any, int, int, str]:
+    """Run the pipeline's stages one by one; returns (store, classes, failures, validation summary)."""
+    documents, failures = [], 0
+    for path in paths:
+        try:
+            documents.append(watch.run("read", lambda path=path: read_source(path)))
+        except SourceError:
+            failures += 1
+    parsed = []
+    for document in documents:
+        try:
+            parsed.append(watch.run("parse", lambda document=document: parse_spec(document)))
+        except SourceError:
+            failures += 1
+    classes = watch.run("merge", lambda: add_named_classes(merge_classes(parsed)))
+    iris = Iris()
+    vocabulary_of = _optional("rolegraph.skills", "vocabulary_of_classes")
+    vocabulary = watch.run("RDF", lambda: vocabulary_of(classes)) if vocabulary_of else None
+    graphs = watch.run("RDF", lambda: emit_class_graphs(
+        classes, iris, concept_label=vocabulary.label_of if vocabulary else None))
+    store = open_store(None)
+    watch.run("store", lambda: store.replace_class_graphs(graphs))
+    skills_graph = _optional("rolegraph.skills", "skills_graph")
+    vocabulary_quads = _optional("rolegraph.skills", "vocabulary_quads")
+    if vocabulary and skills_graph and vocabulary_quads:
+        watch.run("store", lambda: store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris)))
+    write_ladder = _optional("rolegraph.ladders", "write_ladder")
+    if write_ladder:
+        watch.run("ladders", lambda: write_ladder(store, iris))
+    summary = "not run"
+    validate_store = _optional("rolegraph.validate", "validate_store")
+    if validate and validate_store:
+        report = watch.run("validate", lambda: validate_store(store))
+        summary = str(getattr(report, "summary", None) or type(report).__name__)
+    elif validate:
+        summary = "rolegraph.validate not present"
+    return store, sum(1 for job_class in classes if not job_class.stub), failures, summary
+
+
+def baseline_load(store: Any) -> tuple[float, int]:
+    """Seconds for pyoxigraph to bulk-load the store's triples from N-Triples, and the triples loaded."""
+    triples = io.BytesIO()
+    store.export(triples, "nt")  # the union of all graphs, as N-Triples
+    data = triples.getvalue()
+    started = time.perf_counter()
+    target = ox.Store()
+    target.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    return time.perf_counter() - started, len(target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N bulletins (sorted)")
+    parser.add_argument("--pdfs", action="store_true", help="add the 40 published PDFs")
+    parser.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    options = parser.parse_args()
+    if not BULLETINS.is_dir():
+        raise SystemExit(f"LA corpus not found at {BULLETINS}")
+    paths = list(iter_source_paths([BULLETINS]))[: options.limit]
+    if options.pdfs:
+        paths += list(iter_source_paths([PDFS]))
+    watch = Stopwatch()
+    store, classes, failures, validation = build_and_validate(paths, not options.no_validate, watch)
+    quads = len(store)
+    load_seconds, triples = baseline_load(store)
+    total = sum(watch.seconds.values())
+    print(f"LA bulletins: {len(paths)} files -> {classes} classes, {failures} not built, {quads} quads "
+          f"({triples} distinct triples)")
+    print(f"validation: {validation}")
+    print(f"{'stage':<10} {'seconds':>8} {'share':>6}")
+    for stage, seconds in watch.seconds.items():
+        print(f"{stage:<10} {seconds:8.2f} {100 * seconds / total:5.1f}%")
+    print(f"{'total':<10} {total:8.2f}")
+    print(f"baseline: pyoxigraph bulk_load of the same triples from N-Triples: {load_seconds:.2f} s")
+    ratio = total / load_seconds if load_seconds else float("inf")
+    verdict = "within" if ratio <= TARGET_RATIO else "over"
+    print(f"ratio pipeline / load: {ratio:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")
+    without = total - watch.seconds.get("ladders", 0.0) - watch.seconds.get("validate", 0.0)
+    print(f"ratio without ladders and validation: {without / load_seconds:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
