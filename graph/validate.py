@@ -10,6 +10,7 @@ Writers turn a Report into text, turtle, json, junit, github or sarif (``FORMAT_
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import Counter
@@ -25,6 +26,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from rolegraph import __version__
@@ -175,6 +177,7 @@ def load_shapes(extra: Iterable[Path] = (), shipped: bool = True) -> Graph:
         ShapesError: naming the file and why it cannot be read.
     """
     graph = Graph()
+    files: list[tuple[str, Graph]] = []
     for source in _shape_sources(extra, shipped):
         name = str(source)
         try:
@@ -184,12 +187,34 @@ def load_shapes(extra: Iterable[Path] = (), shipped: bool = True) -> Graph:
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or error
             raise ShapesError(f"{name}: cannot read the shapes file: {reason}") from None
+        one = Graph()
         try:
             syntax = "trig" if name.endswith(".trig") else "turtle"
-            graph.parse(data=text, format=syntax, publicID=_public_id(name))
+            one.parse(data=text, format=syntax, publicID=_public_id(name))
         except Exception as error:  # rdflib raises many types for bad syntax; each becomes one line
             raise ShapesError(f"{name}: not valid Turtle: {_one_line(error)}") from None
+        graph += one
+        if isinstance(source, Path):  # the shipped shapes are checked by the test suite
+            files.append((name, one))
+    for name, one in files:
+        _check_sparql(name, one, graph)
     return graph
+
+
+def _check_sparql(name: str, shapes: Graph, everything: Graph) -> None:
+    """Raise ShapesError naming ``name`` if one of its SPARQL constraints does not parse.
+
+    pySHACL would only fail once a focus node reaches the constraint, without naming the file.
+    """
+    prefixes = "".join(f"PREFIX {everything.value(declaration, SH.prefix)}: "
+                       f"<{everything.value(declaration, SH.namespace)}>\n"
+                       for declaration in set(everything.objects(None, SH.declare)))
+    for predicate in (SH.select, SH.ask, SH.construct):
+        for query in shapes.objects(None, predicate):
+            try:
+                prepareQuery(prefixes + str(query))
+            except Exception as error:  # pyparsing and rdflib errors: each becomes one line
+                raise ShapesError(f"{name}: a SPARQL constraint does not parse: {_one_line(error)}") from None
 
 
 def _public_id(name: str) -> str:
@@ -342,8 +367,6 @@ def validate_quads(quads: Iterable[ox.Quad], shapes: Graph | None = None,
 def validate_store(store: Store, shapes: Graph | None = None,
                    source_paths: Mapping[str, str] | None = None) -> Report:
     """Validate everything in ``store`` (every class graph, the shared graph and the ladder graph)."""
-    import io
-
     buffer = io.BytesIO()
     store.export(buffer, "nq")
     return validate_quads(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS), shapes, source_paths)

@@ -300,7 +300,7 @@ def test_cli_user_shapes_add_findings(runner: CliRunner, specs_dir: Path, tmp_pa
     (["validate", "missing-folder/spec.txt"], "missing-folder/spec.txt"),
     (["validate", "SPECS", "--shapes", "BAD"], "bad.ttl: not valid Turtle"),
     (["validate", "SPECS", "--shapes", "missing.ttl"], "missing.ttl: shapes file not found"),
-    (["validate", "SPECS", "--shapes", "BADSPARQL"], "the shapes cannot be used"),
+    (["validate", "SPECS", "--shapes", "BADSPARQL"], "sparql.ttl: a SPARQL constraint does not parse"),
     (["validate", "--store", "no-store-here"], "no-store-here"),
     (["validate", "SPECS", "--format", "yaml"], "yaml"),
 ])
