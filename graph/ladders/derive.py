@@ -391,7 +391,8 @@ def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str,
     overlap, shared, missing = _skill_overlap(context, low, high)
     if months is not None:
         experience: dict[str, Any] = dict(months_required=months, months_in_role=months,
-                                          required_field=f"as {low.title}", alternatives=len(high.experience))
+                                          required_field=f"experience as {low.title}",
+                                          alternatives=len(high.experience))
     else:
         experience = _experience_check(context, low, high) or dict(
             months_required=max((exp.months for exp in high.experience), default=None),

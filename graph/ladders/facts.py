@@ -115,28 +115,34 @@ def _where(row: object, tag: str) -> str:
 
 def load_class_facts(store: Store) -> list[ClassFacts]:
     """Every job class in ``store`` with the facts ladders need, sorted by IRI."""
+    # Several small queries rather than one with nested OPTIONALs: Oxigraph plans those badly (minutes on
+    # the LA corpus instead of milliseconds).
     base: dict[str, dict] = {}
-    for row in store.query(f"""
-        SELECT ?c ?title ?code ?loc ?locName ?employer ?plan ?grade ?gradeNumber ?pg ?series ?stub
-               ?src_g ?start_g ?end_g WHERE {{
-          ?c a rg:JobClass ; schema:name ?title .
-          OPTIONAL {{ ?c schema:identifier ?code }}
-          OPTIONAL {{ ?c schema:occupationLocation ?loc . OPTIONAL {{ ?loc schema:name ?locName }}
-                      OPTIONAL {{ ?loc a rg:Jurisdiction . BIND(true AS ?employer) }} }}
-          OPTIONAL {{ ?c rg:payGrade ?pg . ?pg rg:grade ?grade . OPTIONAL {{ ?pg rg:payPlan ?plan }}
-                      OPTIONAL {{ ?pg rg:gradeNumber ?gradeNumber }} {WHERE.format(node="?pg", tag="g")} }}
-          OPTIONAL {{ ?c rg:series ?series }}
-          OPTIONAL {{ ?c rg:stub ?stub }} }}"""):
+    for row in store.query("""
+        SELECT ?c ?title ?code ?stub WHERE { ?c a rg:JobClass ; schema:name ?title .
+            OPTIONAL { ?c schema:identifier ?code } OPTIONAL { ?c rg:stub ?stub } }"""):
         iri = _v(row, "c") or ""
-        if iri in base:
-            continue
-        number = _v(row, "gradeNumber")
-        base[iri] = dict(iri=iri, title=_v(row, "title") or "", code=_v(row, "code"), location=_v(row, "loc"),
-                         location_name=_v(row, "locName"), employer_known=_v(row, "employer") == "true",
-                         pay_plan=_v(row, "plan"), grade=_v(row, "grade"),
-                         grade_number=int(number) if number and number.lstrip("-").isdigit() else None,
-                         grade_node=_v(row, "pg"), grade_where=_where(row, "g"), series=_v(row, "series"),
-                         stub=_v(row, "stub") == "true")
+        base.setdefault(iri, dict(iri=iri, title=_v(row, "title") or "", code=_v(row, "code"),
+                                  stub=_v(row, "stub") == "true"))
+    employers = {_v(row, "loc") for row in store.query("SELECT DISTINCT ?loc WHERE { ?loc a rg:Jurisdiction }")}
+    for row in store.query("""
+        SELECT ?c ?loc ?name WHERE { ?c a rg:JobClass ; schema:occupationLocation ?loc .
+            OPTIONAL { ?loc schema:name ?name } }"""):
+        if (values := base.get(_v(row, "c") or "")) is not None and "location" not in values:
+            values.update(location=_v(row, "loc"), location_name=_v(row, "name"),
+                          employer_known=_v(row, "loc") in employers)
+    for row in store.query(f"""
+        SELECT ?c ?pg ?plan ?grade ?gradeNumber ?src_g ?start_g ?end_g WHERE {{ ?c rg:payGrade ?pg .
+            ?pg rg:grade ?grade . OPTIONAL {{ ?pg rg:payPlan ?plan }} OPTIONAL {{ ?pg rg:gradeNumber ?gradeNumber }}
+            {WHERE.format(node="?pg", tag="g")} }}"""):
+        if (values := base.get(_v(row, "c") or "")) is not None and "grade" not in values:
+            number = _v(row, "gradeNumber")
+            values.update(pay_plan=_v(row, "plan"), grade=_v(row, "grade"), grade_node=_v(row, "pg"),
+                          grade_number=int(number) if number and number.lstrip("-").isdigit() else None,
+                          grade_where=_where(row, "g"))
+    for row in store.query("SELECT ?c ?series WHERE { ?c a rg:JobClass ; rg:series ?series }"):
+        if (values := base.get(_v(row, "c") or "")) is not None:
+            values.setdefault("series", _v(row, "series"))
     experience = _load_experience(store)
     skills: dict[str, dict[str, int]] = defaultdict(dict)
     for row in store.query("""
