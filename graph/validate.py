@@ -255,12 +255,10 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
 
 
 def _shape_infos(shapes: Graph) -> list[ShapeInfo]:
-    """Named shapes that have a target (the checks a class is put through), sorted by id."""
+    """Shapes that have a target (the checks a class is put through), sorted by id."""
     targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
     infos: dict[str, ShapeInfo] = {}
-    for shape in set(shapes.subjects(SH.name, None)):
-        if not any(shapes.value(shape, target) is not None for target in targets):
-            continue
+    for shape in {shape for target in targets for shape in shapes.subjects(target, None)}:
         info = _shape_info(shapes, shape)
         infos.setdefault(info.shape_id, info)
     return sorted(infos.values(), key=lambda info: info.shape_id)
