@@ -3,6 +3,7 @@ steps in RDF, path queries (checked against networkx), renderings and the CLI.""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import xml.etree.ElementTree as ET
@@ -24,6 +25,7 @@ from rolegraph.ladders import (
     iter_paths,
     ladder_rules,
     load_class_facts,
+    load_ladder_graph,
     paths,
 )
 from rolegraph.ladders.render import FORMAT_TO_WRITER
@@ -31,6 +33,7 @@ from rolegraph.ladders.svg import draw_ladder
 from rolegraph.lookup import find_class
 from rolegraph.pipeline import build
 from rolegraph.resources import ontology_files
+from rolegraph.store import open_store
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ladders"
 EL_PASO, HOUSTON = "urn:place:el-paso", "urn:place:houston"
@@ -257,7 +260,7 @@ def test_every_format_renders_the_clerk_ladder(built_seeds, format_name: str) ->
         data = json.loads(output)
         assert data["paths"][0]["steps"][0]["months_in_role"] == 24
     elif format_name == "graphml":
-        graph = nx.read_graphml(__import__("io").BytesIO(output.encode("utf-8")))
+        graph = nx.read_graphml(io.BytesIO(output.encode("utf-8")))
         assert graph.number_of_edges() == 1
     elif format_name == "svg":
         root = ET.fromstring(output)
@@ -297,9 +300,44 @@ def test_cli_ladder_golden(tmp_path: Path, specs_dir: Path, update_golden: bool)
 
 def test_cli_ladder_unknown_class(tmp_path: Path, specs_dir: Path) -> None:
     store_dir = tmp_path / "store"
-    store = __import__("rolegraph.store", fromlist=["open_store"]).open_store(store_dir)
+    store = open_store(store_dir)
     build([specs_dir], store)
     store.close()
     result = CliRunner().invoke(cli, ["ladder", "Chief Clerk Of Nothing", "--store", str(store_dir)])
     assert result.exit_code == 2
     assert "did you mean" in result.output and "Traceback" not in result.output
+
+
+def test_alternatives_combine_any_of_and_all_of() -> None:
+    as_clerk = Experience("c:lead/experience/1", Decimal(24), "", in_class_titles=("Clerk",), alternative="path/1")
+    supervising = Experience("c:lead/experience/2", Decimal(12), "supervising staff", alternative="path/1")
+    elsewhere = Experience("c:lead/experience/3", Decimal(48), "office work", alternative="path/2")
+    lead = replace(make("c:lead", None, {}), experience=(as_clerk, supervising, elsewhere))
+    step = next(step for step in derive_ladder([make("c:clerk", None, {}), lead]).steps)
+    assert (step.kind, step.combine, step.alternatives) == ("explicit", "all of", 2)
+    assert step.together == ("12 months of supervising staff",)
+    assert "c:lead/experience/2" in step.justified_by and "(all of)" in step.explanation
+
+
+def test_an_alternative_counts_only_when_all_of_it_is_attainable() -> None:
+    low = make("c:clerk", 5, SKILLS, profile="filing and typing")
+    filing = Experience("c:senior/experience/1", Decimal(24), "filing", alternative="path/1")
+    welding = Experience("c:senior/experience/2", Decimal(12), "structural welding", alternative="path/1")
+    high = replace(make("c:senior", 7, SKILLS), experience=(filing, welding))
+    assert derive_ladder([low, high]).steps == []
+    either = replace(high, experience=(filing, replace(welding, alternative="path/2")))
+    step = derive_ladder([low, either]).steps[0]
+    assert (step.combine, step.alternatives, step.required_field) == ("any of", 2, "filing")
+
+
+def test_la_requirement_naming_a_class_is_an_explicit_step(la_corpus: Path) -> None:
+    names = ("SENIOR ACCOUNTANT 1523 030218.txt", "SYSTEMS ANALYST 1596 102717.txt",
+             "FISCAL SYSTEMS SPECIALIST 1555 101918.txt")
+    store = open_store(None)
+    build([la_corpus / name for name in names], store)
+    steps = {source.rsplit("/", 1)[-1]: data["step"]
+             for source, target, data in load_ladder_graph(store).edges(data=True) if target.endswith("/1555")}
+    assert set(steps) == {"1523", "1596"}
+    for step in steps.values():
+        assert (step.kind, step.months_required, step.combine) == ("explicit", Decimal(36), "all of")
+        assert any("FISCAL SYSTEMS SPECIALIST" in source for source in step.sources)

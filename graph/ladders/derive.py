@@ -105,7 +105,8 @@ class Step:
     required_field: str = ""
     entry_field: str = ""
     parts: tuple[PartCheck, ...] = ()
-    combine: str = "any of"  # how the target's experience alternatives combine
+    combine: str = "any of"  # "all of" when the chosen requirement comes with others of the same alternative
+    together: tuple[str, ...] = ()  # those other requirements ("12 months of supervision")
     alternatives: int = 0
     grade_from: str | None = None
     grade_to: str | None = None
@@ -284,35 +285,61 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str) -> Step | 
                 **experience)
 
 
-def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[str, Any] | None:
-    """How a's holder meets b's experience requirement: the best attainable alternative, or None."""
+def _groups(experience: tuple[Experience, ...]) -> list[list[Experience]]:
+    """Requirements grouped by alternative: all of a group must be met, any one group will do."""
+    groups: dict[str, list[Experience]] = {}
+    for option in experience:
+        groups.setdefault(option.alternative or option.node, []).append(option)
+    return list(groups.values())
+
+
+def _describe(option: Experience) -> str:
+    return f"{_months(option.months)} months of {option.field or option.description}"
+
+
+def _option_check(context: _Context, a: ClassFacts, option: Experience) -> tuple[Any, ...] | None:
+    """(months to gain, -parts evidenced), months on entry, entry field, parts; None when out of a's reach."""
     rules = context.rules
+    wanted = field_words(option.field or option.description, rules)
+    in_role = _share(wanted, context.profile[a.iri]) >= rules.match_share
+    on_entry, entry_field = Decimal(0), ""
+    for exp, words in context.entry[a.iri]:
+        if wanted and _share(wanted, words) >= rules.match_share and exp.months > on_entry:
+            on_entry, entry_field = min(exp.months, option.months), exp.field or exp.description
+    if not in_role and on_entry < option.months:
+        return None
+    parts = tuple(PartCheck(part.months, part.field or part.description,
+                            _share(field_words(part.field or part.description, rules),
+                                   context.profile[a.iri]) >= rules.match_share) for part in option.parts)
+    return (option.months - on_entry, -sum(part.evidenced for part in parts)), on_entry, entry_field, parts
+
+
+def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[str, Any] | None:
+    """How a's holder meets b's experience requirement: the best alternative all of whose requirements a's
+    holder can meet (the longest of them leads), or None."""
     if not b.experience:
         return dict(alternatives=0)
+    groups = _groups(b.experience)
     best: tuple[Any, ...] | None = None
-    for option in b.experience:
-        wanted = field_words(option.field or option.description, rules)
-        in_role = _share(wanted, context.profile[a.iri]) >= rules.match_share
-        on_entry, entry_field = Decimal(0), ""
-        for exp, words in context.entry[a.iri]:
-            if wanted and _share(wanted, words) >= rules.match_share and exp.months > on_entry:
-                on_entry, entry_field = min(exp.months, option.months), exp.field or exp.description
-        if not in_role and on_entry < option.months:
+    for group in groups:
+        checks = [_option_check(context, a, option) for option in group]
+        if any(check is None for check in checks):
             continue
-        parts = tuple(PartCheck(part.months, part.field or part.description,
-                                _share(field_words(part.field or part.description, rules),
-                                       context.profile[a.iri]) >= rules.match_share) for part in option.parts)
-        rank = (option.months - on_entry, -sum(part.evidenced for part in parts))
+        lead = max(range(len(group)), key=lambda index: group[index].months)
+        rank = tuple(sum(values) for values in zip(*(check[0] for check in checks), strict=True))
         if best is None or rank < best[0]:
-            best = (rank, option, on_entry, entry_field, parts)
+            best = (rank, group, lead, checks[lead])
     if best is None:
         return None
-    _, option, on_entry, entry_field, parts = best
+    _, group, lead, (_, on_entry, entry_field, parts) = best
+    option = group[lead]
+    others = [other for other in group if other is not option]
     return dict(months_required=option.months, months_on_entry=on_entry,
                 months_in_role=option.months - on_entry, required_field=option.field or option.description,
-                entry_field=entry_field, parts=parts, alternatives=len(b.experience),
-                sources=tuple(w for w in (option.where, a.grade_where, b.grade_where) if w),
-                justified_by=tuple(n for n in (option.node, a.grade_node, b.grade_node) if n))
+                entry_field=entry_field, parts=parts, alternatives=len(groups),
+                combine="all of" if others else "any of", together=tuple(_describe(other) for other in others),
+                sources=tuple(w for w in (*(o.where for o in group), a.grade_where, b.grade_where) if w),
+                justified_by=tuple(n for n in (*(o.node for o in group), a.grade_node, b.grade_node) if n))
 
 
 def _compare(context: _Context, a: ClassFacts, b: ClassFacts) -> Comparison | None:
@@ -377,22 +404,27 @@ def _explicit_steps(context: _Context) -> list[Step]:
                     continue
                 step = _explicit(context, lower, owner,
                                  f"{owner.label} requires {option.months} months as {lower.title}",
-                                 sources=(option.where,), nodes=(option.node,), months=option.months)
+                                 sources=(option.where,), nodes=(option.node,), named=option)
                 if step is not None:
                     steps.append(step)
     return steps
 
 
 def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str, sources: tuple[str, ...],
-              nodes: tuple[str, ...], months: Decimal | None = None) -> Step | None:
+              nodes: tuple[str, ...], named: Experience | None = None) -> Step | None:
     if (low.grade_number is not None and high.grade_number is not None and low.pay_plan == high.pay_plan
             and high.grade_number < low.grade_number):
         return None  # never a step down, whatever the text suggests
     overlap, shared, missing = _skill_overlap(context, low, high)
-    if months is not None:
-        experience: dict[str, Any] = dict(months_required=months, months_in_role=months,
+    if named is not None:
+        peers = next(group for group in _groups(high.experience) if named in group)
+        others = [other for other in peers if other is not named]
+        experience: dict[str, Any] = dict(months_required=named.months, months_in_role=named.months,
                                           required_field=f"experience as {low.title}",
-                                          alternatives=len(high.experience))
+                                          alternatives=len(_groups(high.experience)),
+                                          combine="all of" if others else "any of",
+                                          together=tuple(_describe(other) for other in others),
+                                          justified_by=tuple(other.node for other in others))
     else:
         experience = _experience_check(context, low, high) or dict(
             months_required=max((exp.months for exp in high.experience), default=None),
@@ -432,6 +464,8 @@ def _explained(context: _Context, step: Step) -> Step:
             text += " including " + ", ".join(
                 f"{_months(part.months)} of {part.field}"
                 + ("" if part.evidenced else f" (not evident in the work of {low.title})") for part in step.parts)
+        if step.together:
+            text += " together with " + " and ".join(step.together) + " (all of)"
         if step.alternatives > 1:
             text += f" (best of {step.alternatives} alternatives, any of)"
         parts.append(text)

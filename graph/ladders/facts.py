@@ -32,6 +32,9 @@ class Experience:
     parts: tuple[Experience, ...] = ()
     in_classes: tuple[str, ...] = ()
     in_class_titles: tuple[str, ...] = ()
+    # Requirements of one class with the same non-empty ``alternative`` must all be met ("all of"); different
+    # alternatives are "any of". Read from bulletin requirement paths (rg:requirementPath); "" = its own.
+    alternative: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,12 +205,31 @@ def _load_experience(store: Store) -> dict[str, tuple[Experience, ...]]:
         if _v(row, "title"):
             in_titles[_v(row, "e") or ""].add(_v(row, "title") or "")
 
+    alternative = _alternatives(store)
+
     def make(node: str) -> Experience:
         return Experience(**rows[node], parts=tuple(make(part) for part in sorted(parts.get(node, []))),
                           in_classes=tuple(sorted(in_classes.get(node, ()))),
-                          in_class_titles=tuple(sorted(in_titles.get(node, ()))))
+                          in_class_titles=tuple(sorted(in_titles.get(node, ()))),
+                          alternative=alternative.get(node, ""))
 
     by_class: dict[str, list[Experience]] = defaultdict(list)
     for node, owner in sorted(owners.items()):
         by_class[owner].append(make(node))
     return {owner: tuple(items) for owner, items in by_class.items()}
+
+
+def _alternatives(store: Store) -> dict[str, str]:
+    """Experience node -> the alternative it belongs to: its requirement path (rg:requirementPath, paths combine
+    with "or"), or a node of its own under an item whose sub-requirements combine with "or"."""
+    found: dict[str, str] = {}
+    for row in store.query("""
+        SELECT ?e ?p WHERE { ?c rg:requirementPath ?p . ?p rg:item ?i . ?i rg:subRequirement* ?x .
+            ?x rg:experience ?e }"""):
+        found.setdefault(_v(row, "e") or "", _v(row, "p") or "")
+    for row in store.query("""
+        SELECT DISTINCT ?e WHERE { ?i rg:conjunction "or" ; rg:subRequirement ?x . ?x rg:subRequirement* ?y .
+            ?y rg:experience ?e }"""):
+        node = _v(row, "e") or ""
+        found[node] = node
+    return found
