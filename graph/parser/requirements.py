@@ -58,12 +58,23 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
     >>> from rolegraph.parser.tables import load_rules
     >>> named_classes("Fire Protection Engineering Associate III or IV", load_rules().bulletin)
     ['Fire Protection Engineering Associate']
+    >>> named_classes("Executive, Senior, Coordinating or Web Content Producer", load_rules().bulletin)
+    ['Executive Web Content Producer', 'Senior Web Content Producer', 'Coordinating Web Content Producer', \
+'Web Content Producer']
     >>> named_classes("Automotive Supervisor, Truck and Equipment Dispatcher, or Auto Body Repair Supervisor",
     ...               load_rules().bulletin)
     ['Automotive Supervisor', 'Truck and Equipment Dispatcher', 'Auto Body Repair Supervisor']
     """
     names: list[str] = []
-    for piece in ORGANISATION_SPLIT.split(text):
+    pieces = ORGANISATION_SPLIT.split(text)
+    last = pieces[-1].split() if pieces else []
+    shared = {fold(word) for word in table.shared_rest}
+    if len(last) > 1 and fold(last[0]) in shared:  # "Executive, Senior or Web Content Producer"
+        pieces = [f"{piece} {' '.join(last[1:])}" if fold(piece) in shared else piece for piece in pieces[:-1]]
+        pieces.append(" ".join(last))
+    elif len(last) > 1:
+        pieces = [f"{piece} {' '.join(last)}" if fold(piece) in shared else piece for piece in pieces]
+    for piece in pieces:
         words = piece.strip(" ,;.").split()
         while words and ROMAN_NUMERAL.match(words[-1]) and words[-1].isupper():
             words.pop()
@@ -187,9 +198,11 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
             position = match.start("classes")
             before = [duration for duration in durations if duration[0] < position]
             after = [duration for duration in durations if duration[0] >= position]
-            if not names or not (before or after):
+            if not names:
                 continue
-            at, months = before[-1] if before else after[0]
+            # the nearest duration before the name governs it, else the first after; none ("current employment
+            # as a Vocational Worker"): held now, for no stated time
+            at, months = before[-1] if before else after[0] if after else (match.start(), Decimal(0))
             owner = max((index for index, start in enumerate(starts) if start <= position), default=None,
                         key=lambda index: starts[index])
             if owner is None and found:

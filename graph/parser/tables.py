@@ -70,6 +70,7 @@ class BulletinRules:
     schedules: tuple[PhraseRule, ...]
     class_mentions: tuple[PhraseRule, ...]
     not_classes: tuple[str, ...]
+    shared_rest: tuple[str, ...]
     schools: tuple[PhraseRule, ...]
     majors: tuple[PhraseRule, ...]
     courses: tuple[PhraseRule, ...]
@@ -288,6 +289,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         schedules=rules("schedule"),
         class_mentions=rules("class_mention", case_sensitive=True),
         not_classes=tuple(titles["not_classes"]),
+        shared_rest=tuple(titles.get("shared_rest", [])),
         schools=rules("school"),
         majors=rules("major"),
         courses=rules("course"),
