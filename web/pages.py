@@ -120,32 +120,21 @@ def _find(name: str) -> ClassRef:
     return find_class(svc.store, name, svc.classes)
 
 
-def _validation(wait: bool = True) -> Any | None:
-    """The validation report of this store, computed once (None when rolegraph.validate is absent, or,
-    with ``wait`` False, while it is still being computed in the background)."""
+def _validation(compute: bool = True) -> Any | None:
+    """The validation report of this store, computed once, on the validation page's first visit (pySHACL
+    over a large store takes a while; other pages show findings once the report exists). None when
+    rolegraph.validate is absent or, with ``compute`` False, before that first visit."""
     svc = service()
-    if "validation" in svc.cache:
-        return svc.cache["validation"]
+    if "validation" in svc.cache or not compute:
+        return svc.cache.get("validation")
     try:
         from rolegraph.validate import validate_store
     except ImportError:
         return None
-    lock = svc.cache.setdefault("validation-lock", threading.Lock())
-
-    def compute() -> None:
-        with lock:
-            if "validation" not in svc.cache:
-                try:
-                    svc.cache["validation"] = validate_store(svc.store)
-                except RolegraphError as error:
-                    log.error("validation failed: %s", error)
-                    svc.cache["validation"] = None
-
-    if wait:
-        compute()
-    elif not lock.locked():
-        threading.Thread(target=compute, name="rolegraph-validate", daemon=True).start()
-    return svc.cache.get("validation")
+    with svc.cache.setdefault("validation-lock", threading.Lock()):
+        if "validation" not in svc.cache:
+            svc.cache["validation"] = validate_store(svc.store)
+    return svc.cache["validation"]
 
 
 # -- ladder steps, read from the ladder graph -----------------------------------------------------------
@@ -314,7 +303,7 @@ def class_page(rest: str) -> str:
     comparable = svc.rows(f"""SELECT ?other (SAMPLE(?s) AS ?score) WHERE {{ {iri} rg:comparableTo ?other .
         OPTIONAL {{ ?c a rg:Comparison ; rg:comparedClass {iri}, ?other ; rg:score ?s }} }}
         GROUP BY ?other ORDER BY DESC(?score)""")
-    report = _validation(wait=False)
+    report = _validation(compute=False)
     findings = None if report is None else [f for f in report.findings if f.focus_class == ref.iri]
     svg = url_for("pages.ladder_picture", **{"from": ref.iri, "steps": 2}) if steps_out else ""
     return render_template("pages/class.html", ref=ref, details=details, concepts=concepts,

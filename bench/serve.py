@@ -1,0 +1,348 @@
+"""Serving benchmark: point lookups over HTTP against rolegraph serve, Oxigraph's server and Flask + rdflib.
+
+    python bench/serve.py [--classes 10000] [--seconds 10] [--clients 4] [--load-seconds 20] [--keep DIR]
+
+All three servers run on loopback, one at a time, on the same generated store (Oxigraph's read-only server
+opens rolegraph's store directory itself; the rdflib endpoint loads the same N-Quads, or the first
+--rdflib-classes classes of them when the whole would not fit its time budget, which is printed). The
+client is the same for all: --clients threads with keep-alive connections, each sending the same
+point-lookup query (one job class by code) for --seconds. Printed: p50/p99 latency, throughput, and the
+ratios against the baselines measured in the same run. Then a bounded load test on rolegraph serve:
+16 clients for --load-seconds mixing page views and SPARQL queries; it prints requests, errors (must be
+0) and p99.
+
+The store is generated in-process (bench/generate.py's specs, read, parsed and emitted by rolegraph)
+without the ladder stage, which this benchmark does not exercise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PREFIX = "PREFIX schema: <https://schema.org/>\n"
+LOOKUP = PREFIX + 'SELECT ?class ?title WHERE {{ ?class schema:identifier "{code}" ; schema:name ?title }}'
+MARKER = "BENCH_CLASSES"
+
+
+# -- the data ----------------------------------------------------------------------------------------------
+
+def prepare_store(classes: int, directory: Path) -> Path:
+    """A rolegraph store of ``classes`` generated specs in ``directory`` (reused when already there)."""
+    from generate import write_specs
+
+    from rolegraph.pipeline import parse_paths
+    from rolegraph.rdf import Iris, emit_class_graphs
+    from rolegraph.skills import skills_graph, vocabulary_of_classes, vocabulary_quads
+    from rolegraph.store import open_store
+
+    store_dir = directory / "store"
+    if (directory / MARKER).exists() and (directory / MARKER).read_text() == str(classes):
+        return store_dir
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    started = time.perf_counter()
+    write_specs(classes, directory / "specs", seed=7)
+    parsed = parse_paths([directory / "specs"])
+    vocabulary = vocabulary_of_classes(parsed.classes)
+    iris = Iris()
+    graphs = emit_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)
+    store = open_store(store_dir)
+    try:
+        store.replace_class_graphs(graphs)
+        store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
+        quads = len(store)
+    finally:
+        store.close()
+    (directory / MARKER).write_text(str(classes))
+    print(f"built {len(parsed.classes)} classes ({quads:,} quads) in {time.perf_counter() - started:.0f} s")
+    return store_dir
+
+
+def codes_in(store_dir: Path, limit: int = 2000) -> list[str]:
+    from rolegraph.store import open_store
+
+    store = open_store(store_dir, read_only=True)
+    try:
+        rows = store.query("SELECT DISTINCT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code } "
+                           f"LIMIT {limit}")
+        return [row["code"].value for row in rows]
+    finally:
+        store.close()
+
+
+# -- servers -----------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                status, _ = request(self.port, "/sparql?" + urlencode({"query": "ASK {}"}))
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_local = threading.local()
+
+
+def request(port: int, path: str) -> tuple[int, bytes]:
+    """GET over a keep-alive connection of this thread."""
+    connections = _local.__dict__.setdefault("connections", {})
+    connection = connections.get(port)
+    if connection is None:
+        connection = connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        connections.pop(port, None)
+        raise
+
+
+# -- the client --------------------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def drive(port: int, paths: Callable[[random.Random], str], clients: int, seconds: float,
+          check: Callable[[int, bytes], bool]) -> Run:
+    """``clients`` threads sending GETs for ``seconds``; each answer is checked."""
+    run, lock = Run(), threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(number)
+        mine, errors = [], 0
+        while time.monotonic() < stop:
+            path = paths(rng)
+            started = time.perf_counter()
+            try:
+                status, body = request(port, path)
+                ok = check(status, body)
+            except (OSError, http.client.HTTPException):
+                ok = False
+            mine.append(time.perf_counter() - started)
+            errors += not ok
+        with lock:
+            run.latencies.extend(mine)
+            run.errors += errors
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def lookup_paths(codes: list[str]) -> Callable[[random.Random], str]:
+    return lambda rng: "/sparql?" + urlencode({"query": LOOKUP.format(code=rng.choice(codes))})
+
+
+def one_row(status: int, body: bytes) -> bool:
+    return status == 200 and len(json.loads(body)["results"]["bindings"]) >= 1
+
+
+# -- the Flask + rdflib baseline -------------------------------------------------------------------------
+
+def serve_rdflib(nquads: Path, port: int) -> None:
+    """A plain SPARQL endpoint: Flask + rdflib (union default graph) under waitress, as a user would write."""
+    from flask import Flask, Response, request
+    from rdflib import Dataset
+    from waitress import serve
+
+    dataset = Dataset(default_union=True)
+    dataset.parse(str(nquads), format="nquads")
+    app = Flask("rdflib-endpoint")
+    lock = threading.Lock()  # rdflib's query parser hangs under concurrent queries (seen here): one at a time
+
+    @app.route("/sparql")
+    def sparql() -> Response:
+        with lock:
+            result = dataset.query(request.args["query"])
+            body = result.serialize(format="json")
+        return Response(body, mimetype="application/sparql-results+json")
+
+    serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
+
+
+def rdflib_subset(store_dir: Path, classes: int, out: Path) -> int:
+    """N-Quads of the first ``classes`` class graphs (plus the shared graphs); returns the quad count."""
+    from rolegraph.store import open_store
+
+    store = open_store(store_dir, read_only=True)
+    try:
+        graphs = sorted(store.class_graph_hashes())[:classes]
+        values = " ".join(f"<{graph}>" for graph in graphs)
+        rows = store.query(f"""SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}
+            UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRENDS(STR(?g), "/graph/shared") || STRENDS(STR(?g), "skills")) }}
+            }}""", union=False)
+        lines = [f"{row['s']} {row['p']} {row['o']} {row['g']} ." for row in rows]
+    finally:
+        store.close()
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+# -- main ---------------------------------------------------------------------------------------------------
+
+def report(name: str, run: Run, baseline: Run | None = None, baseline_name: str = "") -> None:
+    ratio = f"  throughput {run.throughput / baseline.throughput:.2f}x {baseline_name}" if baseline else ""
+    print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>3} err  p50 {run.percentile(0.5):7.2f} ms  "
+          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} req/s{ratio}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--classes", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per point-lookup run")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--load-seconds", type=float, default=20.0)
+    parser.add_argument("--rdflib-classes", type=int, default=1000,
+                        help="classes the rdflib baseline loads (rdflib parses ~50k quads/s)")
+    parser.add_argument("--keep", type=Path, help="build the store here and reuse it next time")
+    parser.add_argument("--serve-rdflib", nargs=2, metavar=("NQUADS", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_rdflib:
+        serve_rdflib(Path(args.serve_rdflib[0]), int(args.serve_rdflib[1]))
+        return 0
+    if shutil.which("oxigraph") is None:
+        print("bench/serve.py needs Oxigraph's server: pip install oxigraph", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="rolegraph-bench-serve-"))
+    try:
+        store_dir = prepare_store(args.classes, args.keep or work / "data")
+        codes = codes_in(store_dir)
+        print(f"point lookup: {args.clients} clients x {args.seconds:g} s, one class by code out of "
+              f"{args.classes} (sample of {len(codes)} codes), JSON results")
+        runs: dict[str, Run] = {}
+        port = free_port()
+        with Server("rolegraph serve", ["rolegraph", "serve", "--store", str(store_dir), "--port", str(port),
+                                        "--threads", "8"], port):
+            drive(port, lookup_paths(codes), args.clients, 1.0, one_row)  # warm up
+            runs["rolegraph serve"] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
+        port = free_port()
+        with Server("oxigraph serve-read-only", ["oxigraph", "serve-read-only", "--location", str(store_dir),
+                                                 "--bind", f"127.0.0.1:{port}", "--union-default-graph",
+                                                 "--timeout-s", "10"], port):
+            drive(port, lookup_paths(codes), args.clients, 1.0, one_row)
+            runs["oxigraph serve-read-only"] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
+        subset = work / "subset.nq"
+        quads = rdflib_subset(store_dir, args.rdflib_classes, subset)
+        subset_codes = [code for code in codes_in_nquads(subset) if code]
+        port = free_port()
+        print(f"flask+rdflib loads {min(args.rdflib_classes, args.classes)} classes ({quads:,} quads); "
+              "its lookups pick codes among those")
+        with Server("flask+rdflib", [sys.executable, __file__, "--serve-rdflib", str(subset), str(port)], port):
+            drive(port, lookup_paths(subset_codes), args.clients, 1.0, one_row)
+            runs["flask+rdflib"] = drive(port, lookup_paths(subset_codes), args.clients, args.seconds, one_row)
+        report("oxigraph serve-read-only", runs["oxigraph serve-read-only"])
+        report("flask+rdflib", runs["flask+rdflib"])
+        report("rolegraph serve", runs["rolegraph serve"], runs["oxigraph serve-read-only"], "oxigraph")
+        report("rolegraph serve", runs["rolegraph serve"], runs["flask+rdflib"], "flask+rdflib")
+        load_test(store_dir, codes, args.load_seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def codes_in_nquads(path: Path) -> list[str]:
+    marker = "<https://schema.org/identifier> \""
+    return sorted({line.split(marker, 1)[1].split('"', 1)[0] for line in path.read_text().splitlines()
+                   if marker in line})
+
+
+def load_test(store_dir: Path, codes: list[str], seconds: float) -> None:
+    """16 clients mixing page views and SPARQL queries against rolegraph serve; errors must be 0."""
+    from rolegraph.lookup import list_classes
+    from rolegraph.store import open_store
+
+    store = open_store(store_dir, read_only=True)
+    try:
+        classes = [ref for ref in list_classes(store) if not ref.stub]
+    finally:
+        store.close()
+    base = "https://w3id.org/rolegraph/id/"
+    pages = [f"/{ref.iri[len(base):]}" for ref in classes]
+    titles = [ref.title for ref in classes]
+    kinds: list[Callable[[random.Random], str]] = [
+        lambda rng: rng.choice(pages),
+        lambda rng: "/search?" + urlencode({"q": rng.choice(titles)[:12]}),
+        lambda rng: "/",
+        lambda rng: "/query?" + urlencode({"query": LOOKUP.format(code=rng.choice(codes))}),
+        lookup_paths(codes),
+        lambda rng: "/sparql?" + urlencode({"query": PREFIX + "SELECT (COUNT(*) AS ?n) WHERE { ?c schema:identifier "
+                                                     f'"{rng.choice(codes)}" ; ?p ?o }}'}),
+    ]
+    port = free_port()
+    with Server("rolegraph serve", ["rolegraph", "serve", "--store", str(store_dir), "--port", str(port),
+                                    "--threads", "16"], port):
+        request(port, "/")  # first overview reads the class list once
+        run = drive(port, lambda rng: rng.choice(kinds)(rng), 16, seconds, lambda status, body: status == 200)
+    print(f"load test: 16 clients x {seconds:g} s, pages (class, search, overview, query page) and SPARQL: "
+          f"{len(run.latencies)} requests, {run.errors} errors, p50 {run.percentile(0.5):.1f} ms, "
+          f"p99 {run.percentile(0.99):.1f} ms, {run.throughput:.0f} req/s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
