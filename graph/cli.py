@@ -133,18 +133,22 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         ("files read", len(summary.parsed.files)),
         ("job classes", summary.classes),
         ("named classes (stubs)", summary.stubs),
-        ("source documents", len(summary.parsed.files) - len(summary.parsed.failures)),
+        ("source documents", len(summary.parsed.files) - len(summary.parsed.failures) - len(summary.parsed.skipped)),
+        ("not job specifications (skipped)", len(summary.parsed.skipped)),
         ("triples built", summary.written.triples),
         ("class graphs written", len(summary.written.written)),
         ("class graphs unchanged", len(summary.written.unchanged)),
         ("class graphs removed", len(summary.written.removed)),
         ("quads in store", total),
+        ("promotion steps", len(summary.ladder.promotions()) if summary.ladder else 0),
         ("failures", len(summary.parsed.failures)),
     ):
         table.add_row(label, str(value))
     stdout.print(table)
     if summary.classes:
         click.echo(format_coverage(coverage_of_classes(summary.parsed.classes), limit=COVERAGE_SHOWN))
+    for skipped in summary.parsed.skipped:
+        click.echo(f"rolegraph: {skipped} (skipped)", err=True)
     for failure in summary.parsed.failures:
         click.echo(f"rolegraph: {failure}", err=True)
     if summary.parsed.failures:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from rolegraph.errors import SourceError, display_path
+from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import Ladder, write_ladder
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass
@@ -36,6 +36,9 @@ class Failure:
 
     path: Path
     reason: str
+    # True when the file was recognised as something other than a job specification (an exempt-position
+    # notice): reported, skipped, and not a failure of the build.
+    skipped: bool = False
 
     def __str__(self) -> str:
         return f"{display_path(self.path)}: {self.reason}"
@@ -48,6 +51,7 @@ class Parsed:
     classes: list[JobClass]
     files: list[Path]
     failures: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)  # recognised as not job specifications
 
     @property
     def source_names(self) -> list[str]:
@@ -78,6 +82,8 @@ def read_and_parse(path: Path) -> JobClass | Failure:
     """One file -> its job class, or a Failure naming the reason. Runs in worker processes."""
     try:
         return parse_spec(read_source(path))
+    except NotASpecification as error:
+        return Failure(path, error.reason, skipped=True)
     except SourceError as error:
         return Failure(path, error.reason)
     except RecursionError:
@@ -101,9 +107,13 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
                                           progress))
     else:
         results = list(_with_progress(files, map(read_and_parse, files), progress))
+    skipped: list[Failure] = []
     for result in results:
-        (failures if isinstance(result, Failure) else parsed).append(result)
-    return Parsed(add_named_classes(merge_classes(parsed)), files, failures)
+        if isinstance(result, Failure):
+            (skipped if result.skipped else failures).append(result)
+        else:
+            parsed.append(result)
+    return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
 
 
 def _with_progress(files: list[Path], results: Iterable[JobClass | Failure],
