@@ -49,7 +49,8 @@ def ladder_rules() -> LadderRules:
     table = rule_table("ladders")
     try:
         steps = table["steps"]
-        stop_words = frozenset(str(w).casefold() for w in table["fields"]["stop_words"])
+        listed = {str(w).casefold() for w in table["fields"]["stop_words"]}
+        stop_words = frozenset(listed | {statement_key(word) for word in listed} - {""})  # "involves", "involve"
         return LadderRules(stop_words | skill_rules().stop_words,
                            float(table["fields"]["match_share"]), float(steps["skill_threshold"]),
                            float(steps["comparable_threshold"]), int(steps["max_postings"]),
