@@ -21,8 +21,10 @@ import json
 import netrc
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +47,7 @@ ENV_SERVER, ENV_QUERY_URL, ENV_UPDATE_URL, ENV_GSP_URL = (
 ENV_USER, ENV_PASSWORD = "ROLEGRAPH_USER", "ROLEGRAPH_PASSWORD"
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection; reads get the store's timeout
 WRITE_BATCH = 500  # class graphs whose shared triples go in one POST, ahead of their PUTs
+WRITE_THREADS = 4  # PUTs in flight at once (each is its own transaction on the server)
 POST_CHUNK = 50_000  # triples in one POST when importing or adding shared triples
 SD_SERVICE = "http://www.w3.org/ns/sparql-service-description#Service"
 SELECT_MEDIA_TYPE = "application/sparql-results+json"
@@ -214,16 +217,18 @@ class RemoteStore:
         self.read_only, self.timeout = read_only, timeout
         parts = self._check_url(url)
         self.location = _redacted(parts)
-        self._session = requests.Session()
-        self._session.headers["User-Agent"] = "rolegraph"
+        self._local = threading.local()  # one HTTP session (kept-alive connection) per thread
+        self._sessions: list[requests.Session] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._auth_used: AuthBase | None = None
         self._credentials = self._find_credentials(parts, environ)
         self._scratch = ox.Store()  # empty: checks query syntax exactly as the embedded store does
         try:
             self._endpoints = self._find_endpoints(environ)
-            self._session.auth = self._auth(digest=self._endpoints.kind == "virtuoso")
+            self._auth_used = self._auth(digest=self._endpoints.kind == "virtuoso")
             self._endpoints.system_graphs = self._find_system_graphs()
         except BaseException:
-            self._session.close()
+            self.close()
             raise
 
     # -- opening ---------------------------------------------------------------------------------
@@ -320,17 +325,27 @@ class RemoteStore:
 
     # -- HTTP ------------------------------------------------------------------------------------
 
+    def _http(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["User-Agent"] = "rolegraph"
+            self._sessions.append(session)
+        return session
+
     def _request(self, method: str, url: str, what: str, timeout: float | None = None,
                  **kwargs: Any) -> requests.Response:
         """Send one request and return a 2xx response; everything else becomes a one-line error."""
         limit = timeout or self.timeout
         try:
-            response = self._session.request(method, url, timeout=(CONNECT_TIMEOUT, limit), **kwargs)
+            response = self._http().request(method, url, timeout=(CONNECT_TIMEOUT, limit), auth=self._auth_used,
+                                            **kwargs)
             challenge = response.headers.get("WWW-Authenticate", "")
             if (response.status_code == 401 and self._credentials is not None and challenge.lower().startswith("digest")
-                    and not isinstance(self._session.auth, HTTPDigestAuth)):
-                self._session.auth = self._auth(digest=True)
-                response = self._session.request(method, url, timeout=(CONNECT_TIMEOUT, limit), **kwargs)
+                    and not isinstance(self._auth_used, HTTPDigestAuth)):
+                self._auth_used = self._auth(digest=True)
+                response = self._http().request(method, url, timeout=(CONNECT_TIMEOUT, limit),
+                                                auth=self._auth_used, **kwargs)
         except requests.Timeout:
             if what == "query":
                 raise QueryTimeout(f"the query ran past its time limit ({limit:.0f} s) on {self.location}") from None
@@ -356,6 +371,8 @@ class RemoteStore:
             return StoreError(f"{self.location}: not allowed to {what} (HTTP 403): {detail}")
         if what == "query" and status == 400:
             return QueryError(f"the server rejected the query: {detail}")
+        if what == "query" and re.search(r"timed? ?out|S1T00", detail, re.IGNORECASE):
+            return QueryTimeout(f"the query ran past the server's time limit on {self.location}: {detail}")
         return StoreError(f"{self.location}: cannot {what}: HTTP {status} {detail}".rstrip())
 
     def _gsp(self, method: str, graph: str | None, what: str, data: bytes | None = None,
@@ -405,10 +422,15 @@ class RemoteStore:
         """Add the batch's shared triples first: a class graph is written (hash and all) only after them."""
         shared = {quad for graph in batch for quad in graph.shared}
         self._post_quads(sorted(shared, key=str))
-        for graph in batch:
-            marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
-                      ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
-            self._gsp("PUT", graph.graph.value, f"write <{graph.graph.value}>", _ntriples((*graph.quads, *marker)))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-put")
+        for _ in self._pool.map(self._put_class_graph, batch):  # raises the first failure
+            pass
+
+    def _put_class_graph(self, graph: ClassGraph) -> None:
+        marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
+                  ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
+        self._gsp("PUT", graph.graph.value, f"write <{graph.graph.value}>", _ntriples((*graph.quads, *marker)))
 
     def _post_quads(self, quads: Iterable[ox.Quad]) -> None:
         by_graph: dict[str | None, list[ox.Quad]] = defaultdict(list)
@@ -539,7 +561,7 @@ class RemoteStore:
 
     def _graphs(self) -> list[str]:
         """Every named graph on the server but its own (system) graphs."""
-        result = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        result = self._select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")  # Virtuoso: DISTINCT scans
         return sorted({row["g"].value for row in result} - self._endpoints.system_graphs)  # type: ignore[union-attr]
 
     def export(self, output: IO[bytes], format_name: str) -> None:
@@ -575,7 +597,12 @@ class RemoteStore:
         return int(row["n"].value)
 
     def close(self) -> None:
-        self._session.close()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        for session in self._sessions:
+            session.close()
+        self._sessions.clear()
 
     def __enter__(self) -> RemoteStore:
         return self
