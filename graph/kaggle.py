@@ -217,8 +217,6 @@ def kaggle_rows(store: Store) -> list[dict[str, str]]:
         dwp = next((label for _, label, dwp in pay if dwp), "")
         drivers = [(name, required) for name, required in licenses.get(iri, []) if "driver" in name.casefold()]
         common = dict(values,
-                      FILE_NAME=next((name for name in names if name.casefold().endswith(".txt")),
-                                     names[0] if names else ""),
                       JOB_DUTIES=" ".join(text for _, text in sorted(duties.get(iri, []))),
                       DRIVERS_LICENSE_REQ=next((LICENSE_CODE.get(required, "R") for _, required in drivers), ""),
                       DRIV_LIC_TYPE=_join(name.split("class ")[1].rstrip(")").replace("/", "|")
@@ -226,19 +224,28 @@ def kaggle_rows(store: Store) -> list[dict[str, str]]:
                       ADDTL_LIC=_join(name for name, _ in licenses.get(iri, []) if "driver" not in name.casefold()),
                       ENTRY_SALARY_GEN=general, ENTRY_SALARY_DWP=dwp)
         ordered = [items[iri][key] for key in sorted(items.get(iri, {}))]
-        if not ordered:
-            rows.append({name: common.get(name, "") for name in KAGGLE_FIELDS} | {
-                "REQUIREMENT_SET_ID": "1", "REQUIREMENT_SUBSET_ID": "A"})
-            continue
-        for set_number, node in enumerate(ordered, start=1):
-            subs = sorted(node.subs, key=lambda sub: sub.position)
-            rows_of = [[node, sub] for sub in subs] if node.any_of and subs else [[node, *subs]]
-            for position, nodes in enumerate(rows_of, start=1):
-                row = dict(common, REQUIREMENT_SET_ID=node.label if node.label.isdigit() else str(set_number),
-                           REQUIREMENT_SUBSET_ID=subset_id(position), **_requirement_fields(nodes, parts))
-                rows.append({name: row.get(name, "") for name in KAGGLE_FIELDS})
+        texts = [name for name in names if not name.casefold().endswith(".pdf")] or names[:1] or [""]
+        for file_name in texts:  # a class read from several bulletins: the rows of each bulletin file
+            rows.extend(_class_rows(dict(common, FILE_NAME=file_name), ordered, parts))
     rows.sort(key=lambda row: (row["FILE_NAME"], int(row["REQUIREMENT_SET_ID"]), len(row["REQUIREMENT_SUBSET_ID"]),
                                row["REQUIREMENT_SUBSET_ID"]))
+    return rows
+
+
+def _class_rows(common: dict[str, str], ordered: list[_Node],
+                parts: dict[str, dict[str, list[tuple[str, ...]]]]) -> list[dict[str, str]]:
+    """One row per requirement set, or per subset when a set's sub-requirements are alternatives."""
+    rows: list[dict[str, str]] = []
+    if not ordered:
+        return [{name: common.get(name, "") for name in KAGGLE_FIELDS} | {
+            "REQUIREMENT_SET_ID": "1", "REQUIREMENT_SUBSET_ID": "A"}]
+    for set_number, node in enumerate(ordered, start=1):
+        subs = sorted(node.subs, key=lambda sub: sub.position)
+        rows_of = [[node, sub] for sub in subs] if node.any_of and subs else [[node, *subs]]
+        for position, nodes in enumerate(rows_of, start=1):
+            row = dict(common, REQUIREMENT_SET_ID=node.label if node.label.isdigit() else str(set_number),
+                       REQUIREMENT_SUBSET_ID=subset_id(position), **_requirement_fields(nodes, parts))
+            rows.append({name: row.get(name, "") for name in KAGGLE_FIELDS})
     return rows
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rolegraph.model import Bulletin, ExamWeight, License, Provenance, SalaryRange, Text
+from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
 from rolegraph.parser.fields import sentences
 from rolegraph.parser.passage import Passage
 from rolegraph.parser.tables import BulletinRules, fold
@@ -31,7 +31,9 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
     """
     found: list[SalaryRange] = []
     dwp_names = {fold(name) for name in table.dwp_names}
-    lines = (Passage([line], passage.source, passage.sha256) for line in passage.lines)
+    clauses = (Line(line.number, clause) for line in passage.lines
+               for clause in table.salary_clause_break.split(line.text))
+    lines = (Passage([line], passage.source, passage.sha256) for line in clauses)
     for sentence in (sentence for line in lines for sentence in sentences(line)):
         department = None
         for rule in table.salary_departments:

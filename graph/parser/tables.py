@@ -55,6 +55,7 @@ class BulletinRules:
 
     sections: tuple[str, ...]
     dwp_names: tuple[str, ...]
+    salary_clause_break: re.Pattern[str]
     salary_amounts: tuple[PhraseRule, ...]
     salary_departments: tuple[PhraseRule, ...]
     exam_basis: re.Pattern[str]
@@ -273,6 +274,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
     return BulletinRules(
         sections=tuple(phrases["bulletin"]["sections"]),
         dwp_names=tuple(phrases["salary"]["dwp"]),
+        salary_clause_break=_compile("salary.clause_break", phrases["salary"].get("clause_break", "(?!)"), 0),
         salary_amounts=rules("salary_amount"),
         salary_departments=rules("salary_department", case_sensitive=True),
         exam_basis=_compile("exam_basis.statement", phrases["exam_basis"]["statement"], re.IGNORECASE | re.DOTALL),
