@@ -130,3 +130,40 @@ def test_exempt_notice_is_reported_not_built(la_corpus: Path) -> None:
     assert summary.classes == 0 and summary.parsed.failures == []
     [skipped] = summary.parsed.skipped
     assert "exempt-position notice" in skipped.reason
+
+
+REQUIRED = ("FILE_NAME", "JOB_CLASS_TITLE", "JOB_CLASS_NO", "REQUIREMENT_SET_ID", "REQUIREMENT_SUBSET_ID",
+            "EXAM_TYPE")
+
+
+@pytest.fixture(scope="module")
+def corpus_rows(la_corpus: Path) -> list[dict[str, str]]:
+    """The whole corpus built without the ladder stage (kaggle rows need only the class graphs)."""
+    from rolegraph.pipeline import parse_paths
+    from rolegraph.rdf import emit_class_graphs
+
+    store = open_store(None)
+    store.replace_class_graphs(emit_class_graphs(parse_paths([la_corpus]).classes))
+    return kaggle_rows(store)
+
+
+def test_every_bulletin_file_has_rows_with_the_required_fields(la_corpus: Path,
+                                                                corpus_rows: list[dict[str, str]]) -> None:
+    bulletins = {path.name for path in la_corpus.iterdir()} - {"Vocational Worker  DEPARTMENT OF PUBLIC WORKS.txt"}
+    assert {row["FILE_NAME"] for row in corpus_rows} == bulletins
+    assert not [(row["FILE_NAME"], name) for row in corpus_rows for name in REQUIRED if not row[name]]
+    # A salary is missing only where the bulletin states one for the Department of Water and Power alone, or none.
+    no_salary = {row["FILE_NAME"] for row in corpus_rows if not row["ENTRY_SALARY_GEN"] and not row["ENTRY_SALARY_DWP"]}
+    assert no_salary == {"AIRPORT POLICE SPECIALIST 3236 063017 (2).txt"}  # "Salary scale pending."
+
+
+def test_coverage_report_of_the_gold_sample(la_corpus: Path, update_golden: bool) -> None:
+    from rolegraph.coverage import format_coverage
+    from rolegraph.pipeline import parse_paths
+
+    sample = [la_corpus / entry["file"] for entry in __import__("test_la").GOLD["bulletins"]]
+    report = format_coverage(coverage_of_classes(parse_paths(sample).classes)) + "\n"
+    golden = Path(__file__).resolve().parent / "golden" / "la_sample_coverage.txt"
+    if update_golden:
+        golden.write_text(report, encoding="utf-8")
+    assert report == golden.read_text(encoding="utf-8"), "run pytest --update-golden and review the diff"
