@@ -341,3 +341,15 @@ def test_la_requirement_naming_a_class_is_an_explicit_step(la_corpus: Path) -> N
     for step in steps.values():
         assert (step.kind, step.months_required, step.combine) == ("explicit", Decimal(36), "all of")
         assert any("FISCAL SYSTEMS SPECIALIST" in source for source in step.sources)
+
+
+def test_comparable_links_cross_employers_and_go_both_ways(built_seeds) -> None:
+    store, _ = built_seeds
+    links = {(row["a"].value, row["b"].value, row["x"].value, row["y"].value) for row in store.query("""
+        SELECT ?a ?b ?x ?y WHERE { ?a rg:comparableTo ?b . ?a schema:occupationLocation ?x .
+            ?b schema:occupationLocation ?y }""")}
+    assert all(x != y for _, _, x, y in links)
+    pairs = {(a, b) for a, b, _, _ in links}
+    assert all((b, a) in pairs for a, b in pairs)
+    scores = [float(row["s"].value) for row in store.query("SELECT ?s WHERE { ?c a rg:Comparison ; rg:score ?s }")]
+    assert len(scores) * 2 == len(pairs) and all(0 < score <= 1 for score in scores)

@@ -28,6 +28,7 @@ __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "C
 
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
+COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
 TITLE_MATCH = 90.0  # rapidfuzz WRatio a title written in a requirement needs to name a class
 
 
@@ -346,9 +347,13 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[s
 def _compare(context: _Context, a: ClassFacts, b: ClassFacts) -> Comparison | None:
     first, second = context.features[a.iri], context.features[b.iri]
     shared = sorted(first.keys() & second.keys())
+    if len(shared) < COMPARABLE_MIN_SHARED:
+        return None
     common = sum(min(first[k], second[k]) for k in shared)
-    union = context.feature_total[a.iri] + context.feature_total[b.iri] - common  # max(x, y) = x + y - min
-    score = common / union if union else 0.0
+    # Weighted overlap coefficient: how much of the sparser description the other matches. Employers write
+    # specs at very different lengths (885.2 lists no KSAs at all), so Jaccard would punish the fuller one.
+    smaller = min(context.feature_total[a.iri], context.feature_total[b.iri])
+    score = common / smaller if smaller else 0.0
     if score < context.rules.comparable_threshold:
         return None
     return Comparison(a.iri, b.iri, round(score, 3), tuple(shared))

@@ -30,7 +30,8 @@ def _months(value: Decimal | None) -> str:
 
 def _class_line(result: LadderResult, iri: str) -> str:
     node = result.node(iri)
-    details = ", ".join(str(part) for part in (node.get("grade"), node.get("jurisdiction")) if part)
+    grade = f"grade {node['grade']}" if node.get("grade") else None
+    details = ", ".join(str(part) for part in (grade, node.get("jurisdiction")) if part)
     stub = " [named only, not specified]" if node.get("stub") else ""
     return f"{node.get('label') or iri}" + (f" ({details})" if details else "") + stub
 
