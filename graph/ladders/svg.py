@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # only for the annotation: svg stays a leaf module
 __all__ = ["render_svg", "draw_ladder"]
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 230, 54, 60, 90, 24
+LABEL_ROOM = 300  # right of the boxes, so the label of an arrow between stacked boxes is not cut off
 TITLE_CHARS = 32
 KIND_TO_STYLE = {"explicit": "stroke:#1f5f99;stroke-width:2", "derived": "stroke:#2e7d32;stroke-width:2",
                  "lateral": "stroke:#777;stroke-width:1.5;stroke-dasharray:6 4"}
@@ -67,12 +68,13 @@ def draw_ladder(graph: nx.DiGraph) -> str:
         rows[level[node]].append(node)
     heights = sorted(rows, reverse=True)  # highest grade first: top of the drawing
     columns = max((len(row) for row in rows.values()), default=1)
-    width = MARGIN * 2 + columns * BOX_WIDTH + (columns - 1) * GAP_X
+    boxes_width = MARGIN * 2 + columns * BOX_WIDTH + (columns - 1) * GAP_X
+    width = boxes_width + (LABEL_ROOM if graph.number_of_edges() else 0)
     height = MARGIN * 2 + len(heights) * BOX_HEIGHT + max(len(heights) - 1, 0) * GAP_Y
     position: dict[str, tuple[float, float]] = {}
     for row_index, key in enumerate(heights):
         row = rows[key]
-        offset = (width - len(row) * BOX_WIDTH - (len(row) - 1) * GAP_X) / 2
+        offset = (boxes_width - len(row) * BOX_WIDTH - (len(row) - 1) * GAP_X) / 2
         for column, node in enumerate(row):
             position[node] = (offset + column * (BOX_WIDTH + GAP_X), MARGIN + row_index * (BOX_HEIGHT + GAP_Y))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
