@@ -91,21 +91,31 @@ def build_and_validate(paths: list[Path], validate: bool, watch: Stopwatch) -> t
     validate_store = _optional("rolegraph.validate", "validate_store")
     if validate and validate_store:
         report = watch.run("validate", lambda: validate_store(store))
-        summary = str(getattr(report, "summary", None) or type(report).__name__)
+        counts = report.counts() if hasattr(report, "counts") else {}
+        summary = ", ".join(f"{count} {severity}" for severity, count in counts.items()) or "done"
+        shapes = report.shape_counts() if hasattr(report, "shape_counts") else {}
+        if shapes:
+            summary += "; most frequent: " + ", ".join(f"{name} {count}" for name, count in list(shapes.items())[:3])
     elif validate:
         summary = "rolegraph.validate not present"
     return store, sum(1 for job_class in classes if not job_class.stub), failures, summary
 
 
-def baseline_load(store: Any) -> tuple[float, int]:
-    """Seconds for pyoxigraph to bulk-load the store's triples from N-Triples, and the triples loaded."""
+def baseline_load(store: Any, repeat: int) -> tuple[float, int]:
+    """Best of ``repeat`` seconds for pyoxigraph to bulk-load the store's triples from N-Triples, and the triples.
+
+    The best, not the mean: on a shared machine the slowest runs measure the neighbours.
+    """
     triples = io.BytesIO()
     store.export(triples, "nt")  # the union of all graphs, as N-Triples
     data = triples.getvalue()
-    started = time.perf_counter()
-    target = ox.Store()
-    target.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
-    return time.perf_counter() - started, len(target)
+    best, loaded = float("inf"), 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        target = ox.Store()
+        target.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        best, loaded = min(best, time.perf_counter() - started), len(target)
+    return best, loaded
 
 
 def main() -> None:
@@ -113,6 +123,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N bulletins (sorted)")
     parser.add_argument("--pdfs", action="store_true", help="add the 40 published PDFs")
     parser.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    parser.add_argument("--repeat", type=int, default=3, help="baseline loads; the best is kept (default 3)")
     options = parser.parse_args()
     if not BULLETINS.is_dir():
         raise SystemExit(f"LA corpus not found at {BULLETINS}")
@@ -122,7 +133,7 @@ def main() -> None:
     watch = Stopwatch()
     store, classes, failures, validation = build_and_validate(paths, not options.no_validate, watch)
     quads = len(store)
-    load_seconds, triples = baseline_load(store)
+    load_seconds, triples = baseline_load(store, max(1, options.repeat))
     total = sum(watch.seconds.values())
     print(f"LA bulletins: {len(paths)} files -> {classes} classes, {failures} not built, {quads} quads "
           f"({triples} distinct triples)")
@@ -131,7 +142,8 @@ def main() -> None:
     for stage, seconds in watch.seconds.items():
         print(f"{stage:<10} {seconds:8.2f} {100 * seconds / total:5.1f}%")
     print(f"{'total':<10} {total:8.2f}")
-    print(f"baseline: pyoxigraph bulk_load of the same triples from N-Triples: {load_seconds:.2f} s")
+    print(f"baseline: pyoxigraph bulk_load of the same triples from N-Triples: {load_seconds:.2f} s "
+          f"(best of {max(1, options.repeat)})")
     ratio = total / load_seconds if load_seconds else float("inf")
     verdict = "within" if ratio <= TARGET_RATIO else "over"
     print(f"ratio pipeline / load: {ratio:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")

@@ -88,9 +88,11 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
     it may be.
     """
     best: License | None = None
-    lines = [(Passage([line], passage.source, passage.sha256), True) for passage in requirements
-             for line in passage.lines]
-    for passage, is_requirement in [*lines, *((passage, False) for passage in passages)]:
+    # Only lines that name a licence are read (a sentence naming one is on one line: a paragraph per line).
+    lines = [(Passage([line], passage.source, passage.sha256), is_requirement)
+             for group, is_requirement in ((requirements, True), (passages, False)) for passage in group
+             for line in passage.lines if table.license_name.search(line.text)]
+    for passage, is_requirement in lines:
         for sentence in sentences(passage):
             if not table.license_name.search(sentence.text):
                 continue
