@@ -113,7 +113,8 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
     """
     settings = Settings(store=store_dir, base_iri=base, lock_timeout=lock_timeout)
     files = list(iter_source_paths(paths))
-    store = open_store(settings.store, lock_timeout=settings.lock_timeout)
+    store = open_store(settings.store, lock_timeout=settings.lock_timeout,
+                       on_wait=lambda message: click.echo(f"rolegraph: {message}", err=True))
     try:
         if len(files) >= PROGRESS_MIN_FILES:
             with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -111,8 +111,10 @@ def test_a_second_writer_waits_then_stops_with_a_clear_message(tmp_path: Path) -
         """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
+        told: list[str] = []
         with pytest.raises(StoreLocked, match="in use by rolegraph process"):
-            open_store(location, lock_timeout=0.5)
+            open_store(location, lock_timeout=0.5, on_wait=told.append)
+        assert len(told) == 1 and "waiting up to 0 s" in told[0]
     finally:
         holder.communicate("done\n", timeout=30)
     open_store(location, lock_timeout=0.5).close()
@@ -164,3 +166,21 @@ class _Failing:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
+
+
+def test_a_build_waits_for_readers_and_says_so(tmp_path: Path, specs_dir: Path) -> None:
+    location = tmp_path / "store"
+    with open_store(location) as first:
+        build([specs_dir], first)
+    reader = open_store(location, read_only=True)
+    try:
+        told: list[str] = []
+        with pytest.raises(StoreLocked, match="reading it"):
+            open_store(location, lock_timeout=0.3, on_wait=told.append)
+        assert told and "in use by another rolegraph process reading it" in told[0]
+        with open_store(location, read_only=True) as second_reader:  # readers share
+            assert len(second_reader) == len(reader)
+    finally:
+        reader.close()
+    with open_store(location, lock_timeout=0.3) as writer:
+        assert len(writer) > 0

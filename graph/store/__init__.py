@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
@@ -78,13 +78,17 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0) -> Store:
+def open_store(location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0,
+               on_wait: Callable[[str], None] | None = None) -> Store:
     """Open the store at ``location``: an http(s) URL (a SPARQL 1.1 server, see store.remote), a directory
-    (embedded Oxigraph, created if missing) or None (memory)."""
+    (embedded Oxigraph, created if missing) or None (memory).
+
+    ``on_wait`` is told, once, why opening waits (another process holds the store) before it waits.
+    """
     from rolegraph.store.remote import RemoteStore, is_remote_location
 
     if is_remote_location(location):
         return RemoteStore(str(location), read_only=read_only)
     from rolegraph.store.oxigraph import OxigraphStore
 
-    return OxigraphStore(location, read_only=read_only, lock_timeout=lock_timeout)
+    return OxigraphStore(location, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)

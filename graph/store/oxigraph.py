@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -35,7 +35,8 @@ def _quad_text(quad: ox.Quad) -> str:
 class OxigraphStore:
     """A rolegraph store backed by pyoxigraph. ``location`` None keeps everything in memory."""
 
-    def __init__(self, location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0) -> None:
+    def __init__(self, location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.location = str(location) if location is not None else ":memory:"
         self.read_only = read_only
         self._lock_handle: IO[str] | None = None
@@ -44,7 +45,7 @@ class OxigraphStore:
             return
         path = Path(location)
         self._check_directory(path, read_only)
-        self._lock(path, exclusive=not read_only, timeout=lock_timeout)
+        self._lock(path, exclusive=not read_only, timeout=lock_timeout, on_wait=on_wait)
         try:
             self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as error:
@@ -68,7 +69,7 @@ class OxigraphStore:
         except OSError as error:
             raise StoreError(f"{path}: cannot create the store: {error.strerror or error}") from None
 
-    def _lock(self, path: Path, exclusive: bool, timeout: float) -> None:
+    def _lock(self, path: Path, exclusive: bool, timeout: float, on_wait: Callable[[str], None] | None) -> None:
         lock_path = path / LOCK_FILE
         try:
             handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
@@ -81,9 +82,12 @@ class OxigraphStore:
                 fcntl.flock(handle, mode)
                 break
             except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another rolegraph process reading it (e.g. rolegraph serve)"
+                if on_wait is not None:
+                    on_wait(f"{path}: the store is in use by {holder}; waiting up to {timeout:.0f} s")
+                    on_wait = None
                 if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another process"
                     handle.close()
                     raise StoreLocked(f"{path}: the store is in use by {holder}; waited {timeout:.0f} s. "
                                       "Try again when it has finished.") from None
@@ -97,6 +101,9 @@ class OxigraphStore:
 
     def _unlock(self) -> None:
         if self._lock_handle is not None:
+            if not self.read_only:
+                self._lock_handle.truncate(0)  # the holder's name goes with its lock
+                self._lock_handle.flush()
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
             self._lock_handle = None
