@@ -8,9 +8,11 @@ times the candidates per class, not with all pairs. Thresholds live in ``parser/
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -172,8 +174,26 @@ def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
     ``rules.skill_threshold``. Classes of different employers are compared, never stepped between.
     """
     rules = rules or ladder_rules()
+    with _collector_paused():
+        return _derive(list(facts), rules, skill_labels or {})
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: derivation makes millions of small acyclic objects, and full
+    collections scanning them cost 40% of the time at 50k classes (growing with the heap). Restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[str, str]) -> Ladder:
     by_iri = {fact.iri: fact for fact in facts}
-    context = _context(by_iri, rules, skill_labels or {})
+    context = _context(by_iri, rules, skill_labels)
     steps: dict[tuple[str, str], Step] = {}
     for step in _explicit_steps(context):
         steps.setdefault((step.source, step.target), step)
