@@ -107,7 +107,8 @@ def test_clerk_to_supervisor_explains_itself(built_seeds) -> None:
             "in person and telephone business etiquette"} <= shared
     assert "supervisory techniques" in missing and not shared & missing
     assert any(source.startswith("002_") for source in step.sources)
-    for words in ("customer contact", "24 brought on entry", "supervision", "GS 13 -> GS 20"):
+    for words in ("customer contact", "24 brought on entry", "supervision", "GS 13 -> GS 20",
+                  "business english and spelling (good -> considerable)"):
         assert words in step.explanation
 
 

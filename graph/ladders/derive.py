@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
+from rolegraph.model import LEVEL_ORDER
 from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, skill_rules, statement_key
 
@@ -505,6 +506,10 @@ def _explained(context: _Context, step: Step) -> Step:
     if step.shared_skills or step.missing_skills:
         parts.append(f"{len(step.shared_skills)} skill concepts shared (rg:sharedSkill), "
                      f"{len(step.missing_skills)} still missing (rg:missingSkill)")
+    deeper = [f"{context.label(c)} ({LEVEL_ORDER[low.skills[c] - 1]} -> {LEVEL_ORDER[high.skills[c] - 1]})"
+              for c in step.shared_skills if 0 < low.skills.get(c, 0) < high.skills.get(c, 0) <= len(LEVEL_ORDER)]
+    if deeper:
+        parts.append("shared, at a higher level: " + "; ".join(deeper))
     if step.sources:
         parts.append("sources: " + ", ".join(step.sources))
     return replace(step, grade_from=low.grade_label, grade_to=high.grade_label, grade_change=change,
