@@ -260,6 +260,8 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
             values["exam_note"] = note
         whole = Passage(document.lines, document.name, document.sha256)
         bulletin = read_bulletin(by_name, whole, values, requirement_notes, rules.bulletin)
+        if (note := facts.text("posting_note")) is not None:
+            kept_sections.append(Section("posting note", note.value, note.where))
         # Nothing silently dropped: a salary or requirement section nothing was read from is kept as text.
         unread = [(name, passage) for name, found in (("salary", bulletin.salaries), ("requirements", paths))
                   if not found for passage in passages(name)]
