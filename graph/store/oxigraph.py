@@ -39,7 +39,7 @@ class OxigraphStore:
                  on_wait: Callable[[str], None] | None = None) -> None:
         self.location = str(location) if location is not None else ":memory:"
         self.read_only = read_only
-        self._lock_handle: IO[str] | None = None
+        self._lock_handle: IO[bytes] | None = None
         if location is None:
             self._store = ox.Store()
             return
@@ -65,14 +65,17 @@ class OxigraphStore:
                              "choose an empty or new directory")
         try:
             path.mkdir(parents=True, exist_ok=True)
-            (path / MARKER_FILE).write_text("rolegraph store (Oxigraph)\n", encoding="utf-8")
+            if not (path / MARKER_FILE).exists():
+                (path / MARKER_FILE).write_text("rolegraph store (Oxigraph)\n", encoding="utf-8")
         except OSError as error:
             raise StoreError(f"{path}: cannot create the store: {error.strerror or error}") from None
 
     def _lock(self, path: Path, exclusive: bool, timeout: float, on_wait: Callable[[str], None] | None) -> None:
         lock_path = path / LOCK_FILE
         try:
-            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+            # a reader on a read-only file system can still take a shared lock through a read-only handle
+            mode_of_file = "rb" if not exclusive and not os.access(path, os.W_OK) and lock_path.exists() else "a+b"
+            handle = open(lock_path, mode_of_file, buffering=0)  # noqa: SIM115 - held until close()
         except OSError as error:
             raise StoreError(f"{path}: cannot open the lock file: {error.strerror or error}") from None
         deadline = time.monotonic() + timeout
@@ -83,7 +86,8 @@ class OxigraphStore:
                 break
             except BlockingIOError:
                 handle.seek(0)
-                holder = handle.read().strip() or "another rolegraph process reading it (e.g. rolegraph serve)"
+                holder = (handle.read().decode("utf-8", "replace").strip()
+                          or "another rolegraph process reading it (e.g. rolegraph serve)")
                 if on_wait is not None:
                     on_wait(f"{path}: the store is in use by {holder}; waiting up to {timeout:.0f} s")
                     on_wait = None
@@ -93,17 +97,21 @@ class OxigraphStore:
                                       "Try again when it has finished.") from None
                 time.sleep(0.2)
         if exclusive:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"rolegraph process {os.getpid()} (writing)\n")
-            handle.flush()
+            try:  # naming the holder helps a waiting process; a full disk must not stop the build here
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"rolegraph process {os.getpid()} (writing)\n".encode())
+            except OSError:
+                pass
         self._lock_handle = handle
 
     def _unlock(self) -> None:
         if self._lock_handle is not None:
             if not self.read_only:
-                self._lock_handle.truncate(0)  # the holder's name goes with its lock
-                self._lock_handle.flush()
+                try:
+                    self._lock_handle.truncate(0)  # the holder's name goes with its lock
+                except OSError:
+                    pass
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
             self._lock_handle = None
