@@ -107,6 +107,7 @@ def _where(row: object, prefix: str = "") -> str:
 # ``node`` repeats the pattern that reaches the fact node from the class ("<class> rg:duty ?duty . ?duty"):
 # Oxigraph evaluates an OPTIONAL's inside on its own first, so an unanchored one reads every fact node in
 # the store (130 ms a query at 200 classes); anchored it takes well under a millisecond.
+EXPERIENCE_PATH = "(schema:experienceRequirements|schema:experienceRequirements/rg:includes)"  # not p/q?: Virtuoso
 PROVENANCE = """OPTIONAL {{ {node} prov:wasDerivedFrom/schema:name ?src ; rg:lineStart ?start ; rg:lineEnd ?end }}"""
 
 
@@ -153,7 +154,7 @@ def class_details(store: Store, ref: ClassRef) -> ClassDetails:
             {{ {iri} schema:experienceRequirements ?e . BIND("" AS ?part) }}
             UNION {{ {iri} schema:experienceRequirements/rg:includes ?e . BIND("included" AS ?part) }}
             ?e schema:monthsOfExperience ?months ; schema:description ?text .
-            {PROVENANCE.format(node=f"{iri} schema:experienceRequirements/rg:includes? ?e . ?e")} }}
+            {PROVENANCE.format(node=f"{iri} {EXPERIENCE_PATH} ?e . ?e")} }}
         ORDER BY ?start ?part"""):
         months = _value(row, "months")
         detail = f"{months} months" + (" (included in the total)" if _value(row, "part") else "")

@@ -267,10 +267,15 @@ def _months(value: str) -> str:
 @bp.route("/")
 def overview() -> str:
     svc = service()
+    if "overview" not in svc.cache:  # the store does not change while served: count once
+        svc.cache["overview"] = _overview_numbers()
+    return render_template("pages/overview.html", **svc.cache["overview"], steps=len(_steps()),
+                           report=svc.cache.get("validation"))
+
+
+def _overview_numbers() -> dict[str, Any]:
+    svc = service()
     classes = [ref for ref in svc.classes if not ref.stub]
-    by_place: dict[str, list[ClassRef]] = defaultdict(list)
-    for ref in classes:
-        by_place[ref.jurisdiction or "no jurisdiction"].append(ref)
     places = svc.rows("""SELECT ?place ?name (COUNT(DISTINCT ?class) AS ?n) WHERE {
         ?class a rg:JobClass ; schema:occupationLocation ?place . ?place schema:name ?name .
         FILTER NOT EXISTS { ?class rg:stub true } } GROUP BY ?place ?name ORDER BY DESC(?n) ?name LIMIT 200""")
@@ -279,11 +284,8 @@ def overview() -> str:
     skills = svc.rows("""SELECT ?concept ?label (COUNT(DISTINCT ?class) AS ?n) WHERE {
         ?class rg:ksa/rg:concept ?concept . ?concept skos:prefLabel ?label }
         GROUP BY ?concept ?label ORDER BY DESC(?n) ?label LIMIT 20""")
-    report = svc.cache.get("validation")
-    return render_template("pages/overview.html", classes=classes[:50], total=len(classes),
-                           stubs=len(svc.classes) - len(classes), places=places,
-                           counts=counts[0] if counts else {}, skills=skills, steps=len(_steps()),
-                           report=report)
+    return {"classes": classes[:50], "total": len(classes), "stubs": len(svc.classes) - len(classes),
+            "places": places, "counts": counts[0] if counts else {}, "skills": skills}
 
 
 @bp.route("/class/<path:rest>")
