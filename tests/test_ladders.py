@@ -354,3 +354,14 @@ def test_comparable_links_cross_employers_and_go_both_ways(built_seeds) -> None:
     assert all((b, a) in pairs for a, b in pairs)
     scores = [float(row["s"].value) for row in store.query("SELECT ?s WHERE { ?c a rg:Comparison ; rg:score ?s }")]
     assert len(scores) * 2 == len(pairs) and all(0 < score <= 1 for score in scores)
+
+
+def test_store_without_ladder_graph_derives_steps_on_the_fly(specs_dir: Path) -> None:
+    from rolegraph.pipeline import parse_paths
+    from rolegraph.rdf import emit_class_graphs
+
+    store = open_store(None)
+    store.replace_class_graphs(emit_class_graphs(parse_paths([specs_dir]).classes))
+    assert not list(store.query("SELECT ?s WHERE { ?s a rg:PromotionStep }"))
+    result = paths(store, "Customer Service Clerk", "885.2")
+    assert [step.kind for step in result.paths[0].steps] == ["explicit"]
