@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rolegraph.model import JobClass, RequirementItem
+from rolegraph.parser.tables import fold, load_rules
 from rolegraph.store import Store
 
 __all__ = ["FIELDS", "Unparsed", "Coverage", "coverage_of_classes", "coverage_of_store", "format_coverage"]
@@ -42,8 +43,23 @@ FIELDS: dict[str, tuple[Callable[[JobClass], bool], str]] = {
     "application deadline": (_bulletin(lambda b: b.deadline), "rg:applicationDeadline"),
     "special notes": (_bulletin(lambda b: b.special_notes), "rg:specialNote"),
 }
-# Fields every bulletin is expected to yield: their absence is listed per file.
-EXPECTED = ("code", "title", "salary", "duties", "requirements")
+# Fields every bulletin is expected to yield: their absence is listed per file, with why. Field -> the
+# section (headings.toml) it is read from.
+EXPECTED = {"code": None, "title": None, "salary": "salary", "duties": "duties", "requirements": "requirements"}
+
+
+def _why(field_name: str, headings: Iterable[str]) -> str:
+    """Why a class lacks an expected field: its section was kept as text, or the document has none.
+
+    >>> _why("salary", ["ANNUAL SALARY"]), _why("duties", [])
+    ("section 'ANNUAL SALARY' kept as text, nothing read from it", 'no duties section')
+    """
+    section = EXPECTED.get(field_name)
+    if section is None:
+        return "not stated"
+    heading_to_section = load_rules().heading_to_section
+    kept = next((heading for heading in headings if heading_to_section.get(fold(heading)) == section), None)
+    return f"section {kept!r} kept as text, nothing read from it" if kept else f"no {section} section"
 
 
 def _items(items: tuple[RequirementItem, ...]) -> list[RequirementItem]:
@@ -68,7 +84,7 @@ class Unparsed:
 class Coverage:
     total: int
     counts: dict[str, int]
-    missing: dict[str, list[str]] = field(default_factory=dict)  # expected field -> classes lacking it (labels)
+    missing: dict[str, list[str]] = field(default_factory=dict)  # expected field -> "file (why)" lacking it
     unparsed: list[Unparsed] = field(default_factory=list)
 
 
@@ -76,7 +92,8 @@ def coverage_of_classes(classes: Iterable[JobClass]) -> Coverage:
     """Coverage of parsed classes (stubs are not counted)."""
     real = [job_class for job_class in classes if not job_class.stub]
     counts = {name: sum(1 for job_class in real if has(job_class)) for name, (has, _) in FIELDS.items()}
-    missing = {name: sorted(job_class.sources[0].name if job_class.sources else job_class.label
+    missing = {name: sorted(f"{job_class.sources[0].name if job_class.sources else job_class.label} "
+                            f"({_why(name, [section.heading for section in job_class.sections])})"
                             for job_class in real if not FIELDS[name][0](job_class)) for name in EXPECTED}
     unparsed: list[Unparsed] = []
     for job_class in real:
@@ -102,13 +119,17 @@ def coverage_of_store(store: Store) -> Coverage:
     classes = {_value(row, "c"): _value(row, "label") for row in store.query(
         "SELECT ?c (SAMPLE(?name) AS ?label) WHERE { ?c a rg:JobClass ; schema:name ?t . "
         "FILTER NOT EXISTS { ?c rg:stub true } OPTIONAL { ?c prov:wasDerivedFrom/schema:name ?name } } GROUP BY ?c")}
+    headings: dict[str, list[str]] = {}
+    for row in store.query("SELECT ?c ?h WHERE { ?c a rg:JobClass ; rg:section/rg:heading ?h }"):
+        headings.setdefault(_value(row, "c"), []).append(_value(row, "h"))
     counts, missing = {}, {}
     for name, (_, path) in FIELDS.items():
         having = {_value(row, "c") for row in store.query(
             f"SELECT DISTINCT ?c WHERE {{ ?c a rg:JobClass ; {path} ?x . FILTER NOT EXISTS {{ ?c rg:stub true }} }}")}
         counts[name] = len(having & set(classes))
         if name in EXPECTED:
-            missing[name] = sorted(classes[iri] or iri for iri in set(classes) - having)
+            missing[name] = sorted(f"{classes[iri] or iri} ({_why(name, headings.get(iri, []))})"
+                                   for iri in set(classes) - having)
     unparsed = [Unparsed(_value(row, "src"), int(_value(row, "start") or 0), int(_value(row, "end") or 0),
                          _value(row, "what")) for row in store.query("""
         SELECT ?src ?start ?end ?what WHERE {
@@ -124,11 +145,11 @@ def coverage_of_store(store: Store) -> Coverage:
 def format_coverage(coverage: Coverage, limit: int | None = None) -> str:
     """A plain-text report: one line per field, then the classes lacking an expected field, then unparsed text.
 
-    >>> print(format_coverage(Coverage(2, {"code": 2, "salary": 1}, {"salary": ["a.txt"]})))
+    >>> print(format_coverage(Coverage(2, {"code": 2, "salary": 1}, {"salary": ["a.txt (no salary section)"]})))
     coverage of 2 job classes
-      code      2/2 100.0%
-      salary    1/2  50.0%
-    salary missing in 1: a.txt
+      code    2/2 100.0%
+      salary  1/2  50.0%
+    salary missing in 1: a.txt (no salary section)
     unparsed (kept as text): 0
     """
     width = max((len(name) for name in coverage.counts), default=0)

@@ -167,3 +167,14 @@ def test_coverage_report_of_the_gold_sample(la_corpus: Path, update_golden: bool
     if update_golden:
         golden.write_text(report, encoding="utf-8")
     assert report == golden.read_text(encoding="utf-8"), "run pytest --update-golden and review the diff"
+
+
+def test_ladder_from_senior_clerk_reaches_principal_clerk_in_24_months(la_corpus: Path, tmp_path: Path) -> None:
+    """Issue 7: `rolegraph ladder "Senior Clerk"` lists Principal Clerk with 24 months (a stub class feeds it)."""
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    assert runner.invoke(cli, ["build", str(la_corpus / "PRINCIPAL CLERK 1201 021618.txt"), "--store", store]
+                         ).exit_code == 0
+    result = runner.invoke(cli, ["ladder", "Senior Clerk", "--store", store, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Principal Clerk" in result.output and "24" in result.output
