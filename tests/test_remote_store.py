@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import shutil
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from click.testing import CliRunner
 from sparql_servers import Server, ServerMissing, free_port, start_oxigraph, start_virtuoso
 
 from rolegraph.cli import cli
-from rolegraph.errors import QueryError, StoreError
+from rolegraph.errors import QueryError, QueryTimeout, StoreError
 from rolegraph.lookup import class_details, find_class
 from rolegraph.pipeline import build
 from rolegraph.store import Store, open_store
@@ -401,6 +403,43 @@ def seeded_oxigraph(oxigraph_server: Server, built_seeds, specs_dir: Path) -> No
         build([specs_dir], store)
 
 
+def test_a_query_past_its_time_limit_is_a_query_timeout() -> None:
+    class SlowOxigraph(BaseHTTPRequestHandler):
+        server_version = "Oxigraph/0-test"
+
+        def do_HEAD(self) -> None:  # noqa: N802 - the name http.server calls
+            self.send_response(200)
+            self.end_headers()
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if b"SELECT" in body:
+                time.sleep(1.5)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b'{"head": {}, "boolean": true}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with _serving(SlowOxigraph) as url, RemoteStore(url, timeout=0.3, environ={}) as store:
+        with pytest.raises(QueryTimeout, match=r"ran past its time limit \(0.3 s\)"):
+            store.query("SELECT * WHERE { ?s ?p ?o }")
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_an_unknown_server_needs_to_be_named() -> None:
     class Handler(BaseHTTPRequestHandler):
         def do_HEAD(self) -> None:  # noqa: N802 - the name http.server calls
@@ -410,15 +449,8 @@ def test_an_unknown_server_needs_to_be_named() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(StoreError, match="cannot tell which SPARQL server this is; set ROLEGRAPH_SERVER"):
-            RemoteStore(f"http://127.0.0.1:{server.server_port}", environ={})
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Handler) as url, pytest.raises(StoreError, match="cannot tell which SPARQL server this is"):
+        RemoteStore(url, environ={})
 
 
 def test_virtuoso_credentials_come_from_the_environment_or_netrc(virtuoso_server: Server, tmp_path: Path,

@@ -258,7 +258,7 @@ class RemoteStore:
     def _find_credentials(parts: SplitResult, environ: Mapping[str, str]) -> tuple[str, str] | None:
         if environ.get(ENV_USER):
             return environ[ENV_USER], environ.get(ENV_PASSWORD, "")
-        path = Path(environ["NETRC"]) if environ.get("NETRC") else Path.home() / ".netrc"
+        path = Path(environ.get("NETRC") or os.path.expanduser("~/.netrc"))
         if not path.is_file():
             return None
         try:
@@ -348,8 +348,8 @@ class RemoteStore:
                                                 auth=self._auth_used, **kwargs)
         except requests.Timeout:
             if what == "query":
-                raise QueryTimeout(f"the query ran past its time limit ({limit:.0f} s) on {self.location}") from None
-            raise StoreError(f"{self.location}: no answer within {limit:.0f} s trying to {what}") from None
+                raise QueryTimeout(f"the query ran past its time limit ({limit:g} s) on {self.location}") from None
+            raise StoreError(f"{self.location}: no answer within {limit:g} s trying to {what}") from None
         except requests.RequestException as error:
             found = _ERRNO_TEXT.search(str(error))
             reason = found.group(1).strip() if found else type(error).__name__
