@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -177,4 +178,6 @@ def test_ladder_from_senior_clerk_reaches_principal_clerk_in_24_months(la_corpus
                          ).exit_code == 0
     result = runner.invoke(cli, ["ladder", "Senior Clerk", "--store", store, "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert "Principal Clerk" in result.output and "24" in result.output
+    paths = json.loads(result.output)["paths"]
+    assert any(path["classes"][-1]["title"] == "Principal Clerk" and path["months_to_gain"] == 24
+               and len(path["steps"]) == 1 for path in paths)
