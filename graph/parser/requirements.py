@@ -58,6 +58,8 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
     >>> from rolegraph.parser.tables import load_rules
     >>> named_classes("Fire Protection Engineering Associate III or IV", load_rules().bulletin)
     ['Fire Protection Engineering Associate']
+    >>> named_classes("City of Los Angeles Assistant Inspector IV", load_rules().bulletin)
+    ['Assistant Inspector']
     >>> named_classes("Executive, Senior, Coordinating or Web Content Producer", load_rules().bulletin)
     ['Executive Web Content Producer', 'Senior Web Content Producer', 'Coordinating Web Content Producer', \
 'Web Content Producer']
@@ -75,7 +77,12 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
     elif len(last) > 1:
         pieces = [f"{piece} {' '.join(last)}" if fold(piece) in shared else piece for piece in pieces]
     for piece in pieces:
-        words = piece.strip(" ,;.").split()
+        piece = piece.strip(" ,;.")
+        for prefix in table.strip_prefixes:
+            if fold(piece).startswith(fold(prefix) + " "):
+                piece = piece[len(prefix):].strip()
+                break
+        words = piece.split()
         while words and ROMAN_NUMERAL.match(words[-1]) and words[-1].isupper():
             words.pop()
         while words and words[-1].casefold() in {"and", "of", "&"}:

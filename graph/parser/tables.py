@@ -72,6 +72,7 @@ class BulletinRules:
     class_mentions: tuple[PhraseRule, ...]
     not_classes: tuple[str, ...]
     shared_rest: tuple[str, ...]
+    strip_prefixes: tuple[str, ...]
     schools: tuple[PhraseRule, ...]
     majors: tuple[PhraseRule, ...]
     courses: tuple[PhraseRule, ...]
@@ -292,6 +293,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         class_mentions=rules("class_mention", case_sensitive=True),
         not_classes=tuple(titles["not_classes"]),
         shared_rest=tuple(titles.get("shared_rest", [])),
+        strip_prefixes=tuple(sorted(titles.get("strip_prefixes", []), key=len, reverse=True)),
         schools=rules("school"),
         majors=rules("major"),
         courses=rules("course"),
