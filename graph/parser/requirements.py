@@ -60,6 +60,8 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
     ['Fire Protection Engineering Associate']
     >>> named_classes("City of Los Angeles Assistant Inspector IV", load_rules().bulletin)
     ['Assistant Inspector']
+    >>> named_classes("Sr. Management Analyst II", load_rules().bulletin)
+    ['Senior Management Analyst']
     >>> named_classes("Executive, Senior, Coordinating or Web Content Producer", load_rules().bulletin)
     ['Executive Web Content Producer', 'Senior Web Content Producer', 'Coordinating Web Content Producer', \
 'Web Content Producer']
@@ -82,7 +84,7 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
             if fold(piece).startswith(fold(prefix) + " "):
                 piece = piece[len(prefix):].strip()
                 break
-        words = piece.split()
+        words = [table.abbreviations.get(word, word) for word in piece.split()]
         while words and ROMAN_NUMERAL.match(words[-1]) and words[-1].isupper():
             words.pop()
         while words and words[-1].casefold() in {"and", "of", "&"}:

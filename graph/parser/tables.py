@@ -73,6 +73,7 @@ class BulletinRules:
     not_classes: tuple[str, ...]
     shared_rest: tuple[str, ...]
     strip_prefixes: tuple[str, ...]
+    abbreviations: dict[str, str]
     schools: tuple[PhraseRule, ...]
     majors: tuple[PhraseRule, ...]
     courses: tuple[PhraseRule, ...]
@@ -294,6 +295,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         not_classes=tuple(titles["not_classes"]),
         shared_rest=tuple(titles.get("shared_rest", [])),
         strip_prefixes=tuple(sorted(titles.get("strip_prefixes", []), key=len, reverse=True)),
+        abbreviations=dict(titles.get("abbreviations", {})),
         schools=rules("school"),
         majors=rules("major"),
         courses=rules("course"),
