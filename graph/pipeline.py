@@ -17,7 +17,7 @@ from rolegraph.ladders import Ladder, write_ladder
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass
 from rolegraph.parser import parse_spec
-from rolegraph.rdf import ClassGraph, Iris, emit_class_graphs
+from rolegraph.rdf import Iris, iter_class_graphs
 from rolegraph.readers import iter_source_paths, read_source
 from rolegraph.skills import skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
@@ -61,7 +61,6 @@ class Parsed:
 @dataclass
 class BuildSummary:
     parsed: Parsed
-    graphs: list[ClassGraph]
     written: WriteSummary
     ladder: Ladder | None = None  # promotion steps written to the ladder graph
 
@@ -136,9 +135,10 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     iris = iris or Iris()
     parsed = parse_paths(paths, progress)
     vocabulary = vocabulary_of_classes(parsed.classes)
-    graphs = emit_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)
-    good_sources = [path.name for path in parsed.files if all(f.path != path for f in parsed.failures)]
+    graphs = iter_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)  # streamed to the store
+    failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
+    good_sources = [path.name for path in parsed.files if path not in failed]
     written = store.replace_class_graphs(graphs, replaces_sources=good_sources)
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
     ladder = write_ladder(store, iris)
-    return BuildSummary(parsed, graphs, written, ladder)
+    return BuildSummary(parsed, written, ladder)

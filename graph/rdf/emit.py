@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +22,7 @@ from rolegraph.rdf.bulletin import emit_bulletin
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD
 
-__all__ = ["ClassGraph", "KSA_KIND_TO_CLASS", "emit_class_graphs", "skill_label"]
+__all__ = ["ClassGraph", "KSA_KIND_TO_CLASS", "emit_class_graphs", "iter_class_graphs", "skill_label"]
 
 KSA_KIND_TO_CLASS = {"knowledge": RG.Knowledge, "skill": RG.Skill, "ability": RG.Ability,
                      "competency": RG.Competency}
@@ -118,15 +118,21 @@ def emit_class_graphs(classes: Iterable[JobClass], iris: Iris | None = None,
     ``concept_label`` maps a KSA statement to its skill concept label (default :func:`skill_label`);
     the ladder stage passes a vocabulary that merges near-duplicates across classes.
     """
+    return list(iter_class_graphs(list(classes), iris, concept_label))
+
+
+def iter_class_graphs(classes: Sequence[JobClass], iris: Iris | None = None,
+                      concept_label: Callable[[Ksa], str] | None = None) -> Iterator[ClassGraph]:
+    """Yield the ClassGraph of each class in turn, so a large build never holds every graph at once."""
     iris = iris or Iris()
-    classes = list(classes)
     concept_label = concept_label or (lambda ksa: skill_label(ksa.text))
     titles: dict[tuple[tuple[str, str], str], NamedNode] = {}
     for job_class in classes:
         path = _class_path(job_class, iris)
         titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
                           iris.node(path))
-    return [_emit_one(job_class, iris, concept_label, titles) for job_class in classes]
+    for job_class in classes:
+        yield _emit_one(job_class, iris, concept_label, titles)
 
 
 def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], str],
