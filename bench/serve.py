@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,12 @@ def request(port: int, path: str) -> tuple[int, bytes]:
         connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
         response = connection.getresponse()
         return response.status, response.read()
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        connection.close()  # the server closed an idle keep-alive connection: retry once, as HTTP clients do
+        connection = connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+        response = connection.getresponse()
+        return response.status, response.read()
     except (OSError, http.client.HTTPException):
         connection.close()
         connections.pop(port, None)
@@ -152,6 +159,16 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)  # what the errors were
+    first_error: float | None = None  # seconds into the run when the first error came back
+    ok_before_error: int = 0
+
+    @property
+    def healthy_throughput(self) -> float:
+        """Answers per second up to the first error (the whole run when there was none)."""
+        if self.first_error is None:
+            return self.throughput
+        return self.ok_before_error / self.first_error if self.first_error else 0.0
 
     @property
     def throughput(self) -> float:
@@ -170,28 +187,40 @@ def drive(port: int, paths: Callable[[random.Random], str], clients: int, second
 
     def client(number: int) -> None:
         rng = random.Random(number)
-        mine, errors = [], 0
+        mine, errors, kinds, finished = [], 0, Counter(), []
         while time.monotonic() < stop:
             path = paths(rng)
             started = time.perf_counter()
             try:
                 status, body = request(port, path)
                 ok = check(status, body)
-            except (OSError, http.client.HTTPException):
+                if not ok:
+                    kinds[f"HTTP {status}: {body[:80]!r}"] += 1
+            except (OSError, http.client.HTTPException) as error:
                 ok = False
+                kinds[type(error).__name__] += 1
             mine.append(time.perf_counter() - started)
+            finished.append((time.perf_counter() - begin, ok))
             errors += not ok
         with lock:
             run.latencies.extend(mine)
             run.errors += errors
+            outcomes.extend(finished)
+            for kind, count in kinds.items():
+                run.kinds[kind] = run.kinds.get(kind, 0) + count
 
-    started = time.perf_counter()
+    outcomes: list[tuple[float, bool]] = []
+    begin = time.perf_counter()
     threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    run.seconds = time.perf_counter() - started
+    run.seconds = time.perf_counter() - begin
+    failures = [at for at, ok in outcomes if not ok]
+    if failures:
+        run.first_error = min(failures)
+        run.ok_before_error = sum(1 for at, ok in outcomes if ok and at < run.first_error)
     return run
 
 
@@ -200,7 +229,10 @@ def lookup_paths(codes: list[str]) -> Callable[[random.Random], str]:
 
 
 def one_row(status: int, body: bytes) -> bool:
-    return status == 200 and len(json.loads(body)["results"]["bindings"]) >= 1
+    try:
+        return status == 200 and len(json.loads(body)["results"]["bindings"]) >= 1
+    except ValueError:
+        return False
 
 
 # -- the Flask + rdflib baseline -------------------------------------------------------------------------
@@ -247,9 +279,17 @@ def rdflib_subset(store_dir: Path, classes: int, out: Path) -> int:
 # -- main ---------------------------------------------------------------------------------------------------
 
 def report(name: str, run: Run, baseline: Run | None = None, baseline_name: str = "") -> None:
-    ratio = f"  throughput {run.throughput / baseline.throughput:.2f}x {baseline_name}" if baseline else ""
+    """One line per run; a ratio against a baseline uses the baseline's error-free stretch if it erred."""
+    ratio = ""
+    if baseline:
+        ratio = f"  throughput {run.throughput / baseline.healthy_throughput:.2f}x {baseline_name}"
+        if baseline.errors:
+            ratio += " (its error-free stretch)"
     print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>3} err  p50 {run.percentile(0.5):7.2f} ms  "
           f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} req/s{ratio}")
+    if run.kinds:
+        print(f"{'':<26} errors: {run.kinds}; first after {run.first_error:.1f} s, "
+              f"{run.healthy_throughput:.0f} req/s until then")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,7 +381,8 @@ def load_test(store_dir: Path, codes: list[str], seconds: float) -> None:
         run = drive(port, lambda rng: rng.choice(kinds)(rng), 16, seconds, lambda status, body: status == 200)
     print(f"load test: 16 clients x {seconds:g} s, pages (class, search, overview, query page) and SPARQL: "
           f"{len(run.latencies)} requests, {run.errors} errors, p50 {run.percentile(0.5):.1f} ms, "
-          f"p99 {run.percentile(0.99):.1f} ms, {run.throughput:.0f} req/s")
+          f"p99 {run.percentile(0.99):.1f} ms, {run.throughput:.0f} req/s"
+          + (f"; errors: {run.kinds}" if run.kinds else ""))
 
 
 if __name__ == "__main__":

@@ -439,8 +439,8 @@ def ladder_picture() -> Response:
     source = _find(request.args.get("from", ""))
     target_name = request.args.get("to", "").strip()
     target = _find(target_name) if target_name else None
-    steps = min(MAX_STEPS, max(1, int(request.args.get("steps", MAX_STEPS)) if request.args.get("steps", "").isdigit()
-                               else MAX_STEPS))
+    asked = request.args.get("steps", "")
+    steps = min(MAX_STEPS, max(1, int(asked))) if asked.isdigit() else MAX_STEPS
     svg = ladder_picture_svg(source.iri, target.iri if target else None, steps)
     return Response(svg, mimetype="image/svg+xml", headers=SVG_HEADERS)
 
