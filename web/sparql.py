@@ -104,9 +104,9 @@ def negotiate(shape: QueryShape, params: MultiDict[str, str], req: Request) -> s
 
 
 def run_query(query: str, media_type: str, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> bytes:
-    """Check a query, run it in a worker and return its complete serialized result."""
-    shape = inspect_query(query)
+              named_graphs: list[str] | None = None, shape: QueryShape | None = None) -> bytes:
+    """Check a query (unless its ``shape`` was read already), run it in a worker, return the whole result."""
+    shape = shape or inspect_query(query)
     dataset = default_graphs is not None or named_graphs is not None
     job = QueryJob(query, media_type, union=not shape.has_dataset,
                    default_graph=tuple(default_graphs or ()) if dataset else None,
@@ -138,7 +138,7 @@ def endpoint() -> Response:
     has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
     body = run_query(query, media_type,
                      params.getlist("default-graph-uri") if has_dataset else None,
-                     params.getlist("named-graph-uri") if has_dataset else None)
+                     params.getlist("named-graph-uri") if has_dataset else None, shape)
     charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
     return Response(body, status=200, content_type=media_type + charset)
 
