@@ -10,6 +10,7 @@ Reads only through SPARQL, so it works on any store rolegraph built.
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,12 @@ KAGGLE_FIELDS = (
     "ENTRY_SALARY_GEN", "ENTRY_SALARY_DWP", "OPEN_DATE",
 )
 LICENSE_CODE = {"required": "R", "possibly required": "P", "some positions": "P"}
+# EXP_JOB_CLASS_ALT_RESP: what the alternative to the named class must do ("or in a class at that level which
+# provides experience in supervision of clerical personnel").
+ALTERNATE_CLASS = re.compile(
+    r"\bor\s+in\s+an?\s+(?:class|position)(?:\s+which\s+is)?\s+at\s+(?:least\s+at\s+)?(?:that|the\s+same)\s+level"
+    r"(?:\s*,)?\s*(?:(?:which|that)\s+(?:provides?|includes?)\s+(?:experience\s+)?(?:in\s+)?)?(?P<resp>[^.;]+)",
+    re.IGNORECASE)
 
 
 def subset_id(position: int) -> str:
@@ -127,6 +134,19 @@ def _units(semester: str, quarter: str) -> str:
     return "|".join(part for part in (f"{quarter}Q" if quarter else "", f"{semester}S" if semester else "") if part)
 
 
+def _alternate_responsibility(text: str) -> str:
+    """What a class at the named class's level must do to count instead of it.
+
+    >>> _alternate_responsibility("Two years as a Principal Clerk or in a position at that level which provides "
+    ...                           "experience in supervision of clerical personnel.")
+    'supervision of clerical personnel'
+    >>> _alternate_responsibility("Two years as a Senior Clerk.")
+    ''
+    """
+    match = ALTERNATE_CLASS.search(text)
+    return match.group("resp").strip(" ,;:") if match else ""
+
+
 def _names_a_class(text: str, classes: str) -> bool:
     """True when a field of experience only says which class it is in ("as a Senior Clerk with the City")."""
     return any(title and title.casefold() in text.casefold() for title in classes.split("|"))
@@ -150,7 +170,7 @@ def _requirement_fields(nodes: list[_Node], parts: dict[str, dict[str, list[tupl
         "FULL_TIME_PART_TIME": next((schedule for _, schedule, _, _ in experience if schedule), ""),
         "EXP_JOB_CLASS_TITLE": _join(title.upper() for _, _, _, classes in experience
                                      for title in classes.split("|")),
-        "EXP_JOB_CLASS_ALT_RESP": "",
+        "EXP_JOB_CLASS_ALT_RESP": _alternate_responsibility(nodes[0].text) if experience else "",
         "EXP_JOB_CLASS_FUNCTION": function or next((found for _, _, found, classes in experience
                                                     if found and not _names_a_class(found, classes)), ""),
         "COURSE_COUNT": courses[structured][0] if structured is not None else "",
