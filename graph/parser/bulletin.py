@@ -166,6 +166,6 @@ def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values:
         deadline=_whole(passages.get("deadline", [])),
         special_notes=_paragraphs(passages.get("special_notes", [])),
         drivers_license=parse_drivers_license(
-            [passage for name in ("process_notes", "salary_notes", "special_notes", "selection")
-             for passage in passages.get(name, [])], table, passages.get("requirements", [])),
+            [passage for name, found in passages.items() if name not in {"requirements", "duties"}
+             for passage in found], table, passages.get("requirements", [])),
     )
