@@ -486,10 +486,23 @@ def test_skill_page_lists_classes_by_level(live_server: LiveServer) -> None:
 
 
 def test_validation_page_filters_by_severity(live_server: LiveServer) -> None:
-    pytest.importorskip("rolegraph.validate")
-    page = get(live_server, "/validation", params={"severity": "violation"})
-    assert page.status_code == 200
-    assert 'class="badge warning">warning</span></td>' not in page.text
+    validate = pytest.importorskip("rolegraph.validate")
+    store = open_store(live_server.app.extensions["rolegraph"].settings.store, read_only=True)
+    try:
+        counts = validate.validate_store(store).counts()
+    finally:
+        store.close()
+    shown = {}
+    for severity in ("", "violation", "warning", "info"):
+        page = get(live_server, "/validation", params={"severity": severity})
+        assert page.status_code == 200
+        shown[severity] = {name: page.text.count(f'<tr class="{name}">') for name in counts}
+    assert shown[""] == counts
+    for severity in counts:
+        assert shown[severity] == {name: counts[name] if name == severity else 0 for name in counts}
+    assert counts["violation"] >= 1  # 11360 states no jurisdiction (issue 5)
+    page = get(live_server, "/class/texas/11360").text
+    assert page.count('<li class="violation">') >= 1
 
 
 def test_query_page_runs_the_query_in_the_url(live_server: LiveServer, expected: dict) -> None:
