@@ -47,7 +47,7 @@ ENV_SERVER, ENV_QUERY_URL, ENV_UPDATE_URL, ENV_GSP_URL = (
 ENV_USER, ENV_PASSWORD = "ROLEGRAPH_USER", "ROLEGRAPH_PASSWORD"
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection; reads get the store's timeout
 WRITE_BATCH = 500  # class graphs whose shared triples go in one POST, ahead of their PUTs
-WRITE_THREADS = 4  # PUTs in flight at once (each is its own transaction on the server)
+WRITE_THREADS = 4  # PUTs (and export's GETs) in flight at once; each PUT is its own transaction
 POST_CHUNK = 50_000  # triples in one POST when importing or adding shared triples
 SD_SERVICE = "http://www.w3.org/ns/sparql-service-description#Service"
 SELECT_MEDIA_TYPE = "application/sparql-results+json"
@@ -74,10 +74,11 @@ class Layout:
     system_graphs: tuple[str, ...] = ()
     find_service_graphs: bool = False  # Virtuoso keeps its service description in a graph of its own
     cast_booleans: bool = False  # Virtuoso reads `true` in an expression as the integer 1
+    dump_dataset: bool = False  # a GET of the graph store endpoint without a graph returns every graph
 
 
 SERVER_LAYOUTS: dict[str, Layout] = {
-    "oxigraph": Layout("query", "update", "store", union_params=(("union-default-graph", ""),)),
+    "oxigraph": Layout("query", "update", "store", union_params=(("union-default-graph", ""),), dump_dataset=True),
     # Fuseki: the dataset is configured with tdb2:unionDefaultGraph true (README, "Using a SPARQL server")
     "fuseki": Layout("sparql", "update", "data"),
     "virtuoso": Layout("sparql", "sparql", "sparql-graph-crud",
@@ -423,7 +424,7 @@ class RemoteStore:
         shared = {quad for graph in batch for quad in graph.shared}
         self._post_quads(sorted(shared, key=str))
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-put")
+            self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-http")
         for _ in self._pool.map(self._put_class_graph, batch):  # raises the first failure
             pass
 
@@ -565,25 +566,40 @@ class RemoteStore:
         return sorted({row["g"].value for row in result} - self._endpoints.system_graphs)  # type: ignore[union-attr]
 
     def export(self, output: IO[bytes], format_name: str) -> None:
-        """Write the dataset (each graph read with one GSP GET) exactly as the embedded store would."""
+        """Write the dataset exactly as the embedded store would: read with one GSP GET of the whole dataset
+        where the server offers it (Oxigraph), else one GET per graph, several in flight."""
         _format(format_name)
         from rolegraph.store.oxigraph import OxigraphStore
 
         snapshot = OxigraphStore(None)
         try:
-            for graph in self._graphs():
-                response = self._gsp("GET", graph, f"read <{graph}>", accept=TRIPLES_MEDIA_TYPES)
-                media_type = response.headers.get("Content-Type", "application/n-triples").split(";")[0].strip()
-                rdf_format = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.TURTLE
-                name = ox.NamedNode(graph)
-                snapshot._store.bulk_extend(ox.Quad(quad.subject, quad.predicate, _canonical(quad.object), name)
-                                            for quad in ox.parse(response.content, format=rdf_format))
+            if self._endpoints.layout.dump_dataset:
+                response = self._request("GET", self._endpoints.gsp, "read the dataset",
+                                         headers={"Accept": "application/n-quads"})
+                snapshot._store.bulk_extend(
+                    ox.Quad(quad.subject, quad.predicate, _canonical(quad.object), quad.graph_name)
+                    for quad in ox.parse(response.content, format=ox.RdfFormat.N_QUADS)
+                    if not isinstance(quad.graph_name, ox.DefaultGraph)
+                    and quad.graph_name.value not in self._endpoints.system_graphs)
+            else:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-http")
+                for quads in self._pool.map(self._read_graph, self._graphs()):
+                    snapshot._store.bulk_extend(quads)
             if len(snapshot) != len(self):
                 raise StoreError(f"{self.location}: the server sent {len(snapshot)} of its {len(self)} quads; "
                                  "a result-size limit? (Virtuoso: ResultSetMaxRows)")
             snapshot.export(output, format_name)
         finally:
             snapshot.close()
+
+    def _read_graph(self, graph: str) -> list[ox.Quad]:
+        response = self._gsp("GET", graph, f"read <{graph}>", accept=TRIPLES_MEDIA_TYPES)
+        media_type = response.headers.get("Content-Type", "application/n-triples").split(";")[0].strip()
+        rdf_format = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.TURTLE
+        name = ox.NamedNode(graph)
+        return [ox.Quad(quad.subject, quad.predicate, _canonical(quad.object), name)
+                for quad in ox.parse(response.content, format=rdf_format)]
 
     def class_graph_hashes(self) -> dict[str, str]:
         result = self.query(f"SELECT ?g ?hash WHERE {{ GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash }} }}",
