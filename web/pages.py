@@ -394,7 +394,9 @@ def validation() -> str:
     text = request.args.get("q", "").strip().casefold()
     findings = []
     if report is not None:
-        findings = [f for f in report.findings if (not severity or f.severity == severity)
+        order = {"violation": 0, "warning": 1, "info": 2}  # worst first
+        findings = [f for f in sorted(report.findings, key=lambda f: order.get(f.severity, 3))
+                    if (not severity or f.severity == severity)
                     and (not text or text in f.message.casefold() or text in f.shape.casefold()
                          or text in (f.file or "").casefold())]
     return render_template("pages/validation.html", report=report, findings=findings[:1000],
