@@ -45,6 +45,7 @@ class LadderRules:
     comparable_threshold: float
     max_postings: int
     default_level_rank: int
+    comparable_per_class: int = 5
 
 
 @cache
@@ -58,7 +59,7 @@ def ladder_rules() -> LadderRules:
         return LadderRules(stop_words | skill_rules().stop_words,
                            float(table["fields"]["match_share"]), float(steps["skill_threshold"]),
                            float(steps["comparable_threshold"]), int(steps["max_postings"]),
-                           int(steps["default_level_rank"]))
+                           int(steps["default_level_rank"]), int(steps["comparable_per_class"]))
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -210,8 +211,21 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
             if comparison is not None:
                 ladder.comparisons.append(comparison)
     ladder.steps = [_explained(context, step) for _, step in sorted(steps.items())]
-    ladder.comparisons.sort(key=lambda c: (c.first, c.second))
+    ladder.comparisons = _best_comparisons(ladder.comparisons, rules.comparable_per_class)
     return ladder
+
+
+def _best_comparisons(comparisons: list[Comparison], per_class: int) -> list[Comparison]:
+    """Keep a comparison when it is among the ``per_class`` best of either of its classes; sorted."""
+    ranked: dict[str, list[Comparison]] = defaultdict(list)
+    for comparison in comparisons:
+        ranked[comparison.first].append(comparison)
+        ranked[comparison.second].append(comparison)
+    kept: set[tuple[str, str]] = set()
+    for items in ranked.values():
+        items.sort(key=lambda c: (-c.score, c.first, c.second))
+        kept.update((c.first, c.second) for c in items[:per_class])
+    return sorted((c for c in comparisons if (c.first, c.second) in kept), key=lambda c: (c.first, c.second))
 
 
 def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[str, str]) -> _Context:

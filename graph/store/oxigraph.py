@@ -158,8 +158,14 @@ class OxigraphStore:
         return summary
 
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
+        """Replace one named graph in one transaction; a graph whose content is unchanged is not rewritten."""
         self._writable()
-        body = "\n".join(_quad_text(quad) for quad in quads)
+        node = ox.NamedNode(graph)
+        lines = {_quad_text(ox.Quad(quad.subject, quad.predicate, quad.object, node)) for quad in quads}
+        current = {_quad_text(quad) for quad in self._store.quads_for_pattern(None, None, None, node)}
+        if lines == current:
+            return
+        body = "\n".join(sorted(lines))
         self._update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
 
     def _extend(self, quads: list[ox.Quad]) -> None:
@@ -182,7 +188,8 @@ class OxigraphStore:
             SELECT DISTINCT ?g WHERE {{
               VALUES ?name {{ {values} }}
               ?doc a <{RG.SourceDocument.value}> ; <https://schema.org/name> ?name .
-              GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash . ?node <{PROV.wasDerivedFrom.value}> ?doc }} }}""")
+              GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; <{RG.describes.value}> ?class .
+                          ?node <{PROV.wasDerivedFrom.value}> ?doc }} }}""")
         return {solution["g"].value for solution in result}
 
     def import_data(self, data: bytes, format_name: str) -> int:
@@ -231,7 +238,8 @@ class OxigraphStore:
         return getattr(ox.RdfFormat, attribute), keeps_graphs
 
     def class_graph_hashes(self) -> dict[str, str]:
-        result = self.query(f"SELECT ?g ?hash WHERE {{ GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash }} }}",
+        result = self.query(f"SELECT ?g ?hash WHERE {{ GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; "
+                            f"<{RG.describes.value}> ?class }} }}",
                             union=False)
         return {solution["g"].value: solution["hash"].value for solution in result}
 
