@@ -111,6 +111,8 @@ def _parts(store: Store) -> dict[str, dict[str, list[tuple[str, ...]]]]:
         parts[_v(row, "n") or ""]["course"].append(
             (_v(row, "count") or "", _v(row, "semester") or "", _v(row, "quarter") or "",
              _in_text_order(_v(row, "subjects"), _v(row, "text")), _v(row, "text") or ""))
+    for row in store.query("SELECT ?n ?l ?name WHERE { ?n rg:license ?l . ?l schema:name ?name } ORDER BY ?n ?l"):
+        parts[_v(row, "n") or ""]["license"].append((_v(row, "name") or "",))
     return parts
 
 
@@ -178,6 +180,8 @@ def _requirement_fields(nodes: list[_Node], parts: dict[str, dict[str, list[tupl
         "COURSE_SUBJECT": _join(subject.upper() for subject in courses[structured][3].split("|"))
         if structured is not None else "",
         "MISC_COURSE_DETAILS": " ".join(misc),
+        "ADDTL_LIC": _join(name for node in nodes for (name,) in parts.get(node.iri, {}).get("license", [])
+                           if "driver" not in name.casefold()),
     }
 
 
@@ -263,8 +267,10 @@ def _class_rows(common: dict[str, str], ordered: list[_Node],
         subs = sorted(node.subs, key=lambda sub: sub.position)
         rows_of = [[node, sub] for sub in subs] if node.any_of and subs else [[node, *subs]]
         for position, nodes in enumerate(rows_of, start=1):
+            fields = _requirement_fields(nodes, parts)
+            fields["ADDTL_LIC"] = fields["ADDTL_LIC"] or common.get("ADDTL_LIC", "")
             row = dict(common, REQUIREMENT_SET_ID=node.label if node.label.isdigit() else str(set_number),
-                       REQUIREMENT_SUBSET_ID=subset_id(position), **_requirement_fields(nodes, parts))
+                       REQUIREMENT_SUBSET_ID=subset_id(position), **fields)
             rows.append({name: row.get(name, "") for name in KAGGLE_FIELDS})
     return rows
 

@@ -39,6 +39,7 @@ from rolegraph.parser.tables import BulletinRules, Rules, fold
 
 __all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
 
+LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
 ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+or\s+(?:an?\s+)?")
 
 
@@ -298,9 +299,20 @@ def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
 
 
 def _licenses(passage: Passage, rules: Rules) -> tuple[License, ...]:
-    return tuple(found for sentence in sentences(passage)
-                 if rules.licenses.names.search(sentence.text)
-                 if (found := parse_license(sentence, rules)) is not None)
+    """Licences a requirement names, each under the name the first [[license_name]] rule reads."""
+    table = rules.bulletin
+    assert table is not None
+    found: list[License] = []
+    for sentence in sentences(passage):
+        if not rules.licenses.names.search(sentence.text):
+            continue
+        match = next((match for rule in table.license_names if (match := rule.pattern.search(sentence.text))), None)
+        read = parse_license(sentence, rules)
+        if match is None or read is None:
+            continue
+        name = LICENSE_LEAD.sub("", match.group("name"))
+        found.append(replace(read, name=" ".join(name.split())))
+    return tuple(found)
 
 
 def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:

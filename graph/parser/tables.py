@@ -83,12 +83,13 @@ class BulletinRules:
     license_required: tuple[re.Pattern[str], ...]
     exam_weights: tuple[PhraseRule, ...]
     experience_fallbacks: tuple[PhraseRule, ...] = ()
+    license_names: tuple[PhraseRule, ...] = ()
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         return (self.salary_amounts + self.salary_departments + self.exam_types + self.exam_notes + self.durations
                 + self.schedules + self.class_mentions + self.schools + self.majors + self.courses
-                + self.exam_weights + self.experience_fallbacks)
+                + self.exam_weights + self.experience_fallbacks + self.license_names)
 
 
 @dataclass(frozen=True)
@@ -305,4 +306,5 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         license_required=_patterns("drivers_license.required", license_table["required"]),
         exam_weights=rules("exam_weight"),
         experience_fallbacks=rules("experience_fallback"),
+        license_names=rules("license_name"),
     )
