@@ -302,12 +302,13 @@ def test_replace_graph_replaces_and_empties(empty: Store) -> None:
     step = ox.NamedNode("https://w3id.org/rolegraph/id/ladder/step/x")
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     ladders = ox.NamedNode(LADDERS)
-    empty.replace_graph(LADDERS, [ox.Quad(step, label, ox.Literal("one"), ladders),
-                                  ox.Quad(step, label, ox.Literal("two"), ladders)])
-    empty.replace_graph(LADDERS, [ox.Quad(step, label, ox.Literal("three – é"), ladders)])
-    assert rows(empty.query("SELECT ?l WHERE { ?s rdfs:label ?l }")) == [('"three – é"',)]
-    empty.replace_graph(LADDERS, [])
-    assert len(empty) == 0
+    fresh = open_store(None)
+    for contents in (["one", "two"], ["three – é"], ["three – é"], []):
+        for store in (empty, fresh):
+            store.replace_graph(LADDERS, [ox.Quad(step, label, ox.Literal(text), ladders) for text in contents])
+        assert nquads(empty) == nquads(fresh)
+        labels = f"SELECT ?l WHERE {{ GRAPH <{LADDERS}> {{ ?s rdfs:label ?l }} }} ORDER BY ?l"
+        assert rows(empty.query(labels)) == [(f'"{text}"',) for text in contents]
 
 
 def test_export_import_round_trip(empty: Store, built_seeds) -> None:

@@ -334,9 +334,10 @@ class RemoteStore:
             self._sessions.append(session)
         return session
 
-    def _request(self, method: str, url: str, what: str, timeout: float | None = None,
+    def _request(self, method: str, url: str, what: str, timeout: float | None = None, missing_ok: bool = False,
                  **kwargs: Any) -> requests.Response:
-        """Send one request and return a 2xx response; everything else becomes a one-line error."""
+        """Send one request and return a 2xx response (or 404 if ``missing_ok``); anything else becomes a
+        one-line error."""
         limit = timeout or self.timeout
         try:
             response = self._http().request(method, url, timeout=(CONNECT_TIMEOUT, limit), auth=self._auth_used,
@@ -355,7 +356,8 @@ class RemoteStore:
             found = _ERRNO_TEXT.search(str(error))
             reason = found.group(1).strip() if found else type(error).__name__
             raise StoreError(f"{self.location}: cannot reach the SPARQL server ({reason})") from None
-        if response.ok or (method == "HEAD" and response.status_code < 500):
+        if response.ok or (method == "HEAD" and response.status_code < 500) or (
+                missing_ok and response.status_code == 404):
             return response
         raise self._status_error(response, what)
 
@@ -378,11 +380,13 @@ class RemoteStore:
 
     def _gsp(self, method: str, graph: str | None, what: str, data: bytes | None = None,
              accept: str | None = None) -> requests.Response:
+        """One Graph Store Protocol request; a GET of a graph the server does not have answers 404."""
         params = {"graph": graph} if graph is not None else {"default": ""}
         headers = {"Content-Type": "text/turtle; charset=utf-8"} if data is not None else {}
         if accept:
             headers["Accept"] = accept
-        return self._request(method, self._endpoints.gsp, what, params=params, data=data, headers=headers)
+        return self._request(method, self._endpoints.gsp, what, params=params, data=data, headers=headers,
+                             missing_ok=method == "GET")
 
     def _update(self, update: str, what: str) -> None:
         self._request("POST", self._endpoints.update, what, data={"update": update})
@@ -443,13 +447,17 @@ class RemoteStore:
                           _ntriples(members[start:start + POST_CHUNK]))
 
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
-        """Replace one named graph with one PUT (an empty one is dropped)."""
+        """Replace one named graph with one PUT (no quads: drop it); a graph whose content is unchanged is
+        not rewritten, as on the embedded store."""
         self._writable()
-        body = _ntriples(quads)
-        if body:
-            self._gsp("PUT", graph, f"write <{graph}>", body)
-        else:
+        name = ox.NamedNode(graph)
+        new = {ox.Quad(quad.subject, quad.predicate, quad.object, name) for quad in quads}
+        if new == set(self._read_graph(graph)):
+            return
+        if not new:
             self._update(f"DROP SILENT GRAPH <{graph}>", f"empty <{graph}>")
+            return
+        self._gsp("PUT", graph, f"write <{graph}>", _ntriples(sorted(new, key=str)))
 
     def _graphs_from_sources(self, names: set[str]) -> set[str]:
         if not names:
@@ -459,7 +467,8 @@ class RemoteStore:
             SELECT DISTINCT ?g WHERE {{
               VALUES ?name {{ {values} }}
               ?doc a <{RG.SourceDocument.value}> ; <https://schema.org/name> ?name .
-              GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash . ?node <{PROV.wasDerivedFrom.value}> ?doc }} }}""")
+              GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; <{RG.describes.value}> ?class .
+                          ?node <{PROV.wasDerivedFrom.value}> ?doc }} }}""")
         return {solution["g"].value for solution in result}  # type: ignore[union-attr,index]
 
     def import_data(self, data: bytes, format_name: str) -> int:
@@ -594,7 +603,10 @@ class RemoteStore:
             snapshot.close()
 
     def _read_graph(self, graph: str) -> list[ox.Quad]:
+        """The quads of one graph (none when the server has no such graph)."""
         response = self._gsp("GET", graph, f"read <{graph}>", accept=TRIPLES_MEDIA_TYPES)
+        if response.status_code == 404:
+            return []
         media_type = response.headers.get("Content-Type", "application/n-triples").split(";")[0].strip()
         rdf_format = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.TURTLE
         name = ox.NamedNode(graph)
@@ -602,8 +614,8 @@ class RemoteStore:
                 for quad in ox.parse(response.content, format=rdf_format)]
 
     def class_graph_hashes(self) -> dict[str, str]:
-        result = self.query(f"SELECT ?g ?hash WHERE {{ GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash }} }}",
-                            union=False)
+        result = self.query(f"SELECT ?g ?hash WHERE {{ GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; "
+                            f"<{RG.describes.value}> ?class }} }}", union=False)
         return {solution["g"].value: solution["hash"].value for solution in result}  # type: ignore[union-attr,index]
 
     def __len__(self) -> int:
