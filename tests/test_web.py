@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import socket
 import threading
 import time
@@ -584,3 +585,44 @@ def test_errors_never_echo_markup(client: FlaskClient) -> None:
     missing = client.get("/ladder", query_string={"from": hostile}, headers={"Accept": "text/html"})
     assert missing.status_code == 404
     assert hostile not in missing.get_data(as_text=True) and "&lt;img" in missing.get_data(as_text=True)
+
+
+# -- the command ---------------------------------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def test_rolegraph_serve_answers_and_stops_its_workers(web_store: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "rolegraph.cli", "serve", "--store", str(web_store),
+                                "--port", str(port), "--timeout", "5", "--threads", "4"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    answer, workers = None, []
+    try:
+        for _ in range(150):
+            try:
+                answer = requests.post(f"http://127.0.0.1:{port}/sparql", headers={"Accept": "text/csv"}, timeout=5,
+                                       data={"query": "SELECT ?code { ?c schema:identifier ?code } ORDER BY ?code"})
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert answer is not None, f"rolegraph serve did not answer: {process.stdout.read1().decode()}"
+        assert answer.status_code == 200 and answer.text.splitlines()[0] == "code"
+        assert "1341" in answer.text.splitlines()
+        workers = _children(process.pid)
+        assert len(workers) >= 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    time.sleep(0.5)
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
