@@ -595,6 +595,28 @@ def _children(pid: int) -> list[int]:
 
 
 def test_rolegraph_serve_answers_and_stops_its_workers(web_store: Path) -> None:
+    _serve_answers_and_stops_its_workers(str(web_store))
+
+
+def test_rolegraph_serve_over_a_sparql_server(specs_dir: Path, tmp_path: Path) -> None:
+    from sparql_servers import ServerMissing, start_oxigraph
+
+    from rolegraph.pipeline import build
+    from rolegraph.store import open_store
+
+    try:
+        server = start_oxigraph(tmp_path)
+    except ServerMissing as missing:
+        pytest.skip(str(missing))
+    try:
+        with open_store(server.url) as remote:
+            build([specs_dir], remote)
+        _serve_answers_and_stops_its_workers(server.url)
+    finally:
+        server.stop()
+
+
+def _serve_answers_and_stops_its_workers(store: str) -> None:
     import signal
     import subprocess
     import sys
@@ -602,7 +624,7 @@ def test_rolegraph_serve_answers_and_stops_its_workers(web_store: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "rolegraph.cli", "serve", "--store", str(web_store),
+    process = subprocess.Popen([sys.executable, "-m", "rolegraph.cli", "serve", "--store", store,
                                 "--port", str(port), "--timeout", "5", "--threads", "4"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     answer, workers = None, []

@@ -61,10 +61,13 @@ def leave_network() -> bool:
 def _serve(conn: Connection) -> None:
     """A worker's life: leave the network, open the store, answer jobs until the pipe closes."""
     from rolegraph.store import open_store
+    from rolegraph.store.remote import is_remote_location
     from rolegraph.web.results import serialize_result
 
     location, nquads, row_limit, byte_limit = conn.recv()
-    isolated = leave_network()
+    # A worker reading a SPARQL server must keep the network to reach it; SERVICE is then refused by the guard
+    # alone (and a remote server runs its own queries).
+    isolated = False if is_remote_location(location) else leave_network()
     try:
         store = open_store(location, read_only=location is not None)
         if nquads is not None:
