@@ -6,6 +6,7 @@ A failed file is a result (listed in the summary), not an exception: every other
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -100,8 +101,10 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     parsed: list[JobClass] = []
     failures: list[Failure] = []
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        # spawn, not fork: the parent may hold threads (progress display, server) and an open store
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
+        # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
+        context = get_context("fork" if threading.active_count() == 1 else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
             results = list(_with_progress(files, pool.map(read_and_parse, files, chunksize=PARSE_CHUNK),
                                           progress))
     else:

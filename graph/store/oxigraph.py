@@ -26,6 +26,7 @@ __all__ = ["OxigraphStore"]
 LOCK_FILE = "rolegraph.lock"
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
 BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction
+FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigraph's memory tables
 
 
 def _quad_text(quad: ox.Quad) -> str:
@@ -129,6 +130,7 @@ class OxigraphStore:
         existing = self.class_graph_hashes()
         produced: set[str] = set()
         batch: list[ox.Quad] = []
+        replaced = 0
         for graph in graphs:
             name = graph.graph.value
             produced.add(name)
@@ -144,6 +146,9 @@ class OxigraphStore:
                                  for quad in graph.shared)
                 self._update(f"DROP SILENT GRAPH <{name}> ;\n"
                              f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
+                replaced += 1
+                if replaced % FLUSH_EVERY_UPDATES == 0:
+                    self._store.flush()  # bounds memory, as for batches of new graphs
             else:  # new: added whole with other new graphs, one transaction per batch
                 batch.extend((*graph.quads, *marker, *graph.shared))
                 if len(batch) >= BATCH_QUADS:
@@ -171,6 +176,9 @@ class OxigraphStore:
     def _extend(self, quads: list[ox.Quad]) -> None:
         try:
             self._store.extend(quads)
+            # Oxigraph keeps written data in memory tables until flushed; flushing per batch bounds a large
+            # build's memory (a 100k-class build would otherwise hold every quad it wrote).
+            self._store.flush()
         except OSError as error:
             raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
 
