@@ -489,12 +489,11 @@ def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
                for constraint in shapes.objects(source_shape, SH.sparql)))
     messages = sorted(str(message) for message in results.objects(result, SH.resultMessage))
     message = (messages[0] if own_message and messages else info.message or (messages[0] if messages else ""))
-    owner = locator.owner(focus)
-    if owner is None and isinstance(value, URIRef):
-        # A shape that runs one query for the whole graph (sh:targetNode rg:JobClass) names the node at
-        # fault as the value: that node is what the finding is about.
+    if isinstance(value, URIRef) and (focus, None, None) not in locator.graph:
+        # A shape that runs one query for the whole graph (sh:targetNode rg:JobClass, a node the data does
+        # not describe) names the node at fault as the value: that node is what the finding is about.
         focus, value = value, None
-        owner = locator.owner(focus)
+    owner = locator.owner(focus)
     missing = results.value(result, SH.sourceConstraintComponent) in MISSING_FACT_COMPONENTS
     file, line = locator.locate(focus, path, value, owner, missing)
     severity = SH_TO_SEVERITY.get(results.value(result, SH.resultSeverity), "violation")  # type: ignore[arg-type]
