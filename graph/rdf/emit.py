@@ -92,6 +92,17 @@ class _Writer:
         self.add(node, RG.lineStart, _number(where.line_start))
         self.add(node, RG.lineEnd, _number(where.line_end))
 
+    def item(self, parent: NamedNode, predicate: NamedNode, path: str, kind: NamedNode, description: str,
+             position: int, where: Provenance) -> NamedNode:
+        """A numbered item of a list (a duty, a task, a KSA statement): typed, described, placed, sourced."""
+        node = NamedNode(f"{parent.value}/{path}/{position}")
+        self.add(parent, predicate, node)
+        self.add(node, RDF.type, kind)
+        self.text(node, SCHEMA.description, description)
+        self.add(node, RG.position, _number(position))
+        self.where(node, where)
+        return node
+
     def fact(self, subject: NamedNode, name: str, predicate: NamedNode, value: Literal, where: Provenance
              ) -> None:
         """A literal fact on the class, plus a rg:FactSource node saying where it was read."""
@@ -252,33 +263,18 @@ def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) ->
 
 def _emit_duties(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:
     for position, duty in enumerate(job_class.duties, start=1):
-        node = NamedNode(f"{subject.value}/duty/{position}")
-        out.add(subject, RG.duty, node)
-        out.add(node, RDF.type, RG.Duty)
-        out.text(node, SCHEMA.description, duty.description)
-        out.add(node, RG.position, _number(position))
-        out.where(node, duty.where)
+        node = out.item(subject, RG.duty, "duty", RG.Duty, duty.description, position, duty.where)
         for task_position, task in enumerate(duty.tasks, start=1):
-            task_node = NamedNode(f"{node.value}/task/{task_position}")
-            out.add(node, RG.task, task_node)
-            out.add(task_node, RDF.type, RG.Task)
-            out.text(task_node, SCHEMA.description, task.description)
-            out.add(task_node, RG.position, _number(task_position))
-            out.where(task_node, task.where)
+            out.item(node, RG.task, "task", RG.Task, task.description, task_position, task.where)
 
 
 def _emit_ksas(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris,
                concept_label: Callable[[Ksa], str]) -> None:
     for position, ksa in enumerate(job_class.ksas, start=1):
-        node = NamedNode(f"{subject.value}/ksa/{position}")
-        out.add(subject, RG.ksa, node)
-        out.add(node, RDF.type, KSA_KIND_TO_CLASS[ksa.kind])
-        out.text(node, SCHEMA.description, ksa.text)
-        out.add(node, RG.position, _number(position))
+        node = out.item(subject, RG.ksa, "ksa", KSA_KIND_TO_CLASS[ksa.kind], ksa.text, position, ksa.where)
         if ksa.level:
             out.text(node, RG.level, ksa.level)
             out.add(node, RG.levelRank, _number(LEVEL_ORDER.index(ksa.level) + 1))
-        out.where(node, ksa.where)
         label = concept_label(ksa)
         if not label:
             continue
