@@ -331,6 +331,13 @@ def test_big_body_gets_413(live_server: LiveServer) -> None:
     assert response.status_code == 413
 
 
+def test_oversized_headers_get_431(live_server: LiveServer) -> None:
+    headers = {f"X-Padding-{number}": "y" * 8000 for number in range(8)}
+    response = requests.get(live_server.url + "/sparql", params={"query": "ASK {}"}, headers=headers, timeout=30)
+    assert response.status_code == 431
+    assert requests.get(live_server.url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
+
+
 def test_deep_nesting_is_refused(live_server: LiveServer) -> None:
     query = "SELECT * WHERE " + "{" * 2000 + "?s ?p ?o" + "}" * 2000
     response = requests.post(live_server.url + "/sparql", data={"query": query}, timeout=30)

@@ -12,6 +12,8 @@ from rolegraph.settings import Settings
 
 __all__ = ["make_server", "serve"]
 
+MAX_HEADER_BYTES = 32 * 1024  # requests whose headers are larger get 431 from waitress
+
 log = logging.getLogger(__name__)
 
 
@@ -20,6 +22,7 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: 
     settings: Settings = app.extensions["rolegraph"].settings
     return create_server(app, host=host, port=port, threads=threads, ident="rolegraph",
                          max_request_body_size=settings.max_request_bytes, clear_untrusted_proxy_headers=True,
+                         max_request_header_size=MAX_HEADER_BYTES,
                          channel_timeout=max(60, int(settings.query_timeout) + 30))
 
 
