@@ -6,6 +6,7 @@ Every example runs under hypothesis's deadline, so a hang or a quadratic blow-up
 from __future__ import annotations
 
 import random
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from rolegraph.errors import SourceError
 from rolegraph.model import JobClass
 from rolegraph.parser import parse_spec
 from rolegraph.readers import read_source
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from reliability import MUTATIONS, mutate  # noqa: E402  (the same mutations bench/reliability.py counts)
 
 SPECS = sorted((Path(__file__).resolve().parent.parent / "examples" / "specs").iterdir())
 BOUNDED = settings(max_examples=60, deadline=timedelta(seconds=3),
@@ -47,32 +51,6 @@ def test_arbitrary_unicode(tmp_path: Path, text: str) -> None:
     path = tmp_path / "input.txt"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     outcome(path)
-
-
-MUTATIONS = ("delete", "duplicate", "shuffle", "truncate", "control")
-
-
-def mutate(lines: list[str], how: str, rng: random.Random) -> list[str]:
-    lines = list(lines)
-    if how == "delete":
-        for _ in range(rng.randint(1, max(1, len(lines) // 3))):
-            if lines:
-                lines.pop(rng.randrange(len(lines)))
-    elif how == "duplicate":
-        for _ in range(rng.randint(1, 10)):
-            index = rng.randrange(len(lines))
-            lines.insert(index, lines[index])
-    elif how == "shuffle":
-        rng.shuffle(lines)
-    elif how == "truncate":
-        lines = lines[: rng.randrange(len(lines) + 1)]
-    else:
-        for _ in range(rng.randint(1, 20)):
-            index = rng.randrange(len(lines))
-            position = rng.randrange(len(lines[index]) + 1)
-            lines[index] = lines[index][:position] + chr(rng.choice([0, 1, 7, 8, 11, 12, 27, 127])) + \
-                lines[index][position:]
-    return lines
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda path: path.name[:3])
