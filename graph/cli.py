@@ -147,7 +147,8 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         table.add_row(label, str(value))
     stdout.print(table)
     if summary.classes:
-        click.echo(format_coverage(coverage_of_classes(summary.parsed.classes), limit=COVERAGE_SHOWN))
+        click.echo(format_coverage(coverage_of_classes(summary.parsed.classes), limit=COVERAGE_SHOWN,
+                                   only_stated=True))
     for skipped in summary.parsed.skipped:
         click.echo(f"rolegraph: {skipped} (skipped)", err=True)
     for failure in summary.parsed.failures:

@@ -142,8 +142,11 @@ def coverage_of_store(store: Store) -> Coverage:
     return Coverage(len(classes), counts, missing, sorted(set(unparsed)))
 
 
-def format_coverage(coverage: Coverage, limit: int | None = None) -> str:
+def format_coverage(coverage: Coverage, limit: int | None = None, only_stated: bool = False) -> str:
     """A plain-text report: one line per field, then the classes lacking an expected field, then unparsed text.
+
+    ``only_stated`` leaves out fields no class yielded: fields of another layout (the build summary of El Paso
+    specifications need not list job-bulletin fields such as open dates); ``rolegraph coverage`` shows all.
 
     >>> print(format_coverage(Coverage(2, {"code": 2, "salary": 1}, {"salary": ["a.txt (no salary section)"]})))
     coverage of 2 job classes
@@ -152,13 +155,14 @@ def format_coverage(coverage: Coverage, limit: int | None = None) -> str:
     salary missing in 1: a.txt (no salary section)
     unparsed (kept as text): 0
     """
-    width = max((len(name) for name in coverage.counts), default=0)
+    counts = {name: count for name, count in coverage.counts.items() if count or not only_stated}
+    width = max((len(name) for name in counts), default=0)
     lines = [f"coverage of {coverage.total} job classes"]
-    for name, count in coverage.counts.items():
+    for name, count in counts.items():
         share = 100 * count / coverage.total if coverage.total else 0.0
         lines.append(f"  {name:<{width}}  {count}/{coverage.total} {share:5.1f}%")
     for name, labels in coverage.missing.items():
-        if labels:
+        if labels and name in counts:
             lines.append(f"{name} missing in {len(labels)}: {', '.join(labels)}")
     lines.append(f"unparsed (kept as text): {len(coverage.unparsed)}")
     shown = coverage.unparsed if limit is None else coverage.unparsed[:limit]
