@@ -150,7 +150,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         click.echo(format_coverage(coverage_of_classes(summary.parsed.classes), limit=COVERAGE_SHOWN,
                                    only_stated=True))
     for skipped in summary.parsed.skipped:
-        click.echo(f"rolegraph: {skipped} (skipped)", err=True)
+        click.echo(f"rolegraph: skipped {skipped}", err=True)
     for failure in summary.parsed.failures:
         click.echo(f"rolegraph: {failure}", err=True)
     if summary.parsed.failures:
