@@ -184,3 +184,13 @@ def test_a_build_waits_for_readers_and_says_so(tmp_path: Path, specs_dir: Path) 
         reader.close()
     with open_store(location, lock_timeout=0.3) as writer:
         assert len(writer) > 0
+
+
+def test_a_query_with_from_sees_only_that_graph(built_seeds) -> None:
+    store, _ = built_seeds
+    graph = "https://w3id.org/rolegraph/id/graph/class/texas/city-of-el-paso/1341"
+    query = f"SELECT DISTINCT ?code FROM <{graph}> WHERE {{ ?c a rg:JobClass ; schema:identifier ?code }}"
+    rows = list(store.query(query))
+    assert [row["code"].value for row in rows] == ["1341"]
+    everything = list(store.query("SELECT DISTINCT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code }"))
+    assert len(everything) == 4

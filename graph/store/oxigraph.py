@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = ["OxigraphStore"]
 LOCK_FILE = "rolegraph.lock"
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
 BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction
+DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
 FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigraph's memory tables
 
 
@@ -218,7 +220,8 @@ class OxigraphStore:
               named_graphs: list[str] | None = None) -> QueryResult:
         """Run a query; ``default_graph``/``named_graphs`` (graph IRIs) replace its dataset, as the SPARQL
         protocol's default-graph-uri and named-graph-uri do (one given alone leaves the other empty)."""
-        dataset: dict[str, object] = {"use_default_graph_as_union": union}
+        # A query with its own FROM / FROM NAMED names its dataset; the union would override it.
+        dataset: dict[str, object] = {"use_default_graph_as_union": union and not DATASET_CLAUSE.search(sparql)}
         if default_graph is not None or named_graphs is not None:
             dataset = {"default_graph": [ox.NamedNode(graph) for graph in default_graph or []],
                        "named_graphs": [ox.NamedNode(graph) for graph in named_graphs or []]}
