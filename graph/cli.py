@@ -61,6 +61,11 @@ def fail(message: str, code: int = EXIT_CANNOT_RUN) -> None:
     sys.exit(code)
 
 
+def say_waiting(message: str) -> None:
+    """Tell the user, once, that the store is busy and this command is waiting for it."""
+    click.echo(f"rolegraph: {message}", err=True)
+
+
 def reports_errors(command: F) -> F:
     """Turn RolegraphError into one line on stderr and exit 2; a traceback only with --debug."""
 
@@ -113,8 +118,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
     """
     settings = Settings(store=store_dir, base_iri=base, lock_timeout=lock_timeout)
     files = list(iter_source_paths(paths))
-    store = open_store(settings.store, lock_timeout=settings.lock_timeout,
-                       on_wait=lambda message: click.echo(f"rolegraph: {message}", err=True))
+    store = open_store(settings.store, lock_timeout=settings.lock_timeout, on_wait=say_waiting)
     try:
         if len(files) >= PROGRESS_MIN_FILES:
             with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -163,7 +167,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
 @reports_errors
 def show(name: str, store_dir: Path) -> None:
     """Show one job class (by code or title) with the source line of every fact."""
-    store = open_store(store_dir, read_only=True)
+    store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         details = class_details(store, find_class(store, name))
     finally:
@@ -217,7 +221,7 @@ def _escape(text: str) -> str:
 @reports_errors
 def export(store_dir: Path, format_name: str, output: Path | None) -> None:
     """Export the whole graph."""
-    store = open_store(store_dir, read_only=True)
+    store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         buffer = io.BytesIO()
         if format_name == "kaggle-csv":
@@ -241,7 +245,7 @@ def coverage(paths: tuple[Path, ...], store_dir: Path | None) -> None:
     if bool(paths) == bool(store_dir):
         fail("give PATHS to read, or --store DIR, not both")
     if store_dir is not None:
-        store = open_store(store_dir, read_only=True)
+        store = open_store(store_dir, read_only=True, on_wait=say_waiting)
         try:
             report = coverage_of_store(store)
         finally:
@@ -282,7 +286,7 @@ def query(query_text: str, store_dir: Path, format_name: str, output: Path | Non
             query_text = Path(query_text[1:]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             fail(f"{query_text[1:]}: cannot read the query: {getattr(error, 'strerror', None) or error}")
-    store = open_store(store_dir, read_only=True)
+    store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         result = store.query(query_text)
         buffer = io.BytesIO()
@@ -349,7 +353,7 @@ def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple
             sys.exit(EXIT_CANNOT_RUN)
         source_paths = source_paths_of(summary.parsed.files)
     else:
-        store = open_store(store_dir, read_only=True)
+        store = open_store(store_dir, read_only=True, on_wait=say_waiting)
         source_paths = {}
     try:
         report = validate_store(store, shapes, source_paths)
@@ -376,7 +380,7 @@ def ladder(from_class: str, to_class: str | None, store_dir: Path, max_steps: in
     Each step says why it exists: stated in a specification (explicit) or derived from grades,
     experience and shared skills, with the months still to gain and the skills shared and missing.
     """
-    store = open_store(store_dir, read_only=True)
+    store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         result = ladder_paths(store, from_class, to_class, max_steps=max_steps)
     finally:
