@@ -10,9 +10,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
+from rolegraph.cache import cached_class, remember_class
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import Ladder, write_ladder
 from rolegraph.merge import add_named_classes, merge_classes
@@ -78,10 +80,24 @@ class BuildSummary:
         return not self.parsed.failures
 
 
-def read_and_parse(path: Path) -> JobClass | Failure:
-    """One file -> its job class, or a Failure naming the reason. Runs in worker processes."""
+def read_and_parse(path: Path, cache_directory: Path | None = None) -> JobClass | Failure:
+    """One file -> its job class, or a Failure naming the reason. Runs in worker processes.
+
+    With a ``cache_directory``, a file whose bytes were parsed before is taken from the parse cache.
+    """
+    data = None
+    if cache_directory is not None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None  # read_source below says what is wrong with the file
+        if data is not None and (found := cached_class(cache_directory, path, data)) is not None:
+            return found
     try:
-        return parse_spec(read_source(path))
+        job_class = parse_spec(read_source(path))
+        if cache_directory is not None and data is not None:
+            remember_class(cache_directory, path, data, job_class)
+        return job_class
     except NotASpecification as error:
         return Failure(path, error.reason, skipped=True)
     except SourceError as error:
@@ -91,12 +107,14 @@ def read_and_parse(path: Path) -> JobClass | Failure:
 
 
 def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
-                workers: int | None = None) -> Parsed:
+                workers: int | None = None, cache_directory: Path | None = None) -> Parsed:
     """Read and parse every file under ``paths``, merge renderings of one class, add named stub classes.
 
-    With many files, reading and parsing run in ``workers`` processes (default: one per core).
+    With many files, reading and parsing run in ``workers`` processes (default: one per core). With a
+    ``cache_directory``, sources whose bytes were parsed before are not parsed again.
     """
     files = list(iter_source_paths(paths))
+    parse = partial(read_and_parse, cache_directory=cache_directory)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parsed: list[JobClass] = []
     failures: list[Failure] = []
@@ -105,10 +123,9 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
         context = get_context("fork" if threading.active_count() == 1 else "spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = list(_with_progress(files, pool.map(read_and_parse, files, chunksize=PARSE_CHUNK),
-                                          progress))
+            results = list(_with_progress(files, pool.map(parse, files, chunksize=PARSE_CHUNK), progress))
     else:
-        results = list(_with_progress(files, map(read_and_parse, files), progress))
+        results = list(_with_progress(files, map(parse, files), progress))
     skipped: list[Failure] = []
     for result in results:
         if isinstance(result, Failure):
@@ -136,7 +153,7 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     produced are removed.
     """
     iris = iris or Iris()
-    parsed = parse_paths(paths, progress)
+    parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
     vocabulary = vocabulary_of_classes(parsed.classes)
     graphs = iter_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}

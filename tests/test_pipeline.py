@@ -20,3 +20,47 @@ def test_parallel_parse_equals_sequential(specs_dir: Path, monkeypatch: pytest.M
         [c.content_hash for c in emit_class_graphs(sequential.classes)]
     assert [failure.path.name for failure in parallel.failures] == ["missing.txt"]
     assert len(seen) == 6
+
+
+def test_unchanged_sources_are_not_parsed_again(specs_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import shutil
+
+    from rolegraph.store import open_store
+
+    specs = shutil.copytree(specs_dir, tmp_path / "specs")
+    parsed: list[str] = []
+    real_parse = pipeline.parse_spec
+    monkeypatch.setattr(pipeline, "parse_spec", lambda document: parsed.append(document.name) or real_parse(document))
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        assert len(parsed) == 5
+        parsed.clear()
+        again = pipeline.build([specs], store)
+        assert parsed == [] and again.written.written == []
+        changed = specs / "002_a5126ba24733d61e.txt"
+        changed.write_text(changed.read_text(encoding="utf-8").replace("four (4) years", "five (5) years"))
+        pipeline.build([specs], store)
+        assert parsed == ["002_a5126ba24733d61e.txt"]
+        incremental = io.BytesIO()
+        store.export(incremental, "nq")
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        clean = io.BytesIO()
+        fresh.export(clean, "nq")
+    assert sorted(incremental.getvalue().splitlines()) == sorted(clean.getvalue().splitlines())
+
+
+def test_a_damaged_cache_entry_is_parsed_again(specs_dir: Path, tmp_path: Path) -> None:
+    from rolegraph.cache import cached_class, remember_class
+
+    path = specs_dir / "004_7bca78953392f148.txt"
+    data = path.read_bytes()
+    [job_class] = pipeline.parse_paths([path]).classes
+    remember_class(tmp_path, path, data, job_class)
+    assert cached_class(tmp_path, path, data) == job_class
+    entry = next(tmp_path.rglob("*.pickle"))
+    entry.write_bytes(b"not a pickle")
+    assert cached_class(tmp_path, path, data) is None
+    assert cached_class(tmp_path, path.with_name("other.txt"), data) is None

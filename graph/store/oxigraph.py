@@ -25,6 +25,7 @@ from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
 __all__ = ["OxigraphStore"]
 
 LOCK_FILE = "rolegraph.lock"
+CACHE_FOLDER = "parse-cache"  # see rolegraph.cache
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
 BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction
 DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
@@ -118,6 +119,13 @@ class OxigraphStore:
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
             self._lock_handle = None
+
+    @property
+    def cache_directory(self) -> Path | None:
+        """Where a build keeps its parse cache: inside the store directory (none in memory or read-only)."""
+        if self.location == ":memory:" or self.read_only:
+            return None
+        return Path(self.location) / CACHE_FOLDER
 
     def _writable(self) -> None:
         if self.read_only:

@@ -1,0 +1,62 @@
+"""The parse cache: parsed job classes kept by source content, so an unchanged source is not parsed again.
+
+Entries live in the store directory, under a fingerprint of the code and rule tables that parse, so a new
+rolegraph version or an edited rule table never reads an old entry. A damaged entry is parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from rolegraph import __version__
+from rolegraph.model import JobClass
+
+__all__ = ["fingerprint", "cached_class", "remember_class"]
+
+# What parsing depends on: a change to any of these makes a new cache generation.
+PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of the rolegraph version, the model, the readers, the parser and its rule tables."""
+    digest = hashlib.sha256(__version__.encode())
+    entries = [files("rolegraph").joinpath("model.py")]
+    for package in PARSING_PACKAGES:
+        entries.extend(entry for entry in files(package).iterdir() if entry.name.endswith((".py", ".toml")))
+    for entry in sorted(entries, key=lambda entry: str(entry)):
+        digest.update(entry.name.encode())
+        digest.update(entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _entry(directory: Path, path: Path, data: bytes) -> Path:
+    name = hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return directory / fingerprint() / f"{hashlib.sha256(data).hexdigest()}-{name}.pickle"
+
+
+def cached_class(directory: Path, path: Path, data: bytes) -> JobClass | None:
+    """The job class parsed earlier from these bytes under this file name, or None."""
+    try:
+        with _entry(directory, path, data).open("rb") as handle:
+            found = pickle.load(handle)  # noqa: S301 - our own cache, in the user's own store directory
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return found if isinstance(found, JobClass) else None
+
+
+def remember_class(directory: Path, path: Path, data: bytes, job_class: JobClass) -> None:
+    """Keep a parsed class (written whole, then renamed, so a reader never sees half an entry)."""
+    entry = _entry(directory, path, data)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(pickle.dumps(job_class, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, entry)
+    except OSError:
+        pass  # a cache that cannot be written only costs a parse next time
