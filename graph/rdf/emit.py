@@ -103,6 +103,14 @@ class _Writer:
         self.where(node, where)
         return node
 
+    def value_source(self, parent: NamedNode, predicate: NamedNode, node: NamedNode, value: str,
+                     where: Provenance) -> None:
+        """A rg:FactSource node holding one value as it was read, and where (a naming, a conflicting value)."""
+        self.add(parent, predicate, node)
+        self.add(node, RDF.type, RG.FactSource)
+        self.add(node, RG.value, _text_literal(value))
+        self.where(node, where)
+
     def fact(self, subject: NamedNode, name: str, predicate: NamedNode, value: Literal, where: Provenance
              ) -> None:
         """A literal fact on the class, plus a rg:FactSource node saying where it was read."""
@@ -160,11 +168,7 @@ def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], st
     if job_class.stub:
         out.add(subject, RG.stub, Literal("true", datatype=XSD.boolean))
         for index, named in enumerate(job_class.named_in, start=1):
-            node = NamedNode(f"{base}/named-in/{index}")
-            out.add(subject, RG.namedIn, node)
-            out.add(node, RDF.type, RG.FactSource)
-            out.add(node, RG.value, _text_literal(named.value))
-            out.where(node, named.where)
+            out.value_source(subject, RG.namedIn, NamedNode(f"{base}/named-in/{index}"), named.value, named.where)
 
     for source in job_class.sources:
         document = iris.source(source.sha256)
@@ -378,11 +382,8 @@ def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
         out.add(node, RDF.type, RG.Conflict)
         out.text(node, RG.field, conflict.field)
         for value_index, value in enumerate(conflict.values, start=1):
-            value_node = NamedNode(f"{node.value}/value/{value_index}")
-            out.add(node, RG.conflictingValue, value_node)
-            out.add(value_node, RDF.type, RG.FactSource)
-            out.add(value_node, RG.value, _text_literal(value.value))
-            out.where(value_node, value.where)
+            out.value_source(node, RG.conflictingValue, NamedNode(f"{node.value}/value/{value_index}"),
+                             value.value, value.where)
     for index, evidence in enumerate(job_class.merge_evidence, start=1):
         node = NamedNode(f"{base}/merge/{index}")
         out.add(subject, RG.mergeEvidence, node)
