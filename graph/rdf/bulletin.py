@@ -29,7 +29,6 @@ from rolegraph.model import (
     ExperienceRequirement,
     JobClass,
     RequirementItem,
-    Text,
 )
 from rolegraph.parser.tables import fold
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, SCHEMA, XSD
@@ -43,11 +42,6 @@ def _number(value: Decimal | int) -> Literal:
     if isinstance(value, Decimal) and value != value.to_integral_value():
         return Literal(str(value.normalize()), datatype=XSD.decimal)
     return Literal(str(int(value)), datatype=XSD.integer)
-
-
-def _texts(out: Any, subject: NamedNode, name: str, predicate: NamedNode, texts: tuple[Text, ...]) -> None:
-    for index, text in enumerate(texts, start=1):
-        out.fact(subject, f"{name}/{index}", predicate, Literal(text.value), text.where)
 
 
 def _experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirement, str]:
@@ -189,11 +183,11 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
         if salary.dwp:
             out.add(node, RG.dwp, TRUE)
         out.where(node, salary.where)
-    _texts(out, subject, "salary-note", RG.salaryNote, bulletin.salary_notes)
-    _texts(out, subject, "requirement-note", RG.requirementNote, bulletin.requirement_notes)
-    _texts(out, subject, "process-note", RG.processNote, bulletin.process_notes)
-    _texts(out, subject, "selection", RG.selectionProcess, bulletin.selection)
-    _texts(out, subject, "special-note", RG.specialNote, bulletin.special_notes)
+    out.facts(subject, "salary-note", RG.salaryNote, bulletin.salary_notes)
+    out.facts(subject, "requirement-note", RG.requirementNote, bulletin.requirement_notes)
+    out.facts(subject, "process-note", RG.processNote, bulletin.process_notes)
+    out.facts(subject, "selection", RG.selectionProcess, bulletin.selection)
+    out.facts(subject, "special-note", RG.specialNote, bulletin.special_notes)
     for index, weight in enumerate(bulletin.exam_weights, start=1):
         node = NamedNode(f"{base}/exam-weight/{index}")
         out.add(subject, RG.examWeight, node)

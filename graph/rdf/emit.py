@@ -111,6 +111,11 @@ class _Writer:
         self.add(node, RG.value, _text_literal(value))
         self.where(node, where)
 
+    def facts(self, subject: NamedNode, name: str, predicate: NamedNode, texts: tuple[Text, ...]) -> None:
+        """A numbered run of literal facts (work context, notes), each with its own rg:FactSource."""
+        for index, text in enumerate(texts, start=1):
+            self.fact(subject, f"{name}/{index}", predicate, _text_literal(text.value), text.where)
+
     def fact(self, subject: NamedNode, name: str, predicate: NamedNode, value: Literal, where: Provenance
              ) -> None:
         """A literal fact on the class, plus a rg:FactSource node saying where it was read."""
@@ -340,12 +345,6 @@ def _emit_requirements(job_class: JobClass, subject: NamedNode, out: _Writer) ->
         out.where(node, license_.where)
 
 
-def _emit_texts(out: _Writer, subject: NamedNode, kind: str, predicate: NamedNode,
-                texts: tuple[Text, ...]) -> None:
-    for index, text in enumerate(texts, start=1):
-        out.fact(subject, f"{kind}/{index}", predicate, _text_literal(text.value), text.where)
-
-
 def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
                   titles: dict[tuple[tuple[str, str], str], NamedNode]) -> None:
     base = subject.value
@@ -356,8 +355,8 @@ def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
     if supervision.indirect:
         out.fact(subject, "indirect-supervision", RG.indirectSupervision,
                  _text_literal(supervision.indirect.value), supervision.indirect.where)
-    _emit_texts(out, subject, "work-context", RG.workContext, job_class.work_context)
-    _emit_texts(out, subject, "other-characteristic", RG.otherCharacteristic, job_class.other_characteristics)
+    out.facts(subject, "work-context", RG.workContext, job_class.work_context)
+    out.facts(subject, "other-characteristic", RG.otherCharacteristic, job_class.other_characteristics)
     place = jurisdiction_key(job_class.jurisdiction)
     for position, member in enumerate(job_class.job_family, start=1):
         node = NamedNode(f"{base}/job-family/{position}")
