@@ -14,6 +14,7 @@ RULES = load_rules()
 @pytest.mark.parametrize("rule", RULES.phrase_rules, ids=lambda rule: rule.name)
 def test_rule_matches_its_example(rule: PhraseRule) -> None:
     assert rule.pattern.search(rule.example), f"rule {rule.name} does not match its own example"
+    assert rule.could_match(rule.example), f"rule {rule.name}: its example lacks what it requires"
 
 
 def test_levels_are_ordered_weakest_first() -> None:

@@ -80,9 +80,10 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
     """Apply the whole-line rules; fallbacks (region = "header") only fill what is still missing."""
     facts = LineFacts({}, set())
     for fallback in (False, True):
+        some_rule = rules.line_rules_any[fallback]
         for line in header if fallback else document.lines:
             text = " ".join(line.text.split())
-            if not text or line.number in facts.consumed:
+            if not text or line.number in facts.consumed or not some_rule.match(text):
                 continue
             for rule in rules.line_rules:
                 if (rule.region == "header") != fallback:
@@ -170,8 +171,9 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
     """
     rules = rules or load_rules()
     for line in document.lines:
+        folded = " ".join(line.text.split())
         for rule, reason in rules.not_a_specification:
-            if rule.pattern.search(" ".join(line.text.split())):
+            if rule.pattern.search(folded):
                 raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
     split = split_sections(document, rules)
     facts = _read_line_facts(document, split.header, rules)

@@ -244,6 +244,8 @@ def _included_parts(passage: Passage, start: int, rules: Rules) -> tuple[list[Ex
 def parse_substitution(passage: Passage, rules: Rules) -> Text | None:
     """The first statement that allows substituting training for experience (or the reverse)."""
     for rule in rules.substitution_rules:
+        if not rule.could_match(passage.text):
+            continue
         match = next((m for start, end in clauses(passage) if (m := rule.pattern.search(passage.text, start, end))),
                      None)
         if match:

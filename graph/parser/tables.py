@@ -6,9 +6,10 @@ The tables are the parser's knowledge of layouts; this module only checks and co
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from rolegraph.errors import RuleError
@@ -35,6 +36,15 @@ class PhraseRule:
     pattern: re.Pattern[str]
     example: str
     region: str = "any"
+    requires: str = ""  # lower-case text every match contains: text without it is skipped, pattern unrun
+
+    def could_match(self, text: str) -> bool:
+        """False when ``text`` lacks what every match contains (a cheap test before the pattern).
+
+        >>> PhraseRule("r", "f", re.compile("may substitute"), "", requires="substitut").could_match("Or more.")
+        False
+        """
+        return not self.requires or self.requires in text.lower()
 
 
 LineRule = PhraseRule
@@ -127,6 +137,12 @@ class Rules:
                 + self.file_name_rules
                 + (self.bulletin.phrase_rules if self.bulletin else ()))
 
+    @cached_property
+    def line_rules_any(self) -> dict[bool, re.Pattern[str]]:
+        """header fallback? -> one pattern matching where any of those line rules matches (a cheap first test)."""
+        return {fallback: any_of(rule for rule in self.line_rules if (rule.region == "header") == fallback)
+                for fallback in (False, True)}
+
     def canonical_level(self, word: str | None) -> str | None:
         """Map a level word to LEVEL_ORDER ("basic" -> "some"); None stays None."""
         if word is None:
@@ -155,6 +171,22 @@ def _alternation(words: list[str] | dict[str, Any]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
+NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def any_of(rules: Iterable[PhraseRule]) -> re.Pattern[str]:
+    """One pattern that matches (at a position) exactly where one of ``rules`` matches; groups unnamed.
+
+    >>> rules = [PhraseRule("a", "a", re.compile("(?P<x>code):"), ""),
+    ...          PhraseRule("b", "b", re.compile("(?P<x>title):", re.IGNORECASE), "")]
+    >>> [bool(any_of(rules).match(text)) for text in ("code:", "TITLE:", "Code:")]
+    [True, True, False]
+    """
+    alternatives = [f"(?{'i' if rule.pattern.flags & re.IGNORECASE else ''}:"
+                    f"{NAMED_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in rules]
+    return re.compile("|".join(alternatives) or "(?!)")
+
+
 def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) -> tuple[PhraseRule, ...]:
     rules = []
     for entry in entries:
@@ -167,7 +199,8 @@ def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) 
             pattern = pattern.replace("{" + placeholder + "}", f"(?:{value})")
         flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
         rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=_compile(name, pattern, flags),
-                                example=entry["example"], region=entry.get("region", "any")))
+                                example=entry["example"], region=entry.get("region", "any"),
+                                requires=entry.get("requires", "").lower()))
     return tuple(rules)
 
 

@@ -15,6 +15,7 @@ PAGE_NUMBER_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\s*\d+\s+of\s+\d+\s*$", re.IGNORECASE),
 )
 
+_PAGE_NUMBER = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in PAGE_NUMBER_PATTERNS), re.IGNORECASE)
 MIN_REPEATED_HEADER_LINES = 2
 MAX_HEADER_LINES = 8
 
@@ -34,10 +35,8 @@ def drop_furniture(lines: list[Line], page_starts: tuple[int, ...] = ()) -> tupl
     >>> [line.text for line in drop_furniture(doc)]
     ['SPEC', 'Code 1', 'Body', 'More']
     """
-    dropped: set[int] = set()
-    for index, line in enumerate(lines):
-        if any(pattern.match(line.text) for pattern in PAGE_NUMBER_PATTERNS):
-            dropped.add(index)
+    page_number = _PAGE_NUMBER
+    dropped = {index for index, line in enumerate(lines) if page_number.match(line.text)}
     edges = {start for start in page_starts} | {start - 1 for start in page_starts if start > 0}
     for index in edges:
         if 0 <= index < len(lines) and lines[index].text.strip().isdigit():

@@ -25,6 +25,7 @@ WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850")
 
 # Share of characters that may be control characters (other than tab and line ends) in real text.
 MAX_CONTROL_SHARE = 0.01
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # C0 controls but tab, LF, form feed, CR
 
 # Markdown syntax -> replacement, applied per line in order. The text is kept; only the markup goes.
 MARKDOWN_TO_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -86,7 +87,7 @@ def unwrap_markdown(line: str) -> str:
 
 
 def _check_is_text(path: Path, text: str) -> None:
-    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
+    controls = len(CONTROL_CHARACTER.findall(text))
     if text and controls / len(text) > MAX_CONTROL_SHARE:
         raise SourceError(path, "binary file (too many control characters), not a job specification")
 
