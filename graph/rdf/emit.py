@@ -192,11 +192,17 @@ def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], st
     _emit_context(job_class, subject, out, titles)
     emit_bulletin(job_class, subject, out, titles, jurisdiction_key(job_class.jurisdiction))
 
-    quads = tuple(sorted(set(out.quads), key=str))
-    shared = tuple(sorted(set(out.shared_quads), key=str))
-    content_hash = hashlib.sha256("\n".join(str(quad) for quad in quads + shared).encode("utf-8")).hexdigest()
+    quads, quad_lines = _sorted_with_lines(out.quads)
+    shared, shared_lines = _sorted_with_lines(out.shared_quads)
+    content_hash = hashlib.sha256("\n".join(quad_lines + shared_lines).encode("utf-8")).hexdigest()
     return ClassGraph(subject, out.graph, quads, tuple(source.name for source in job_class.sources),
                       content_hash, shared)
+
+
+def _sorted_with_lines(quads: list[Quad]) -> tuple[tuple[Quad, ...], list[str]]:
+    """Distinct quads sorted by their N-Quads text, and those texts (each quad turned into text once)."""
+    ordered = sorted((str(quad), quad) for quad in set(quads))
+    return tuple(quad for _text, quad in ordered), [text for text, _quad in ordered]
 
 
 def _emit_jurisdiction(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris) -> None:
