@@ -132,8 +132,10 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
         state = rules.gazetteer.get(name)
         evidence = f"gazetteer: {name} is in {state}" if state else "no state stated or known"
         return Jurisdiction(name, state, False, stated, evidence)
+    named = rules.any_jurisdiction_rule  # lines no rule matches are skipped at once
+    candidates = [line for line in document.lines if named.search(line.text)]
     for rule in rules.jurisdiction_rules:
-        for line in document.lines:
+        for line in candidates:
             match = rule.pattern.search(line.text)
             if match:
                 where = Provenance(document.name, document.sha256, line.number, line.number)
@@ -142,7 +144,10 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
                 evidence = (f"named in the text ({rule.name}); gazetteer: {name} is in {state}" if state
                             else f"named in the text ({rule.name}); no state stated or known")
                 return Jurisdiction(name, state, False, Text(match.group(0), where), evidence)
+    some_state = rules.any_state_rule
     for line in document.lines:
+        if not some_state.search(line.text):
+            continue
         for rule in rules.state_rules:
             match = rule.pattern.search(line.text)
             if match:

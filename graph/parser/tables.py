@@ -143,6 +143,14 @@ class Rules:
         return {fallback: any_of(rule for rule in self.line_rules if (rule.region == "header") == fallback)
                 for fallback in (False, True)}
 
+    @cached_property
+    def any_jurisdiction_rule(self) -> re.Pattern[str]:
+        return any_of(self.jurisdiction_rules)
+
+    @cached_property
+    def any_state_rule(self) -> re.Pattern[str]:
+        return any_of(self.state_rules)
+
     def canonical_level(self, word: str | None) -> str | None:
         """Map a level word to LEVEL_ORDER ("basic" -> "some"); None stays None."""
         if word is None:
