@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -60,6 +61,7 @@ def _text_literal(value: str) -> Literal:
     return Literal(value)
 
 
+@lru_cache(maxsize=4096)  # line numbers and positions repeat: one Literal each
 def _number(value: Decimal | int) -> Literal:
     if isinstance(value, Decimal) and value != value.to_integral_value():
         return Literal(str(value.normalize()), datatype=XSD.decimal)
@@ -73,6 +75,7 @@ class _Writer:
         self.graph, self.iris = graph, iris
         self.quads: list[Quad] = []
         self.shared_quads: list[Quad] = []
+        self._sources: dict[str, NamedNode] = {}
 
     def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
         self.quads.append(Quad(subject, predicate, obj, self.graph))
@@ -88,7 +91,10 @@ class _Writer:
 
     def where(self, node: NamedNode, where: Provenance) -> None:
         """Line-level provenance of a fact node."""
-        self.add(node, PROV.wasDerivedFrom, self.iris.source(where.sha256))
+        source = self._sources.get(where.sha256)
+        if source is None:
+            source = self._sources[where.sha256] = self.iris.source(where.sha256)
+        self.add(node, PROV.wasDerivedFrom, source)
         self.add(node, RG.lineStart, _number(where.line_start))
         self.add(node, RG.lineEnd, _number(where.line_end))
 
