@@ -141,6 +141,10 @@ ODD = {
     "mixed-case-title": ("TILE SETTER 3493 090415.txt", "3493", "Tile Setter"),
     "title-with-alias": ("EQUIPMENT MECHANIC 3711 051818.txt", "3711", "Equipment Mechanic"),
     "single-word-title": ("ROOFER 3476 121214.txt", "3476", "Roofer"),
+    "two-line-title": ("BUILDING CONSTRUCTION AND MAINTENANCE SUPERINTENDENT 3124 122818.txt", "3124",
+                       "Building Construction and Maintenance Superintendent"),
+    "acronym-in-title": ("EMERGENCY MEDICAL SERVICES EDUCATOR  2322 110615 REV 112515.txt", "2322",
+                         "Emergency Medical Services (EMS) Educator"),
 }
 
 

@@ -81,7 +81,8 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
     facts = LineFacts({}, set())
     for fallback in (False, True):
         some_rule = rules.line_rules_any[fallback]
-        for line in header if fallback else document.lines:
+        lines = header if fallback else document.lines
+        for index, line in enumerate(lines):
             text = " ".join(line.text.split())
             if not text or line.number in facts.consumed or not some_rule.match(text):
                 continue
@@ -91,15 +92,40 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
                 match = rule.pattern.match(text)
                 if match is None:
                     continue
-                fields = {key: value for key, value in match.groupdict().items() if value}
+                fields = {key: " ".join(value.split()) for key, value in match.groupdict().items() if value}
                 if fallback and any(key in facts.values for key in fields):
                     continue
-                where = Provenance(document.name, document.sha256, line.number, line.number)
+                last = line.number
+                if rule.continued_by is not None:
+                    last = _continue_fields(fields, lines, index, rule.continued_by, facts.consumed)
+                where = Provenance(document.name, document.sha256, line.number, last)
                 for key, value in fields.items():
-                    facts.values.setdefault(key, (" ".join(value.split()), where))
-                facts.consumed.add(line.number)
+                    facts.values.setdefault(key, (value, where))
+                facts.consumed.update(range(line.number, last + 1))
                 break
     return facts
+
+
+def _continue_fields(fields: dict[str, str], lines: list[Line] | tuple[Line, ...], index: int,
+                     continued_by: re.Pattern[str], consumed: set[int]) -> int:
+    """Extend ``fields`` with the lines right after ``lines[index]`` that continue them; return the last line.
+
+    >>> import re
+    >>> fields = {"title": "BUILDING CONSTRUCTION AND MAINTENANCE"}
+    >>> lines = [Line(1, "BUILDING CONSTRUCTION AND MAINTENANCE"), Line(2, "SUPERINTENDENT"), Line(3, "Code: 1")]
+    >>> _continue_fields(fields, lines, 0, re.compile("(?P<title>[A-Z]+)$"), set()), fields["title"]
+    (2, 'BUILDING CONSTRUCTION AND MAINTENANCE SUPERINTENDENT')
+    """
+    last = lines[index].number
+    for line in lines[index + 1:]:
+        match = continued_by.match(" ".join(line.text.split()))
+        if line.number != last + 1 or line.number in consumed or match is None:
+            break
+        for key, value in match.groupdict().items():
+            if value and key in fields:
+                fields[key] = f"{fields[key]} {' '.join(value.split())}"
+        last = line.number
+    return last
 
 
 def _iso_date(text: str | None, formats: tuple[str, ...], output: str) -> str | None:

@@ -24,6 +24,7 @@ __all__ = [
 
 SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
 ROMAN_NUMERAL = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.IGNORECASE)
+ACRONYM = re.compile(r"^\([A-Z]{2,4}\)$")  # "(EMS)": an abbreviation in brackets stays in capitals
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 TRAILING_PUNCTUATION = " .;,:"
 
@@ -35,12 +36,14 @@ def title_case(text: str) -> str:
     'Customer Relations and Billing Supervisor'
     >>> title_case("SYSTEMS ANALYST II")
     'Systems Analyst II'
+    >>> title_case("EMERGENCY MEDICAL SERVICES (EMS) EDUCATOR")
+    'Emergency Medical Services (EMS) Educator'
     """
     words = " ".join(text.split()).split(" ")
     result = []
     for index, word in enumerate(words):
         lower = word.lower()
-        if ROMAN_NUMERAL.match(word) and len(word) > 1 or word in {"I"} and index > 0:
+        if ROMAN_NUMERAL.match(word) and len(word) > 1 or word in {"I"} and index > 0 or ACRONYM.match(word):
             result.append(word.upper())
         elif index > 0 and lower in SMALL_WORDS:
             result.append(lower)

@@ -37,6 +37,8 @@ class PhraseRule:
     example: str
     region: str = "any"
     requires: str = ""  # lower-case text every match contains: text without it is skipped, pattern unrun
+    # A line rule's value may go on over the lines right after it that match this (a title on two lines).
+    continued_by: re.Pattern[str] | None = None
 
     def could_match(self, text: str) -> bool:
         """False when ``text`` lacks what every match contains (a cheap test before the pattern).
@@ -208,7 +210,9 @@ def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) 
         flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
         rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=_compile(name, pattern, flags),
                                 example=entry["example"], region=entry.get("region", "any"),
-                                requires=entry.get("requires", "").lower()))
+                                requires=entry.get("requires", "").lower(),
+                                continued_by=_compile(f"{name}.continued_by", entry["continued_by"], flags)
+                                if "continued_by" in entry else None))
     return tuple(rules)
 
 
