@@ -52,14 +52,22 @@ def _repeated_header(lines: list[Line]) -> set[int]:
     longer than the text between it and the start.
     """
     content = [index for index, line in enumerate(lines) if line.text.strip()]
-    folded = [_fold(lines[index].text) for index in content]
-    header = folded[:MAX_HEADER_LINES]
+    header = [_fold(lines[index].text) for index in content[:MAX_HEADER_LINES]]
+    openings = {line.split(" ", 1)[0] for line in header}  # a line can only repeat the header if it opens alike
+    folded: dict[int, str | None] = {}
+
+    def fold_at(position: int) -> str | None:
+        if position not in folded:
+            text = lines[content[position]].text
+            folded[position] = _fold(text) if text.split(None, 1)[0].casefold() in openings else None
+        return folded[position]
+
     dropped: set[int] = set()
     position = MIN_REPEATED_HEADER_LINES
     while position < len(content):
         longest = min(len(header), position, len(content) - position)
         matched = 0
-        while matched < longest and folded[position + matched] == header[matched]:
+        while matched < longest and fold_at(position + matched) == header[matched]:
             matched += 1
         if matched >= MIN_REPEATED_HEADER_LINES:
             dropped.update(content[position:position + matched])

@@ -37,6 +37,7 @@ MARKDOWN_TO_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!])"), r"\1"),  # backslash escapes
     (re.compile(r"\s+$"), ""),  # trailing spaces (Markdown hard breaks)
 )
+MARKDOWN_MARKS = ("#", "**", "---", "***", "___")  # text without any of these shows no MARKDOWN_SIGNS
 MARKDOWN_SIGNS = re.compile(r"^\s{0,3}#{1,6}\s|\*\*[^*]+\*\*|^\s{0,3}-{3,}\s*$", re.MULTILINE)
 
 
@@ -97,7 +98,8 @@ def read_text_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
     text = decode_bytes(path, data)
     _check_is_text(path, text)
     raw = split_lines(text)
-    is_markdown = path.suffix.lower() in {".md", ".markdown"} or bool(MARKDOWN_SIGNS.search(text))
+    is_markdown = path.suffix.lower() in {".md", ".markdown"} or (
+        any(mark in text for mark in MARKDOWN_MARKS) and bool(MARKDOWN_SIGNS.search(text)))
     if is_markdown:
         raw = [unwrap_markdown(line) for line in raw]
     lines = [Line(number, line.replace("\f", "").rstrip()) for number, line in enumerate(raw, start=1)]
