@@ -73,9 +73,7 @@ def _emit_feeders(job_class: JobClass, out: Any, nodes: dict[ExperienceRequireme
             out.add(node, RG.inClass, target)
             if reference is None:
                 continue
-            ref_node = NamedNode(f"{iri}/class-reference/{index}")
-            out.add(node, RG.classReference, ref_node)
-            out.add(ref_node, RDF.type, RG.ClassReference)
+            ref_node = out.child(node, RG.classReference, f"class-reference/{index}", RG.ClassReference)
             out.text(ref_node, SCHEMA.name, name)
             out.add(ref_node, RG.resolvedTo, target)
             out.text(ref_node, RG.matchMethod, reference.method)
@@ -103,13 +101,9 @@ def _item(out: Any, node: NamedNode, item: RequirementItem, nodes: dict[Experien
         if requirement in nodes:
             out.add(node, RG.experience, NamedNode(nodes[requirement]))
     for index, education in enumerate(item.education, start=1):
-        education_node = NamedNode(f"{node.value}/education/{index}")
-        out.add(node, RG.education, education_node)
-        _education(out, education_node, education)
+        _education(out, out.child(node, RG.education, f"education/{index}"), education)
     for index, course in enumerate(item.courses, start=1):
-        course_node = NamedNode(f"{node.value}/course/{index}")
-        out.add(node, RG.course, course_node)
-        out.add(course_node, RDF.type, RG.CourseRequirement)
+        course_node = out.child(node, RG.course, f"course/{index}", RG.CourseRequirement)
         out.text(course_node, SCHEMA.description, course.text)
         for predicate, value in ((RG.courseCount, course.count), (RG.semesterUnits, course.semester_units),
                                  (RG.quarterUnits, course.quarter_units)):
@@ -119,18 +113,11 @@ def _item(out: Any, node: NamedNode, item: RequirementItem, nodes: dict[Experien
             out.text(course_node, RG.subject, subject)
         out.where(course_node, course.where)
     for index, license_ in enumerate(item.licenses, start=1):
-        license_node = NamedNode(f"{node.value}/license/{index}")
-        out.add(node, RG.license, license_node)
-        out.add(license_node, RDF.type, RG.License)
-        out.text(license_node, SCHEMA.name, license_.name)
-        out.text(license_node, RG.requirement, license_.required)
-        out.text(license_node, SCHEMA.description, license_.description)
-        out.where(license_node, license_.where)
+        out.license(out.child(node, RG.license, f"license/{index}", RG.License), license_)
     if item.items:
         out.text(node, RG.conjunction, item.conjunction)
     for index, sub in enumerate(item.items, start=1):
-        sub_node = NamedNode(f"{node.value}/{sub.label or index}")
-        out.add(node, RG.subRequirement, sub_node)
+        sub_node = out.child(node, RG.subRequirement, str(sub.label or index))
         out.add(sub_node, RG.position, _number(index))
         _item(out, sub_node, sub, nodes)
 
@@ -142,14 +129,11 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
     nodes = _experience_nodes(job_class, base)
     _emit_feeders(job_class, out, nodes, titles, place)
     for path in job_class.requirement_paths:
-        path_node = NamedNode(f"{base}/path/{path.number}")
-        out.add(subject, RG.requirementPath, path_node)
-        out.add(path_node, RDF.type, RG.RequirementPath)
+        path_node = out.child(subject, RG.requirementPath, f"path/{path.number}", RG.RequirementPath)
         out.add(path_node, RG.pathNumber, _number(path.number))
         out.where(path_node, path.where)
         for index, item in enumerate(path.items, start=1):
-            item_node = NamedNode(f"{path_node.value}/item/{index}")
-            out.add(path_node, RG.item, item_node)
+            item_node = out.child(path_node, RG.item, f"item/{index}")
             out.add(item_node, RG.position, _number(index))
             _item(out, item_node, item, nodes)
     bulletin = job_class.bulletin
@@ -167,9 +151,7 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
         if text is not None:
             out.fact(subject, name, predicate, Literal(text.value), text.where)
     for index, salary in enumerate(bulletin.salaries, start=1):
-        node = NamedNode(f"{base}/salary/{index}")
-        out.add(subject, SCHEMA.estimatedSalary, node)
-        out.add(node, RDF.type, SCHEMA.MonetaryAmountDistribution)
+        node = out.child(subject, SCHEMA.estimatedSalary, f"salary/{index}", SCHEMA.MonetaryAmountDistribution)
         out.text(node, SCHEMA.currency, "USD")
         out.add(node, SCHEMA.duration, Literal("P1Y", datatype=XSD.duration))
         out.add(node, SCHEMA.minValue, _number(salary.low))
@@ -189,9 +171,7 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
     out.facts(subject, "selection", RG.selectionProcess, bulletin.selection)
     out.facts(subject, "special-note", RG.specialNote, bulletin.special_notes)
     for index, weight in enumerate(bulletin.exam_weights, start=1):
-        node = NamedNode(f"{base}/exam-weight/{index}")
-        out.add(subject, RG.examWeight, node)
-        out.add(node, RDF.type, RG.ExamWeight)
+        node = out.child(subject, RG.examWeight, f"exam-weight/{index}", RG.ExamWeight)
         out.text(node, SCHEMA.name, weight.part)
         out.text(node, RG.weight, weight.weight)
         out.add(node, RG.position, _number(index))

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pyoxigraph import Literal, NamedNode, Quad
 
 from rolegraph.merge import jurisdiction_key
-from rolegraph.model import LEVEL_ORDER, ExperienceRequirement, JobClass, Ksa, Provenance, Text
+from rolegraph.model import LEVEL_ORDER, ExperienceRequirement, JobClass, Ksa, License, Provenance, Text
 from rolegraph.parser.tables import fold
 from rolegraph.rdf.bulletin import emit_bulletin
 from rolegraph.rdf.iris import Iris
@@ -97,6 +97,21 @@ class _Writer:
         self.add(node, PROV.wasDerivedFrom, source)
         self.add(node, RG.lineStart, _number(where.line_start))
         self.add(node, RG.lineEnd, _number(where.line_end))
+
+    def child(self, parent: NamedNode, predicate: NamedNode, path: str, *kinds: NamedNode) -> NamedNode:
+        """A node under ``parent`` (IRI ``parent/path``), linked from it by ``predicate`` and typed ``kinds``."""
+        node = NamedNode(f"{parent.value}/{path}")
+        self.add(parent, predicate, node)
+        for kind in kinds:
+            self.add(node, RDF.type, kind)
+        return node
+
+    def license(self, node: NamedNode, license_: License) -> None:
+        """The name, requirement, description and source line of a licence node."""
+        self.text(node, SCHEMA.name, license_.name)
+        self.text(node, RG.requirement, license_.required)
+        self.text(node, SCHEMA.description, license_.description)
+        self.where(node, license_.where)
 
     def item(self, parent: NamedNode, predicate: NamedNode, path: str, kind: NamedNode, description: str,
              position: int, where: Provenance) -> NamedNode:
@@ -244,11 +259,8 @@ def _emit_jurisdiction(job_class: JobClass, subject: NamedNode, out: _Writer, ir
 
 
 def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:
-    base = subject.value
     if job_class.pay_grade:
-        grade = NamedNode(f"{base}/pay-grade")
-        out.add(subject, RG.payGrade, grade)
-        out.add(grade, RDF.type, RG.PayGrade)
+        grade = out.child(subject, RG.payGrade, "pay-grade", RG.PayGrade)
         out.text(grade, RG.payPlan, job_class.pay_grade.plan)
         out.text(grade, RG.grade, job_class.pay_grade.grade)
         if job_class.pay_grade.grade.isdigit():
@@ -257,9 +269,7 @@ def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) ->
         out.text(grade, RDFS.label, label)
         out.where(grade, job_class.pay_grade.where)
     if job_class.ordinance:
-        ordinance = NamedNode(f"{base}/ordinance")
-        out.add(subject, RG.ordinance, ordinance)
-        out.add(ordinance, RDF.type, RG.Ordinance)
+        ordinance = out.child(subject, RG.ordinance, "ordinance", RG.Ordinance)
         out.text(ordinance, SCHEMA.identifier, job_class.ordinance.number)
         if job_class.ordinance.date:
             out.add(ordinance, SCHEMA.dateCreated, Literal(job_class.ordinance.date, datatype=XSD.date))
@@ -320,21 +330,17 @@ def _experience(out: _Writer, node: NamedNode, requirement: ExperienceRequiremen
         out.text(node, RG.inClassTitle, title)
     out.where(node, requirement.where)
     for index, part in enumerate(requirement.included, start=1):
-        part_node = NamedNode(f"{node.value}/part/{index}")
-        out.add(node, RG.includes, part_node)
+        part_node = out.child(node, RG.includes, f"part/{index}")
         _experience(out, part_node, part)
 
 
 def _emit_requirements(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:
-    base = subject.value
     for index, requirement in enumerate(job_class.experience, start=1):
-        node = NamedNode(f"{base}/experience/{index}")
-        out.add(subject, SCHEMA.experienceRequirements, node)
+        node = out.child(subject, SCHEMA.experienceRequirements, f"experience/{index}")
         _experience(out, node, requirement)
     for index, education in enumerate(job_class.education, start=1):
-        node = NamedNode(f"{base}/education/{index}")
-        out.add(subject, SCHEMA.educationRequirements, node)
-        out.add(node, RDF.type, SCHEMA.EducationalOccupationalCredential)
+        node = out.child(subject, SCHEMA.educationRequirements, f"education/{index}",
+                         SCHEMA.EducationalOccupationalCredential)
         out.text(node, SCHEMA.description, education.value)
         out.where(node, education.where)
     if job_class.substitution:
@@ -342,24 +348,18 @@ def _emit_requirements(job_class: JobClass, subject: NamedNode, out: _Writer) ->
                  job_class.substitution.where)
         out.add(subject, RG.substitutionAllowed, Literal("true", datatype=XSD.boolean))
     for index, license_ in enumerate(job_class.licenses, start=1):
-        node = NamedNode(f"{base}/license/{index}")
-        out.add(subject, SCHEMA.qualifications, node)
-        out.add(node, RDF.type, SCHEMA.EducationalOccupationalCredential)
-        out.add(node, RDF.type, RG.License)
-        out.text(node, SCHEMA.name, license_.name)
+        node = out.child(subject, SCHEMA.qualifications, f"license/{index}",
+                         SCHEMA.EducationalOccupationalCredential, RG.License)
         out.text(node, SCHEMA.credentialCategory,
                  "certification" if re.search(r"certif", license_.name, re.IGNORECASE) else "license")
-        out.text(node, RG.requirement, license_.required)
         out.text(node, RG.issuer, license_.issuer)
         if license_.within_months_of_appointment is not None:
             out.add(node, RG.withinMonthsOfAppointment, _number(license_.within_months_of_appointment))
-        out.text(node, SCHEMA.description, license_.description)
-        out.where(node, license_.where)
+        out.license(node, license_)
 
 
 def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
                   titles: dict[tuple[tuple[str, str], str], NamedNode]) -> None:
-    base = subject.value
     supervision = job_class.supervision
     if supervision.direct:
         out.fact(subject, "direct-supervision", RG.directSupervision, _text_literal(supervision.direct.value),
@@ -371,9 +371,7 @@ def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
     out.facts(subject, "other-characteristic", RG.otherCharacteristic, job_class.other_characteristics)
     place = jurisdiction_key(job_class.jurisdiction)
     for position, member in enumerate(job_class.job_family, start=1):
-        node = NamedNode(f"{base}/job-family/{position}")
-        out.add(subject, RG.jobFamilyMember, node)
-        out.add(node, RDF.type, RG.JobFamilyMember)
+        node = out.child(subject, RG.jobFamilyMember, f"job-family/{position}", RG.JobFamilyMember)
         out.text(node, SCHEMA.name, member.value)
         out.add(node, RG.position, _number(position))
         target = titles.get((place, fold(member.value)))
@@ -381,24 +379,18 @@ def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
             out.add(node, RG.memberClass, target)
         out.where(node, member.where)
     for index, section in enumerate(job_class.sections, start=1):
-        node = NamedNode(f"{base}/section/{index}")
-        out.add(subject, RG.section, node)
-        out.add(node, RDF.type, RG.Section)
+        node = out.child(subject, RG.section, f"section/{index}", RG.Section)
         out.text(node, RG.heading, section.heading)
         out.text(node, SCHEMA.text, section.text)
         out.where(node, section.where)
     for index, conflict in enumerate(job_class.conflicts, start=1):
-        node = NamedNode(f"{base}/conflict/{index}")
-        out.add(subject, RG.conflict, node)
-        out.add(node, RDF.type, RG.Conflict)
+        node = out.child(subject, RG.conflict, f"conflict/{index}", RG.Conflict)
         out.text(node, RG.field, conflict.field)
         for value_index, value in enumerate(conflict.values, start=1):
             out.value_source(node, RG.conflictingValue, NamedNode(f"{node.value}/value/{value_index}"),
                              value.value, value.where)
     for index, evidence in enumerate(job_class.merge_evidence, start=1):
-        node = NamedNode(f"{base}/merge/{index}")
-        out.add(subject, RG.mergeEvidence, node)
-        out.add(node, RDF.type, RG.MergeEvidence)
+        node = out.child(subject, RG.mergeEvidence, f"merge/{index}", RG.MergeEvidence)
         out.text(node, RG.method, evidence.method)
         out.add(node, RG.titleScore, Literal(str(evidence.title_score), datatype=XSD.decimal))
         if evidence.duties_score is not None:
