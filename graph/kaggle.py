@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
+from rolegraph.merge import DWP_MARK
 from rolegraph.store import Store
 
 __all__ = ["KAGGLE_FIELDS", "kaggle_rows", "write_kaggle_csv", "subset_id"]
@@ -193,9 +194,7 @@ def kaggle_rows(store: Store) -> list[dict[str, str]]:
           FILTER NOT EXISTS { ?c rg:stub true }
           OPTIONAL { ?c schema:identifier ?code } OPTIONAL { ?c rg:openDate ?open }
           OPTIONAL { ?c rg:examType ?exam } }"""):
-        opened = _v(row, "open") or ""
-        if len(opened) == 10 and opened[4] == "-":
-            opened = f"{opened[5:7]}/{opened[8:10]}/{opened[2:4]}"
+        opened = _kaggle_date(_v(row, "open") or "")
         classes.setdefault(_v(row, "c") or "", {"JOB_CLASS_TITLE": _v(row, "title") or "",
                                                 "JOB_CLASS_NO": _v(row, "code") or "", "OPEN_DATE": opened,
                                                 "EXAM_TYPE": _v(row, "exam") or ""})
@@ -232,6 +231,7 @@ def kaggle_rows(store: Store) -> list[dict[str, str]]:
             node.subs.append(_Node(_v(row, "s") or "", _v(row, "slabel") or "", _v(row, "stext") or "",
                                    int(_v(row, "spos") or 0)))
     parts = _parts(store)
+    per_file = _values_per_file(store)
 
     rows: list[dict[str, str]] = []
     for iri, values in classes.items():
@@ -250,10 +250,44 @@ def kaggle_rows(store: Store) -> list[dict[str, str]]:
         ordered = [items[iri][key] for key in sorted(items.get(iri, {}))]
         texts = [name for name in names if not name.casefold().endswith(".pdf")] or names[:1] or [""]
         for file_name in texts:  # a class read from several bulletins: the rows of each bulletin file
-            rows.extend(_class_rows(dict(common, FILE_NAME=file_name), ordered, parts))
+            own = per_file.get((iri, file_name), {})  # where that bulletin's open date or pay differ
+            rows.extend(_class_rows(dict(common, FILE_NAME=file_name, **own), ordered, parts))
     rows.sort(key=lambda row: (row["FILE_NAME"], int(row["REQUIREMENT_SET_ID"]), len(row["REQUIREMENT_SUBSET_ID"]),
                                row["REQUIREMENT_SUBSET_ID"]))
     return rows
+
+
+def _kaggle_date(iso: str) -> str:
+    """The template's MM/DD/YY form of an ISO date (other text as it is).
+
+    >>> _kaggle_date("2018-08-31"), _kaggle_date("pending")
+    ('08/31/18', 'pending')
+    """
+    return f"{iso[5:7]}/{iso[8:10]}/{iso[2:4]}" if len(iso) == 10 and iso[4] == "-" else iso
+
+
+def _values_per_file(store: Store) -> dict[tuple[str, str], dict[str, str]]:
+    """(class, file) -> template fields read from that file, where two bulletins of one class disagree.
+
+    A class built from two editions of its bulletin keeps the values of one and records the other's as
+    conflicts (with the file they come from); each file's rows show what that file says.
+    """
+    found: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for row in store.query("""
+        SELECT ?c ?field ?value ?file WHERE { ?c rg:conflict ?k . ?k rg:field ?field ; rg:conflictingValue ?v .
+          ?v rg:value ?value ; prov:wasDerivedFrom ?d . ?d schema:name ?file }"""):
+        field, value = _v(row, "field"), _v(row, "value") or ""
+        values = found[(_v(row, "c") or "", _v(row, "file") or "")]
+        if field == "open_date":
+            values["OPEN_DATE"] = _kaggle_date(value)
+        elif field == "exam_type":
+            values["EXAM_TYPE"] = value
+        elif field == "salaries":
+            ranges = value.split("; ")
+            values["ENTRY_SALARY_GEN"] = next((pay for pay in ranges if not pay.endswith(DWP_MARK)), "")
+            values["ENTRY_SALARY_DWP"] = next((pay.removesuffix(DWP_MARK).strip() for pay in ranges
+                                               if pay.endswith(DWP_MARK)), "")
+    return found
 
 
 def _class_rows(common: dict[str, str], ordered: list[_Node],

@@ -19,12 +19,14 @@ from rolegraph.model import (
     ExperienceRequirement,
     JobClass,
     Jurisdiction,
+    License,
     MergeEvidence,
+    SalaryRange,
     Text,
 )
 from rolegraph.parser.tables import fold
 
-__all__ = ["TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", "merge_classes", "add_named_classes",
+__all__ = ["DWP_MARK", "TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", "merge_classes", "add_named_classes",
            "jurisdiction_key", "resolve_experience_classes"]
 
 TITLE_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) for "the same title"
@@ -94,15 +96,25 @@ def _comparable(value: Any) -> Any:
 
 
 def _as_text(value: Any, fallback: JobClass) -> Text:
-    """A conflicting value as Text with where it came from."""
+    """A conflicting value as Text with where it came from (a run of values: joined, at the first's line)."""
     if isinstance(value, Text):
         return value
+    if isinstance(value, tuple) and value:
+        first = _as_text(value[0], fallback)
+        return Text("; ".join(_as_text(item, fallback).value for item in value), first.where)
+    if isinstance(value, SalaryRange):
+        return Text(value.label + (f" {DWP_MARK}" if value.dwp else ""), value.where)
+    if isinstance(value, License):
+        return Text(f"{value.name}: {value.required}", value.where)
     where = getattr(value, "where", None) or getattr(getattr(value, "evidence", None), "where", None)
     return Text(str(value), where or fallback.title.where)
 
 
 # Fields compared between renderings; a difference is a conflict.
 COMPARED_FIELDS = ("title", "code", "jurisdiction", "pay_grade", "ordinance", "summary")
+DWP_MARK = "(DWP)"  # after a conflicting salary range of the Department of Water and Power
+# Bulletin fields compared between renderings (a PDF and a text copy of one bulletin).
+COMPARED_BULLETIN_FIELDS = ("open_date", "exam_type", "salaries", "drivers_license")
 # Fields whose identity is their content; not compared (sources, evidence and derived bookkeeping).
 BOOKKEEPING_FIELDS = {"sources", "conflicts", "merge_evidence", "stub", "named_in", "class_references"}
 
@@ -116,10 +128,10 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _merge_pair(lead: JobClass, other: JobClass, evidence: MergeEvidence) -> JobClass:
-    """Lead's values win; other's fill what lead lacks; differing values become conflicts."""
+def _merged_fields(lead: Any, other: Any, compared: tuple[str, ...], conflicts: list[Conflict],
+                   lead_class: JobClass, other_class: JobClass) -> dict[str, Any]:
+    """The fields of ``other`` that fill what ``lead`` lacks; differing ``compared`` fields become conflicts."""
     changes: dict[str, Any] = {}
-    conflicts = list(lead.conflicts) + list(other.conflicts)
     for item in fields(lead):
         if item.name in BOOKKEEPING_FIELDS:
             continue
@@ -128,8 +140,23 @@ def _merge_pair(lead: JobClass, other: JobClass, evidence: MergeEvidence) -> Job
             continue
         if _is_empty(mine):
             changes[item.name] = theirs
-        elif item.name in COMPARED_FIELDS and _comparable(mine) != _comparable(theirs):
-            conflicts.append(Conflict(item.name, (_as_text(mine, lead), _as_text(theirs, other))))
+        elif item.name in compared and _comparable(mine) != _comparable(theirs):
+            conflicts.append(Conflict(item.name, (_as_text(mine, lead_class), _as_text(theirs, other_class))))
+    return changes
+
+
+def _merge_pair(lead: JobClass, other: JobClass, evidence: MergeEvidence) -> JobClass:
+    """Lead's values win; other's fill what lead lacks; differing values become conflicts.
+
+    Two bulletins are merged field by field too: open date, exam type, salaries and driver's licence are
+    compared, and what one rendering lacks is taken from the other.
+    """
+    conflicts = list(lead.conflicts) + list(other.conflicts)
+    changes = _merged_fields(lead, other, COMPARED_FIELDS, conflicts, lead, other)
+    if lead.bulletin is not None and other.bulletin is not None:
+        bulletin_changes = _merged_fields(lead.bulletin, other.bulletin, COMPARED_BULLETIN_FIELDS, conflicts,
+                                          lead, other)
+        changes["bulletin"] = replace(lead.bulletin, **bulletin_changes)
     return replace(lead, **changes, sources=lead.sources + other.sources, conflicts=tuple(conflicts),
                    merge_evidence=lead.merge_evidence + other.merge_evidence + (evidence,))
 

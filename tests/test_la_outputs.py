@@ -158,6 +158,17 @@ def test_every_bulletin_file_has_rows_with_the_required_fields(la_corpus: Path,
     assert no_salary == {"AIRPORT POLICE SPECIALIST 3236 063017 (2).txt"}  # "Salary scale pending."
 
 
+# Two editions of one class (read by eye): each file's rows show that file's open date and salary.
+EDITIONS = {"CHIEF CLERK POLICE 1219 061215.txt": ("1249", "06/12/15", "$67400-$98553"),
+            "CHIEF CLERK POLICE 1249 083118.txt": ("1249", "08/31/18", "$73163-$106968")}
+
+
+def test_each_edition_of_a_class_keeps_its_own_date_and_salary(corpus_rows: list[dict[str, str]]) -> None:
+    found = {(row["FILE_NAME"], row["JOB_CLASS_NO"], row["OPEN_DATE"], row["ENTRY_SALARY_GEN"])
+             for row in corpus_rows if row["FILE_NAME"] in EDITIONS}
+    assert found == {(name, *values) for name, values in EDITIONS.items()}
+
+
 def test_coverage_report_of_the_gold_sample(la_corpus: Path, update_golden: bool) -> None:
     from rolegraph.coverage import format_coverage
     from rolegraph.pipeline import parse_paths
