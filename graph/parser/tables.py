@@ -61,6 +61,9 @@ class LicenseRules:
     within: re.Pattern[str]
 
 
+NEVER = re.compile("(?!)")
+
+
 @dataclass(frozen=True)
 class BulletinRules:
     """Rules of the City of Los Angeles bulletin layout: salaries, exam type, requirement structure, feeders."""
@@ -96,6 +99,9 @@ class BulletinRules:
     exam_weights: tuple[PhraseRule, ...]
     experience_fallbacks: tuple[PhraseRule, ...] = ()
     license_names: tuple[PhraseRule, ...] = ()
+    salary_continues: re.Pattern[str] = NEVER
+    substitution_item: re.Pattern[str] = NEVER
+    shared_item: re.Pattern[str] = NEVER
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
@@ -352,4 +358,12 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         exam_weights=rules("exam_weight"),
         experience_fallbacks=rules("experience_fallback"),
         license_names=rules("license_name"),
+        salary_continues=_compile("salary.continues", phrases["salary"].get("continues", "(?!)"), 0),
+        substitution_item=_any("requirements.substitution_item", requirements.get("substitution_item", [])),
+        shared_item=_any("requirements.shared_item", requirements.get("shared_item", [])),
     )
+
+
+def _any(name: str, patterns: list[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern matching where any of ``patterns`` does (none: never)."""
+    return _compile(name, "|".join(f"(?:{pattern})" for pattern in patterns) or "(?!)", re.IGNORECASE)
