@@ -366,14 +366,17 @@ def parse_requirement_paths(passage: Passage, rules: Rules) -> tuple[tuple[Requi
     numbered = [node for node in nodes if node.kind == "number"]
     leads = [node for node in nodes if node.kind == "lead"]
     notes = [Passage(lines, passage.source, passage.sha256) for lines in note_lines]
+    # a lead that goes on into the numbered items ("Five years of ..., two years of which must have been as a
+    # Photographer," / "1. Taking ...; or" / "2. Operating ...") is part of every path; any other lead is a note
+    stems = [lead for lead in leads if numbered and table.lead_continues.search(lead.lines[-1].text)]
     if numbered and leads:
-        notes = [Passage(lead.lines, passage.source, passage.sha256) for lead in leads] + notes
+        notes = [Passage(lead.lines, passage.source, passage.sha256) for lead in leads if lead not in stems] + notes
         nodes = numbered
     notes += [Passage(node.lines + [line for child in node.children for line in child.lines], passage.source,
                       passage.sha256) for node in substitutions]
     notes.sort(key=lambda note: note.where().line_start)
     groups: list[list[_Node]] = []
-    shared: list[_Node] = []  # conditions of every path
+    shared: list[_Node] = list(stems)  # conditions of every path
     for index, node in enumerate(nodes):
         joined = _conjunction(nodes[index - 1], passage, table) if index else None
         if index and joined is None and table.shared_item.search(_opening(node)):
@@ -385,7 +388,7 @@ def parse_requirement_paths(passage: Passage, rules: Rules) -> tuple[tuple[Requi
         else:
             groups.append([node])
     if shared:
-        groups = [sorted(group + shared, key=lambda node: nodes.index(node)) for group in groups or [[]]]
+        groups = [sorted(group + shared, key=_first_line) for group in groups or [[]]]
     paths = []
     for number, group in enumerate(groups, start=1):
         items = tuple(_item(node, passage, rules) for node in group)
