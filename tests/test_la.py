@@ -199,6 +199,57 @@ def test_odd_bulletin(la_corpus: Path, case: str) -> None:
     assert job_class.bulletin is not None and job_class.bulletin.salaries and job_class.requirement_paths
 
 
+# One regression test per error pattern the second gold showed, on bulletins in neither gold (read by eye):
+# file -> (requirement paths, feeders).
+PATTERNS = {
+    "numbered-substitutions-after-the-requirement": (
+        "SENIOR LOAD DISPATCHER 5235 060118.txt", 1, {("load dispatcher", 36)}),
+    "items-after-the-following-may-be-substituted": (
+        "SENIOR HOUSING INSPECTOR 4244 042718.txt", 1, {("housing inspector", 24)}),
+    "numbered-substitution": ("TRANSPORTATION INVESTIGATOR 4271 061016.txt", 1, set()),
+    "conditions-with-no-conjunction-hold-on-every-path": ("POLICE OFFICER 2214 110906 Rev 060115.txt", 1, set()),
+    "hours-of-experience": ("AIRPORT INFORMATION SPECIALIST 1783 121115.txt", 2,
+                            {("airport guide", 12), ("airport guide", 24), ("airport information aide", 24)}),
+    "item-opening-with-a-number": ("ADMINISTRATIVE HEARING EXAMINER 9135 100915.txt", 4,
+                                   {("management aide", 24), ("management assistant", 24),
+                                    ("senior traffic supervisor", 24), ("transportation investigator", 24)}),
+    "or-as-a": ("COMMERCIAL FIELD REPRESENTATIVE 1600 120718.txt", 2,
+                {("meter reader", 24), ("customer service representative", 24), ("senior administrative clerk", 24)}),
+    "of-which-must-be-as-a": ("STEAM PLANT OPERATOR 5624 101416.txt", 1,
+                              {("steam plant assistant", 36), ("station equipment operator", 12),
+                               ("controls mechanic", 12)}),
+    "requirement-going-on-into-numbered-items": ("SENIOR PHOTOGRAPHER 1795 041516 REVISED 042816.txt", 2,
+                                                 {("photographer", 24)}),
+    "bracketed-letter-after-a-number": ("ANIMAL KEEPER 4304 083118.txt", 2, set()),
+    "hire-the-employee-as-is-not-a-feeder": ("ANIMAL CARE ASSISTANT 4323 020119.txt", 1, {("vocational worker", 6)}),
+    "city-classes-among-lowercase-roles": ("DETENTION OFFICER 3211 113018.txt", 6,
+                                           {("police student worker", 6), ("associate community officer", 6),
+                                            ("police officer", 0)}),
+    "hours-with-the-city-as-a": ("PARK SERVICES ATTENDANT 2412 032219.txt", 1,
+                                 {("assistant park services attendant", 3), ("swimming pool clerk", 3),
+                                  ("museum guide", 3), ("park activity monitor", 3), ("recreation assistant", 3)}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PATTERNS), ids=str)
+def test_requirement_pattern(la_corpus: Path, case: str) -> None:
+    name, paths, expected = PATTERNS[case]
+    job_class = parse_spec(read_source(la_corpus / name))
+    assert (len(job_class.requirement_paths), feeders(job_class)) == (paths, expected)
+
+
+@pytest.mark.parametrize(("name", "general", "dwp"), [
+    ("UTILITY SERVICES MANAGER 9106 110416.txt",  # "$145,742 to 181,071": no "$" on the high end
+     ["99305-123379", "118869-147684", "135720-168606", "145742-181071", "153927-191239", "200176-248701"], []),
+    ("ELECTRICAL ENGINEERING ASSOCIATE 7525 093016 REV 100416.txt",  # a DWP range goes on over the next line
+     ["66231-94252", "74082-105444", "82497-117346", "89638-127556"],
+     ["77360-96110", "91934-114213", "99722-123881", "107156-133130"]),
+], ids=["bare-high-end", "range-over-two-lines"])
+def test_salary_pattern(la_corpus: Path, name: str, general: list[str], dwp: list[str]) -> None:
+    parsed = project(parse_spec(read_source(la_corpus / name)))
+    assert (parsed["salary_gen"], parsed["salary_dwp"]) == (general, dwp)
+
+
 def test_cp1252_text_is_decoded(la_corpus: Path) -> None:
     document = read_source(la_corpus / "POLICE COMMANDER 2251 092917.txt")
     assert any("r\u00e9sum\u00e9" in line.text for line in document.lines)
