@@ -244,7 +244,10 @@ def test_requirement_pattern(la_corpus: Path, case: str) -> None:
     ("ELECTRICAL ENGINEERING ASSOCIATE 7525 093016 REV 100416.txt",  # a DWP range goes on over the next line
      ["66231-94252", "74082-105444", "82497-117346", "89638-127556"],
      ["77360-96110", "91934-114213", "99722-123881", "107156-133130"]),
-], ids=["bare-high-end", "range-over-two-lines"])
+    ("EQUIPMENT REPAIR SUPERVISOR 3746 012717.txt",  # "$102, 750": a space after the thousands comma
+     ["94523", "102750"], ["100495-106091", "106822-112772"]),
+    ("POLICE OFFICER 2214 110906 Rev 060115.txt", ["57420-88427"], []),  # "$57,420* to $88,427": a footnote mark
+], ids=["bare-high-end", "range-over-two-lines", "space-after-comma", "footnote-mark"])
 def test_salary_pattern(la_corpus: Path, name: str, general: list[str], dwp: list[str]) -> None:
     parsed = project(parse_spec(read_source(la_corpus / name)))
     assert (parsed["salary_gen"], parsed["salary_dwp"]) == (general, dwp)

@@ -5,6 +5,7 @@ Pure functions over passages; every pattern comes from parser/rules/phrases.toml
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
@@ -16,7 +17,7 @@ __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_
 
 
 def _amount(text: str) -> int:
-    return int(text.replace(",", ""))
+    return int(re.sub(r"[,\s]", "", text))
 
 
 def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange, ...]:
