@@ -40,7 +40,7 @@ from rolegraph.parser.tables import BulletinRules, Rules, fold
 __all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
-ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+or\s+(?:an?\s+)?")
+ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?")
 
 
 @dataclass
