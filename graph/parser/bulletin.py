@@ -5,6 +5,7 @@ Pure functions over passages; every pattern comes from parser/rules/phrases.toml
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
@@ -16,7 +17,7 @@ __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_
 
 
 def _amount(text: str) -> int:
-    return int(text.replace(",", ""))
+    return int(re.sub(r"[,\s]", "", text))
 
 
 def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange, ...]:
@@ -28,12 +29,21 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
     ...          Line(2, "The salary in the Department of Water and Power is $70,908 to $88,092 and $83,770.")]
     >>> [(s.label, s.dwp) for s in parse_salaries(Passage(lines, "a", "0"), load_rules().bulletin)]
     [('$68611-$100307', False), ('$70908-$88092', True), ('$83770', True)]
+    >>> lines = [Line(1, "The salary in the Department of Water and Power is $117,345 to $123,881; $120,477 to"),
+    ...          Line(2, "$127,200; and $141,691 to 149,584.")]
+    >>> [(s.label, s.dwp) for s in parse_salaries(Passage(lines, "a", "0"), load_rules().bulletin)]
+    [('$117345-$123881', True), ('$120477-$127200', True), ('$141691-$149584', True)]
     """
     found: list[SalaryRange] = []
     dwp_names = {fold(name) for name in table.dwp_names}
-    clauses = (Line(line.number, clause) for line in passage.lines
-               for clause in table.salary_clause_break.split(line.text))
-    lines = (Passage([line], passage.source, passage.sha256) for line in clauses)
+    clauses: list[list[Line]] = []  # a clause per line, or over two when a range goes on over the next line
+    for line in passage.lines:
+        for clause in table.salary_clause_break.split(line.text):
+            if clauses and clause.strip() and table.salary_continues.search(clauses[-1][-1].text):
+                clauses[-1].append(Line(line.number, clause))
+            else:
+                clauses.append([Line(line.number, clause)])
+    lines = (Passage(clause, passage.source, passage.sha256) for clause in clauses)
     for sentence in (sentence for line in lines for sentence in sentences(line)):
         department = None
         for rule in table.salary_departments:

@@ -40,7 +40,7 @@ from rolegraph.parser.tables import BulletinRules, Rules, fold
 __all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
-ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+or\s+(?:an?\s+)?")
+ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?")
 
 
 @dataclass
@@ -154,6 +154,16 @@ def _conjunction(node: _Node, passage: Passage, table: BulletinRules) -> str | N
     text = " ".join(" ".join(line.text.split()) for line in last.lines)
     match = table.conjunction.search(text)
     return match.group("conjunction").casefold() if match else None
+
+
+def _opening(node: _Node) -> str:
+    """The first sentence (or clause, up to ";") of an item, its sub-items' text included."""
+    text = " ".join(" ".join(line.text.split()) for line in node.lines + [x for c in node.children for x in c.lines])
+    return re.split(r"(?<=\.)\s+(?=[A-Z])|;", text, maxsplit=1)[0]
+
+
+def _first_line(node: _Node) -> int:
+    return min((line.number for line in node.lines + [x for c in node.children for x in c.lines]), default=0)
 
 
 def _sub_conjunction(node: _Node, table: BulletinRules) -> str:
@@ -345,20 +355,40 @@ def parse_requirement_paths(passage: Passage, rules: Rules) -> tuple[tuple[Requi
     if table is None or not passage:
         return (), ()
     nodes, note_lines = _split_items(passage, table)
+    # a numbered item that only allows a substitution is a note on the paths, not a path; so is every numbered item
+    # after a paragraph that ends by introducing substitutions ("The following may be substituted for ...:")
+    intro = min((lines[-1].number for lines in note_lines + [node.lines for node in nodes if node.kind == "lead"]
+                 if lines and lines[-1].text.rstrip().endswith(":")
+                 and table.substitution_item.search(lines[-1].text)), default=None)
+    substitutions = [node for node in nodes if node.kind == "number" and (
+        table.substitution_item.search(_opening(node)) or (intro is not None and _first_line(node) > intro))]
+    nodes = [node for node in nodes if node not in substitutions]
     numbered = [node for node in nodes if node.kind == "number"]
     leads = [node for node in nodes if node.kind == "lead"]
     notes = [Passage(lines, passage.source, passage.sha256) for lines in note_lines]
+    # a lead that goes on into the numbered items ("Five years of ..., two years of which must have been as a
+    # Photographer," / "1. Taking ...; or" / "2. Operating ...") is part of every path; any other lead is a note
+    stems = [lead for lead in leads if numbered and table.lead_continues.search(lead.lines[-1].text)]
     if numbered and leads:
-        notes = [Passage(lead.lines, passage.source, passage.sha256) for lead in leads] + notes
+        notes = [Passage(lead.lines, passage.source, passage.sha256) for lead in leads if lead not in stems] + notes
         nodes = numbered
+    notes += [Passage(node.lines + [line for child in node.children for line in child.lines], passage.source,
+                      passage.sha256) for node in substitutions]
+    notes.sort(key=lambda note: note.where().line_start)
     groups: list[list[_Node]] = []
+    shared: list[_Node] = list(stems)  # conditions of every path
     for index, node in enumerate(nodes):
         joined = _conjunction(nodes[index - 1], passage, table) if index else None
+        if index and joined is None and table.shared_item.search(_opening(node)):
+            shared.append(node)
+            continue
         joined = joined or table.default_between_items
         if groups and joined == "and":
             groups[-1].append(node)
         else:
             groups.append([node])
+    if shared:
+        groups = [sorted(group + shared, key=_first_line) for group in groups or [[]]]
     paths = []
     for number, group in enumerate(groups, start=1):
         items = tuple(_item(node, passage, rules) for node in group)

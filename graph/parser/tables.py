@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property
 from typing import Any
 
@@ -61,6 +61,9 @@ class LicenseRules:
     within: re.Pattern[str]
 
 
+NEVER = re.compile("(?!)")
+
+
 @dataclass(frozen=True)
 class BulletinRules:
     """Rules of the City of Los Angeles bulletin layout: salaries, exam type, requirement structure, feeders."""
@@ -96,6 +99,10 @@ class BulletinRules:
     exam_weights: tuple[PhraseRule, ...]
     experience_fallbacks: tuple[PhraseRule, ...] = ()
     license_names: tuple[PhraseRule, ...] = ()
+    salary_continues: re.Pattern[str] = NEVER
+    substitution_item: re.Pattern[str] = NEVER
+    shared_item: re.Pattern[str] = NEVER
+    lead_continues: re.Pattern[str] = NEVER
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
@@ -161,12 +168,25 @@ class Rules:
         return word if word in self.level_order else self.level_synonyms.get(word)
 
     def months(self, number: str, unit: str) -> Decimal:
-        """Return months for "two" "years" -> 24, "18" "months" -> 18."""
+        """Return months for "two" "years" -> 24, "18" "months" -> 18; hours to the nearest month.
+
+        >>> load_rules().months("2,080", "hours"), load_rules().months("1000", "hours")
+        (Decimal('12'), Decimal('6'))
+        """
         number = fold(number)
         value = self.number_words.get(number)
         if value is None:
-            value = Decimal(number)
-        return value * self.unit_months[unit.casefold()]
+            value = Decimal(number.replace(",", ""))
+        per_unit = self.unit_months[unit.casefold()]
+        if per_unit == per_unit.to_integral_value():
+            return value * per_unit
+        return (value * per_unit).quantize(Decimal(1), ROUND_HALF_UP)  # hours: to whole months
+
+
+def _ratio(value: int | float | str) -> Decimal:
+    """A number of a table, or a ratio written as "12/2080"."""
+    numerator, _, denominator = str(value).partition("/")
+    return Decimal(numerator) / Decimal(denominator) if denominator else Decimal(numerator)
 
 
 def _compile(rule_name: str, pattern: str, flags: int) -> re.Pattern[str]:
@@ -244,10 +264,10 @@ def load_rules() -> Rules:
     phrases = rule_table("phrases")
     places = rule_table("places")
     number_words = {fold(word): Decimal(str(value)) for word, value in phrases["numbers"]["words"].items()}
-    unit_months = {unit: Decimal(str(value)) for unit, value in phrases["units"]["months"].items()}
+    unit_months = {unit: _ratio(value) for unit, value in phrases["units"]["months"].items()}
     levels = phrases["levels"]
     substitutions = {
-        "number": r"\d+(?:\.\d+)?|" + _alternation(list(number_words)),
+        "number": r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + _alternation(list(number_words)),
         "duration": _alternation(unit_months),
         "level": _alternation(list(levels["order"]) + list(levels.get("synonyms", {}))),
         "state": _alternation(places["states"]),
@@ -309,8 +329,8 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
     """The bulletin tables of phrases.toml; {title}, {titles} and {modifier} come from [class_titles]."""
     titles = phrases["class_titles"]
     title = titles["title"]
-    substitutions = dict(substitutions, modifier="|".join(titles["modifiers"]),
-                         titles=rf"{title}(?:\s*,\s*(?:or\s+)?(?:an?\s+)?{title}|\s+or\s+(?:an?\s+)?{title})*")
+    substitutions = dict(substitutions, modifier="|".join(titles["modifiers"]), title=title,
+                         titles=rf"{title}(?:\s*,\s*(?:or\s+)?(?:an?\s+)?{title}|\s+(?:and/)?or\s+(?:an?\s+)?{title})*")
     requirements = phrases["requirements"]
     license_table = phrases["drivers_license"]
 
@@ -352,4 +372,13 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         exam_weights=rules("exam_weight"),
         experience_fallbacks=rules("experience_fallback"),
         license_names=rules("license_name"),
+        salary_continues=_compile("salary.continues", phrases["salary"].get("continues", "(?!)"), 0),
+        substitution_item=_any("requirements.substitution_item", requirements.get("substitution_item", [])),
+        shared_item=_any("requirements.shared_item", requirements.get("shared_item", [])),
+        lead_continues=_any("requirements.lead_continues", requirements.get("lead_continues", [])),
     )
+
+
+def _any(name: str, patterns: list[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern matching where any of ``patterns`` does (none: never)."""
+    return _compile(name, "|".join(f"(?:{pattern})" for pattern in patterns) or "(?!)", re.IGNORECASE)
