@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -112,13 +113,18 @@ class Server:
     command: list[str]
     port: int
     process: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file, not a pipe: a server logging more than a pipe holds (waitress warns of each queued
+        # request when clients outnumber its threads) would block on a pipe nobody reads, and stop answering
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.process.stderr.read().decode()[-2000:]}")
+                self.log.seek(0)
+                raise RuntimeError(f"{self.name} exited: {self.log.read().decode(errors='replace')[-2000:]}")
             try:
                 status, _ = request(self.port, "/sparql?" + urlencode({"query": "ASK {}"}))
                 if status == 200:
@@ -136,6 +142,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log.close()
 
 
 _local = threading.local()

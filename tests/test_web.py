@@ -594,6 +594,37 @@ def test_errors_never_echo_markup(client: FlaskClient) -> None:
     assert hostile not in missing.get_data(as_text=True) and "&lt;img" in missing.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("name", ["guard", "results", "sparql", "workers"])
+def test_web_doctests(name: str) -> None:
+    """rolegraph.web lives in its own directory, out of test_doctests' reach: its examples are run here."""
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"rolegraph.web.{name}")
+    failures, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0 and attempted > 0
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize("row", ["UNDEF", '"x"'])  # empty rows are the shortest: the cap must still count them
+def test_row_cap_is_exact_in_every_format(media_type: str, row: str) -> None:
+    from rolegraph.web.results import serialize_result
+
+    store = ox.Store()
+
+    def rows(count: int) -> object:
+        return store.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {' '.join([row] * count)} }} }}")
+
+    for limit in (1, 7, 40):
+        body = serialize_result(rows(limit), media_type, limit, 1_000_000)
+        assert body.count(b"x") >= 1
+        with pytest.raises(QueryRejected, match="rows"):
+            serialize_result(rows(limit + 1), media_type, limit, 1_000_000)
+    with pytest.raises(QueryRejected, match="bytes"):
+        serialize_result(rows(1000), media_type, 5000, 600)
+
+
 PROTOCOL_CASES = [  # (method, query string, body, headers): answers, refusals and errors of every kind
     ("GET", {"query": SELECT_CODES}, None, {"Accept": "application/sparql-results+json"}),
     ("GET", {"query": SELECT_CODES, "format": "csv"}, None, {}),

@@ -42,12 +42,13 @@ START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 _LENGTH = struct.Struct("!I")
 _OK, _ERROR = b"o", b"e"  # the first byte of an answer
-_READ_SIZE = 256 * 1024  # bytes asked of the socket at once: most answers arrive in one read
+_FIRST_READ = 16 * 1024  # bytes asked of the socket first: most messages arrive whole in one read
+_BIG = 64 * 1024  # a message at least this long is sent without copying it behind its length
 
 
 def send_message(sock: socket.socket, payload: bytes) -> None:
     """Send one message: its length (4 bytes), then its bytes."""
-    if len(payload) < _READ_SIZE:
+    if len(payload) < _BIG:
         sock.sendall(_LENGTH.pack(len(payload)) + payload)
     else:  # no copy of a big result just to put four bytes in front of it
         sock.sendall(_LENGTH.pack(len(payload)))
@@ -57,32 +58,56 @@ def send_message(sock: socket.socket, payload: bytes) -> None:
 def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes:
     """Receive one message whole; past ``deadline`` (time.monotonic) raise TimeoutError, on a closed socket EOFError.
 
+    One read brings a small message whole; a big one goes straight into a buffer of its size. There is one
+    message in flight at a time (a job, then its answer), so bytes past the end of one are a broken peer.
+
     >>> ours, theirs = socket.socketpair()
-    >>> send_message(ours, b"hello")
-    >>> receive_message(theirs, time.monotonic() + 5)
+    >>> send_message(ours, b"hello"); receive_message(theirs, time.monotonic() + 5)
     b'hello'
+    >>> send_message(ours, bytes(100_000)); len(receive_message(theirs))
+    100000
+    >>> send_message(ours, b"one"); send_message(ours, b"two"); receive_message(theirs)
+    Traceback (most recent call last):
+    ConnectionError: 7 bytes past the end of a message
     >>> ours.close(); receive_message(theirs)
     Traceback (most recent call last):
     EOFError: the other end closed the connection
     """
-    buffer = bytearray()
-    needed = _LENGTH.size
-    length = None
-    while True:
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no answer in time")
-            sock.settimeout(remaining)
-        chunk = sock.recv(max(_READ_SIZE, needed - len(buffer)))
-        if not chunk:
+    first = _receive(sock, _FIRST_READ, deadline)
+    while len(first) < _LENGTH.size:
+        first += _receive(sock, _FIRST_READ, deadline)
+    (length,) = _LENGTH.unpack_from(first)
+    if len(first) > _LENGTH.size + length:
+        raise ConnectionError(f"{len(first) - _LENGTH.size - length} bytes past the end of a message")
+    if len(first) == _LENGTH.size + length:
+        return first[_LENGTH.size:]
+    buffer = bytearray(length)
+    view = memoryview(buffer)
+    got = len(first) - _LENGTH.size
+    view[:got] = first[_LENGTH.size:]
+    while got < length:
+        _set_deadline(sock, deadline)
+        count = sock.recv_into(view[got:])
+        if not count:
             raise EOFError("the other end closed the connection")
-        buffer += chunk
-        if length is None and len(buffer) >= _LENGTH.size:
-            (length,) = _LENGTH.unpack_from(buffer)
-            needed = _LENGTH.size + length
-        if length is not None and len(buffer) >= needed:
-            return bytes(memoryview(buffer)[_LENGTH.size:needed])
+        got += count
+    return bytes(buffer)
+
+
+def _set_deadline(sock: socket.socket, deadline: float | None) -> None:
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no answer in time")
+        sock.settimeout(remaining)
+
+
+def _receive(sock: socket.socket, size: int, deadline: float | None) -> bytes:
+    _set_deadline(sock, deadline)
+    chunk = sock.recv(size)
+    if not chunk:
+        raise EOFError("the other end closed the connection")
+    return chunk
 
 
 @dataclass(frozen=True)
