@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from rolegraph.errors import QueryError, QueryTimeout, RolegraphError, StoreError
@@ -214,7 +214,7 @@ class QueryPool:
         self.nquads = nquads
         self.size, self.timeout = max(1, size), timeout
         self.row_limit, self.byte_limit = row_limit, byte_limit
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._started = self._closed = False
@@ -297,7 +297,8 @@ class QueryPool:
                                "try again later") from None
         try:
             worker.conn.settimeout(max(0.001, deadline - time.monotonic()))
-            send_message(worker.conn, marshal.dumps(astuple(job)))
+            send_message(worker.conn, marshal.dumps(
+                (job.query, job.media_type, job.union, job.default_graph, job.named_graphs)))
             answer = receive_message(worker.conn, deadline)
         except TimeoutError:
             self._replace(worker)
