@@ -1,6 +1,7 @@
 """Serving benchmark: point lookups over HTTP against rolegraph serve, Oxigraph's server and Flask + rdflib.
 
-    python bench/serve.py [--classes 10000] [--seconds 10] [--clients 4] [--load-seconds 20] [--keep DIR]
+    python bench/serve.py [--classes 10000] [--seconds 10] [--clients 4] [--lookup-classes 1000] [--rounds 1]
+                          [--threads 8] [--oxigraph-timeout S] [--load-seconds 20] [--keep DIR]
 
 All three servers run on loopback, one at a time, on the same generated store (Oxigraph's read-only server
 opens rolegraph's store directory itself; the rdflib endpoint loads the class graphs of the looked-up
@@ -10,12 +11,14 @@ client is the same for all: --clients threads with keep-alive connections, each 
 codes are --lookup-classes real codes drawn at random from the store, and client number i walks them in
 the pseudo-random order of ``random.Random(i)``, so every server answers the same sequence of queries
 and no server can answer from a cache of the last one. Printed: p50/p99 latency, throughput, and the
-ratios against the baselines measured in the same run.
+ratios against the baselines measured in the same run. With --rounds N the servers take turns N times and
+the median ratios are printed too (the machine's other load moves single runs a lot).
 
 Oxigraph's server runs without ``--timeout-s``: with it, each query starts a thread that lives as long as
 the timeout, and at a few thousand queries a second the server runs out of threads and answers 500
-("Resource temporarily unavailable"). ``--oxigraph-timeout`` adds a second Oxigraph run with that flag
-(a short timeout keeps it alive), the closest to rolegraph's protection (every query stoppable).
+("Resource temporarily unavailable"; with 10 s it held 16,000 threads). ``--oxigraph-timeout`` adds a
+second Oxigraph run with that flag (a short timeout keeps it alive), the closest to rolegraph's protection
+(every query stoppable).
 
 Then a bounded load test on rolegraph serve: 16 clients for --load-seconds mixing page views and SPARQL
 queries; it prints requests, errors (must be 0) and p99.
@@ -335,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--lookup-classes", type=int, default=1000,
                         help="classes looked up (drawn at random); the rdflib baseline loads these (~50k quads/s)")
-    parser.add_argument("--threads", type=int, default=4, help="rolegraph serve --threads")
+    parser.add_argument("--threads", type=int, default=8, help="rolegraph serve --threads (its default: 8)")
     parser.add_argument("--rounds", type=int, default=1, help="run the servers in turn this many times")
     parser.add_argument("--oxigraph-timeout", type=float, help="also run Oxigraph's server with --timeout-s N")
     parser.add_argument("--keep", type=Path, help="build the store here and reuse it next time")
