@@ -1,7 +1,7 @@
 """Serving benchmark: point lookups over HTTP against rolegraph serve, Oxigraph's server and Flask + rdflib.
 
     python bench/serve.py [--classes 10000] [--seconds 10] [--clients 4] [--lookup-classes 1000] [--rounds 1]
-                          [--threads 8] [--oxigraph-timeout S] [--load-seconds 20] [--keep DIR]
+                          [--threads N] [--oxigraph-timeout S] [--load-seconds 20] [--keep DIR]
 
 All three servers run on loopback, one at a time, on the same generated store (Oxigraph's read-only server
 opens rolegraph's store directory itself; the rdflib endpoint loads the class graphs of the looked-up
@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--lookup-classes", type=int, default=1000,
                         help="classes looked up (drawn at random); the rdflib baseline loads these (~50k quads/s)")
-    parser.add_argument("--threads", type=int, default=8, help="rolegraph serve --threads (its default: 8)")
+    parser.add_argument("--threads", type=int, help="rolegraph serve --threads (default: its own default)")
     parser.add_argument("--rounds", type=int, default=1, help="run the servers in turn this many times")
     parser.add_argument("--oxigraph-timeout", type=float, help="also run Oxigraph's server with --timeout-s N")
     parser.add_argument("--keep", type=Path, help="build the store here and reuse it next time")
@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"flask+rdflib loads the graphs of those {len(codes)} classes and the shared graphs ({quads:,} quads)")
         servers = [
             ("rolegraph serve", ["rolegraph", "serve", "--store", str(store_dir), "--port", "{port}",
-                                 "--threads", str(args.threads)]),
+                                 *(["--threads", str(args.threads)] if args.threads else [])]),
             ("oxigraph serve-read-only", ["oxigraph", "serve-read-only", "--location", str(store_dir),
                                           "--bind", "127.0.0.1:{port}", "--union-default-graph"]),
             ("flask+rdflib", [sys.executable, __file__, "--serve-rdflib", str(subset), "{port}"]),

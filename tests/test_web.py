@@ -594,7 +594,7 @@ def test_errors_never_echo_markup(client: FlaskClient) -> None:
     assert hostile not in missing.get_data(as_text=True) and "&lt;img" in missing.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("name", ["guard", "results", "sparql", "workers"])
+@pytest.mark.parametrize("name", ["guard", "results", "server", "sparql", "workers"])
 def test_web_doctests(name: str) -> None:
     """rolegraph.web lives in its own directory, out of test_doctests' reach: its examples are run here."""
     import doctest
