@@ -1,15 +1,27 @@
 """Serving benchmark: point lookups over HTTP against rolegraph serve, Oxigraph's server and Flask + rdflib.
 
-    python bench/serve.py [--classes 10000] [--seconds 10] [--clients 4] [--load-seconds 20] [--keep DIR]
+    python bench/serve.py [--classes 10000] [--seconds 10] [--clients 4] [--lookup-classes 1000] [--rounds 1]
+                          [--threads N] [--oxigraph-timeout S] [--load-seconds 20] [--keep DIR]
 
 All three servers run on loopback, one at a time, on the same generated store (Oxigraph's read-only server
-opens rolegraph's store directory itself; the rdflib endpoint loads the same N-Quads, or the first
---rdflib-classes classes of them when the whole would not fit its time budget, which is printed). The
-client is the same for all: --clients threads with keep-alive connections, each sending the same
-point-lookup query (one job class by code) for --seconds. Printed: p50/p99 latency, throughput, and the
-ratios against the baselines measured in the same run. Then a bounded load test on rolegraph serve:
-16 clients for --load-seconds mixing page views and SPARQL queries; it prints requests, errors (must be
-0) and p99.
+opens rolegraph's store directory itself; the rdflib endpoint loads the class graphs of the looked-up
+classes plus the shared graphs, as N-Quads: rdflib could not load all of them in its time budget). The
+client is the same for all: --clients threads with keep-alive connections, each sending point lookups
+(one job class by code) for --seconds. Every request asks for a different class than the one before: the
+codes are --lookup-classes real codes drawn at random from the store, and client number i walks them in
+the pseudo-random order of ``random.Random(i)``, so every server answers the same sequence of queries
+and no server can answer from a cache of the last one. Printed: p50/p99 latency, throughput, and the
+ratios against the baselines measured in the same run. With --rounds N the servers take turns N times and
+the median ratios are printed too (the machine's other load moves single runs a lot).
+
+Oxigraph's server runs without ``--timeout-s``: with it, each query starts a thread that lives as long as
+the timeout, and at a few thousand queries a second the server runs out of threads and answers 500
+("Resource temporarily unavailable"; with 10 s it held 16,000 threads). ``--oxigraph-timeout`` adds a
+second Oxigraph run with that flag (a short timeout keeps it alive), the closest to rolegraph's protection
+(every query stoppable).
+
+Then a bounded load test on rolegraph serve: 16 clients for --load-seconds mixing page views and SPARQL
+queries; it prints requests, errors (must be 0) and p99.
 
 The store is generated in-process (bench/generate.py's specs, read, parsed and emitted by rolegraph)
 without the ladder stage, which this benchmark does not exercise.
@@ -23,6 +35,7 @@ import json
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +45,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,16 +89,17 @@ def prepare_store(classes: int, directory: Path) -> Path:
     return store_dir
 
 
-def codes_in(store_dir: Path, limit: int = 2000) -> list[str]:
+def codes_in(store_dir: Path, count: int, seed: int = 11) -> list[str]:
+    """``count`` distinct class codes drawn at random (``seed``) from all the codes in the store."""
     from rolegraph.store import open_store
 
     store = open_store(store_dir, read_only=True)
     try:
-        rows = store.query("SELECT DISTINCT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code } "
-                           f"LIMIT {limit}")
-        return [row["code"].value for row in rows]
+        rows = store.query("SELECT DISTINCT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code }")
+        codes = sorted(row["code"].value for row in rows)
     finally:
         store.close()
+    return random.Random(seed).sample(codes, min(count, len(codes)))
 
 
 # -- servers -----------------------------------------------------------------------------------------------
@@ -101,13 +116,18 @@ class Server:
     command: list[str]
     port: int
     process: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file, not a pipe: a server logging more than a pipe holds (waitress warns of each queued
+        # request when clients outnumber its threads) would block on a pipe nobody reads, and stop answering
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.process.stderr.read().decode()[-2000:]}")
+                self.log.seek(0)
+                raise RuntimeError(f"{self.name} exited: {self.log.read().decode(errors='replace')[-2000:]}")
             try:
                 status, _ = request(self.port, "/sparql?" + urlencode({"query": "ASK {}"}))
                 if status == 200:
@@ -125,6 +145,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log.close()
 
 
 _local = threading.local()
@@ -225,7 +246,18 @@ def drive(port: int, paths: Callable[[random.Random], str], clients: int, second
 
 
 def lookup_paths(codes: list[str]) -> Callable[[random.Random], str]:
-    return lambda rng: "/sparql?" + urlencode({"query": LOOKUP.format(code=rng.choice(codes))})
+    """Point lookups of classes picked by the client's generator (seeded by its number): the same sequence on
+    every server, and never the same class twice in a row."""
+    last: dict[int, str] = {}
+
+    def path(rng: random.Random) -> str:
+        code = rng.choice(codes)
+        while len(codes) > 1 and code == last.get(id(rng)):
+            code = rng.choice(codes)
+        last[id(rng)] = code
+        return "/sparql?" + urlencode({"query": LOOKUP.format(code=code)})
+
+    return path
 
 
 def one_row(status: int, body: bytes) -> bool:
@@ -258,14 +290,17 @@ def serve_rdflib(nquads: Path, port: int) -> None:
     serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
 
 
-def rdflib_subset(store_dir: Path, classes: int, out: Path) -> int:
-    """N-Quads of the first ``classes`` class graphs (plus the shared graphs); returns the quad count."""
+def rdflib_subset(store_dir: Path, codes: list[str], out: Path) -> int:
+    """N-Quads of the class graphs of the classes with these ``codes`` (plus the shared graphs); returns the
+    quad count."""
     from rolegraph.store import open_store
 
     store = open_store(store_dir, read_only=True)
     try:
-        graphs = sorted(store.class_graph_hashes())[:classes]
-        values = " ".join(f"<{graph}>" for graph in graphs)
+        wanted = " ".join(json.dumps(code) for code in codes)
+        graphs = [row["g"] for row in store.query(f"""SELECT DISTINCT ?g WHERE {{ VALUES ?code {{ {wanted} }}
+            GRAPH ?g {{ ?c a rg:JobClass ; schema:identifier ?code }} }}""", union=False)]
+        values = " ".join(str(graph) for graph in graphs)
         rows = store.query(f"""SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}
             UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRENDS(STR(?g), "/graph/shared") || STRENDS(STR(?g), "skills")) }}
             }}""", union=False)
@@ -276,17 +311,20 @@ def rdflib_subset(store_dir: Path, classes: int, out: Path) -> int:
     return len(lines)
 
 
+def report_ratio(run: Run, baseline: Run, baseline_name: str) -> float:
+    """Print and return rolegraph's throughput over a baseline's (its error-free stretch if it erred)."""
+    ratio = run.throughput / baseline.healthy_throughput if baseline.healthy_throughput else float("nan")
+    print(f"{'':<26} rolegraph serve: throughput {ratio:.2f}x {baseline_name}"
+          + (" (its error-free stretch)" if baseline.errors else ""))
+    return ratio
+
+
 # -- main ---------------------------------------------------------------------------------------------------
 
-def report(name: str, run: Run, baseline: Run | None = None, baseline_name: str = "") -> None:
-    """One line per run; a ratio against a baseline uses the baseline's error-free stretch if it erred."""
-    ratio = ""
-    if baseline:
-        ratio = f"  throughput {run.throughput / baseline.healthy_throughput:.2f}x {baseline_name}"
-        if baseline.errors:
-            ratio += " (its error-free stretch)"
+def report(name: str, run: Run) -> None:
+    """One line per run, and what its errors were."""
     print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>3} err  p50 {run.percentile(0.5):7.2f} ms  "
-          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} req/s{ratio}")
+          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} req/s")
     if run.kinds:
         print(f"{'':<26} errors: {run.kinds}; first after {run.first_error:.1f} s, "
               f"{run.healthy_throughput:.0f} req/s until then")
@@ -298,8 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per point-lookup run")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--load-seconds", type=float, default=20.0)
-    parser.add_argument("--rdflib-classes", type=int, default=1000,
-                        help="classes the rdflib baseline loads (rdflib parses ~50k quads/s)")
+    parser.add_argument("--lookup-classes", type=int, default=1000,
+                        help="classes looked up (drawn at random); the rdflib baseline loads these (~50k quads/s)")
+    parser.add_argument("--threads", type=int, help="rolegraph serve --threads (default: its own default)")
+    parser.add_argument("--rounds", type=int, default=1, help="run the servers in turn this many times")
+    parser.add_argument("--oxigraph-timeout", type=float, help="also run Oxigraph's server with --timeout-s N")
     parser.add_argument("--keep", type=Path, help="build the store here and reuse it next time")
     parser.add_argument("--serve-rdflib", nargs=2, metavar=("NQUADS", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -312,44 +353,44 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="rolegraph-bench-serve-"))
     try:
         store_dir = prepare_store(args.classes, args.keep or work / "data")
-        codes = codes_in(store_dir)
-        print(f"point lookup: {args.clients} clients x {args.seconds:g} s, one class by code out of "
-              f"{args.classes} (sample of {len(codes)} codes), JSON results")
-        runs: dict[str, Run] = {}
-        port = free_port()
-        with Server("rolegraph serve", ["rolegraph", "serve", "--store", str(store_dir), "--port", str(port),
-                                        "--threads", "8"], port):
-            drive(port, lookup_paths(codes), args.clients, 1.0, one_row)  # warm up
-            runs["rolegraph serve"] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
-        port = free_port()
-        with Server("oxigraph serve-read-only", ["oxigraph", "serve-read-only", "--location", str(store_dir),
-                                                 "--bind", f"127.0.0.1:{port}", "--union-default-graph",
-                                                 "--timeout-s", "10"], port):
-            drive(port, lookup_paths(codes), args.clients, 1.0, one_row)
-            runs["oxigraph serve-read-only"] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
+        codes = codes_in(store_dir, args.lookup_classes)
+        print(f"point lookup: {args.clients} clients x {args.seconds:g} s, one class by code, a different one each "
+              f"time, the same sequence on every server ({len(codes)} codes drawn from {args.classes} classes), "
+              "JSON results")
         subset = work / "subset.nq"
-        quads = rdflib_subset(store_dir, args.rdflib_classes, subset)
-        subset_codes = [code for code in codes_in_nquads(subset) if code]
-        port = free_port()
-        print(f"flask+rdflib loads {min(args.rdflib_classes, args.classes)} classes ({quads:,} quads); "
-              "its lookups pick codes among those")
-        with Server("flask+rdflib", [sys.executable, __file__, "--serve-rdflib", str(subset), str(port)], port):
-            drive(port, lookup_paths(subset_codes), args.clients, 1.0, one_row)
-            runs["flask+rdflib"] = drive(port, lookup_paths(subset_codes), args.clients, args.seconds, one_row)
-        report("oxigraph serve-read-only", runs["oxigraph serve-read-only"])
-        report("flask+rdflib", runs["flask+rdflib"])
-        report("rolegraph serve", runs["rolegraph serve"], runs["oxigraph serve-read-only"], "oxigraph")
-        report("rolegraph serve", runs["rolegraph serve"], runs["flask+rdflib"], "flask+rdflib")
+        quads = rdflib_subset(store_dir, codes, subset)
+        print(f"flask+rdflib loads the graphs of those {len(codes)} classes and the shared graphs ({quads:,} quads)")
+        servers = [
+            ("rolegraph serve", ["rolegraph", "serve", "--store", str(store_dir), "--port", "{port}",
+                                 *(["--threads", str(args.threads)] if args.threads else [])]),
+            ("oxigraph serve-read-only", ["oxigraph", "serve-read-only", "--location", str(store_dir),
+                                          "--bind", "127.0.0.1:{port}", "--union-default-graph"]),
+            ("flask+rdflib", [sys.executable, __file__, "--serve-rdflib", str(subset), "{port}"]),
+        ]
+        if args.oxigraph_timeout:
+            timeout = f"{args.oxigraph_timeout:g}"
+            servers.insert(2, (f"oxigraph --timeout-s {timeout}", [*servers[1][1], "--timeout-s", timeout]))
+        ratios: dict[str, list[float]] = {name: [] for name, _ in servers[1:]}
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"-- round {number} of {args.rounds}")
+            runs: dict[str, Run] = {}
+            for name, command in servers:
+                port = free_port()
+                with Server(name, [part.replace("{port}", str(port)) for part in command], port):
+                    drive(port, lookup_paths(codes), args.clients, 1.0, one_row)  # warm up
+                    runs[name] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
+            for name, run in runs.items():
+                report(name, run)
+            for name in ratios:
+                ratios[name].append(report_ratio(runs["rolegraph serve"], runs[name], name))
+        if args.rounds > 1:
+            print("median over the rounds: " + ", ".join(
+                f"{statistics.median(values):.2f}x {name}" for name, values in ratios.items()))
         load_test(store_dir, codes, args.load_seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
-
-
-def codes_in_nquads(path: Path) -> list[str]:
-    marker = "<https://schema.org/identifier> \""
-    return sorted({line.split(marker, 1)[1].split('"', 1)[0] for line in path.read_text().splitlines()
-                   if marker in line})
 
 
 def load_test(store_dir: Path, codes: list[str], seconds: float) -> None:

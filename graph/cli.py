@@ -394,13 +394,15 @@ def ladder(from_class: str, to_class: str | None, store_dir: Path, max_steps: in
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds a SPARQL query may run before it is stopped (503).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Request threads.")
+@click.option("--threads", type=click.IntRange(1, 256),
+              help="Request threads  [default: two per CPU core, from 4 to 8]")
 @reports_errors
-def serve(store_dir: Path, host: str, port: int, timeout: float, threads: int) -> None:
+def serve(store_dir: Path, host: str, port: int, timeout: float, threads: int | None) -> None:
     """Serve the store read-only: SPARQL endpoint at /sparql, pages for people at /."""
+    from rolegraph.web.server import default_threads
     from rolegraph.web.server import serve as serve_web
 
-    serve_web(Settings(store=store_dir, query_timeout=timeout), host, port, threads)
+    serve_web(Settings(store=store_dir, query_timeout=timeout), host, port, threads or default_threads())
 
 
 def main() -> None:

@@ -594,6 +594,103 @@ def test_errors_never_echo_markup(client: FlaskClient) -> None:
     assert hostile not in missing.get_data(as_text=True) and "&lt;img" in missing.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("name", ["guard", "results", "server", "sparql", "workers"])
+def test_web_doctests(name: str) -> None:
+    """rolegraph.web lives in its own directory, out of test_doctests' reach: its examples are run here."""
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"rolegraph.web.{name}")
+    failures, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0 and attempted > 0
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize("row", ["UNDEF", '"x"'])  # empty rows are the shortest: the cap must still count them
+def test_row_cap_is_exact_in_every_format(media_type: str, row: str) -> None:
+    from rolegraph.web.results import serialize_result
+
+    store = ox.Store()
+
+    def rows(count: int) -> object:
+        return store.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {' '.join([row] * count)} }} }}")
+
+    for limit in (1, 7, 40):
+        body = serialize_result(rows(limit), media_type, limit, 1_000_000)
+        assert body.count(b"x") >= 1
+        with pytest.raises(QueryRejected, match="rows"):
+            serialize_result(rows(limit + 1), media_type, limit, 1_000_000)
+    with pytest.raises(QueryRejected, match="bytes"):
+        serialize_result(rows(1000), media_type, 5000, 600)
+
+
+PROTOCOL_CASES = [  # (method, query string, body, headers): answers, refusals and errors of every kind
+    ("GET", {"query": SELECT_CODES}, None, {"Accept": "application/sparql-results+json"}),
+    ("GET", {"query": SELECT_CODES, "format": "csv"}, None, {}),
+    ("GET", {"query": CONSTRUCT_1341}, None, {"Accept": "application/n-triples"}),
+    ("GET", {"query": CONSTRUCT_1341}, None, {"Accept": "text/turtle;q=0.5, application/rdf+xml"}),
+    ("GET", {"query": "ASK { ?s ?p ?o }"}, None, {}),
+    ("POST", {}, {"query": SELECT_CODES}, {"Accept": "text/tab-separated-values"}),
+    ("POST", {"output": "xml"}, {"query": SELECT_CODES}, {}),
+    ("POST", {}, SELECT_CODES.encode(), {"Content-Type": "application/sparql-query", "Accept": "text/csv"}),
+    ("GET", {"query": SELECT_CODES, "default-graph-uri": "https://w3id.org/rolegraph/id/graph/class/x"}, None, {}),
+    ("GET", {"query": SELECT_CODES, "default-graph-uri": "not an iri"}, None, {}),
+    ("GET", {"query": SELECT_CODES}, None, {"Accept": "text/html"}),
+    ("GET", {"query": SELECT_CODES, "format": "pdf"}, None, {}),
+    ("GET", {"query": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }"}, None, {}),
+    ("GET", {"query": "SELECT * WHERE { ?s ?p }"}, None, {}),
+    ("GET", {"query": "  "}, None, {}),
+    ("GET", {"query": [SELECT_CODES, SELECT_CODES]}, None, {}),
+    ("GET", {"query": SELECT_CODES, "callback": "f"}, None, {}),
+    ("POST", {}, {"update": "CLEAR ALL"}, {}),
+    ("POST", {}, {"other": "x"}, {}),
+    ("POST", {}, b"CLEAR ALL", {"Content-Type": "application/sparql-update"}),
+    ("POST", {}, b"query", {"Content-Type": "text/plain"}),
+    ("POST", {"query": SELECT_CODES}, SELECT_CODES.encode(), {"Content-Type": "application/sparql-query"}),
+    ("POST", {}, {"query": "x" * 200_000}, {}),
+    ("GET", {"query": "SELECT * { ?s ?p ?o }"}, None, {}),  # over the row cap
+]
+
+
+@pytest.mark.parametrize("method, args, body, headers", PROTOCOL_CASES)
+def test_fast_path_answers_as_the_blueprint_does(app: object, method: str, args: dict, body: object,
+                                                 headers: dict) -> None:
+    """Queries skip Flask's dispatch (sparql.QueryFastPath): status, body and every header must stay the same."""
+    from werkzeug.test import Client
+
+    from rolegraph.web.sparql import QueryFastPath
+
+    fast = app.wsgi_app  # type: ignore[attr-defined]
+    assert isinstance(fast, QueryFastPath)
+    answers = []
+    for wsgi in (fast, fast.wsgi_app):  # the fast path, then the app behind it (Flask and the blueprint)
+        kwargs = {"data": body} if body is not None else {}
+        response = Client(wsgi).open("/sparql", method=method, query_string=args, headers=headers, **kwargs)
+        answers.append((response.status, sorted(response.headers.items()), response.get_data()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] != "404 NOT FOUND"
+
+
+def test_fast_path_leaves_the_rest_to_flask(app: object) -> None:
+    from werkzeug.test import Client
+
+    fast = app.wsgi_app  # type: ignore[attr-defined]
+    flask_wsgi, passed = fast.wsgi_app, []
+
+    def behind(environ: dict, start_response: object) -> object:
+        passed.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        return flask_wsgi(environ, start_response)
+
+    fast.wsgi_app = behind
+    client = Client(fast)
+    assert client.get("/sparql", headers={"Accept": "text/turtle"}).status_code == 200  # the description
+    assert client.options("/sparql").status_code == 204
+    assert client.get("/").status_code == 200
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    assert passed == ["GET /sparql", "OPTIONS /sparql", "GET /"]
+
+
 # -- the command ---------------------------------------------------------------------------------------------
 
 def _children(pid: int) -> list[int]:

@@ -14,7 +14,7 @@ from rolegraph.errors import NotFound, QueryError, QueryRejected, QueryTimeout, 
 from rolegraph.settings import Settings
 from rolegraph.store import Store, open_store
 
-__all__ = ["create_app", "ERROR_TO_STATUS"]
+__all__ = ["create_app", "ERROR_TO_STATUS", "status_of"]
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ PAGE_HEADERS = {
 }
 
 
-def _status(error: RolegraphError) -> int:
+def status_of(error: RolegraphError) -> int:
+    """The HTTP status an error is answered with."""
     for kind, status in ERROR_TO_STATUS.items():
         if isinstance(error, kind):
             return status
@@ -68,10 +69,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["rolegraph"] = Service(settings, store, pool)
     for blueprint in (sparql.bp, pages.bp, api.bp):
         app.register_blueprint(blueprint)
+    app.wsgi_app = sparql.QueryFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
 
     @app.errorhandler(RolegraphError)
     def rolegraph_error(error: RolegraphError) -> Response:
-        status = _status(error)
+        status = status_of(error)
         if status == 500:
             log.error("unexpected error on %s: %s", request.path, error)
             return _plain_error(status, "internal error")

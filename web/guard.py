@@ -64,7 +64,14 @@ def _unescape(text: str) -> str:
     return _UNICODE_ESCAPE.sub(lambda match: chr(int(match.group(1) or match.group(2), 16)), text)
 
 
-def _depth(code: str) -> int:
+def _too_deep(code: str) -> bool:
+    """Whether groups and expressions nest more than MAX_DEPTH deep.
+
+    >>> _too_deep("SELECT * { { ?s ?p ?o } FILTER(?o > (1)) }"), _too_deep("ASK {" + "(" * 200 + "1" + ")" * 200 + "}")
+    (False, True)
+    """
+    if code.count("{") + code.count("(") + code.count("[") <= MAX_DEPTH:  # cannot nest deeper: no loop needed
+        return False
     depth = deepest = 0
     for char in code:
         if char in "{([":
@@ -72,7 +79,7 @@ def _depth(code: str) -> int:
             deepest = max(deepest, depth)
         elif char in "})]" and depth:
             depth -= 1
-    return deepest
+    return deepest > MAX_DEPTH
 
 
 def inspect_query(text: str) -> QueryShape:
@@ -93,7 +100,7 @@ def inspect_query(text: str) -> QueryShape:
     for code in codes:
         if _SERVICE.search(code):
             raise QueryRejected("SERVICE is refused: this endpoint never calls other endpoints")
-        if _depth(code) > MAX_DEPTH:
+        if _too_deep(code):
             raise QueryRejected(f"the query nests groups or expressions more than {MAX_DEPTH} deep")
     form = _FORM.search(codes[0])
     if form is None:

@@ -1,15 +1,18 @@
 """Serialize query results completely, within a row cap and a byte cap, before anything is sent.
 
-SELECT/ASK results are written here (SPARQL 1.1 JSON, XML, CSV, TSV) so the row cap can be checked while
-writing; graphs (CONSTRUCT/DESCRIBE) are collected under the cap and written by pyoxigraph.
+SELECT results are written by pyoxigraph's own writers (SPARQL 1.1 JSON, XML, CSV, TSV) into a buffer that
+refuses to grow past the byte cap. Each format spends a least number of bytes on a row, so a short result
+cannot hold more rows than the cap; only a result long enough to might is read back to count its rows.
+ASK results are written here; graphs (CONSTRUCT/DESCRIBE) are collected under the cap and written by
+pyoxigraph.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterable
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -45,8 +48,6 @@ GRAPH_FORMATS: dict[str, str] = {
     "nt": "application/n-triples", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
     "json": "application/ld+json", "rdfxml": "application/rdf+xml", "rdf+xml": "application/rdf+xml",
     "rdf": "application/rdf+xml", "xml": "application/rdf+xml", **{media: media for media in GRAPH_TYPES}}
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 class _Capped(io.BytesIO):
@@ -74,81 +75,27 @@ def _capped_rows(rows: Iterable[object], limit: int) -> Iterable[object]:
         yield row
 
 
-def _json_term(term: object) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
-    raise TypeError(f"not an RDF term: {term!r}")
+NATIVE_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+# the fewest bytes pyoxigraph writes for one row: "{}," in JSON, "<result></result>", CRLF in CSV, LF in TSV
+MIN_ROW_BYTES = {"json": 3, "xml": len("<result></result>"), "csv": 2, "tsv": 1}
 
 
-def _xml_term(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    if isinstance(term, ox.Triple):
-        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
-                f"</predicate><object>{_xml_term(term.object)}</object></triple>")
-    raise TypeError(f"not an RDF term: {term!r}")
+def _rows_in(body: bytes, writer: str) -> int:
+    """How many rows a serialized SELECT result holds (read back: only for results long enough to pass a cap).
 
-
-def _csv_field(term: object) -> str:
-    if term is None:
-        return ""
-    text = f"_:{term.value}" if isinstance(term, ox.BlankNode) else getattr(term, "value", str(term))
-    if any(char in text for char in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _tsv_field(term: object) -> str:
-    return "" if term is None else str(term).replace("\t", "\\t")
+    >>> _rows_in(b'x\\r\\n"a\\r\\nb"\\r\\n\\r\\n', "csv"), _rows_in(b'?x\\n"a"\\n\\n', "tsv")
+    (2, 2)
+    """
+    if writer == "csv":
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+    return sum(1 for _ in ox.parse_query_results(body, format=NATIVE_FORMATS[writer]))  # type: ignore[union-attr]
 
 
 def _write_solutions(result: ox.QuerySolutions, writer: str, out: _Capped, limit: int) -> None:
-    names = [variable.value for variable in result.variables]
-    rows = _capped_rows(result, limit)
-    if writer == "json":
-        out.write(b'{"head":{"vars":' + json.dumps(names).encode() + b'},"results":{"bindings":[')
-        for number, row in enumerate(rows):
-            binding = {name: _json_term(row[name]) for name in names if row[name] is not None}
-            out.write((b"," if number else b"") + json.dumps(binding, ensure_ascii=False).encode())
-        out.write(b"]}}")
-    elif writer == "xml":
-        head = "".join(f"<variable name={quoteattr(name)}/>" for name in names)
-        out.write(('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                   f"<head>{head}</head><results>").encode())
-        for row in rows:
-            cells = "".join(f"<binding name={quoteattr(name)}>{_xml_term(row[name])}</binding>"
-                            for name in names if row[name] is not None)
-            out.write(f"<result>{cells}</result>\n".encode())
-        out.write(b"</results></sparql>\n")
-    elif writer == "csv":
-        out.write((",".join(names) + "\r\n").encode())
-        for row in rows:
-            out.write((",".join(_csv_field(row[name]) for name in names) + "\r\n").encode())
-    else:
-        out.write(("\t".join(f"?{name}" for name in names) + "\n").encode())
-        for row in rows:
-            out.write(("\t".join(_tsv_field(row[name]) for name in names) + "\n").encode())
+    result.serialize(out, format=NATIVE_FORMATS[writer])
+    if (out.tell() + 1) // MIN_ROW_BYTES[writer] > limit and _rows_in(out.getvalue(), writer) > limit:
+        raise _too_many(limit)
 
 
 def _write_boolean(value: bool, writer: str, out: _Capped) -> None:

@@ -4,26 +4,38 @@ Query via GET, POST form-encoded or POST direct (application/sparql-query), with
 named-graph-uri; without them the default graph is the union of all graphs. Results by content negotiation
 (Accept, or a ``format``/``output`` parameter). Every query runs in a worker process (see ``workers``); its
 result is complete before the status line is sent. GET /sparql with no query describes the service.
+
+Queries are the hot path, so ``QueryFastPath`` (WSGI middleware around the Flask app) answers them without
+Flask's dispatch, contexts and hooks: the same functions read, check, negotiate and run the query as in the
+blueprint's ``endpoint``, and the response carries the same status, body and headers. Everything else at
+/sparql (the description, OPTIONS, HEAD) goes on to the blueprint.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from functools import cached_property
+from collections.abc import Callable, Iterable
+from functools import cached_property, lru_cache
+from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Request, Response, request, url_for
-from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
+from flask import Blueprint, Flask, Response, request, url_for
+from werkzeug.datastructures import MIMEAccept, MultiDict
+from werkzeug.exceptions import HTTPException, NotAcceptable, UnsupportedMediaType
+from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
+from werkzeug.wrappers import Request
 
-from rolegraph.errors import QueryRejected
+from rolegraph.errors import QueryRejected, RolegraphError
 from rolegraph.rdf.namespaces import PREFIXES
 from rolegraph.web.guard import QueryShape, inspect_query
 from rolegraph.web.results import GRAPH_FORMATS, GRAPH_TYPES, SOLUTION_FORMATS, SOLUTION_TYPES
 from rolegraph.web.service import service
-from rolegraph.web.workers import QueryJob
+from rolegraph.web.workers import QueryJob, QueryPool
 
-__all__ = ["bp", "run_query", "negotiate"]
+__all__ = ["bp", "run_query", "negotiate", "QueryFastPath"]
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("sparql", __name__, template_folder="templates")
 
@@ -94,24 +106,60 @@ def negotiate(shape: QueryShape, params: MultiDict[str, str], req: Request) -> s
                 return formats[value.lower()]
         raise NotAcceptable(f"format {asked[0]!r} cannot carry a {kind} result; use one of "
                             f"{', '.join(sorted({name for name in formats if '/' not in name}))}")
-    if not req.accept_mimetypes:
-        return next(iter(types))
-    best = req.accept_mimetypes.best_match(list(types))
+    accept = req.headers.get("Accept", "")
+    best = _best_type(accept, shape.returns_graph) if len(accept) <= 200 else \
+        _best_type.__wrapped__(accept, shape.returns_graph)
     if best is None:
         raise NotAcceptable(f"none of the accepted types ({req.headers.get('Accept')}) can carry a {kind} "
                             f"result; acceptable: {', '.join(types)}")
     return best
 
 
+@lru_cache(maxsize=256)  # clients send a handful of distinct Accept headers; long (odd) ones are not kept
+def _best_type(accept: str, returns_graph: bool) -> str | None:
+    """The media type to answer in for an Accept header: the first we offer when it is empty or missing.
+
+    >>> _best_type("text/csv;q=0.5, application/sparql-results+json", False)
+    'application/sparql-results+json'
+    >>> _best_type("", True), _best_type("text/html", False)
+    ('text/turtle', None)
+    """
+    types = GRAPH_TYPES if returns_graph else SOLUTION_TYPES
+    accepted = parse_accept_header(accept, MIMEAccept)
+    if not accepted:
+        return next(iter(types))
+    return accepted.best_match(list(types))
+
+
 def run_query(query: str, media_type: str, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, shape: QueryShape | None = None) -> bytes:
-    """Check a query (unless its ``shape`` was read already), run it in a worker, return the whole result."""
+              named_graphs: list[str] | None = None, shape: QueryShape | None = None,
+              pool: QueryPool | None = None) -> bytes:
+    """Check a query (unless its ``shape`` was read already), run it in a worker, return the whole result.
+
+    The workers are the current app's unless a ``pool`` is given.
+    """
     shape = shape or inspect_query(query)
     dataset = default_graphs is not None or named_graphs is not None
     job = QueryJob(query, media_type, union=not shape.has_dataset,
                    default_graph=tuple(default_graphs or ()) if dataset else None,
                    named_graphs=tuple(named_graphs or ()) if dataset else None)
-    return service().pool.run(job)
+    return (pool or service().pool).run(job)
+
+
+def answer_query(query: str, params: MultiDict[str, str], req: Request,
+                 pool: QueryPool | None = None) -> tuple[bytes, str]:
+    """The body and content type of the 200 response to a query read from ``req``: checked, negotiated, run,
+    whole. Errors are raised."""
+    if not query.strip():
+        raise QueryRejected("the query is empty")
+    shape = inspect_query(query)
+    media_type = negotiate(shape, params, req)
+    has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
+    body = run_query(query, media_type,
+                     params.getlist("default-graph-uri") if has_dataset else None,
+                     params.getlist("named-graph-uri") if has_dataset else None, shape, pool)
+    charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
+    return body, media_type + charset
 
 
 @bp.after_request
@@ -129,18 +177,13 @@ def endpoint() -> Response:
     query, params = _read_parameters(request)
     if query is None:
         if request.method == "POST":
-            raise QueryRejected("no query: send it in the 'query' parameter or as application/sparql-query")
+            raise QueryRejected(NO_QUERY)
         return describe_service()
-    if not query.strip():
-        raise QueryRejected("the query is empty")
-    shape = inspect_query(query)
-    media_type = negotiate(shape, params, request)
-    has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
-    body = run_query(query, media_type,
-                     params.getlist("default-graph-uri") if has_dataset else None,
-                     params.getlist("named-graph-uri") if has_dataset else None, shape)
-    charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
-    return Response(body, status=200, content_type=media_type + charset)
+    body, content_type = answer_query(query, params, request)
+    return Response(body, status=200, content_type=content_type)
+
+
+NO_QUERY = "no query: send it in the 'query' parameter or as application/sparql-query"
 
 
 @bp.route("/update", methods=["GET", "POST"])
@@ -221,3 +264,66 @@ def describe_service() -> Response:
     triples = ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE, base_iri=key[1])
     return Response(ox.serialize(triples, format=getattr(ox.RdfFormat, GRAPH_TYPES[media_type])),
                     content_type=media_type)
+
+
+class QueryFastPath:
+    """WSGI middleware answering SPARQL queries at /sparql (GET and POST) without going through Flask.
+
+    Flask's dispatch (contexts, routing, hooks, error handlers) costs more than the rest of a point lookup;
+    this path calls the blueprint's own functions (``_read_parameters``, ``answer_query``) and writes what the
+    blueprint's response would be, headers included (``cors``, the app's security headers, the plain-text
+    errors of ``rolegraph.web``). Requests it does not answer go on to the app unchanged: other paths and
+    methods, and GET /sparql without a query (the service description).
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        from rolegraph.web import PAGE_HEADERS
+
+        self.wsgi_app = wsgi_app
+        self.pool: QueryPool = app.extensions["rolegraph"].pool
+        self.request_class = type("QueryRequest", (Request,), {
+            "max_content_length": app.config["MAX_CONTENT_LENGTH"],
+            "max_form_memory_size": app.config["MAX_FORM_MEMORY_SIZE"],
+            "max_form_parts": app.config["MAX_FORM_PARTS"]})
+        self.extra_headers = [*CORS_HEADERS.items(), ("Vary", "Accept"), *PAGE_HEADERS.items()]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "POST"):
+            return self.wsgi_app(environ, start_response)
+        req = self.request_class(environ)
+        if method == "GET" and "query" not in req.args:
+            return self.wsgi_app(environ, start_response)
+        headers: list[tuple[str, str]] = []
+        try:
+            query, params = _read_parameters(req)
+            if query is None:
+                raise QueryRejected(NO_QUERY)
+            body, content_type = answer_query(query, params, req, self.pool)
+            status = 200
+        except RolegraphError as error:
+            from rolegraph.web import status_of
+
+            status = status_of(error)
+            if status == 500:
+                log.error("unexpected error on %s: %s", req.path, error)
+            body, content_type = self._reason(status, "internal error" if status == 500 else str(error))
+        except HTTPException as error:
+            status = error.code or 500
+            body, content_type = self._reason(status, error.description or error.name)
+            allow = error.get_response().headers.get("Allow")
+            if allow:
+                headers.append(("Allow", allow))
+        except Exception:  # noqa: BLE001 - answered like the app's handler for the unexpected: 500, logged
+            log.exception("unexpected error on %s", req.path)
+            status = 500
+            body, content_type = self._reason(status, "internal error")
+        headers[:0] = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        headers += self.extra_headers
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers)
+        return [body]
+
+    @staticmethod
+    def _reason(status: int, reason: str) -> tuple[bytes, str]:
+        """An error's body and type, as ``rolegraph.web`` writes them: the reason on one line of plain text."""
+        return f"{reason}\n".encode(), "text/plain; charset=utf-8"

@@ -8,21 +8,28 @@ fresh worker takes its place while the other workers keep serving.
 
 Where the system allows it (Linux network namespaces) a worker also gives up all network access before it
 opens the store, so even a query that got past ``guard`` could not make the server fetch a URL.
+
+The hop to a worker is kept cheap because every query pays it: workers start once and each keeps one socket
+to the server; a message is a 4-byte length and its bytes. A job travels as ``marshal`` data (strings, a flag,
+IRIs), an answer as one status byte and the serialized result, which the server passes on without decoding;
+only errors (rare) are pickled. The server waits for an answer with the socket's own timeout, no selector.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import marshal
+import pickle
 import queue
 import re
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from rolegraph.errors import QueryError, QueryTimeout, RolegraphError, StoreError
@@ -33,6 +40,74 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+_LENGTH = struct.Struct("!I")
+_OK, _ERROR = b"o", b"e"  # the first byte of an answer
+_FIRST_READ = 16 * 1024  # bytes asked of the socket first: most messages arrive whole in one read
+_BIG = 64 * 1024  # a message at least this long is sent without copying it behind its length
+
+
+def send_message(sock: socket.socket, payload: bytes) -> None:
+    """Send one message: its length (4 bytes), then its bytes."""
+    if len(payload) < _BIG:
+        sock.sendall(_LENGTH.pack(len(payload)) + payload)
+    else:  # no copy of a big result just to put four bytes in front of it
+        sock.sendall(_LENGTH.pack(len(payload)))
+        sock.sendall(payload)
+
+
+def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes:
+    """Receive one message whole; past ``deadline`` (time.monotonic) raise TimeoutError, on a closed socket EOFError.
+
+    One read brings a small message whole; a big one goes straight into a buffer of its size. There is one
+    message in flight at a time (a job, then its answer), so bytes past the end of one are a broken peer.
+
+    >>> ours, theirs = socket.socketpair()
+    >>> send_message(ours, b"hello"); receive_message(theirs, time.monotonic() + 5)
+    b'hello'
+    >>> send_message(ours, bytes(100_000)); len(receive_message(theirs))
+    100000
+    >>> send_message(ours, b"one"); send_message(ours, b"two"); receive_message(theirs)
+    Traceback (most recent call last):
+    ConnectionError: 7 bytes past the end of a message
+    >>> ours.close(); receive_message(theirs)
+    Traceback (most recent call last):
+    EOFError: the other end closed the connection
+    """
+    first = _receive(sock, _FIRST_READ, deadline)
+    while len(first) < _LENGTH.size:
+        first += _receive(sock, _FIRST_READ, deadline)
+    (length,) = _LENGTH.unpack_from(first)
+    if len(first) > _LENGTH.size + length:
+        raise ConnectionError(f"{len(first) - _LENGTH.size - length} bytes past the end of a message")
+    if len(first) == _LENGTH.size + length:
+        return first[_LENGTH.size:]
+    buffer = bytearray(length)
+    view = memoryview(buffer)
+    got = len(first) - _LENGTH.size
+    view[:got] = first[_LENGTH.size:]
+    while got < length:
+        _set_deadline(sock, deadline)
+        count = sock.recv_into(view[got:])
+        if not count:
+            raise EOFError("the other end closed the connection")
+        got += count
+    return bytes(buffer)
+
+
+def _set_deadline(sock: socket.socket, deadline: float | None) -> None:
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no answer in time")
+        sock.settimeout(remaining)
+
+
+def _receive(sock: socket.socket, size: int, deadline: float | None) -> bytes:
+    _set_deadline(sock, deadline)
+    chunk = sock.recv(size)
+    if not chunk:
+        raise EOFError("the other end closed the connection")
+    return chunk
 
 
 @dataclass(frozen=True)
@@ -58,13 +133,13 @@ def leave_network() -> bool:
     return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's life: leave the network, open the store, answer jobs until the pipe closes."""
+def _serve(conn: socket.socket) -> None:
+    """A worker's life: leave the network, open the store, answer jobs until the socket closes."""
     from rolegraph.store import open_store
     from rolegraph.store.remote import is_remote_location
     from rolegraph.web.results import serialize_result
 
-    location, nquads, row_limit, byte_limit = conn.recv()
+    location, nquads, row_limit, byte_limit = marshal.loads(receive_message(conn))
     # A worker reading a SPARQL server must keep the network to reach it; SERVICE is then refused by the guard
     # alone (and a remote server runs its own queries).
     isolated = False if is_remote_location(location) else leave_network()
@@ -73,23 +148,27 @@ def _serve(conn: Connection) -> None:
         if nquads is not None:
             store.import_data(nquads, "nq")
     except RolegraphError as error:
-        conn.send(("error", error))
+        send_message(conn, _ERROR + pickle.dumps(error))
         return
-    conn.send(("ready", isolated))
+    send_message(conn, _OK + marshal.dumps(isolated))
     while True:
         try:
-            job: QueryJob = conn.recv()
+            job = QueryJob(*marshal.loads(receive_message(conn)))
         except (EOFError, OSError):
             break
         try:
             graphs = {} if job.default_graph is None and job.named_graphs is None else {
                 "default_graph": list(job.default_graph or ()), "named_graphs": list(job.named_graphs or ())}
             result = store.query(job.query, union=job.union, **graphs)
-            conn.send(("ok", serialize_result(result, job.media_type, row_limit, byte_limit)))
+            answer = _OK + serialize_result(result, job.media_type, row_limit, byte_limit)
         except RolegraphError as error:
-            conn.send(("error", _readable(error)))
+            answer = _ERROR + pickle.dumps(_readable(error))
         except (OSError, ValueError, RuntimeError, SyntaxError) as error:  # raised while iterating results
-            conn.send(("error", QueryError(f"query failed: {error}")))
+            answer = _ERROR + pickle.dumps(QueryError(f"query failed: {error}"))
+        try:
+            send_message(conn, answer)
+        except OSError:
+            break
     store.close()
 
 
@@ -109,14 +188,14 @@ def _readable(error: RolegraphError) -> RolegraphError:
 
 
 class _Worker:
-    def __init__(self, process: subprocess.Popen[bytes], conn: Connection, isolated: bool) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], conn: socket.socket, isolated: bool) -> None:
         self.process, self.conn, self.isolated = process, conn, isolated
 
     def stop(self) -> None:
         _stop(self.process, self.conn)
 
 
-def _stop(process: subprocess.Popen[bytes], conn: Connection) -> None:
+def _stop(process: subprocess.Popen[bytes], conn: socket.socket) -> None:
     conn.close()
     if process.poll() is None:
         process.kill()
@@ -135,13 +214,13 @@ class QueryPool:
         self.nquads = nquads
         self.size, self.timeout = max(1, size), timeout
         self.row_limit, self.byte_limit = row_limit, byte_limit
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._started = self._closed = False
         self.isolated: bool | None = None  # whether workers run without network, once known
 
-    def _launch(self) -> tuple[subprocess.Popen[bytes], Connection]:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], socket.socket]:
         """Start a worker process (``python -m rolegraph.web.workers FD``) joined to this one by a socket pair."""
         ours, theirs = socket.socketpair()
         try:
@@ -149,21 +228,24 @@ class QueryPool:
                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
-        conn = Connection(ours.detach())
-        conn.send((self.location, self.nquads, self.row_limit, self.byte_limit))
-        return process, conn
+        send_message(ours, marshal.dumps((self.location, self.nquads, self.row_limit, self.byte_limit)))
+        return process, ours
 
-    def _ready(self, process: subprocess.Popen[bytes], conn: Connection) -> _Worker:
+    def _ready(self, process: subprocess.Popen[bytes], conn: socket.socket) -> _Worker:
         try:
-            status, payload = conn.recv() if conn.poll(START_TIMEOUT) else ("timeout", None)
+            answer = receive_message(conn, time.monotonic() + START_TIMEOUT)
+            status = "ready" if answer[:1] == _OK else "error"
+        except TimeoutError:
+            status, answer = "timeout", b""
         except (EOFError, OSError):
-            status, payload = "died", None
+            status, answer = "died", b""
         if status != "ready":
             _stop(process, conn)
+            payload = pickle.loads(answer[1:]) if status == "error" else None
             if isinstance(payload, RolegraphError):
                 raise payload
             raise StoreError(f"a query worker could not start ({status})")
-        worker = _Worker(process, conn, bool(payload))
+        worker = _Worker(process, conn, bool(marshal.loads(answer[1:])))
         with self._lock:
             if self._closed:
                 worker.stop()
@@ -214,18 +296,20 @@ class QueryPool:
             raise QueryTimeout(f"all {self.size} query workers stayed busy for {self.timeout:g} s; "
                                "try again later") from None
         try:
-            worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self._replace(worker)
-                raise QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped")
-            status, payload = worker.conn.recv()
+            worker.conn.settimeout(max(0.001, deadline - time.monotonic()))
+            send_message(worker.conn, marshal.dumps(
+                (job.query, job.media_type, job.union, job.default_graph, job.named_graphs)))
+            answer = receive_message(worker.conn, deadline)
+        except TimeoutError:
+            self._replace(worker)
+            raise QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped") from None
         except (EOFError, OSError):
             self._replace(worker)
             raise QueryError("the query stopped the process evaluating it (too large or too deep?)") from None
         self._idle.put(worker)
-        if status == "error":
-            raise payload
-        return payload
+        if answer[:1] == _ERROR:
+            raise pickle.loads(answer[1:])
+        return answer[1:]
 
     def close(self) -> None:
         """Stop every worker."""
@@ -237,4 +321,4 @@ class QueryPool:
 
 
 if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1])))
+    _serve(socket.socket(fileno=int(sys.argv[1])))
