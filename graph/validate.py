@@ -33,12 +33,21 @@ from rolegraph import __version__
 from rolegraph.errors import ShapesError
 from rolegraph.rdf.namespaces import PROV, RG, SCHEMA
 from rolegraph.resources import shape_files
+from rolegraph.shacl_sparql import (
+    ShaclResult,
+    UnsupportedShapes,
+    compile_shapes,
+    report_graph,
+    run_plan,
+    term_converter,
+)
 
 if TYPE_CHECKING:
     from rolegraph.store import Store
 
 __all__ = [
     "SEVERITIES",
+    "ENGINES",
     "FORMAT_TO_WRITER",
     "Finding",
     "CheckedClass",
@@ -55,6 +64,9 @@ __all__ = [
 ]
 
 SEVERITIES = ("info", "warning", "violation")  # weakest first: the order is the meaning
+# auto: SPARQL on the store, pySHACL when the shapes use what the SPARQL engine does not run; sparql: only
+# the SPARQL engine (an error if it cannot); pyshacl: the reference (every quad into rdflib, then pySHACL).
+ENGINES = ("auto", "sparql", "pyshacl")
 SH_TO_SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
 # advanced: the completeness shapes target "every job class but stubs" with a SHACL-AF SPARQL target.
 PYSHACL_OPTIONS = {"inference": "none", "advanced": True, "abort_on_first": False, "allow_infos": True,
@@ -135,7 +147,16 @@ class Report:
     findings: list[Finding]
     classes: list[CheckedClass]
     shapes: list[ShapeInfo]
-    graph: Graph = field(repr=False, default_factory=Graph)
+    report_graph: Graph | Callable[[], Graph] = field(repr=False, default_factory=Graph)
+    engine: str = "pyshacl"  # the engine that found the findings: "sparql" or "pyshacl"
+
+    @property
+    def graph(self) -> Graph:
+        """The sh:ValidationReport graph (pySHACL's, or the same content made from the SPARQL engine's results,
+        made on first use)."""
+        if not isinstance(self.report_graph, Graph):
+            self.report_graph = self.report_graph()
+        return self.report_graph
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, every severity present (0 when none)."""
@@ -279,30 +300,7 @@ class _Data:
     graph_of_node: dict[Node, Node]
 
 
-def _term_converter() -> Callable[[object], Node]:
-    cache: dict[object, Node] = {}
-
-    def convert(term: object) -> Node:
-        known = cache.get(term)
-        if known is not None:
-            return known
-        if isinstance(term, ox.NamedNode):
-            made: Node = URIRef(term.value)
-        elif isinstance(term, ox.BlankNode):
-            made = BNode(term.value)
-        elif isinstance(term, ox.Literal):
-            if term.language:
-                made = Literal(term.value, lang=term.language)
-            elif term.datatype.value == XSD_STRING:
-                made = Literal(term.value)
-            else:
-                made = Literal(term.value, datatype=URIRef(term.datatype.value))
-        else:
-            raise TypeError(f"not an RDF term: {term!r}")
-        cache[term] = made
-        return made
-
-    return convert
+_term_converter = term_converter
 
 
 def data_graph(quads: Iterable[ox.Quad]) -> Graph:
@@ -350,24 +348,81 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
 
 
 def validate_quads(quads: Iterable[ox.Quad], shapes: Graph | None = None,
-                   source_paths: Mapping[str, str] | None = None) -> Report:
+                   source_paths: Mapping[str, str] | None = None, engine: str = "auto") -> Report:
     """Validate the union of ``quads`` against ``shapes`` (default: the shipped shapes).
 
     ``source_paths`` maps a source document's name (as the store keeps it) to the path to report, e.g.
-    the path given on the command line, so that a CI can annotate the right file.
+    the path given on the command line, so that a CI can annotate the right file. ``engine`` is one of
+    ENGINES.
     """
-    data = _read_data(quads)
     shapes = shapes if shapes is not None else load_shapes()
-    _conforms, results = run_pyshacl(data.graph, shapes)
-    return _report(data, shapes, results, dict(source_paths or {}))
+    if engine == "pyshacl":
+        return _validate_pyshacl(quads, shapes, dict(source_paths or {}))
+    store = ox.Store()
+    store.bulk_extend(quads)
+    return _validate_oxigraph(store, shapes, dict(source_paths or {}), engine)
 
 
 def validate_store(store: Store, shapes: Graph | None = None,
-                   source_paths: Mapping[str, str] | None = None) -> Report:
+                   source_paths: Mapping[str, str] | None = None, engine: str = "auto") -> Report:
     """Validate everything in ``store`` (every class graph, the shared graph and the ladder graph)."""
-    buffer = io.BytesIO()
-    store.export(buffer, "nq")
-    return validate_quads(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS), shapes, source_paths)
+    shapes = shapes if shapes is not None else load_shapes()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    embedded = _oxigraph_store(store)
+    if engine == "pyshacl" or embedded is None:
+        buffer = io.BytesIO()
+        store.export(buffer, "nq")
+        quads = ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS)
+        if engine == "pyshacl":
+            return _validate_pyshacl(quads, shapes, dict(source_paths or {}))
+        embedded = ox.Store()
+        embedded.bulk_extend(quads)
+    return _validate_oxigraph(embedded, shapes, dict(source_paths or {}), engine)
+
+
+def _oxigraph_store(store: Store) -> ox.Store | None:
+    """The pyoxigraph Store behind an embedded rolegraph store (None for a remote one: it is copied)."""
+    inner = getattr(store, "_store", None)
+    return inner if isinstance(inner, ox.Store) else None
+
+
+def _validate_pyshacl(quads: Iterable[ox.Quad], shapes: Graph, source_paths: dict[str, str]) -> Report:
+    data = _read_data(quads)
+    _conforms, results = run_pyshacl(data.graph, shapes)
+    return _report(_results_of(results), _Locator(data, source_paths), shapes, results, "pyshacl")
+
+
+def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, str], engine: str) -> Report:
+    """The SPARQL engine on ``store``; pySHACL (on a copy of every quad) when it cannot run the shapes."""
+    try:
+        plan = compile_shapes(shapes)
+        results = run_plan(plan, store)
+    except (UnsupportedShapes, SyntaxError) as error:
+        if engine == "sparql":
+            raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
+        return _validate_pyshacl(store.quads_for_pattern(None, None, None, None), shapes, source_paths)
+    locator = _StoreLocator(store, source_paths)
+    locator.prepare([result.focus for result in results] + [result.value for result in results
+                                                             if isinstance(result.value, URIRef)])
+
+    def make_graph() -> Graph:
+        return report_graph(shapes, results, locator.blank_node_graph(results))
+
+    return _report(results, locator, shapes, make_graph, "sparql")
+
+
+def _results_of(results: Graph) -> list[ShaclResult]:
+    """pySHACL's report graph as result records."""
+    found = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        found.append(ShaclResult(
+            results.value(result, SH.focusNode), results.value(result, SH.sourceShape),  # type: ignore[arg-type]
+            results.value(result, SH.sourceConstraintComponent),  # type: ignore[arg-type]
+            results.value(result, SH.resultSeverity), tuple(results.objects(result, SH.resultMessage)),  # type: ignore[arg-type]
+            results.value(result, SH.resultPath), results.value(result, SH.value),
+            results.value(result, SH.sourceConstraint)))
+    return found
 
 
 class _Locator:
@@ -376,6 +431,12 @@ class _Locator:
     def __init__(self, data: _Data, source_paths: dict[str, str]) -> None:
         self.data, self.graph, self.source_paths = data, data.graph, source_paths
         self._files: dict[Node, str | None] = {}
+
+    def is_subject(self, node: Node) -> bool:
+        return (node, None, None) in self.graph
+
+    def job_classes(self) -> set[Node]:
+        return set(self.graph.subjects(RDF.type, _URI["JobClass"]))
 
     def owner(self, node: Node) -> Node | None:
         """The job class a node belongs to: by its named graph, else a class pointing at it."""
@@ -448,18 +509,180 @@ class _Locator:
                             bool(graph.value(job_class, _URI["stub"])))
 
 
-def _report(data: _Data, shapes: Graph, results: Graph, source_paths: dict[str, str]) -> Report:
-    locator = _Locator(data, source_paths)
+class _Facts:
+    """The few triples the locator reads, fetched from a store in batches; answers as an rdflib Graph would."""
+
+    def __init__(self) -> None:
+        self.out: dict[tuple[Node, Node], set[Node]] = {}
+        self.incoming: dict[Node, set[tuple[Node, Node]]] = {}
+        self.subjects: set[Node] = set()
+
+    def add(self, subject: Node, predicate: Node, obj: Node) -> None:
+        self.out.setdefault((subject, predicate), set()).add(obj)
+        self.subjects.add(subject)
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        found = self.out.get((subject, predicate))
+        return min(found) if found else None
+
+    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]:
+        return sorted(self.out.get((subject, predicate), ()))
+
+    def subject_predicates(self, obj: Node) -> Iterable[tuple[Node, Node]]:
+        return sorted(self.incoming.get(obj, ()))
+
+    def subjects_of(self, predicate: Node, obj: Node) -> set[Node]:
+        return {subject for (subject, p), objects in self.out.items() if p == predicate and obj in objects}
+
+    def __contains__(self, triple: tuple[Node, Node | None, Node | None]) -> bool:
+        subject, predicate, obj = triple
+        if predicate is None:
+            return subject in self.subjects
+        return obj in self.out.get((subject, predicate), ())
+
+
+_LOCATOR_PREDICATES = ("type", "fromClass", "lineStart", "derived", "factSource", "name", "identifier", "stub",
+                       "property")
+_FOLLOWED = ("fromClass", "derived", "factSource")  # objects the locator reads further
+_VALUES_BATCH = 1000
+
+
+class _StoreLocator(_Locator):
+    """The locator over a pyoxigraph Store: what it reads is fetched by a few set-oriented queries."""
+
+    def __init__(self, store: ox.Store, source_paths: dict[str, str]) -> None:
+        self.store = store
+        self.convert = term_converter()
+        self.facts = _Facts()
+        self.fetched: set[Node] = set()
+        self.classes: set[Node] = set()
+        data = _Data(self.facts, {}, {})  # type: ignore[arg-type]
+        super().__init__(data, source_paths)
+        self._load_classes()
+
+    def _select(self, query: str) -> Iterable[ox.QuerySolution]:
+        return self.store.query(query, use_default_graph_as_union=True)  # type: ignore[return-value]
+
+    def _load_classes(self) -> None:
+        convert, add = self.convert, self.facts.add
+        job_class, type_ = _URI["JobClass"], URIRef(str(RDF.type))
+        uri = {name: f"<{term}>" for name, term in _URI.items()}
+        for row in self._select(f"SELECT ?c WHERE {{ ?c a {uri['JobClass']} }}"):
+            node = convert(row["c"])
+            self.classes.add(node)
+            add(node, type_, job_class)
+        for row in self._select(f"SELECT ?c ?p ?o WHERE {{ ?c a {uri['JobClass']} . VALUES ?p {{ {uri['name']} "
+                                f"{uri['identifier']} {uri['stub']} {uri['derived']} }} ?c ?p ?o }}"):
+            add(convert(row["c"]), convert(row["p"]), convert(row["o"]))
+        for row in self._select(f"""SELECT ?c ?f ?line ?source ?name WHERE {{
+                ?c a {uri['JobClass']} ; {uri['factSource']} ?f . ?f {uri['property']} {uri['name']} .
+                OPTIONAL {{ ?f {uri['lineStart']} ?line }}
+                OPTIONAL {{ ?f {uri['derived']} ?source OPTIONAL {{ ?source {uri['name']} ?name }} }} }}"""):
+            job, fact = convert(row["c"]), convert(row["f"])
+            add(job, _URI["factSource"], fact)
+            add(fact, _URI["property"], _URI["name"])
+            if row["line"] is not None:
+                add(fact, _URI["lineStart"], convert(row["line"]))
+            if row["source"] is not None:
+                add(fact, _URI["derived"], convert(row["source"]))
+                if row["name"] is not None:
+                    add(convert(row["source"]), _URI["name"], convert(row["name"]))
+        for row in self._select(f"""SELECT ?source ?name WHERE {{ ?c a {uri['JobClass']} ; {uri['derived']} ?source .
+                                   ?source {uri['name']} ?name }}"""):
+            add(convert(row["source"]), _URI["name"], convert(row["name"]))
+        for row in self._select(f"SELECT ?g ?c WHERE {{ GRAPH ?g {{ ?g {uri['describes']} ?c }} }}"):
+            self.data.class_of_graph[convert(row["g"])] = convert(row["c"])
+
+    def job_classes(self) -> set[Node]:
+        return set(self.classes)
+
+    def prepare(self, nodes: Iterable[Node]) -> None:
+        """Fetch what locating findings about ``nodes`` reads: their facts, sources, graphs, owners."""
+        wanted = [node for node in dict.fromkeys(nodes) if node is not None]
+        self._load_graphs(wanted)
+        self._load_pointing(wanted)
+        for _round in range(4):
+            todo = [node for node in wanted if node not in self.fetched and not isinstance(node, Literal)]
+            if not todo:
+                break
+            self._load_out(todo)
+            wanted = [obj for node in todo for name in _FOLLOWED for obj in self.facts.objects(node, _URI[name])]
+
+    @staticmethod
+    def _values(nodes: list[Node]) -> Iterable[str]:
+        for start in range(0, len(nodes), _VALUES_BATCH):
+            yield " ".join(node.n3() for node in nodes[start:start + _VALUES_BATCH])
+
+    def _load_out(self, nodes: list[Node]) -> None:
+        self.fetched.update(nodes)
+        named = [node for node in nodes if isinstance(node, URIRef)]
+        predicates = " ".join(f"<{_URI[name] if name != 'type' else RDF.type}>" for name in _LOCATOR_PREDICATES)
+        for values in self._values(named):
+            for row in self._select(f"SELECT ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} VALUES ?p {{ {predicates} }} "
+                                    f"?n ?p ?o }}"):
+                self.facts.add(self.convert(row["n"]), self.convert(row["p"]), self.convert(row["o"]))
+        for node in nodes:
+            if isinstance(node, BNode):
+                for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
+                    self.facts.add(node, self.convert(quad.predicate), self.convert(quad.object))
+
+    def _load_graphs(self, nodes: list[Node]) -> None:
+        """Which nodes are subjects, and the first named graph (in export order) each is a subject in."""
+        rank = {self.convert(graph): index for index, graph in enumerate(self.store.named_graphs())}
+        named = [node for node in nodes if not isinstance(node, BNode)]
+        graphs: dict[Node, set[Node]] = {}
+        for values in self._values(named):
+            for row in self._select(f"SELECT DISTINCT ?n WHERE {{ VALUES ?n {{ {values} }} ?n ?p ?o }}"):
+                self.facts.subjects.add(self.convert(row["n"]))
+            for row in self._select(f"SELECT DISTINCT ?n ?g WHERE {{ VALUES ?n {{ {values} }} "
+                                    f"GRAPH ?g {{ ?n ?p ?o }} }}"):
+                graphs.setdefault(self.convert(row["n"]), set()).add(self.convert(row["g"]))
+        for node in nodes:
+            if isinstance(node, BNode):
+                for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
+                    self.facts.subjects.add(node)
+                    if not isinstance(quad.graph_name, ox.DefaultGraph):
+                        graphs.setdefault(node, set()).add(self.convert(quad.graph_name))
+        for node, found in graphs.items():
+            self.data.graph_of_node[node] = min(found, key=lambda graph: rank.get(graph, len(rank)))
+
+    def _load_pointing(self, nodes: list[Node]) -> None:
+        """Job classes with a triple pointing at each node (the locator's last way to find an owner)."""
+        job_class = f"<{_URI['JobClass']}>"
+        named = [node for node in nodes if not isinstance(node, BNode)]
+        for values in self._values(named):
+            for row in self._select(f"SELECT ?n ?s ?p WHERE {{ VALUES ?n {{ {values} }} ?s ?p ?n . "
+                                    f"?s a {job_class} }}"):
+                node, subject = self.convert(row["n"]), self.convert(row["s"])
+                self.facts.incoming.setdefault(node, set()).add((subject, self.convert(row["p"])))
+
+    def blank_node_graph(self, results: list[ShaclResult]) -> Graph:
+        """The triples of blank focus nodes and values (pySHACL copies them into its report graph)."""
+        graph = Graph()
+        todo = [node for result in results for node in (result.focus, result.value) if isinstance(node, BNode)]
+        seen: set[Node] = set()
+        while todo:
+            node = todo.pop()
+            if node in seen or len(seen) > 100_000:
+                continue
+            seen.add(node)
+            for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
+                obj = self.convert(quad.object)
+                graph.add((node, self.convert(quad.predicate), obj))
+                if isinstance(obj, BNode):
+                    todo.append(obj)
+        return graph
+
+
+def _report(results: list[ShaclResult], locator: _Locator | _StoreLocator, shapes: Graph,
+            graph: Graph | Callable[[], Graph], engine: str) -> Report:
     infos: dict[Node, ShapeInfo] = {}
-    findings = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        findings.append(_finding(results, shapes, result, locator, infos))
+    findings = [_finding(shapes, result, locator, infos) for result in results]
     findings.sort(key=lambda f: (f.file or "\uffff", f.line or 0, f.focus_class, -severity_rank(f.severity),
                                  f.shape, f.message, f.focus_node, f.path or "", f.value or ""))
-    classes = sorted((locator.checked_class(job_class)
-                      for job_class in set(data.graph.subjects(RDF.type, _URI["JobClass"]))),
+    classes = sorted((locator.checked_class(job_class) for job_class in locator.job_classes()),
                      key=lambda checked: (checked.file or "\uffff", checked.line or 0, checked.iri))
-    return Report(_dedupe(findings), classes, _shape_infos(shapes), results)
+    return Report(_dedupe(findings), classes, _shape_infos(shapes), graph, engine)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -472,12 +695,9 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
+def _finding(shapes: Graph, result: ShaclResult, locator: _Locator | _StoreLocator,
              infos: dict[Node, ShapeInfo]) -> Finding:
-    focus = results.value(result, SH.focusNode)
-    source_shape = results.value(result, SH.sourceShape)
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
+    focus, source_shape, path, value = result.focus, result.shape, result.path, result.value
     named = _named_shape(shapes, source_shape) if source_shape is not None else None
     if named not in infos:
         infos[named] = (_shape_info(shapes, named) if named is not None
@@ -487,16 +707,16 @@ def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
         shapes.value(source_shape, SH.message) is not None
         or any(shapes.value(constraint, SH.message) is not None
                for constraint in shapes.objects(source_shape, SH.sparql)))
-    messages = sorted(str(message) for message in results.objects(result, SH.resultMessage))
+    messages = sorted(str(message) for message in result.messages)
     message = (messages[0] if own_message and messages else info.message or (messages[0] if messages else ""))
-    if isinstance(value, URIRef) and (focus, None, None) not in locator.graph:
+    if isinstance(value, URIRef) and not locator.is_subject(focus):
         # A shape that runs one query for the whole graph (sh:targetNode rg:JobClass, a node the data does
         # not describe) names the node at fault as the value: that node is what the finding is about.
         focus, value = value, None
     owner = locator.owner(focus)
-    missing = results.value(result, SH.sourceConstraintComponent) in MISSING_FACT_COMPONENTS
+    missing = result.component in MISSING_FACT_COMPONENTS
     file, line = locator.locate(focus, path, value, owner, missing)
-    severity = SH_TO_SEVERITY.get(results.value(result, SH.resultSeverity), "violation")  # type: ignore[arg-type]
+    severity = SH_TO_SEVERITY.get(result.severity, "violation")  # type: ignore[arg-type]
     return Finding(severity, info.name, info.shape_id, message, str(owner) if owner is not None else "",
                    file, line, str(focus), str(path) if isinstance(path, URIRef) else None,
                    None if value is None else str(value))
