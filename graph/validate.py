@@ -403,8 +403,6 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
             raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
         return _validate_pyshacl(store.quads_for_pattern(None, None, None, None), shapes, source_paths)
     locator = _StoreLocator(store, source_paths)
-    locator.prepare([result.focus for result in results] + [result.value for result in results
-                                                             if isinstance(result.value, URIRef)])
 
     def make_graph() -> Graph:
         return report_graph(shapes, results, locator.blank_node_graph(results))
@@ -509,152 +507,158 @@ class _Locator:
                             bool(graph.value(job_class, _URI["stub"])))
 
 
-class _Facts:
-    """The few triples the locator reads, fetched from a store in batches; answers as an rdflib Graph would."""
+class _StoreFacts:
+    """The triples the locator reads, looked up in a pyoxigraph Store on demand (one index lookup each) and
+    kept; answers as the rdflib Graph of everything would."""
 
-    def __init__(self) -> None:
-        self.out: dict[tuple[Node, Node], set[Node]] = {}
-        self.incoming: dict[Node, set[tuple[Node, Node]]] = {}
-        self.subjects: set[Node] = set()
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.convert = term_converter()
+        self._out: dict[tuple[Node, Node], list[Node]] = {}
+        self._incoming: dict[Node, list[tuple[Node, Node]]] = {}
+        self._subjects: dict[Node, bool] = {}
 
-    def add(self, subject: Node, predicate: Node, obj: Node) -> None:
-        self.out.setdefault((subject, predicate), set()).add(obj)
-        self.subjects.add(subject)
+    def term(self, node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(node, URIRef):
+            return ox.NamedNode(str(node))
+        if isinstance(node, BNode):
+            return ox.BlankNode(str(node))
+        assert isinstance(node, Literal)
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD_STRING)))
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        key = (subject, predicate)
+        if key not in self._out:
+            if isinstance(subject, Literal):
+                self._out[key] = []
+            else:
+                found = self.store.quads_for_pattern(self.term(subject), self.term(predicate), None, None)
+                self._out[key] = sorted({self.convert(quad.object) for quad in found})
+        return self._out[key]
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
-        found = self.out.get((subject, predicate))
-        return min(found) if found else None
+        found = self.objects(subject, predicate)
+        return found[0] if found else None
 
-    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]:
-        return sorted(self.out.get((subject, predicate), ()))
+    def subject_predicates(self, obj: Node) -> list[tuple[Node, Node]]:
+        if obj not in self._incoming:
+            found = self.store.quads_for_pattern(None, None, self.term(obj), None)
+            self._incoming[obj] = sorted({(self.convert(quad.subject), self.convert(quad.predicate))
+                                          for quad in found})
+        return self._incoming[obj]
 
-    def subject_predicates(self, obj: Node) -> Iterable[tuple[Node, Node]]:
-        return sorted(self.incoming.get(obj, ()))
-
-    def subjects_of(self, predicate: Node, obj: Node) -> set[Node]:
-        return {subject for (subject, p), objects in self.out.items() if p == predicate and obj in objects}
+    def is_subject(self, node: Node) -> bool:
+        if node not in self._subjects:
+            self._subjects[node] = not isinstance(node, Literal) and next(
+                iter(self.store.quads_for_pattern(self.term(node), None, None, None)), None) is not None
+        return self._subjects[node]
 
     def __contains__(self, triple: tuple[Node, Node | None, Node | None]) -> bool:
         subject, predicate, obj = triple
         if predicate is None:
-            return subject in self.subjects
-        return obj in self.out.get((subject, predicate), ())
+            return self.is_subject(subject)
+        return obj in self.objects(subject, predicate)
 
 
-_LOCATOR_PREDICATES = ("type", "fromClass", "lineStart", "derived", "factSource", "name", "identifier", "stub",
-                       "property")
-_FOLLOWED = ("fromClass", "derived", "factSource")  # objects the locator reads further
-_VALUES_BATCH = 1000
+class _GraphOfNode:
+    """node -> the first named graph (in export order) with the node as a subject, looked up on demand."""
+
+    def __init__(self, facts: _StoreFacts) -> None:
+        self.facts = facts
+        self._rank: dict[Node, int] | None = None
+        self._found: dict[Node, Node | None] = {}
+
+    def get(self, node: Node | None) -> Node | None:
+        if node is None or isinstance(node, Literal):
+            return None
+        if node not in self._found:
+            if self._rank is None:
+                self._rank = {self.facts.convert(graph): index
+                              for index, graph in enumerate(self.facts.store.named_graphs())}
+            graphs = {self.facts.convert(quad.graph_name)
+                      for quad in self.facts.store.quads_for_pattern(self.facts.term(node), None, None, None)
+                      if not isinstance(quad.graph_name, ox.DefaultGraph)}
+            rank = self._rank
+            self._found[node] = min(graphs, key=lambda graph: rank.get(graph, len(rank))) if graphs else None
+        return self._found[node]
+
+
+class _ClassOfGraph:
+    """class graph -> the job class it describes (``?g rg:describes ?class`` in ?g), looked up on demand."""
+
+    def __init__(self, facts: _StoreFacts) -> None:
+        self.facts = facts
+        self._found: dict[Node, Node | None] = {}
+
+    def get(self, graph: Node | None) -> Node | None:
+        if graph is None:
+            return None
+        if graph not in self._found:
+            term = self.facts.term(graph)
+            found = sorted({self.facts.convert(quad.object) for quad in
+                            self.facts.store.quads_for_pattern(term, ox.NamedNode(str(_URI["describes"])), None,
+                                                               term)})  # type: ignore[arg-type]
+            self._found[graph] = found[-1] if found else None
+        return self._found[graph]
 
 
 class _StoreLocator(_Locator):
-    """The locator over a pyoxigraph Store: what it reads is fetched by a few set-oriented queries."""
+    """The locator over a pyoxigraph Store: lookups go to the store's indexes; the job classes, their titles
+    and the lines of their titles are read by three set-oriented queries."""
 
     def __init__(self, store: ox.Store, source_paths: dict[str, str]) -> None:
         self.store = store
-        self.convert = term_converter()
-        self.facts = _Facts()
-        self.fetched: set[Node] = set()
-        self.classes: set[Node] = set()
-        data = _Data(self.facts, {}, {})  # type: ignore[arg-type]
+        self.facts = _StoreFacts(store)
+        data = _Data(self.facts, _ClassOfGraph(self.facts), _GraphOfNode(self.facts))  # type: ignore[arg-type]
         super().__init__(data, source_paths)
+        self.classes: dict[Node, dict[Node, list[Node]]] = {}
+        self.titles: dict[Node, list[tuple[Node, Node | None, list[Node]]]] = {}
         self._load_classes()
 
     def _select(self, query: str) -> Iterable[ox.QuerySolution]:
         return self.store.query(query, use_default_graph_as_union=True)  # type: ignore[return-value]
 
     def _load_classes(self) -> None:
-        convert, add = self.convert, self.facts.add
-        job_class, type_ = _URI["JobClass"], URIRef(str(RDF.type))
+        convert = self.facts.convert
         uri = {name: f"<{term}>" for name, term in _URI.items()}
         for row in self._select(f"SELECT ?c WHERE {{ ?c a {uri['JobClass']} }}"):
-            node = convert(row["c"])
-            self.classes.add(node)
-            add(node, type_, job_class)
-        for row in self._select(f"SELECT ?c ?p ?o WHERE {{ ?c a {uri['JobClass']} . VALUES ?p {{ {uri['name']} "
-                                f"{uri['identifier']} {uri['stub']} {uri['derived']} }} ?c ?p ?o }}"):
-            add(convert(row["c"]), convert(row["p"]), convert(row["o"]))
-        for row in self._select(f"""SELECT ?c ?f ?line ?source ?name WHERE {{
+            self.classes[convert(row["c"])] = {}
+        wanted = ("name", "identifier", "stub", "derived")
+        union = " UNION ".join(f"{{ ?c {uri[name]} ?o BIND ({uri[name]} AS ?p) }}" for name in wanted)
+        for row in self._select(f"SELECT ?c ?p ?o WHERE {{ ?c a {uri['JobClass']} . {union} }}"):
+            self.classes[convert(row["c"])].setdefault(convert(row["p"]), []).append(convert(row["o"]))
+        for row in self._select(f"""SELECT ?c ?f ?line ?source WHERE {{
                 ?c a {uri['JobClass']} ; {uri['factSource']} ?f . ?f {uri['property']} {uri['name']} .
-                OPTIONAL {{ ?f {uri['lineStart']} ?line }}
-                OPTIONAL {{ ?f {uri['derived']} ?source OPTIONAL {{ ?source {uri['name']} ?name }} }} }}"""):
-            job, fact = convert(row["c"]), convert(row["f"])
-            add(job, _URI["factSource"], fact)
-            add(fact, _URI["property"], _URI["name"])
-            if row["line"] is not None:
-                add(fact, _URI["lineStart"], convert(row["line"]))
-            if row["source"] is not None:
-                add(fact, _URI["derived"], convert(row["source"]))
-                if row["name"] is not None:
-                    add(convert(row["source"]), _URI["name"], convert(row["name"]))
-        for row in self._select(f"""SELECT ?source ?name WHERE {{ ?c a {uri['JobClass']} ; {uri['derived']} ?source .
-                                   ?source {uri['name']} ?name }}"""):
-            add(convert(row["source"]), _URI["name"], convert(row["name"]))
-        for row in self._select(f"SELECT ?g ?c WHERE {{ GRAPH ?g {{ ?g {uri['describes']} ?c }} }}"):
-            self.data.class_of_graph[convert(row["g"])] = convert(row["c"])
+                OPTIONAL {{ ?f {uri['lineStart']} ?line }} OPTIONAL {{ ?f {uri['derived']} ?source }} }}"""):
+            line = convert(row["line"]) if row["line"] is not None else None
+            source = [convert(row["source"])] if row["source"] is not None else []
+            self.titles.setdefault(convert(row["c"]), []).append((convert(row["f"]), line, source))
+        for job_class, values in self.classes.items():  # seed the lookups with what was read in bulk
+            for name in wanted:
+                key = (job_class, _URI[name])
+                self.facts._out.setdefault(key, sorted(set(values.get(_URI[name], []))))
+            self.facts._out.setdefault((job_class, RDF.type), [_URI["JobClass"]])
 
     def job_classes(self) -> set[Node]:
         return set(self.classes)
 
-    def prepare(self, nodes: Iterable[Node]) -> None:
-        """Fetch what locating findings about ``nodes`` reads: their facts, sources, graphs, owners."""
-        wanted = [node for node in dict.fromkeys(nodes) if node is not None]
-        self._load_graphs(wanted)
-        self._load_pointing(wanted)
-        for _round in range(4):
-            todo = [node for node in wanted if node not in self.fetched and not isinstance(node, Literal)]
-            if not todo:
-                break
-            self._load_out(todo)
-            wanted = [obj for node in todo for name in _FOLLOWED for obj in self.facts.objects(node, _URI[name])]
-
-    @staticmethod
-    def _values(nodes: list[Node]) -> Iterable[str]:
-        for start in range(0, len(nodes), _VALUES_BATCH):
-            yield " ".join(node.n3() for node in nodes[start:start + _VALUES_BATCH])
-
-    def _load_out(self, nodes: list[Node]) -> None:
-        self.fetched.update(nodes)
-        named = [node for node in nodes if isinstance(node, URIRef)]
-        predicates = " ".join(f"<{_URI[name] if name != 'type' else RDF.type}>" for name in _LOCATOR_PREDICATES)
-        for values in self._values(named):
-            for row in self._select(f"SELECT ?n ?p ?o WHERE {{ VALUES ?n {{ {values} }} VALUES ?p {{ {predicates} }} "
-                                    f"?n ?p ?o }}"):
-                self.facts.add(self.convert(row["n"]), self.convert(row["p"]), self.convert(row["o"]))
-        for node in nodes:
-            if isinstance(node, BNode):
-                for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
-                    self.facts.add(node, self.convert(quad.predicate), self.convert(quad.object))
-
-    def _load_graphs(self, nodes: list[Node]) -> None:
-        """Which nodes are subjects, and the first named graph (in export order) each is a subject in."""
-        rank = {self.convert(graph): index for index, graph in enumerate(self.store.named_graphs())}
-        named = [node for node in nodes if not isinstance(node, BNode)]
-        graphs: dict[Node, set[Node]] = {}
-        for values in self._values(named):
-            for row in self._select(f"SELECT DISTINCT ?n WHERE {{ VALUES ?n {{ {values} }} ?n ?p ?o }}"):
-                self.facts.subjects.add(self.convert(row["n"]))
-            for row in self._select(f"SELECT DISTINCT ?n ?g WHERE {{ VALUES ?n {{ {values} }} "
-                                    f"GRAPH ?g {{ ?n ?p ?o }} }}"):
-                graphs.setdefault(self.convert(row["n"]), set()).add(self.convert(row["g"]))
-        for node in nodes:
-            if isinstance(node, BNode):
-                for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
-                    self.facts.subjects.add(node)
-                    if not isinstance(quad.graph_name, ox.DefaultGraph):
-                        graphs.setdefault(node, set()).add(self.convert(quad.graph_name))
-        for node, found in graphs.items():
-            self.data.graph_of_node[node] = min(found, key=lambda graph: rank.get(graph, len(rank)))
-
-    def _load_pointing(self, nodes: list[Node]) -> None:
-        """Job classes with a triple pointing at each node (the locator's last way to find an owner)."""
-        job_class = f"<{_URI['JobClass']}>"
-        named = [node for node in nodes if not isinstance(node, BNode)]
-        for values in self._values(named):
-            for row in self._select(f"SELECT ?n ?s ?p WHERE {{ VALUES ?n {{ {values} }} ?s ?p ?n . "
-                                    f"?s a {job_class} }}"):
-                node, subject = self.convert(row["n"]), self.convert(row["s"])
-                self.facts.incoming.setdefault(node, set()).add((subject, self.convert(row["p"])))
+    def title_position(self, job_class: Node | None) -> tuple[str | None, int | None]:
+        if job_class is None or job_class not in self.classes:
+            return super().title_position(job_class)
+        facts: dict[Node, tuple[Node | None, list[Node]]] = {}
+        for fact, line, sources in self.titles.get(job_class, []):
+            known = facts.setdefault(fact, (line, []))
+            known[1].extend(sources)
+        if not facts:
+            return None, None
+        first = min(facts)
+        line, sources = facts[first]
+        if line is None:
+            return None, None
+        self.facts._out.setdefault((first, _URI["derived"]), sorted(set(sources)))
+        return self.file(first), int(line)
 
     def blank_node_graph(self, results: list[ShaclResult]) -> Graph:
         """The triples of blank focus nodes and values (pySHACL copies them into its report graph)."""
@@ -663,12 +667,12 @@ class _StoreLocator(_Locator):
         seen: set[Node] = set()
         while todo:
             node = todo.pop()
-            if node in seen or len(seen) > 100_000:
+            if node in seen:
                 continue
             seen.add(node)
             for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
-                obj = self.convert(quad.object)
-                graph.add((node, self.convert(quad.predicate), obj))
+                obj = self.facts.convert(quad.object)
+                graph.add((node, self.facts.convert(quad.predicate), obj))
                 if isinstance(obj, BNode):
                     todo.append(obj)
         return graph
