@@ -494,6 +494,14 @@ class _Compiler:
         return "((" + " + ".join(f"IF({condition}, 1, 0)" for condition in conditions) + ") = 1)" \
             if conditions else "false"
 
+    def distinct_values(self, var: str, step: str, count: int) -> str:
+        """A pattern matching when ``var`` has at least ``count`` distinct values along ``step``."""
+        if count > 4:
+            raise UnsupportedShapes("a count above 4 inside another shape")
+        names = [self.var("v") for _ in range(count)]
+        pairs = [f"!sameTerm({a}, {b})" for a, b in itertools.combinations(names, 2)]
+        return f"{var} {step} {', '.join(names)} ." + (f" FILTER ({' && '.join(pairs)})" if pairs else "")
+
     def conforms(self, shape: Node, var: str, depth: int) -> str:
         """A SPARQL expression that is true when the node in ``var`` conforms to ``shape`` (as pySHACL
         decides it for a shape checked from another one)."""
@@ -512,18 +520,10 @@ class _Compiler:
                     raise UnsupportedShapes(f"{predicate} on a node shape")
                 count = _integer(objects, predicate)
                 step = self.path(path)
-                if predicate == SH.minCount:
-                    if count > 1:
-                        raise UnsupportedShapes("sh:minCount above 1 inside another shape")
-                    if count == 1:
-                        parts.append(f"EXISTS {{ {var} {step} {self.var('v')} }}")
-                else:
-                    if count > 1:
-                        raise UnsupportedShapes("sh:maxCount above 1 inside another shape")
-                    one, two = self.var("v"), self.var("v")
-                    parts.append(f"NOT EXISTS {{ {var} {step} {one} ." if count == 0 else
-                                 f"NOT EXISTS {{ {var} {step} {one}, {two} FILTER (!sameTerm({one}, {two})) ")
-                    parts[-1] += "}"
+                if predicate == SH.minCount and count > 0:
+                    parts.append(f"EXISTS {{ {self.distinct_values(var, step, count)} }}")
+                elif predicate == SH.maxCount:
+                    parts.append(f"NOT EXISTS {{ {self.distinct_values(var, step, count + 1)} }}")
                 continue
             if predicate == SH.property:
                 for inner in objects:

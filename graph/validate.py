@@ -562,29 +562,6 @@ class _StoreFacts:
         return obj in self.objects(subject, predicate)
 
 
-class _GraphOfNode:
-    """node -> the first named graph (in export order) with the node as a subject, looked up on demand."""
-
-    def __init__(self, facts: _StoreFacts) -> None:
-        self.facts = facts
-        self._rank: dict[Node, int] | None = None
-        self._found: dict[Node, Node | None] = {}
-
-    def get(self, node: Node | None) -> Node | None:
-        if node is None or isinstance(node, Literal):
-            return None
-        if node not in self._found:
-            if self._rank is None:
-                self._rank = {self.facts.convert(graph): index
-                              for index, graph in enumerate(self.facts.store.named_graphs())}
-            graphs = {self.facts.convert(quad.graph_name)
-                      for quad in self.facts.store.quads_for_pattern(self.facts.term(node), None, None, None)
-                      if not isinstance(quad.graph_name, ox.DefaultGraph)}
-            rank = self._rank
-            self._found[node] = min(graphs, key=lambda graph: rank.get(graph, len(rank))) if graphs else None
-        return self._found[node]
-
-
 class _ClassOfGraph:
     """class graph -> the job class it describes (``?g rg:describes ?class`` in ?g), looked up on demand."""
 
@@ -604,6 +581,37 @@ class _ClassOfGraph:
         return self._found[graph]
 
 
+class _GraphOfNode:
+    """node -> the first named graph, in export order, with the node as a subject; looked up on demand.
+
+    The export order of graphs is read (one scan of the store) only for a node in several graphs that would
+    have different owners."""
+
+    def __init__(self, facts: _StoreFacts, class_of_graph: _ClassOfGraph) -> None:
+        self.facts, self.class_of_graph = facts, class_of_graph
+        self._rank: dict[Node, int] | None = None
+        self._found: dict[Node, Node | None] = {}
+
+    def rank(self) -> dict[Node, int]:
+        if self._rank is None:
+            order = self.facts.store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            self._rank = {self.facts.convert(row["g"]): index for index, row in enumerate(order)}  # type: ignore[union-attr]
+        return self._rank
+
+    def get(self, node: Node | None) -> Node | None:
+        if node is None or isinstance(node, Literal):
+            return None
+        if node not in self._found:
+            graphs = sorted({self.facts.convert(quad.graph_name)
+                             for quad in self.facts.store.quads_for_pattern(self.facts.term(node), None, None, None)
+                             if not isinstance(quad.graph_name, ox.DefaultGraph)})
+            if len({self.class_of_graph.get(graph) for graph in graphs}) > 1:
+                rank = self.rank()
+                graphs.sort(key=lambda graph: rank.get(graph, len(rank)))
+            self._found[node] = graphs[0] if graphs else None
+        return self._found[node]
+
+
 class _StoreLocator(_Locator):
     """The locator over a pyoxigraph Store: lookups go to the store's indexes; the job classes, their titles
     and the lines of their titles are read by three set-oriented queries."""
@@ -611,7 +619,8 @@ class _StoreLocator(_Locator):
     def __init__(self, store: ox.Store, source_paths: dict[str, str]) -> None:
         self.store = store
         self.facts = _StoreFacts(store)
-        data = _Data(self.facts, _ClassOfGraph(self.facts), _GraphOfNode(self.facts))  # type: ignore[arg-type]
+        classes = _ClassOfGraph(self.facts)
+        data = _Data(self.facts, classes, _GraphOfNode(self.facts, classes))  # type: ignore[arg-type]
         super().__init__(data, source_paths)
         self.classes: dict[Node, dict[Node, list[Node]]] = {}
         self.titles: dict[Node, list[tuple[Node, Node | None, list[Node]]]] = {}
