@@ -325,6 +325,15 @@ class _Compiler:
                 count = _integer(objects, predicate)
                 if predicate == SH.minCount and count == 0:
                     continue
+                if predicate == SH.minCount and count == 1:  # the common cases, without counting
+                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {self.path(path)} "
+                                 f"{self.var('v')} }} }}", SH.MinCountConstraintComponent, predicate)
+                    continue
+                if predicate == SH.maxCount and count < 3:
+                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER EXISTS {{ "
+                                 f"{self.distinct_values('?this', self.path(path), count + 1)} }} }}",
+                        SH.MaxCountConstraintComponent, predicate)
+                    continue
                 test = f"< {count}" if predicate == SH.minCount else f"> {count}"
                 component = (SH.MinCountConstraintComponent if predicate == SH.minCount
                              else SH.MaxCountConstraintComponent)
@@ -406,8 +415,10 @@ class _Compiler:
                     SH.QualifiedMaxCountConstraintComponent, SH.qualifiedValueShape)
             if low is not None:
                 least = _integer([low], SH.qualifiedMinCount)
-                add("count", f"SELECT ?this WHERE {{ {{ {count} }} FILTER (?rgn < {least}) }}",
-                    SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
+                query = (f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {self.path(path)} ?value "
+                         f"FILTER ({condition}) }} }}" if least == 1 else
+                         f"SELECT ?this WHERE {{ {{ {count} }} FILTER (?rgn < {least}) }}")
+                add("count", query, SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
 
     def sparql(self, shape: Node, constraint: Node, focus: str, prefixes: dict[str, str], root_severity: Node) -> None:
         if self.deactivated(constraint):
@@ -451,7 +462,8 @@ class _Compiler:
     # -- conditions: SPARQL expressions true when a node conforms ------------------------------------
 
     def condition_class(self, cls: Node, var: str) -> str:
-        return f"EXISTS {{ {var} <{RDF.type}>/<{RDFS.subClassOf}>* {_sparql_term(cls)} }}"
+        """SHACL instance of ``cls``: a placeholder, spelled out against the data by ``_expand_classes``."""
+        return f"[[class {_sparql_term(cls)} {var}]]"
 
     def condition_datatype(self, datatype: Node, var: str, exact: bool) -> str:
         if datatype == XSD.string:
@@ -744,9 +756,32 @@ def _substitute(message: str, bound: dict[str, Node]) -> str:
     return message
 
 
+CLASS_PLACEHOLDER = re.compile(r"\[\[class (<[^>]*>) (\?\w+)\]\]")
+SUBCLASSES_INLINED = 8  # a class with more subclasses than this is tested with a property path
+
+
+def _expand_classes(query: str, store: ox.Store, closures: dict[str, list[str]]) -> str:
+    """Spell out "is a SHACL instance of C" for the data at hand: ``?v a C`` for C and each of its subclasses
+    (rdfs:subClassOf*), which Oxigraph answers faster than the path ``rdf:type/rdfs:subClassOf*``."""
+
+    def expand(match: re.Match[str]) -> str:
+        cls, var = match.group(1), match.group(2)
+        if cls not in closures:
+            found = store.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>+ {cls} }}",
+                                use_default_graph_as_union=True)
+            closures[cls] = sorted({str(row["c"]) for row in found} | {cls})  # type: ignore[union-attr]
+        members = closures[cls]
+        if len(members) > SUBCLASSES_INLINED or any(not member.startswith("<") for member in members):
+            return f"EXISTS {{ {var} <{RDF.type}>/<{RDFS.subClassOf}>* {cls} }}"
+        return "(" + " || ".join(f"EXISTS {{ {var} <{RDF.type}> {member} }}" for member in members) + ")"
+
+    return CLASS_PLACEHOLDER.sub(expand, query)
+
+
 def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
     """Run ``plan`` on ``store`` (its default graph the union of its graphs); return the results."""
     convert = term_converter()
+    closures: dict[str, list[str]] = {}
     messages = _Messages(plan.shapes, store)
     results: list[ShaclResult] = []
     paths: dict[Node, Node | None] = {}
@@ -764,7 +799,7 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
         return severities[shape]
 
     for check in plan.checks:
-        solutions = store.query(check.query, use_default_graph_as_union=True)
+        solutions = store.query(_expand_classes(check.query, store, closures), use_default_graph_as_union=True)
         if check.kind == "sparql":
             assert check.sparql is not None
             results.extend(_sparql_results(plan, check, solutions, store, convert, messages, path_of(check.shape),
