@@ -137,8 +137,10 @@ class _Check:
     param: URIRef | None  # the parameter whose pySHACL component words the default message
     root_severity: Node
     residue: Callable[[Node], bool] | None = None  # for "value": True when the value still conforms
-    repeat: int = 1
     sparql: _SparqlCheck | None = None
+    # For a shape under a property shape: queries of (?rgouter, ?this) pairs, outermost first. pySHACL checks
+    # such a shape once per pair, so a value of several focus nodes gets its results that many times.
+    weights: tuple[str, ...] = ()
 
 
 @dataclass
@@ -297,7 +299,8 @@ class _Compiler:
             return f"{focus} BIND (?this AS ?value)"
         return f"{focus} ?this {self.path(path)} ?value ."
 
-    def shape(self, shape: Node, focus: str, prefixes: dict[str, str], root_severity: Node, depth: int) -> None:
+    def shape(self, shape: Node, focus: str, prefixes: dict[str, str], root_severity: Node, depth: int,
+              weights: tuple[str, ...] = ()) -> None:
         if depth > NESTING_LIMIT:
             raise UnsupportedShapes(f"shapes nested too deep at {shape}")
         if self.deactivated(shape):
@@ -315,9 +318,9 @@ class _Compiler:
             objects = list(self.g.objects(shape, predicate))
 
             def add(kind: str, query: str, component: URIRef, param: URIRef | None,
-                    residue: Callable[[Node], bool] | None = None, repeat: int = 1) -> None:
+                    residue: Callable[[Node], bool] | None = None) -> None:
                 self.checks.append(_Check(kind, prolog + query, shape, component, param, root_severity, residue,
-                                          repeat))
+                                          weights=weights))
 
             if predicate in (SH.minCount, SH.maxCount):
                 if path is None:
@@ -383,16 +386,19 @@ class _Compiler:
             elif predicate == SH.qualifiedValueShape:
                 self.qualified(shape, objects, focus, path, add, depth)
             elif predicate == SH.property:
-                inner_focus = focus if path is None else (
-                    f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS ?rgouter) WHERE {{ {focus} }} }} "
-                    f"?rgouter {self.path(path)} ?this }} }}")
+                inner_focus, inner_weights = focus, weights
+                if path is not None:
+                    pairs = (f"SELECT DISTINCT ?rgouter ?this WHERE {{ {{ SELECT (?this AS ?rgouter) WHERE "
+                             f"{{ {focus} }} }} ?rgouter {self.path(path)} ?this }}")
+                    inner_focus = f"{{ SELECT DISTINCT ?this WHERE {{ {pairs} }} }}"
+                    inner_weights = (*weights, prolog + pairs)
                 for inner in objects:
                     if self.one(inner, SH.path) is None:
                         raise UnsupportedShapes(f"sh:property {inner} is not a property shape")
-                    self.shape(inner, inner_focus, prefixes, root_severity, depth + 1)
+                    self.shape(inner, inner_focus, prefixes, root_severity, depth + 1, inner_weights)
             elif predicate == SH.sparql:
                 for constraint in objects:
-                    self.sparql(shape, constraint, focus, prefixes, root_severity)
+                    self.sparql(shape, constraint, focus, prefixes, root_severity, weights)
             else:
                 raise UnsupportedShapes(f"{predicate} (on {shape})")
 
@@ -420,7 +426,8 @@ class _Compiler:
                          f"SELECT ?this WHERE {{ {{ {count} }} FILTER (?rgn < {least}) }}")
                 add("count", query, SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
 
-    def sparql(self, shape: Node, constraint: Node, focus: str, prefixes: dict[str, str], root_severity: Node) -> None:
+    def sparql(self, shape: Node, constraint: Node, focus: str, prefixes: dict[str, str], root_severity: Node,
+               weights: tuple[str, ...]) -> None:
         if self.deactivated(constraint):
             return
         selects = list(self.g.objects(constraint, SH.select))
@@ -457,7 +464,7 @@ class _Compiler:
         check = _SparqlCheck(constraint, messages, has_this, _prolog(prefixes) + f"SELECT ?this WHERE {{ {focus} }}",
                              projects_this)
         self.checks.append(_Check("sparql", query, shape, SH.SPARQLConstraintComponent, None, root_severity,
-                                  sparql=check))
+                                  sparql=check, weights=weights))
 
     # -- conditions: SPARQL expressions true when a node conforms ------------------------------------
 
@@ -798,12 +805,29 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
             severities[shape] = next(iter(set(plan.shapes.objects(shape, SH.severity))), SH.Violation)
         return severities[shape]
 
+    weights: dict[tuple[str, ...], dict[Node, int]] = {}
+
+    def weight_of(check: _Check) -> dict[Node, int]:
+        if check.weights not in weights:
+            weight: dict[Node, int] = {}
+            for query in check.weights:
+                pairs = store.query(_expand_classes(query, store, closures), use_default_graph_as_union=True)
+                inner: dict[Node, int] = {}
+                for row in pairs:  # type: ignore[union-attr]
+                    this = convert(row["this"])
+                    inner[this] = inner.get(this, 0) + weight.get(convert(row["rgouter"]), 1)
+                weight = inner
+            weights[check.weights] = weight
+        return weights[check.weights]
+
     for check in plan.checks:
         solutions = store.query(_expand_classes(check.query, store, closures), use_default_graph_as_union=True)
+        repeat = weight_of(check) if check.weights else {}
         if check.kind == "sparql":
             assert check.sparql is not None
-            results.extend(_sparql_results(plan, check, solutions, store, convert, messages, path_of(check.shape),
-                                           severity_of(check.shape)))
+            for result in _sparql_results(plan, check, solutions, store, convert, messages, path_of(check.shape),
+                                          severity_of(check.shape)):
+                results.extend([result] * repeat.get(result.focus, 1))
             continue
         own = messages.of_shape(check.shape)
         for solution in solutions:
@@ -812,7 +836,7 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
             if check.residue is not None and check.residue(value):  # type: ignore[arg-type]
                 continue
             said = tuple(own) if own else tuple(messages.generic(check.shape, check.param, focus, value))  # type: ignore[arg-type]
-            for _ in range(check.repeat):
+            for _ in range(repeat.get(focus, 1)):
                 results.append(ShaclResult(focus, check.shape, check.component, severity_of(check.shape), said,
                                            path_of(check.shape), value, None, check.root_severity))
     return results
