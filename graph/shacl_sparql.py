@@ -522,12 +522,20 @@ class _Compiler:
         return f"{var} {step} {', '.join(names)} ." + (f" FILTER ({' && '.join(pairs)})" if pairs else "")
 
     def conforms(self, shape: Node, var: str, depth: int) -> str:
-        """A SPARQL expression that is true when the node in ``var`` conforms to ``shape`` (as pySHACL
-        decides it for a shape checked from another one)."""
+        """A SPARQL expression that is true when the node in ``var`` conforms to ``shape`` as pySHACL decides
+        it for a shape checked from another one (sh:or, sh:and, sh:not, sh:xone, sh:qualifiedValueShape):
+        with infos and warnings allowed, a shape of such a severity conforms whatever it reports; any other
+        conforms when its own constraints hold and its property shapes conform (in the same sense)."""
+        return self.passes(shape, var, depth, any_result=False)
+
+    def passes(self, shape: Node, var: str, depth: int, any_result: bool) -> str:
+        """``conforms``, or with ``any_result``: true when ``shape`` reports nothing at all on the node, of
+        any severity, property shapes included (what sh:node asks: pySHACL reports a sh:node failure when the
+        node shape reports anything)."""
         if depth > NESTING_LIMIT:
             raise UnsupportedShapes(f"shapes nested too deep at {shape}")
-        if self.deactivated(shape) or self.severity(shape) in ALLOWED_SEVERITIES:
-            return "true"  # allow_infos/allow_warnings: such a shape's results never make it fail
+        if self.deactivated(shape) or (not any_result and self.severity(shape) in ALLOWED_SEVERITIES):
+            return "true"
         path = self.one(shape, SH.path)
         parts: list[str] = []
         for predicate in sorted(set(self.g.predicates(shape, None)), key=str):
@@ -549,11 +557,11 @@ class _Compiler:
                     if self.one(inner, SH.path) is None:
                         raise UnsupportedShapes(f"sh:property {inner} is not a property shape")
                     if path is None:
-                        parts.append(self.conforms(inner, var, depth + 1))
+                        parts.append(self.passes(inner, var, depth + 1, any_result))
                     else:
                         value = self.var("v")
                         parts.append(f"NOT EXISTS {{ {var} {self.path(path)} {value} "
-                                     f"FILTER (!{self.conforms(inner, value, depth + 1)}) }}")
+                                     f"FILTER (!{self.passes(inner, value, depth + 1, any_result)}) }}")
                 continue
             value = var if path is None else self.var("v")
             conditions = []
@@ -571,7 +579,7 @@ class _Compiler:
                 conditions = [self.condition_logical(predicate, self.items(head) if predicate != SH["not"]
                                                      else [head], value, depth + 1) for head in objects]
             elif predicate == SH.node:
-                conditions = [self.conforms(inner, value, depth + 1) for inner in objects]
+                conditions = [self.passes(inner, value, depth + 1, any_result=True) for inner in objects]
             elif predicate == SH.hasValue:
                 for expected in objects:
                     term = _sparql_term(expected)
