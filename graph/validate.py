@@ -356,11 +356,18 @@ def validate_quads(quads: Iterable[ox.Quad], shapes: Graph | None = None,
     ENGINES.
     """
     shapes = shapes if shapes is not None else load_shapes()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "pyshacl":
         return _validate_pyshacl(quads, shapes, dict(source_paths or {}))
+    quads = list(quads)
     store = ox.Store()
     store.bulk_extend(quads)
-    return _validate_oxigraph(store, shapes, dict(source_paths or {}), engine)
+    first_graph: dict[object, ox.NamedNode | ox.BlankNode] = {}  # as the pySHACL path reads them: in order
+    for quad in quads:
+        if not isinstance(quad.graph_name, ox.DefaultGraph):
+            first_graph.setdefault(quad.subject, quad.graph_name)
+    return _validate_oxigraph(store, shapes, dict(source_paths or {}), engine, quads, first_graph)
 
 
 def validate_store(store: Store, shapes: Graph | None = None,
@@ -393,16 +400,21 @@ def _validate_pyshacl(quads: Iterable[ox.Quad], shapes: Graph, source_paths: dic
     return _report(_results_of(results), _Locator(data, source_paths), shapes, results, "pyshacl")
 
 
-def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, str], engine: str) -> Report:
-    """The SPARQL engine on ``store``; pySHACL (on a copy of every quad) when it cannot run the shapes."""
+def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, str], engine: str,
+                       quads: list[ox.Quad] | None = None,
+                       first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None) -> Report:
+    """The SPARQL engine on ``store``; pySHACL (on ``quads``, else every quad of the store in export order)
+    when it cannot run the shapes. ``first_graph``: subject -> its graph, when the quads came in an order of
+    their own (else the store's export order decides)."""
     try:
         plan = compile_shapes(shapes)
         results = run_plan(plan, store)
     except (UnsupportedShapes, SyntaxError) as error:
         if engine == "sparql":
             raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
-        return _validate_pyshacl(store.quads_for_pattern(None, None, None, None), shapes, source_paths)
-    locator = _StoreLocator(store, source_paths)
+        everything = quads if quads is not None else store.quads_for_pattern(None, None, None, None)
+        return _validate_pyshacl(everything, shapes, source_paths)
+    locator = _StoreLocator(store, source_paths, first_graph)
 
     def make_graph() -> Graph:
         return report_graph(shapes, results, locator.blank_node_graph(results))
@@ -587,8 +599,9 @@ class _GraphOfNode:
     The export order of graphs is read (one scan of the store) only for a node in several graphs that would
     have different owners."""
 
-    def __init__(self, facts: _StoreFacts, class_of_graph: _ClassOfGraph) -> None:
-        self.facts, self.class_of_graph = facts, class_of_graph
+    def __init__(self, facts: _StoreFacts, class_of_graph: _ClassOfGraph,
+                 first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None) -> None:
+        self.facts, self.class_of_graph, self.first_graph = facts, class_of_graph, first_graph
         self._rank: dict[Node, int] | None = None
         self._found: dict[Node, Node | None] = {}
 
@@ -601,6 +614,9 @@ class _GraphOfNode:
     def get(self, node: Node | None) -> Node | None:
         if node is None or isinstance(node, Literal):
             return None
+        if node not in self._found and self.first_graph is not None:
+            graph = self.first_graph.get(self.facts.term(node))
+            self._found[node] = self.facts.convert(graph) if graph is not None else None
         if node not in self._found:
             graphs = sorted({self.facts.convert(quad.graph_name)
                              for quad in self.facts.store.quads_for_pattern(self.facts.term(node), None, None, None)
@@ -616,11 +632,13 @@ class _StoreLocator(_Locator):
     """The locator over a pyoxigraph Store: lookups go to the store's indexes; the job classes, their titles
     and the lines of their titles are read by three set-oriented queries."""
 
-    def __init__(self, store: ox.Store, source_paths: dict[str, str]) -> None:
+    def __init__(self, store: ox.Store, source_paths: dict[str, str],
+                 first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None) -> None:
         self.store = store
         self.facts = _StoreFacts(store)
         classes = _ClassOfGraph(self.facts)
-        data = _Data(self.facts, classes, _GraphOfNode(self.facts, classes))  # type: ignore[arg-type]
+        graphs = _GraphOfNode(self.facts, classes, first_graph)
+        data = _Data(self.facts, classes, graphs)  # type: ignore[arg-type]
         super().__init__(data, source_paths)
         self.classes: dict[Node, dict[Node, list[Node]]] = {}
         self.titles: dict[Node, list[tuple[Node, Node | None, list[Node]]]] = {}
