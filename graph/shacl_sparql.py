@@ -247,7 +247,7 @@ class _Compiler:
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(_sparql_term(node) for node in nodes) + " } }")
         for cls in self.g.objects(shape, SH.targetClass):
-            parts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {_sparql_term(cls)} }}")
+            parts.append(f"[[instances {_sparql_term(cls)} ?this]]")
         for predicate in self.g.objects(shape, SH.targetSubjectsOf):
             parts.append(f"{{ ?this {_sparql_term(predicate)} {self.var('o')} }}")
         for predicate in self.g.objects(shape, SH.targetObjectsOf):
@@ -771,7 +771,7 @@ def _substitute(message: str, bound: dict[str, Node]) -> str:
     return message
 
 
-CLASS_PLACEHOLDER = re.compile(r"\[\[class (<[^>]*>) (\?\w+)\]\]")
+CLASS_PLACEHOLDER = re.compile(r"\[\[(class|instances) (<[^>]*>) (\?\w+)\]\]")
 SUBCLASSES_INLINED = 8  # a class with more subclasses than this is tested with a property path
 
 
@@ -780,14 +780,17 @@ def _expand_classes(query: str, store: ox.Store, closures: dict[str, list[str]])
     (rdfs:subClassOf*), which Oxigraph answers faster than the path ``rdf:type/rdfs:subClassOf*``."""
 
     def expand(match: re.Match[str]) -> str:
-        cls, var = match.group(1), match.group(2)
+        kind, cls, var = match.group(1), match.group(2), match.group(3)
         if cls not in closures:
             found = store.query(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>+ {cls} }}",
                                 use_default_graph_as_union=True)
             closures[cls] = sorted({str(row["c"]) for row in found} | {cls})  # type: ignore[union-attr]
         members = closures[cls]
         if len(members) > SUBCLASSES_INLINED or any(not member.startswith("<") for member in members):
-            return f"EXISTS {{ {var} <{RDF.type}>/<{RDFS.subClassOf}>* {cls} }}"
+            pattern = f"{var} <{RDF.type}>/<{RDFS.subClassOf}>* {cls}"
+            return f"EXISTS {{ {pattern} }}" if kind == "class" else f"{{ {pattern} }}"
+        if kind == "instances":  # a target: the instances, each once
+            return " UNION ".join(f"{{ {var} <{RDF.type}> {member} }}" for member in members)
         return "(" + " || ".join(f"EXISTS {{ {var} <{RDF.type}> {member} }}" for member in members) + ")"
 
     return CLASS_PLACEHOLDER.sub(expand, query)

@@ -656,12 +656,20 @@ class _StoreLocator(_Locator):
         union = " UNION ".join(f"{{ ?c {uri[name]} ?o BIND ({uri[name]} AS ?p) }}" for name in wanted)
         for row in self._select(f"SELECT ?c ?p ?o WHERE {{ ?c a {uri['JobClass']} . {union} }}"):
             self.classes[convert(row["c"])].setdefault(convert(row["p"]), []).append(convert(row["o"]))
-        for row in self._select(f"""SELECT ?c ?f ?line ?source WHERE {{
+        source_names: dict[Node, set[Node]] = {}
+        for row in self._select(f"""SELECT ?c ?f ?line ?source ?name WHERE {{
                 ?c a {uri['JobClass']} ; {uri['factSource']} ?f . ?f {uri['property']} {uri['name']} .
-                OPTIONAL {{ ?f {uri['lineStart']} ?line }} OPTIONAL {{ ?f {uri['derived']} ?source }} }}"""):
+                OPTIONAL {{ ?f {uri['lineStart']} ?line }}
+                OPTIONAL {{ ?f {uri['derived']} ?source OPTIONAL {{ ?source {uri['name']} ?name }} }} }}"""):
             line = convert(row["line"]) if row["line"] is not None else None
             source = [convert(row["source"])] if row["source"] is not None else []
             self.titles.setdefault(convert(row["c"]), []).append((convert(row["f"]), line, source))
+            if source:
+                names = source_names.setdefault(source[0], set())
+                if row["name"] is not None:
+                    names.add(convert(row["name"]))
+        for source, names in source_names.items():  # every name of each source was read
+            self.facts._out.setdefault((source, _URI["name"]), sorted(names))
         for job_class, values in self.classes.items():  # seed the lookups with what was read in bulk
             for name in wanted:
                 key = (job_class, _URI[name])
