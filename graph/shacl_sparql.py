@@ -457,8 +457,9 @@ class _Compiler:
             if re.search(r"\bSELECT\b", body, re.I):
                 raise UnsupportedShapes("a nested SELECT in a SPARQL constraint that uses $this")
             star = projection.strip() == "*"
+            inner = re.sub(r"[$]this\b", "?this", body)
             query = (f"{_prolog(merged)}{prolog}\nSELECT {'*' if star else '(?this AS ?rgfocus) ' + projection} "
-                     f"WHERE {{ {focus} {re.sub(r'[$]this', '?this', body)} }}")
+                     f"WHERE {{ {focus} {inner} }}")
         else:
             query = _prolog(own) + text
         check = _SparqlCheck(constraint, messages, has_this, _prolog(prefixes) + f"SELECT ?this WHERE {{ {focus} }}",

@@ -377,14 +377,11 @@ def validate_store(store: Store, shapes: Graph | None = None,
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
     embedded = _oxigraph_store(store)
-    if engine == "pyshacl" or embedded is None:
+    if engine == "pyshacl" or embedded is None:  # a remote store is validated as its export, in its order
         buffer = io.BytesIO()
         store.export(buffer, "nq")
         quads = ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS)
-        if engine == "pyshacl":
-            return _validate_pyshacl(quads, shapes, dict(source_paths or {}))
-        embedded = ox.Store()
-        embedded.bulk_extend(quads)
+        return validate_quads(quads, shapes, source_paths, engine)
     return _validate_oxigraph(embedded, shapes, dict(source_paths or {}), engine)
 
 

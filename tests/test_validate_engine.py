@@ -169,3 +169,23 @@ def test_la_corpus(la_store: Store) -> None:
     ours, reference = _both_on_store(la_store)
     assert reference.findings
     assert_same(ours, reference)
+
+
+class _ExportOnly:
+    """A store that can only export (as a SPARQL server's store is validated): the engine works on a copy."""
+
+    location = "https://sparql.example.org/"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def export(self, output: object, format_name: str) -> None:
+        self.store.export(output, format_name)  # type: ignore[arg-type]
+
+
+def test_a_store_without_oxigraph_inside_is_validated_from_its_export(built_seeds: tuple[Store, object]) -> None:
+    store, _summary = built_seeds
+    remote = _ExportOnly(store)
+    ours = validate_store(remote, SHAPES, engine="sparql")  # type: ignore[arg-type]
+    assert_same(ours, validate_store(remote, SHAPES, engine="pyshacl"))  # type: ignore[arg-type]
+    assert ours.findings == validate_store(store, SHAPES).findings
