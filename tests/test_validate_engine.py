@@ -189,3 +189,22 @@ def test_a_store_without_oxigraph_inside_is_validated_from_its_export(built_seed
     ours = validate_store(remote, SHAPES, engine="sparql")  # type: ignore[arg-type]
     assert_same(ours, validate_store(remote, SHAPES, engine="pyshacl"))  # type: ignore[arg-type]
     assert ours.findings == validate_store(store, SHAPES).findings
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_seeds_with_random_facts_removed(built_seeds: tuple[Store, object], seed: int) -> None:
+    """Every seventh quad (from a random start, over a shuffled order) dropped: defects of every shape at once,
+    in combinations no fixture has."""
+    import io
+    import random
+
+    store, _summary = built_seeds
+    buffer = io.BytesIO()
+    store.export(buffer, "nq")
+    quads = list(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS))
+    random.Random(seed).shuffle(quads)
+    kept = [quad for index, quad in enumerate(quads) if (index + seed) % 7]
+    ours, reference = (validate_quads(kept, SHAPES, engine="sparql"),
+                       validate_quads(kept, SHAPES, engine="pyshacl"))
+    assert len(reference.findings) > 10
+    assert_same(ours, reference)
