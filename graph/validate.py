@@ -1,7 +1,11 @@
 """Validation: quads + SHACL shapes -> a Report of Findings an HR analyst (and a CI) can read.
 
-pySHACL does the checking; this module adds what it cannot know: which job class a finding is about,
-and the file and line it comes from (rdflib's parsers keep no positions, rolegraph's provenance does).
+The checking is SHACL as pySHACL does it, run by one of two engines (``ENGINES``): by default the shapes run
+as set-oriented SPARQL queries on the Oxigraph store (``rolegraph.shacl_sparql``), with the same results as
+pySHACL; pySHACL itself (every quad copied into rdflib) is the reference, and runs shapes that the SPARQL
+engine does not compile. This module adds what SHACL cannot know: which job class a finding is about,
+and the file and line it comes from (rdflib's parsers keep no positions, rolegraph's provenance does), read
+from the store through its indexes, or from the rdflib graph on the pySHACL path.
 A finding points at the line of the fact (``rg:lineStart`` of a fact node or of the ``rg:factSource``
 of a literal) or, for a missing fact, at the line of the class's title.
 
