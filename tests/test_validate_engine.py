@@ -208,3 +208,17 @@ def test_seeds_with_random_facts_removed(built_seeds: tuple[Store, object], seed
                        validate_quads(kept, SHAPES, engine="pyshacl"))
     assert len(reference.findings) > 10
     assert_same(ours, reference)
+
+
+def test_cli_sparql_engine_refuses_shapes_it_cannot_run(specs_dir: Path, tmp_path: Path) -> None:
+    shapes = tmp_path / "pattern.ttl"
+    shapes.write_text(UNSUPPORTED, encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["validate", str(specs_dir), "--shapes", str(shapes), "--engine", "sparql"])
+    assert refused.exit_code == 2
+    assert "cannot run these shapes" in refused.stderr and "pattern" in refused.stderr
+    auto = runner.invoke(cli, ["validate", str(specs_dir), "--shapes", str(shapes), "--format", "json"])
+    reference = runner.invoke(cli, ["validate", str(specs_dir), "--shapes", str(shapes), "--format", "json",
+                                    "--engine", "pyshacl"])
+    assert auto.exit_code == reference.exit_code == 1
+    assert auto.stdout == reference.stdout
