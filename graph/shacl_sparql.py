@@ -31,8 +31,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-__all__ = ["UnsupportedShapes", "ShaclResult", "ShaclPlan", "compile_shapes", "run_plan", "report_graph",
-           "term_converter", "conforms"]
+__all__ = ["UnsupportedShapes", "ShaclResult", "ShaclPlan", "compile_shapes", "run_plan", "flatten",
+           "report_graph", "term_converter", "conforms"]
 
 XSD_STRING = str(XSD.string)
 ALLOWED_SEVERITIES = {SH.Info, SH.Warning}  # allow_infos and allow_warnings: these never make a shape fail
@@ -95,6 +95,7 @@ class ShaclResult:
     value: Node | None = None
     source_constraint: Node | None = None
     root_severity: Node = SH.Violation  # severity of the shape whose targets found the focus node
+    details: tuple[ShaclResult, ...] = ()  # sh:detail: for sh:node, the node shape's results on the value
 
 
 def term_converter() -> Callable[[object], Node]:
@@ -141,6 +142,8 @@ class _Check:
     # For a shape under a property shape: queries of (?rgouter, ?this) pairs, outermost first. pySHACL checks
     # such a shape once per pair, so a value of several focus nodes gets its results that many times.
     weights: tuple[str, ...] = ()
+    detail: int | None = None  # results go to this sh:node's group (by focus node), not to the report
+    group: int | None = None  # for "node": the group holding the node shape's results
 
 
 @dataclass
@@ -170,6 +173,7 @@ class _Compiler:
     def __init__(self, shapes: Graph) -> None:
         self.g = shapes
         self.fresh = itertools.count()
+        self.groups = itertools.count()
         self.checks: list[_Check] = []
 
     def var(self, stem: str) -> str:
@@ -300,7 +304,7 @@ class _Compiler:
         return f"{focus} ?this {self.path(path)} ?value ."
 
     def shape(self, shape: Node, focus: str, prefixes: dict[str, str], root_severity: Node, depth: int,
-              weights: tuple[str, ...] = ()) -> None:
+              weights: tuple[str, ...] = (), detail: int | None = None) -> None:
         if depth > NESTING_LIMIT:
             raise UnsupportedShapes(f"shapes nested too deep at {shape}")
         if self.deactivated(shape):
@@ -320,7 +324,7 @@ class _Compiler:
             def add(kind: str, query: str, component: URIRef, param: URIRef | None,
                     residue: Callable[[Node], bool] | None = None) -> None:
                 self.checks.append(_Check(kind, prolog + query, shape, component, param, root_severity, residue,
-                                          weights=weights))
+                                          weights=weights, detail=detail))
 
             if predicate in (SH.minCount, SH.maxCount):
                 if path is None:
@@ -387,6 +391,8 @@ class _Compiler:
                 self.qualified(shape, objects, focus, path, add, depth)
             elif predicate == SH.property:
                 inner_focus, inner_weights = focus, weights
+                if path is not None and detail is not None:
+                    raise UnsupportedShapes("a property shape under a property shape of a sh:node shape")
                 if path is not None:
                     pairs = (f"SELECT DISTINCT ?rgouter ?this WHERE {{ {{ SELECT (?this AS ?rgouter) WHERE "
                              f"{{ {focus} }} }} ?rgouter {self.path(path)} ?this }}")
@@ -395,10 +401,24 @@ class _Compiler:
                 for inner in objects:
                     if self.one(inner, SH.path) is None:
                         raise UnsupportedShapes(f"sh:property {inner} is not a property shape")
-                    self.shape(inner, inner_focus, prefixes, root_severity, depth + 1, inner_weights)
+                    self.shape(inner, inner_focus, prefixes, root_severity, depth + 1, inner_weights, detail)
             elif predicate == SH.sparql:
                 for constraint in objects:
-                    self.sparql(shape, constraint, focus, prefixes, root_severity, weights)
+                    self.sparql(shape, constraint, focus, prefixes, root_severity, weights, detail)
+            elif predicate == SH.node:
+                # pySHACL checks the node shape on each value; when it reports anything, one sh:node result
+                # carries those results as sh:detail (and they are validation results of their own).
+                alias = self.var("node")
+                value_focus = (f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?value AS {alias}) WHERE "
+                               f"{{ {values} }} }} BIND ({alias} AS ?this) }} }}")
+                for inner in objects:
+                    if self.one(inner, SH.path) is not None:
+                        raise UnsupportedShapes(f"sh:node {inner} is not a node shape")
+                    group = next(self.groups)
+                    self.shape(inner, value_focus, prefixes, root_severity, depth + 1, (), group)
+                    self.checks.append(_Check("node", prolog + f"SELECT DISTINCT ?this ?value WHERE {{ {values} }}",
+                                              shape, SH.NodeConstraintComponent, predicate, root_severity,
+                                              weights=weights, detail=detail, group=group))
             else:
                 raise UnsupportedShapes(f"{predicate} (on {shape})")
 
@@ -427,7 +447,7 @@ class _Compiler:
                 add("count", query, SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
 
     def sparql(self, shape: Node, constraint: Node, focus: str, prefixes: dict[str, str], root_severity: Node,
-               weights: tuple[str, ...]) -> None:
+               weights: tuple[str, ...], detail: int | None = None) -> None:
         if self.deactivated(constraint):
             return
         selects = list(self.g.objects(constraint, SH.select))
@@ -453,6 +473,8 @@ class _Compiler:
         has_this = bool(THIS.search(text))
         prolog, projection, body = _split_select(text)
         projects_this = projection.strip() == "*" or bool(re.search(r"(^|\s)[$?]this\b", projection))
+        if detail is not None and projects_this:
+            raise UnsupportedShapes("a SPARQL constraint selecting $this in a sh:node shape")
         if has_this:
             if re.search(r"\bSELECT\b", body, re.I):
                 raise UnsupportedShapes("a nested SELECT in a SPARQL constraint that uses $this")
@@ -465,7 +487,7 @@ class _Compiler:
         check = _SparqlCheck(constraint, messages, has_this, _prolog(prefixes) + f"SELECT ?this WHERE {{ {focus} }}",
                              projects_this)
         self.checks.append(_Check("sparql", query, shape, SH.SPARQLConstraintComponent, None, root_severity,
-                                  sparql=check, weights=weights))
+                                  sparql=check, weights=weights, detail=detail))
 
     # -- conditions: SPARQL expressions true when a node conforms ------------------------------------
 
@@ -832,6 +854,14 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
             weights[check.weights] = weight
         return weights[check.weights]
 
+    groups: dict[int, dict[Node, list[ShaclResult]]] = {}
+
+    def emit(check: _Check, result: ShaclResult, times: int) -> None:
+        if check.detail is None:
+            results.extend([result] * times)
+        else:
+            groups.setdefault(check.detail, {}).setdefault(result.focus, []).extend([result] * times)
+
     for check in plan.checks:
         solutions = store.query(_expand_classes(check.query, store, closures), use_default_graph_as_union=True)
         repeat = weight_of(check) if check.weights else {}
@@ -839,19 +869,34 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
             assert check.sparql is not None
             for result in _sparql_results(plan, check, solutions, store, convert, messages, path_of(check.shape),
                                           severity_of(check.shape)):
-                results.extend([result] * repeat.get(result.focus, 1))
+                emit(check, result, repeat.get(result.focus, 1))
             continue
         own = messages.of_shape(check.shape)
+        found = groups.get(check.group, {}) if check.group is not None else {}
         for solution in solutions:
             focus = convert(solution["this"])
-            value = convert(solution["value"]) if check.kind == "value" else None
+            value = convert(solution["value"]) if check.kind in ("value", "node") else None
             if check.residue is not None and check.residue(value):  # type: ignore[arg-type]
                 continue
+            details: tuple[ShaclResult, ...] = ()
+            if check.kind == "node":
+                details = tuple(found.get(value, ()))  # type: ignore[arg-type]
+                if not details:
+                    continue
             said = tuple(own) if own else tuple(messages.generic(check.shape, check.param, focus, value))  # type: ignore[arg-type]
-            for _ in range(repeat.get(focus, 1)):
-                results.append(ShaclResult(focus, check.shape, check.component, severity_of(check.shape), said,
-                                           path_of(check.shape), value, None, check.root_severity))
+            emit(check, ShaclResult(focus, check.shape, check.component, severity_of(check.shape), said,
+                                    path_of(check.shape), value, None, check.root_severity, details),
+                 repeat.get(focus, 1))
     return results
+
+
+def flatten(results: Iterable[ShaclResult]) -> list[ShaclResult]:
+    """Every result with, after each, its sh:detail results (pySHACL's report has them all as results)."""
+    flat: list[ShaclResult] = []
+    for result in results:
+        flat.append(result)
+        flat.extend(flatten(result.details))
+    return flat
 
 
 def _sparql_results(plan: ShaclPlan, check: _Check, solutions: ox.QuerySolutions, store: ox.Store,
@@ -947,9 +992,8 @@ def report_graph(shapes: Graph, results: list[ShaclResult], data: Graph) -> Grap
                            else URIRef(str(node)))
         return cloned[key]
 
-    for result in results:
+    def add(result: ShaclResult) -> BNode:
         node = BNode()
-        report.add((root, SH.result, node))
         report.add((node, RDF.type, SH.ValidationResult))
         report.add((node, SH.sourceConstraintComponent, clone(shapes, "sg", result.component)))
         report.add((node, SH.sourceShape, clone(shapes, "sg", result.shape)))
@@ -963,4 +1007,10 @@ def report_graph(shapes: Graph, results: list[ShaclResult], data: Graph) -> Grap
             report.add((node, SH.sourceConstraint, clone(shapes, "sg", result.source_constraint)))
         for message in result.messages:
             report.add((node, SH.resultMessage, message))
+        for detail in result.details:
+            report.add((node, SH.detail, add(detail)))
+        return node
+
+    for result in results:
+        report.add((root, SH.result, add(result)))
     return report

@@ -41,6 +41,7 @@ from rolegraph.shacl_sparql import (
     ShaclResult,
     UnsupportedShapes,
     compile_shapes,
+    flatten,
     report_graph,
     run_plan,
     term_converter,
@@ -416,11 +417,12 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
         everything = quads if quads is not None else store.quads_for_pattern(None, None, None, None)
         return _validate_pyshacl(everything, shapes, source_paths)
     locator = _StoreLocator(store, source_paths, first_graph)
+    every = flatten(results)  # with the sh:detail results of sh:node, as in pySHACL's report
 
     def make_graph() -> Graph:
-        return report_graph(shapes, results, locator.blank_node_graph(results))
+        return report_graph(shapes, results, locator.blank_node_graph(every))
 
-    return _report(results, locator, shapes, make_graph, "sparql")
+    return _report(every, locator, shapes, make_graph, "sparql")
 
 
 def _results_of(results: Graph) -> list[ShaclResult]:

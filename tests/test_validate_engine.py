@@ -101,7 +101,8 @@ def test_engine_data_exercises_every_component() -> None:
         "MinExclusiveConstraintComponent", "MaxInclusiveConstraintComponent", "MaxExclusiveConstraintComponent",
         "InConstraintComponent", "HasValueConstraintComponent", "OrConstraintComponent", "AndConstraintComponent",
         "NotConstraintComponent", "XoneConstraintComponent", "QualifiedMinCountConstraintComponent",
-        "QualifiedMaxCountConstraintComponent", "SPARQLConstraintComponent"}
+        "QualifiedMaxCountConstraintComponent", "SPARQLConstraintComponent", "NodeConstraintComponent"}
+    assert set(reference.graph.subject_objects(SH.detail))  # sh:node results carry the node shape's results
     severities = {finding.severity for finding in reference.findings}
     assert severities == {"info", "warning", "violation"}
 
