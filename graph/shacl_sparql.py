@@ -261,7 +261,9 @@ class _Compiler:
             if not selects:
                 raise UnsupportedShapes(f"a custom target that is not a SPARQL target: {target}")
             _merge(prefixes, self.prefixes(target))
-            parts.append("{ " + _inner_select(str(selects[0])) + " }")
+            own, select = _inner_select(str(selects[0]))
+            _merge(prefixes, own)
+            parts.append("{ " + select + " }")
         if not parts:
             return None
         return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }", prefixes
@@ -665,14 +667,23 @@ def _split_select(text: str) -> tuple[str, str, str]:
     return " ".join(line for line in prolog if not line.startswith("#")), found.group(1), rest[start:end]
 
 
-def _inner_select(text: str) -> str:
-    """A target's SELECT, without its prologue, to nest as a subquery (its prefixes go to the outer query)."""
-    rest = text
+def _inner_select(text: str) -> tuple[dict[str, str], str]:
+    """A target's own prefixes, and its SELECT without them, to nest as a subquery (the prefixes go to the
+    outer query).
+
+    >>> _inner_select("PREFIX ex: <https://example.org/> SELECT ?this WHERE { ?this a ex:C }")
+    ({'ex': 'https://example.org/'}, 'SELECT ?this WHERE { ?this a ex:C }')
+    """
+    rest, prefixes = text, {}
     while match := PROLOG_LINE.match(rest):
-        if match.group(1).upper().startswith("BASE"):
+        line = match.group(1)
+        if line.upper().startswith("BASE"):
             raise UnsupportedShapes("BASE in a SPARQL target")
+        declared = re.match(r"PREFIX\s+([^:\s]*):\s*<([^>]*)>", line, re.I)
+        if declared:
+            _merge(prefixes, {declared.group(1): declared.group(2)})
         rest = rest[match.end():]
-    return rest.strip()
+    return prefixes, rest.strip()
 
 
 def _datatype_check(datatype: Node) -> Callable[[Node], bool]:
