@@ -372,7 +372,9 @@ def validate_quads(quads: Iterable[ox.Quad], shapes: Graph | None = None,
     for quad in quads:
         if not isinstance(quad.graph_name, ox.DefaultGraph):
             first_graph.setdefault(quad.subject, quad.graph_name)
-    return _validate_oxigraph(store, shapes, dict(source_paths or {}), engine, quads, first_graph)
+    report = _validate_oxigraph(store, shapes, dict(source_paths or {}), engine, quads, first_graph)
+    assert report is not None  # with the quads at hand, it falls back to pySHACL
+    return report
 
 
 def validate_store(store: Store, shapes: Graph | None = None,
@@ -381,13 +383,24 @@ def validate_store(store: Store, shapes: Graph | None = None,
     shapes = shapes if shapes is not None else load_shapes()
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    report = _validate_embedded(store, shapes, dict(source_paths or {}), engine) if engine != "pyshacl" else None
+    if report is not None:
+        return report
+    # pySHACL, or a remote store validated as its export, in its order. No local of this function holds the
+    # store's Oxigraph: rdflib's SPARQL parser keeps the frames of the calls it ran under (pyparsing's
+    # cache), and an Oxigraph held there would keep the store's lock after the store is closed.
+    buffer = io.BytesIO()
+    store.export(buffer, "nq")
+    return validate_quads(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS), shapes, source_paths, engine)
+
+
+def _validate_embedded(store: Store, shapes: Graph, source_paths: dict[str, str], engine: str) -> Report | None:
+    """The SPARQL engine on the Oxigraph inside ``store``; None for a remote store or shapes the engine does
+    not compile (and ``engine`` auto)."""
     embedded = _oxigraph_store(store)
-    if engine == "pyshacl" or embedded is None:  # a remote store is validated as its export, in its order
-        buffer = io.BytesIO()
-        store.export(buffer, "nq")
-        quads = ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS)
-        return validate_quads(quads, shapes, source_paths, engine)
-    return _validate_oxigraph(embedded, shapes, dict(source_paths or {}), engine)
+    if embedded is None:
+        return None
+    return _validate_oxigraph(embedded, shapes, source_paths, engine, fallback=False)
 
 
 def _oxigraph_store(store: Store) -> ox.Store | None:
@@ -404,23 +417,27 @@ def _validate_pyshacl(quads: Iterable[ox.Quad], shapes: Graph, source_paths: dic
 
 def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, str], engine: str,
                        quads: list[ox.Quad] | None = None,
-                       first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None) -> Report:
-    """The SPARQL engine on ``store``; pySHACL (on ``quads``, else every quad of the store in export order)
-    when it cannot run the shapes. ``first_graph``: subject -> its graph, when the quads came in an order of
-    their own (else the store's export order decides)."""
+                       first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None,
+                       fallback: bool = True) -> Report | None:
+    """The SPARQL engine on ``store``. When it cannot run the shapes: pySHACL on ``quads`` (with
+    ``fallback``), else None. ``first_graph``: subject -> its graph, when the quads came in an order of their
+    own (else the store's export order decides)."""
     try:
         plan = compile_shapes(shapes)
         results = run_plan(plan, store)
     except (UnsupportedShapes, SyntaxError) as error:
         if engine == "sparql":
             raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
-        everything = quads if quads is not None else store.quads_for_pattern(None, None, None, None)
-        return _validate_pyshacl(everything, shapes, source_paths)
+        if not fallback or quads is None:
+            return None
+        del store  # see validate_store: pySHACL parses SPARQL under this frame
+        return _validate_pyshacl(quads, shapes, source_paths)
     locator = _StoreLocator(store, source_paths, first_graph)
     every = flatten(results)  # with the sh:detail results of sh:node, as in pySHACL's report
+    blank_nodes = locator.blank_node_graph(every)  # read now: the report must not keep the store open
 
     def make_graph() -> Graph:
-        return report_graph(shapes, results, locator.blank_node_graph(every))
+        return report_graph(shapes, results, blank_nodes)
 
     return _report(every, locator, shapes, make_graph, "sparql")
 

@@ -223,3 +223,22 @@ def test_cli_sparql_engine_refuses_shapes_it_cannot_run(specs_dir: Path, tmp_pat
                                     "--engine", "pyshacl"])
     assert auto.exit_code == reference.exit_code == 1
     assert auto.stdout == reference.stdout
+
+
+@pytest.mark.parametrize("extra", [None, UNSUPPORTED], ids=["sparql", "fallback"])
+def test_a_closed_store_can_be_opened_again_after_validation(specs_dir: Path, tmp_path: Path,
+                                                             extra: str | None) -> None:
+    """The report keeps nothing of the store: closing it releases the store's lock."""
+    store = open_store(tmp_path / "store")
+    build([specs_dir], store)
+    shapes = None
+    if extra is not None:
+        (tmp_path / "extra.ttl").write_text(extra, encoding="utf-8")
+        shapes = load_shapes([tmp_path / "extra.ttl"])
+    report = validate_store(store, shapes)
+    assert report.engine == ("sparql" if extra is None else "pyshacl")
+    store.close()
+    again = open_store(tmp_path / "store")
+    assert len(again) > 0
+    again.close()
+    assert write_report(report, "turtle")
