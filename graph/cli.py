@@ -35,6 +35,7 @@ from rolegraph.readers import iter_source_paths
 from rolegraph.settings import DEFAULT_STORE, Settings
 from rolegraph.store import EXPORT_FORMATS, open_store
 from rolegraph.validate import (
+    ENGINES,
     FORMAT_TO_WRITER,
     SEVERITIES,
     load_shapes,
@@ -332,9 +333,12 @@ def _print_table(result: Any) -> None:
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
 @click.option("--max-per-shape", type=click.IntRange(min=1), help="Show at most N findings per shape (text).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="auto", show_default=True,
+              help="auto: SHACL as SPARQL queries on the store, pySHACL for shapes that engine cannot run; "
+                   "sparql: that engine only; pyshacl: the reference (slow on large stores).")
 @reports_errors
 def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple[Path, ...], format_name: str,
-             fail_on: str, max_per_shape: int | None, output: Path | None) -> None:
+             fail_on: str, max_per_shape: int | None, output: Path | None, engine: str) -> None:
     """Check job specifications (PATHS, built in memory) or a --store against the SHACL shapes.
 
     Exit 0: nothing at or above --fail-on; 1: findings at or above it; 2: could not run (bad usage,
@@ -356,7 +360,7 @@ def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple
         store = open_store(store_dir, read_only=True, on_wait=say_waiting)
         source_paths = {}
     try:
-        report = validate_store(store, shapes, source_paths)
+        report = validate_store(store, shapes, source_paths, engine=engine)
     finally:
         store.close()
     _write(write_report(report, format_name, fail_on, max_per_shape).encode("utf-8"), output)

@@ -1,7 +1,11 @@
 """Validation: quads + SHACL shapes -> a Report of Findings an HR analyst (and a CI) can read.
 
-pySHACL does the checking; this module adds what it cannot know: which job class a finding is about,
-and the file and line it comes from (rdflib's parsers keep no positions, rolegraph's provenance does).
+The checking is SHACL as pySHACL does it, run by one of two engines (``ENGINES``): by default the shapes run
+as set-oriented SPARQL queries on the Oxigraph store (``rolegraph.shacl_sparql``), with the same results as
+pySHACL; pySHACL itself (every quad copied into rdflib) is the reference, and runs shapes that the SPARQL
+engine does not compile. This module adds what SHACL cannot know: which job class a finding is about,
+and the file and line it comes from (rdflib's parsers keep no positions, rolegraph's provenance does), read
+from the store through its indexes, or from the rdflib graph on the pySHACL path.
 A finding points at the line of the fact (``rg:lineStart`` of a fact node or of the ``rg:factSource``
 of a literal) or, for a missing fact, at the line of the class's title.
 
@@ -33,12 +37,22 @@ from rolegraph import __version__
 from rolegraph.errors import ShapesError
 from rolegraph.rdf.namespaces import PROV, RG, SCHEMA
 from rolegraph.resources import shape_files
+from rolegraph.shacl_sparql import (
+    ShaclResult,
+    UnsupportedShapes,
+    compile_shapes,
+    flatten,
+    report_graph,
+    run_plan,
+    term_converter,
+)
 
 if TYPE_CHECKING:
     from rolegraph.store import Store
 
 __all__ = [
     "SEVERITIES",
+    "ENGINES",
     "FORMAT_TO_WRITER",
     "Finding",
     "CheckedClass",
@@ -55,6 +69,9 @@ __all__ = [
 ]
 
 SEVERITIES = ("info", "warning", "violation")  # weakest first: the order is the meaning
+# auto: SPARQL on the store, pySHACL when the shapes use what the SPARQL engine does not run; sparql: only
+# the SPARQL engine (an error if it cannot); pyshacl: the reference (every quad into rdflib, then pySHACL).
+ENGINES = ("auto", "sparql", "pyshacl")
 SH_TO_SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
 # advanced: the completeness shapes target "every job class but stubs" with a SHACL-AF SPARQL target.
 PYSHACL_OPTIONS = {"inference": "none", "advanced": True, "abort_on_first": False, "allow_infos": True,
@@ -135,7 +152,16 @@ class Report:
     findings: list[Finding]
     classes: list[CheckedClass]
     shapes: list[ShapeInfo]
-    graph: Graph = field(repr=False, default_factory=Graph)
+    report_graph: Graph | Callable[[], Graph] = field(repr=False, default_factory=Graph)
+    engine: str = "pyshacl"  # the engine that found the findings: "sparql" or "pyshacl"
+
+    @property
+    def graph(self) -> Graph:
+        """The sh:ValidationReport graph (pySHACL's, or the same content made from the SPARQL engine's results,
+        made on first use)."""
+        if not isinstance(self.report_graph, Graph):
+            self.report_graph = self.report_graph()
+        return self.report_graph
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, every severity present (0 when none)."""
@@ -279,30 +305,7 @@ class _Data:
     graph_of_node: dict[Node, Node]
 
 
-def _term_converter() -> Callable[[object], Node]:
-    cache: dict[object, Node] = {}
-
-    def convert(term: object) -> Node:
-        known = cache.get(term)
-        if known is not None:
-            return known
-        if isinstance(term, ox.NamedNode):
-            made: Node = URIRef(term.value)
-        elif isinstance(term, ox.BlankNode):
-            made = BNode(term.value)
-        elif isinstance(term, ox.Literal):
-            if term.language:
-                made = Literal(term.value, lang=term.language)
-            elif term.datatype.value == XSD_STRING:
-                made = Literal(term.value)
-            else:
-                made = Literal(term.value, datatype=URIRef(term.datatype.value))
-        else:
-            raise TypeError(f"not an RDF term: {term!r}")
-        cache[term] = made
-        return made
-
-    return convert
+_term_converter = term_converter
 
 
 def data_graph(quads: Iterable[ox.Quad]) -> Graph:
@@ -350,24 +353,106 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
 
 
 def validate_quads(quads: Iterable[ox.Quad], shapes: Graph | None = None,
-                   source_paths: Mapping[str, str] | None = None) -> Report:
+                   source_paths: Mapping[str, str] | None = None, engine: str = "auto") -> Report:
     """Validate the union of ``quads`` against ``shapes`` (default: the shipped shapes).
 
     ``source_paths`` maps a source document's name (as the store keeps it) to the path to report, e.g.
-    the path given on the command line, so that a CI can annotate the right file.
+    the path given on the command line, so that a CI can annotate the right file. ``engine`` is one of
+    ENGINES.
     """
-    data = _read_data(quads)
     shapes = shapes if shapes is not None else load_shapes()
-    _conforms, results = run_pyshacl(data.graph, shapes)
-    return _report(data, shapes, results, dict(source_paths or {}))
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "pyshacl":
+        return _validate_pyshacl(quads, shapes, dict(source_paths or {}))
+    quads = list(quads)
+    store = ox.Store()
+    store.bulk_extend(quads)
+    first_graph: dict[object, ox.NamedNode | ox.BlankNode] = {}  # as the pySHACL path reads them: in order
+    for quad in quads:
+        if not isinstance(quad.graph_name, ox.DefaultGraph):
+            first_graph.setdefault(quad.subject, quad.graph_name)
+    report = _validate_oxigraph(store, shapes, dict(source_paths or {}), engine, quads, first_graph)
+    assert report is not None  # with the quads at hand, it falls back to pySHACL
+    return report
 
 
 def validate_store(store: Store, shapes: Graph | None = None,
-                   source_paths: Mapping[str, str] | None = None) -> Report:
+                   source_paths: Mapping[str, str] | None = None, engine: str = "auto") -> Report:
     """Validate everything in ``store`` (every class graph, the shared graph and the ladder graph)."""
+    shapes = shapes if shapes is not None else load_shapes()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    report = _validate_embedded(store, shapes, dict(source_paths or {}), engine) if engine != "pyshacl" else None
+    if report is not None:
+        return report
+    # pySHACL, or a remote store validated as its export, in its order. No local of this function holds the
+    # store's Oxigraph: rdflib's SPARQL parser keeps the frames of the calls it ran under (pyparsing's
+    # cache), and an Oxigraph held there would keep the store's lock after the store is closed.
     buffer = io.BytesIO()
     store.export(buffer, "nq")
-    return validate_quads(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS), shapes, source_paths)
+    return validate_quads(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS), shapes, source_paths, engine)
+
+
+def _validate_embedded(store: Store, shapes: Graph, source_paths: dict[str, str], engine: str) -> Report | None:
+    """The SPARQL engine on the Oxigraph inside ``store``; None for a remote store or shapes the engine does
+    not compile (and ``engine`` auto)."""
+    embedded = _oxigraph_store(store)
+    if embedded is None:
+        return None
+    return _validate_oxigraph(embedded, shapes, source_paths, engine, fallback=False)
+
+
+def _oxigraph_store(store: Store) -> ox.Store | None:
+    """The pyoxigraph Store behind an embedded rolegraph store (None for a remote one: it is copied)."""
+    inner = getattr(store, "_store", None)
+    return inner if isinstance(inner, ox.Store) else None
+
+
+def _validate_pyshacl(quads: Iterable[ox.Quad], shapes: Graph, source_paths: dict[str, str]) -> Report:
+    data = _read_data(quads)
+    _conforms, results = run_pyshacl(data.graph, shapes)
+    return _report(_results_of(results), _Locator(data, source_paths), shapes, results, "pyshacl")
+
+
+def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, str], engine: str,
+                       quads: list[ox.Quad] | None = None,
+                       first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None,
+                       fallback: bool = True) -> Report | None:
+    """The SPARQL engine on ``store``. When it cannot run the shapes: pySHACL on ``quads`` (with
+    ``fallback``), else None. ``first_graph``: subject -> its graph, when the quads came in an order of their
+    own (else the store's export order decides)."""
+    try:
+        plan = compile_shapes(shapes)
+        results = run_plan(plan, store)
+    except (UnsupportedShapes, SyntaxError) as error:
+        if engine == "sparql":
+            raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
+        if not fallback or quads is None:
+            return None
+        del store  # see validate_store: pySHACL parses SPARQL under this frame
+        return _validate_pyshacl(quads, shapes, source_paths)
+    locator = _StoreLocator(store, source_paths, first_graph)
+    every = flatten(results)  # with the sh:detail results of sh:node, as in pySHACL's report
+    blank_nodes = locator.blank_node_graph(every)  # read now: the report must not keep the store open
+
+    def make_graph() -> Graph:
+        return report_graph(shapes, results, blank_nodes)
+
+    return _report(every, locator, shapes, make_graph, "sparql")
+
+
+def _results_of(results: Graph) -> list[ShaclResult]:
+    """pySHACL's report graph as result records."""
+    found = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        found.append(ShaclResult(
+            results.value(result, SH.focusNode), results.value(result, SH.sourceShape),  # type: ignore[arg-type]
+            results.value(result, SH.sourceConstraintComponent),  # type: ignore[arg-type]
+            results.value(result, SH.resultSeverity), tuple(results.objects(result, SH.resultMessage)),  # type: ignore[arg-type]
+            results.value(result, SH.resultPath), results.value(result, SH.value),
+            results.value(result, SH.sourceConstraint)))
+    return found
 
 
 class _Locator:
@@ -376,6 +461,12 @@ class _Locator:
     def __init__(self, data: _Data, source_paths: dict[str, str]) -> None:
         self.data, self.graph, self.source_paths = data, data.graph, source_paths
         self._files: dict[Node, str | None] = {}
+
+    def is_subject(self, node: Node) -> bool:
+        return (node, None, None) in self.graph
+
+    def job_classes(self) -> set[Node]:
+        return set(self.graph.subjects(RDF.type, _URI["JobClass"]))
 
     def owner(self, node: Node) -> Node | None:
         """The job class a node belongs to: by its named graph, else a class pointing at it."""
@@ -448,18 +539,209 @@ class _Locator:
                             bool(graph.value(job_class, _URI["stub"])))
 
 
-def _report(data: _Data, shapes: Graph, results: Graph, source_paths: dict[str, str]) -> Report:
-    locator = _Locator(data, source_paths)
+class _StoreFacts:
+    """The triples the locator reads, looked up in a pyoxigraph Store on demand (one index lookup each) and
+    kept; answers as the rdflib Graph of everything would."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.convert = term_converter()
+        self._out: dict[tuple[Node, Node], list[Node]] = {}
+        self._incoming: dict[Node, list[tuple[Node, Node]]] = {}
+        self._subjects: dict[Node, bool] = {}
+
+    def term(self, node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(node, URIRef):
+            return ox.NamedNode(str(node))
+        if isinstance(node, BNode):
+            return ox.BlankNode(str(node))
+        assert isinstance(node, Literal)
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD_STRING)))
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        key = (subject, predicate)
+        if key not in self._out:
+            if isinstance(subject, Literal):
+                self._out[key] = []
+            else:
+                found = self.store.quads_for_pattern(self.term(subject), self.term(predicate), None, None)
+                self._out[key] = sorted({self.convert(quad.object) for quad in found})
+        return self._out[key]
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        found = self.objects(subject, predicate)
+        return found[0] if found else None
+
+    def subject_predicates(self, obj: Node) -> list[tuple[Node, Node]]:
+        if obj not in self._incoming:
+            found = self.store.quads_for_pattern(None, None, self.term(obj), None)
+            self._incoming[obj] = sorted({(self.convert(quad.subject), self.convert(quad.predicate))
+                                          for quad in found})
+        return self._incoming[obj]
+
+    def is_subject(self, node: Node) -> bool:
+        if node not in self._subjects:
+            self._subjects[node] = not isinstance(node, Literal) and next(
+                iter(self.store.quads_for_pattern(self.term(node), None, None, None)), None) is not None
+        return self._subjects[node]
+
+    def __contains__(self, triple: tuple[Node, Node | None, Node | None]) -> bool:
+        subject, predicate, obj = triple
+        if predicate is None:
+            return self.is_subject(subject)
+        return obj in self.objects(subject, predicate)
+
+
+class _ClassOfGraph:
+    """class graph -> the job class it describes (``?g rg:describes ?class`` in ?g), looked up on demand."""
+
+    def __init__(self, facts: _StoreFacts) -> None:
+        self.facts = facts
+        self._found: dict[Node, Node | None] = {}
+
+    def get(self, graph: Node | None) -> Node | None:
+        if graph is None:
+            return None
+        if graph not in self._found:
+            term = self.facts.term(graph)
+            found = sorted({self.facts.convert(quad.object) for quad in
+                            self.facts.store.quads_for_pattern(term, ox.NamedNode(str(_URI["describes"])), None,
+                                                               term)})  # type: ignore[arg-type]
+            self._found[graph] = found[-1] if found else None
+        return self._found[graph]
+
+
+class _GraphOfNode:
+    """node -> the first named graph, in export order, with the node as a subject; looked up on demand.
+
+    The export order of graphs is read (one scan of the store) only for a node in several graphs that would
+    have different owners."""
+
+    def __init__(self, facts: _StoreFacts, class_of_graph: _ClassOfGraph,
+                 first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None) -> None:
+        self.facts, self.class_of_graph, self.first_graph = facts, class_of_graph, first_graph
+        self._rank: dict[Node, int] | None = None
+        self._found: dict[Node, Node | None] = {}
+
+    def rank(self) -> dict[Node, int]:
+        if self._rank is None:
+            order = self.facts.store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            self._rank = {self.facts.convert(row["g"]): index for index, row in enumerate(order)}  # type: ignore[union-attr]
+        return self._rank
+
+    def get(self, node: Node | None) -> Node | None:
+        if node is None or isinstance(node, Literal):
+            return None
+        if node not in self._found and self.first_graph is not None:
+            graph = self.first_graph.get(self.facts.term(node))
+            self._found[node] = self.facts.convert(graph) if graph is not None else None
+        if node not in self._found:
+            graphs = sorted({self.facts.convert(quad.graph_name)
+                             for quad in self.facts.store.quads_for_pattern(self.facts.term(node), None, None, None)
+                             if not isinstance(quad.graph_name, ox.DefaultGraph)})
+            if len({self.class_of_graph.get(graph) for graph in graphs}) > 1:
+                rank = self.rank()
+                graphs.sort(key=lambda graph: rank.get(graph, len(rank)))
+            self._found[node] = graphs[0] if graphs else None
+        return self._found[node]
+
+
+class _StoreLocator(_Locator):
+    """The locator over a pyoxigraph Store: lookups go to the store's indexes; the job classes, their titles
+    and the lines of their titles are read by three set-oriented queries."""
+
+    def __init__(self, store: ox.Store, source_paths: dict[str, str],
+                 first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None = None) -> None:
+        self.store = store
+        self.facts = _StoreFacts(store)
+        classes = _ClassOfGraph(self.facts)
+        graphs = _GraphOfNode(self.facts, classes, first_graph)
+        data = _Data(self.facts, classes, graphs)  # type: ignore[arg-type]
+        super().__init__(data, source_paths)
+        self.classes: dict[Node, dict[Node, list[Node]]] = {}
+        self.titles: dict[Node, list[tuple[Node, Node | None, list[Node]]]] = {}
+        self._load_classes()
+
+    def _select(self, query: str) -> Iterable[ox.QuerySolution]:
+        return self.store.query(query, use_default_graph_as_union=True)  # type: ignore[return-value]
+
+    def _load_classes(self) -> None:
+        convert = self.facts.convert
+        uri = {name: f"<{term}>" for name, term in _URI.items()}
+        for row in self._select(f"SELECT ?c WHERE {{ ?c a {uri['JobClass']} }}"):
+            self.classes[convert(row["c"])] = {}
+        wanted = ("name", "identifier", "stub", "derived")
+        union = " UNION ".join(f"{{ ?c {uri[name]} ?o BIND ({uri[name]} AS ?p) }}" for name in wanted)
+        for row in self._select(f"SELECT ?c ?p ?o WHERE {{ ?c a {uri['JobClass']} . {union} }}"):
+            self.classes[convert(row["c"])].setdefault(convert(row["p"]), []).append(convert(row["o"]))
+        source_names: dict[Node, set[Node]] = {}
+        for row in self._select(f"""SELECT ?c ?f ?line ?source ?name WHERE {{
+                ?c a {uri['JobClass']} ; {uri['factSource']} ?f . ?f {uri['property']} {uri['name']} .
+                OPTIONAL {{ ?f {uri['lineStart']} ?line }}
+                OPTIONAL {{ ?f {uri['derived']} ?source OPTIONAL {{ ?source {uri['name']} ?name }} }} }}"""):
+            line = convert(row["line"]) if row["line"] is not None else None
+            source = [convert(row["source"])] if row["source"] is not None else []
+            self.titles.setdefault(convert(row["c"]), []).append((convert(row["f"]), line, source))
+            if source:
+                names = source_names.setdefault(source[0], set())
+                if row["name"] is not None:
+                    names.add(convert(row["name"]))
+        for source, names in source_names.items():  # every name of each source was read
+            self.facts._out.setdefault((source, _URI["name"]), sorted(names))
+        for job_class, values in self.classes.items():  # seed the lookups with what was read in bulk
+            for name in wanted:
+                key = (job_class, _URI[name])
+                self.facts._out.setdefault(key, sorted(set(values.get(_URI[name], []))))
+            self.facts._out.setdefault((job_class, RDF.type), [_URI["JobClass"]])
+
+    def job_classes(self) -> set[Node]:
+        return set(self.classes)
+
+    def title_position(self, job_class: Node | None) -> tuple[str | None, int | None]:
+        if job_class is None or job_class not in self.classes:
+            return super().title_position(job_class)
+        facts: dict[Node, tuple[Node | None, list[Node]]] = {}
+        for fact, line, sources in self.titles.get(job_class, []):
+            known = facts.setdefault(fact, (line, []))
+            known[1].extend(sources)
+        if not facts:
+            return None, None
+        first = min(facts)
+        line, sources = facts[first]
+        if line is None:
+            return None, None
+        self.facts._out.setdefault((first, _URI["derived"]), sorted(set(sources)))
+        return self.file(first), int(line)
+
+    def blank_node_graph(self, results: list[ShaclResult]) -> Graph:
+        """The triples of blank focus nodes and values (pySHACL copies them into its report graph)."""
+        graph = Graph()
+        todo = [node for result in results for node in (result.focus, result.value) if isinstance(node, BNode)]
+        seen: set[Node] = set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for quad in self.store.quads_for_pattern(ox.BlankNode(str(node)), None, None, None):
+                obj = self.facts.convert(quad.object)
+                graph.add((node, self.facts.convert(quad.predicate), obj))
+                if isinstance(obj, BNode):
+                    todo.append(obj)
+        return graph
+
+
+def _report(results: list[ShaclResult], locator: _Locator | _StoreLocator, shapes: Graph,
+            graph: Graph | Callable[[], Graph], engine: str) -> Report:
     infos: dict[Node, ShapeInfo] = {}
-    findings = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        findings.append(_finding(results, shapes, result, locator, infos))
+    findings = [_finding(shapes, result, locator, infos) for result in results]
     findings.sort(key=lambda f: (f.file or "\uffff", f.line or 0, f.focus_class, -severity_rank(f.severity),
                                  f.shape, f.message, f.focus_node, f.path or "", f.value or ""))
-    classes = sorted((locator.checked_class(job_class)
-                      for job_class in set(data.graph.subjects(RDF.type, _URI["JobClass"]))),
+    classes = sorted((locator.checked_class(job_class) for job_class in locator.job_classes()),
                      key=lambda checked: (checked.file or "\uffff", checked.line or 0, checked.iri))
-    return Report(_dedupe(findings), classes, _shape_infos(shapes), results)
+    return Report(_dedupe(findings), classes, _shape_infos(shapes), graph, engine)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -472,12 +754,9 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
+def _finding(shapes: Graph, result: ShaclResult, locator: _Locator | _StoreLocator,
              infos: dict[Node, ShapeInfo]) -> Finding:
-    focus = results.value(result, SH.focusNode)
-    source_shape = results.value(result, SH.sourceShape)
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
+    focus, source_shape, path, value = result.focus, result.shape, result.path, result.value
     named = _named_shape(shapes, source_shape) if source_shape is not None else None
     if named not in infos:
         infos[named] = (_shape_info(shapes, named) if named is not None
@@ -487,16 +766,16 @@ def _finding(results: Graph, shapes: Graph, result: Node, locator: _Locator,
         shapes.value(source_shape, SH.message) is not None
         or any(shapes.value(constraint, SH.message) is not None
                for constraint in shapes.objects(source_shape, SH.sparql)))
-    messages = sorted(str(message) for message in results.objects(result, SH.resultMessage))
+    messages = sorted(str(message) for message in result.messages)
     message = (messages[0] if own_message and messages else info.message or (messages[0] if messages else ""))
-    if isinstance(value, URIRef) and (focus, None, None) not in locator.graph:
+    if isinstance(value, URIRef) and not locator.is_subject(focus):
         # A shape that runs one query for the whole graph (sh:targetNode rg:JobClass, a node the data does
         # not describe) names the node at fault as the value: that node is what the finding is about.
         focus, value = value, None
     owner = locator.owner(focus)
-    missing = results.value(result, SH.sourceConstraintComponent) in MISSING_FACT_COMPONENTS
+    missing = result.component in MISSING_FACT_COMPONENTS
     file, line = locator.locate(focus, path, value, owner, missing)
-    severity = SH_TO_SEVERITY.get(results.value(result, SH.resultSeverity), "violation")  # type: ignore[arg-type]
+    severity = SH_TO_SEVERITY.get(result.severity, "violation")  # type: ignore[arg-type]
     return Finding(severity, info.name, info.shape_id, message, str(owner) if owner is not None else "",
                    file, line, str(focus), str(path) if isinstance(path, URIRef) else None,
                    None if value is None else str(value))
