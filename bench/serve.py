@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import shutil
 import socket
@@ -148,6 +149,39 @@ class Server:
         self.log.close()
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far, from /proc/PID/stat (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").iterdir():
+            children = [int(child) for child in (task / "children").read_text().split()]
+            found += children
+            todo += children
+    return found
+
+
+def process_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds used so far by a process (first) and each of its live descendants; empty without /proc."""
+    try:
+        return {one: _cpu_of(one) for one in [pid, *_descendants(pid)]}
+    except OSError:
+        return {}
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float], pid: int) -> tuple[float, float] | None:
+    """CPU seconds between two ``process_cpu`` readings: the process's own, and its children's (the query
+    workers); a child that is new (a replaced worker) counts from zero."""
+    if not before or not after:
+        return None
+    own = after[pid] - before[pid]
+    return own, sum(seconds - before.get(child, 0.0) for child, seconds in after.items() if child != pid)
+
+
 _local = threading.local()
 
 
@@ -183,17 +217,24 @@ class Run:
     kinds: dict[str, int] = field(default_factory=dict)  # what the errors were
     first_error: float | None = None  # seconds into the run when the first error came back
     ok_before_error: int = 0
+    cpu: tuple[float, float] | None = None  # CPU seconds of the server process, and of its child processes
+
+    @property
+    def answered(self) -> int:
+        """Requests answered correctly (errors are not answers)."""
+        return len(self.latencies) - self.errors
 
     @property
     def healthy_throughput(self) -> float:
-        """Answers per second up to the first error (the whole run when there was none)."""
+        """Correct answers per second up to the first error (the whole run when there was none)."""
         if self.first_error is None:
             return self.throughput
         return self.ok_before_error / self.first_error if self.first_error else 0.0
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        """Correct answers per second over the whole run: errors count as time spent, not as answers."""
+        return self.answered / self.seconds if self.seconds else 0.0
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -312,19 +353,27 @@ def rdflib_subset(store_dir: Path, codes: list[str], out: Path) -> int:
 
 
 def report_ratio(run: Run, baseline: Run, baseline_name: str) -> float:
-    """Print and return rolegraph's throughput over a baseline's (its error-free stretch if it erred)."""
-    ratio = run.throughput / baseline.healthy_throughput if baseline.healthy_throughput else float("nan")
-    print(f"{'':<26} rolegraph serve: throughput {ratio:.2f}x {baseline_name}"
-          + (" (its error-free stretch)" if baseline.errors else ""))
+    """Print and return rolegraph's throughput over a baseline's, correct answers only on both sides (when the
+    baseline erred, the ratio over its error-free stretch is printed too)."""
+    ratio = run.throughput / baseline.throughput if baseline.throughput else float("nan")
+    stretch = ""
+    if baseline.errors and baseline.healthy_throughput:
+        stretch = f" ({run.throughput / baseline.healthy_throughput:.2f}x its error-free stretch)"
+    print(f"{'':<26} rolegraph serve: throughput {ratio:.2f}x {baseline_name}{stretch}")
     return ratio
 
 
 # -- main ---------------------------------------------------------------------------------------------------
 
 def report(name: str, run: Run) -> None:
-    """One line per run, and what its errors were."""
-    print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>3} err  p50 {run.percentile(0.5):7.2f} ms  "
-          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} req/s")
+    """One line per run (throughput counts correct answers only), its server CPU per request, and what its errors
+    were."""
+    cpu = ""
+    if run.cpu is not None and run.latencies:
+        own, children = (1e6 * seconds / len(run.latencies) for seconds in run.cpu)
+        cpu = f"  CPU/req {own:4.0f} us" + (f" + {children:.0f} us in workers" if children else "")
+    print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>5} err  p50 {run.percentile(0.5):7.2f} ms  "
+          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} ok/s{cpu}")
     if run.kinds:
         print(f"{'':<26} errors: {run.kinds}; first after {run.first_error:.1f} s, "
               f"{run.healthy_throughput:.0f} req/s until then")
@@ -377,9 +426,12 @@ def main(argv: list[str] | None = None) -> int:
             runs: dict[str, Run] = {}
             for name, command in servers:
                 port = free_port()
-                with Server(name, [part.replace("{port}", str(port)) for part in command], port):
+                with Server(name, [part.replace("{port}", str(port)) for part in command], port) as server:
                     drive(port, lookup_paths(codes), args.clients, 1.0, one_row)  # warm up
+                    pid = server.process.pid  # type: ignore[union-attr]
+                    before = process_cpu(pid)
                     runs[name] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
+                    runs[name].cpu = cpu_spent(before, process_cpu(pid), pid)
             for name, run in runs.items():
                 report(name, run)
             for name in ratios:
