@@ -7,8 +7,10 @@ result is complete before the status line is sent. GET /sparql with no query des
 
 Queries are the hot path, so ``QueryFastPath`` (WSGI middleware around the Flask app) answers them without
 Flask's dispatch, contexts and hooks: the same functions read, check, negotiate and run the query as in the
-blueprint's ``endpoint``, and the response carries the same status, body and headers. Everything else at
-/sparql (the description, OPTIONS, HEAD) goes on to the blueprint.
+blueprint's ``endpoint``, and the response carries the same status, body and headers. A GET is read from its
+query string alone, and the check of a recent query string (with its Accept header) is kept: a plan, never an
+answer, as the query runs every time. Everything else at /sparql (the description, OPTIONS, HEAD) goes on to
+the blueprint.
 """
 
 from __future__ import annotations
@@ -314,10 +316,11 @@ class QueryFastPath:
     """WSGI middleware answering SPARQL queries at /sparql (GET and POST) without going through Flask.
 
     Flask's dispatch (contexts, routing, hooks, error handlers) costs more than the rest of a point lookup;
-    this path calls the blueprint's own functions (``_read_parameters``, ``answer_query``) and writes what the
-    blueprint's response would be, headers included (``cors``, the app's security headers, the plain-text
-    errors of ``rolegraph.web``). Requests it does not answer go on to the app unchanged: other paths and
-    methods, and GET /sparql without a query (the service description).
+    this path calls the blueprint's own functions (``_read_parameters`` and ``plan_query``; ``plan_get`` for a
+    GET, the same parse as werkzeug's ``Request.args``) and writes what the blueprint's response would be,
+    headers included (``cors``, the app's security headers, the plain-text errors of ``rolegraph.web``).
+    Requests it does not answer go on to the app unchanged: other paths and methods, and GET /sparql without
+    a query (the service description).
     """
 
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
