@@ -177,7 +177,7 @@ def answer_query(query: str, params: MultiDict[str, str], req: Request,
 
 
 _PLANNED = 1024  # GET requests whose checked plan is kept (distinct query strings and Accept headers)
-_PLANNED_TEXT = 8 * 1024  # characters of query string at most in a kept plan
+_PLANNED_TEXT = 4 * 1024  # characters of query string at most in a kept plan (the cache stays within a few MB)
 
 
 def plan_get(query_string: str, accept: str) -> tuple[QueryJob, str] | None:
