@@ -10,15 +10,19 @@ client is the same for all: --clients threads with keep-alive connections, each 
 (one job class by code) for --seconds. Every request asks for a different class than the one before: the
 codes are --lookup-classes real codes drawn at random from the store, and client number i walks them in
 the pseudo-random order of ``random.Random(i)``, so every server answers the same sequence of queries
-and no server can answer from a cache of the last one. Printed: p50/p99 latency, throughput, and the
-ratios against the baselines measured in the same run. With --rounds N the servers take turns N times and
-the median ratios are printed too (the machine's other load moves single runs a lot).
+and no server can answer from a cache of the last one. Printed per server: requests, errors, p50/p99 latency,
+throughput, and the server's CPU time per request (read from /proc: the server process, and for rolegraph its
+query workers apart), then the ratios against the baselines measured in the same run. Throughput counts
+correct answers only (a 200 with at least one row): an error costs time but is not an answer. With --rounds N
+the servers take turns N times and the median ratios are printed too (the machine's other load moves single
+runs a lot).
 
 Oxigraph's server runs without ``--timeout-s``: with it, each query starts a thread that lives as long as
-the timeout, and at a few thousand queries a second the server runs out of threads and answers 500
-("Resource temporarily unavailable"; with 10 s it held 16,000 threads). ``--oxigraph-timeout`` adds a
-second Oxigraph run with that flag (a short timeout keeps it alive), the closest to rolegraph's protection
-(every query stoppable).
+the timeout, and at a few thousand queries a second the server runs out of threads. ``--oxigraph-timeout``
+adds a run with that flag, the closest to rolegraph's protection (every query stoppable): with 10 s it
+answers for about 4 s, then answers 500 ("Resource temporarily unavailable") or stops accepting
+connections. Its errors are printed by kind, and rolegraph's ratio is given over its correct answers for
+the whole run and over its error-free stretch (correct answers per second until the first error).
 
 Then a bounded load test on rolegraph serve: 16 clients for --load-seconds mixing page views and SPARQL
 queries; it prints requests, errors (must be 0) and p99.
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import shutil
 import socket
@@ -148,6 +153,43 @@ class Server:
         self.log.close()
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far, from /proc/PID/stat (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    """The live child processes of ``pid`` and theirs (a thread that ends while it is read is skipped)."""
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").iterdir():
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def process_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds used so far by a process (first) and each of its live descendants; empty without /proc."""
+    try:
+        return {one: _cpu_of(one) for one in [pid, *_descendants(pid)]}
+    except OSError:
+        return {}
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float], pid: int) -> tuple[float, float] | None:
+    """CPU seconds between two ``process_cpu`` readings: the process's own, and its children's (the query
+    workers); a child that is new (a replaced worker) counts from zero."""
+    if not before or not after:
+        return None
+    own = after[pid] - before[pid]
+    return own, sum(seconds - before.get(child, 0.0) for child, seconds in after.items() if child != pid)
+
+
 _local = threading.local()
 
 
@@ -183,17 +225,24 @@ class Run:
     kinds: dict[str, int] = field(default_factory=dict)  # what the errors were
     first_error: float | None = None  # seconds into the run when the first error came back
     ok_before_error: int = 0
+    cpu: tuple[float, float] | None = None  # CPU seconds of the server process, and of its child processes
+
+    @property
+    def answered(self) -> int:
+        """Requests answered correctly (errors are not answers)."""
+        return len(self.latencies) - self.errors
 
     @property
     def healthy_throughput(self) -> float:
-        """Answers per second up to the first error (the whole run when there was none)."""
+        """Correct answers per second up to the first error (the whole run when there was none)."""
         if self.first_error is None:
             return self.throughput
         return self.ok_before_error / self.first_error if self.first_error else 0.0
 
     @property
     def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        """Correct answers per second over the whole run: errors count as time spent, not as answers."""
+        return self.answered / self.seconds if self.seconds else 0.0
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -312,19 +361,27 @@ def rdflib_subset(store_dir: Path, codes: list[str], out: Path) -> int:
 
 
 def report_ratio(run: Run, baseline: Run, baseline_name: str) -> float:
-    """Print and return rolegraph's throughput over a baseline's (its error-free stretch if it erred)."""
-    ratio = run.throughput / baseline.healthy_throughput if baseline.healthy_throughput else float("nan")
-    print(f"{'':<26} rolegraph serve: throughput {ratio:.2f}x {baseline_name}"
-          + (" (its error-free stretch)" if baseline.errors else ""))
+    """Print and return rolegraph's throughput over a baseline's, correct answers only on both sides (when the
+    baseline erred, the ratio over its error-free stretch is printed too)."""
+    ratio = run.throughput / baseline.throughput if baseline.throughput else float("nan")
+    stretch = ""
+    if baseline.errors and baseline.healthy_throughput:
+        stretch = f" ({run.throughput / baseline.healthy_throughput:.2f}x its error-free stretch)"
+    print(f"{'':<26} rolegraph serve: throughput {ratio:.2f}x {baseline_name}{stretch}")
     return ratio
 
 
 # -- main ---------------------------------------------------------------------------------------------------
 
 def report(name: str, run: Run) -> None:
-    """One line per run, and what its errors were."""
-    print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>3} err  p50 {run.percentile(0.5):7.2f} ms  "
-          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} req/s")
+    """One line per run (throughput counts correct answers only), its server CPU per request, and what its errors
+    were."""
+    cpu = ""
+    if run.cpu is not None and run.latencies:
+        own, children = (1e6 * seconds / len(run.latencies) for seconds in run.cpu)
+        cpu = f"  CPU/req {own:4.0f} us" + (f" + {children:.0f} us in workers" if children else "")
+    print(f"{name:<26} {len(run.latencies):>7} req  {run.errors:>5} err  p50 {run.percentile(0.5):7.2f} ms  "
+          f"p99 {run.percentile(0.99):7.2f} ms  {run.throughput:8.0f} ok/s{cpu}")
     if run.kinds:
         print(f"{'':<26} errors: {run.kinds}; first after {run.first_error:.1f} s, "
               f"{run.healthy_throughput:.0f} req/s until then")
@@ -371,22 +428,33 @@ def main(argv: list[str] | None = None) -> int:
             timeout = f"{args.oxigraph_timeout:g}"
             servers.insert(2, (f"oxigraph --timeout-s {timeout}", [*servers[1][1], "--timeout-s", timeout]))
         ratios: dict[str, list[float]] = {name: [] for name, _ in servers[1:]}
+        stretches: dict[str, list[float]] = {name: [] for name, _ in servers[1:]}  # over error-free stretches
+        runs_erred: dict[str, list[bool]] = {}
         for number in range(1, args.rounds + 1):
             if args.rounds > 1:
                 print(f"-- round {number} of {args.rounds}")
             runs: dict[str, Run] = {}
             for name, command in servers:
                 port = free_port()
-                with Server(name, [part.replace("{port}", str(port)) for part in command], port):
+                with Server(name, [part.replace("{port}", str(port)) for part in command], port) as server:
                     drive(port, lookup_paths(codes), args.clients, 1.0, one_row)  # warm up
+                    pid = server.process.pid  # type: ignore[union-attr]
+                    before = process_cpu(pid)
                     runs[name] = drive(port, lookup_paths(codes), args.clients, args.seconds, one_row)
+                    runs[name].cpu = cpu_spent(before, process_cpu(pid), pid)
             for name, run in runs.items():
                 report(name, run)
+                runs_erred.setdefault(name, []).append(run.errors > 0)
             for name in ratios:
                 ratios[name].append(report_ratio(runs["rolegraph serve"], runs[name], name))
+                if runs[name].healthy_throughput:
+                    stretches[name].append(runs["rolegraph serve"].throughput / runs[name].healthy_throughput)
         if args.rounds > 1:
             print("median over the rounds: " + ", ".join(
-                f"{statistics.median(values):.2f}x {name}" for name, values in ratios.items()))
+                f"{statistics.median(values):.2f}x {name}" + (
+                    f" ({statistics.median(stretches[name]):.2f}x its error-free stretch)"
+                    if any(runs_erred[name]) else "")
+                for name, values in ratios.items()))
         load_test(store_dir, codes, args.load_seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)

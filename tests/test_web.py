@@ -752,3 +752,38 @@ def _serve_answers_and_stops_its_workers(store: str) -> None:
     for pid in workers:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_kept_plans_check_once_and_run_every_time(app: object) -> None:
+    """A repeated GET reuses its checked plan (the parse, guard and negotiation), never an answer: the query
+    goes to a worker every time, and a refused query is refused every time."""
+    from werkzeug.test import Client
+
+    from rolegraph.web.sparql import _plan_get
+
+    fast = app.wsgi_app  # type: ignore[attr-defined]
+    run, jobs = fast.pool.run, []
+    fast.pool.run = lambda job: jobs.append(job) or run(job)
+    client, hits = Client(fast), _plan_get.cache_info().hits
+    answers = [client.get("/sparql", query_string={"query": SELECT_CODES}, headers={"Accept": "text/csv"})
+               for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200] * 3 and len(jobs) == 3
+    assert len({answer.get_data() for answer in answers}) == 1 and _plan_get.cache_info().hits >= hits + 2
+    refused = {"query": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }"}
+    assert [client.get("/sparql", query_string=refused).status_code for _ in range(2)] == [400, 400]
+    assert len(jobs) == 3
+
+
+def test_jobs_and_answers_larger_than_a_socket_buffer_travel_whole(web_store: Path) -> None:
+    """The server's end of a worker socket is non-blocking: a job or an answer that fills the socket's buffer
+    waits for room (or for more bytes) and arrives whole, and a worker is reused after it."""
+    pool = QueryPool(web_store, 1, 10.0, 100_000, 64_000_000)
+    try:
+        padding = "# " + "x" * 2_000_000 + "\n"  # a comment: the job is 2 MB, the query ASK
+        assert pool.run(QueryJob(padding + "ASK {}", "text/csv")) == b"_askResult\r\ntrue\r\n"
+        values = " ".join(f'"{"v" * 1000}{number}"' for number in range(1000))
+        big = pool.run(QueryJob(f"SELECT ?v WHERE {{ VALUES ?v {{ {values} }} }}", "text/csv"))
+        assert len(big) > 1_000_000 and big.count(b"\r\n") == 1001
+        assert pool.run(QueryJob("ASK {}", "text/tab-separated-values")) == b"?_askResult\ntrue\n"
+    finally:
+        pool.close()

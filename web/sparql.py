@@ -7,8 +7,10 @@ result is complete before the status line is sent. GET /sparql with no query des
 
 Queries are the hot path, so ``QueryFastPath`` (WSGI middleware around the Flask app) answers them without
 Flask's dispatch, contexts and hooks: the same functions read, check, negotiate and run the query as in the
-blueprint's ``endpoint``, and the response carries the same status, body and headers. Everything else at
-/sparql (the description, OPTIONS, HEAD) goes on to the blueprint.
+blueprint's ``endpoint``, and the response carries the same status, body and headers. A GET is read from its
+query string alone, and the check of a recent query string (with its Accept header) is kept: a plan, never an
+answer, as the query runs every time. Everything else at /sparql (the description, OPTIONS, HEAD) goes on to
+the blueprint.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, request, url_for
@@ -78,6 +81,11 @@ def _read_parameters(req: Request) -> tuple[str | None, MultiDict[str, str]]:
             params.add(name, value)
     else:
         params = MultiDict(req.args)
+    return _check_parameters(params), params
+
+
+def _check_parameters(params: MultiDict[str, str]) -> str | None:
+    """The one query among the protocol parameters (None without one), after refusing what rolegraph refuses."""
     for name, reason in REFUSED_PARAMETERS.items():
         if name in params:
             raise QueryRejected(reason)
@@ -88,10 +96,10 @@ def _read_parameters(req: Request) -> tuple[str | None, MultiDict[str, str]]:
         for value in params.getlist(name):
             if not ABSOLUTE_IRI.match(value):
                 raise QueryRejected(f"{name} must be an absolute IRI, not {value!r}")
-    return (queries[0] if queries else None), params
+    return queries[0] if queries else None
 
 
-def negotiate(shape: QueryShape, params: MultiDict[str, str], req: Request) -> str:
+def negotiate(shape: QueryShape, params: MultiDict[str, str], accept: str) -> str:
     """The media type to answer in: a ``format``/``output`` parameter first, else the Accept header.
 
     Raises:
@@ -106,11 +114,10 @@ def negotiate(shape: QueryShape, params: MultiDict[str, str], req: Request) -> s
                 return formats[value.lower()]
         raise NotAcceptable(f"format {asked[0]!r} cannot carry a {kind} result; use one of "
                             f"{', '.join(sorted({name for name in formats if '/' not in name}))}")
-    accept = req.headers.get("Accept", "")
     best = _best_type(accept, shape.returns_graph) if len(accept) <= 200 else \
         _best_type.__wrapped__(accept, shape.returns_graph)
     if best is None:
-        raise NotAcceptable(f"none of the accepted types ({req.headers.get('Accept')}) can carry a {kind} "
+        raise NotAcceptable(f"none of the accepted types ({accept or None}) can carry a {kind} "
                             f"result; acceptable: {', '.join(types)}")
     return best
 
@@ -146,20 +153,52 @@ def run_query(query: str, media_type: str, default_graphs: list[str] | None = No
     return (pool or service().pool).run(job)
 
 
+def plan_query(query: str, params: MultiDict[str, str], accept: str) -> tuple[QueryJob, str]:
+    """The worker's job for a query and the content type of its 200 response: checked and negotiated, not run.
+    Errors are raised."""
+    if not query.strip():
+        raise QueryRejected("the query is empty")
+    shape = inspect_query(query)
+    media_type = negotiate(shape, params, accept)
+    has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
+    job = QueryJob(query, media_type, union=not shape.has_dataset,
+                   default_graph=tuple(params.getlist("default-graph-uri")) if has_dataset else None,
+                   named_graphs=tuple(params.getlist("named-graph-uri")) if has_dataset else None)
+    charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
+    return job, media_type + charset
+
+
 def answer_query(query: str, params: MultiDict[str, str], req: Request,
                  pool: QueryPool | None = None) -> tuple[bytes, str]:
     """The body and content type of the 200 response to a query read from ``req``: checked, negotiated, run,
     whole. Errors are raised."""
-    if not query.strip():
-        raise QueryRejected("the query is empty")
-    shape = inspect_query(query)
-    media_type = negotiate(shape, params, req)
-    has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
-    body = run_query(query, media_type,
-                     params.getlist("default-graph-uri") if has_dataset else None,
-                     params.getlist("named-graph-uri") if has_dataset else None, shape, pool)
-    charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
-    return body, media_type + charset
+    job, content_type = plan_query(query, params, req.headers.get("Accept", ""))
+    return (pool or service().pool).run(job), content_type
+
+
+_PLANNED = 1024  # GET requests whose checked plan is kept (distinct query strings and Accept headers)
+_PLANNED_TEXT = 4 * 1024  # characters of query string at most in a kept plan (the cache stays within a few MB)
+
+
+def plan_get(query_string: str, accept: str) -> tuple[QueryJob, str] | None:
+    """``plan_query`` for a GET request's query string (as WSGI gives it, latin-1), None when it has no query.
+
+    The plan is the check of the request, never its answer: the query runs every time. Plans of recent short
+    query strings are kept, as clients repeat queries (the same text, the same Accept header).
+    """
+    if len(query_string) > _PLANNED_TEXT or len(accept) > 200:
+        return _plan_get.__wrapped__(query_string, accept)
+    return _plan_get(query_string, accept)
+
+
+@lru_cache(maxsize=_PLANNED)
+def _plan_get(query_string: str, accept: str) -> tuple[QueryJob, str] | None:
+    # as werkzeug reads Request.args
+    params = MultiDict(parse_qsl(query_string.encode("latin-1").decode(), keep_blank_values=True,
+                                 errors="werkzeug.url_quote"))
+    if "query" not in params:  # the service description, or the blueprint's own answer
+        return None
+    return plan_query(_check_parameters(params), params, accept)  # type: ignore[arg-type]
 
 
 @bp.after_request
@@ -266,14 +305,22 @@ def describe_service() -> Response:
                     content_type=media_type)
 
 
+def _status_line(status: int) -> str:
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}"
+
+
+STATUS_LINES = {status: _status_line(status) for status in (200, 400, 404, 406, 413, 415, 500, 503)}
+
+
 class QueryFastPath:
     """WSGI middleware answering SPARQL queries at /sparql (GET and POST) without going through Flask.
 
     Flask's dispatch (contexts, routing, hooks, error handlers) costs more than the rest of a point lookup;
-    this path calls the blueprint's own functions (``_read_parameters``, ``answer_query``) and writes what the
-    blueprint's response would be, headers included (``cors``, the app's security headers, the plain-text
-    errors of ``rolegraph.web``). Requests it does not answer go on to the app unchanged: other paths and
-    methods, and GET /sparql without a query (the service description).
+    this path calls the blueprint's own functions (``_read_parameters`` and ``plan_query``; ``plan_get`` for a
+    GET, the same parse as werkzeug's ``Request.args``) and writes what the blueprint's response would be,
+    headers included (``cors``, the app's security headers, the plain-text errors of ``rolegraph.web``).
+    Requests it does not answer go on to the app unchanged: other paths and methods, and GET /sparql without
+    a query (the service description).
     """
 
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
@@ -291,22 +338,27 @@ class QueryFastPath:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "POST"):
             return self.wsgi_app(environ, start_response)
-        req = self.request_class(environ)
-        if method == "GET" and "query" not in req.args:
-            return self.wsgi_app(environ, start_response)
         headers: list[tuple[str, str]] = []
         try:
-            query, params = _read_parameters(req)
-            if query is None:
-                raise QueryRejected(NO_QUERY)
-            body, content_type = answer_query(query, params, req, self.pool)
+            if method == "GET":
+                plan = plan_get(environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
+                if plan is None:
+                    return self.wsgi_app(environ, start_response)
+                job, content_type = plan
+            else:
+                req = self.request_class(environ)
+                query, params = _read_parameters(req)
+                if query is None:
+                    raise QueryRejected(NO_QUERY)
+                job, content_type = plan_query(query, params, req.headers.get("Accept", ""))
+            body = self.pool.run(job)
             status = 200
         except RolegraphError as error:
             from rolegraph.web import status_of
 
             status = status_of(error)
             if status == 500:
-                log.error("unexpected error on %s: %s", req.path, error)
+                log.error("unexpected error on /sparql: %s", error)
             body, content_type = self._reason(status, "internal error" if status == 500 else str(error))
         except HTTPException as error:
             status = error.code or 500
@@ -315,12 +367,12 @@ class QueryFastPath:
             if allow:
                 headers.append(("Allow", allow))
         except Exception:  # noqa: BLE001 - answered like the app's handler for the unexpected: 500, logged
-            log.exception("unexpected error on %s", req.path)
+            log.exception("unexpected error on /sparql")
             status = 500
             body, content_type = self._reason(status, "internal error")
-        headers[:0] = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        headers += self.extra_headers
-        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers)
+        start_response(STATUS_LINES.get(status) or _status_line(status),
+                       [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers,
+                        *self.extra_headers])
         return [body]
 
     @staticmethod

@@ -23,6 +23,7 @@ import marshal
 import pickle
 import queue
 import re
+import select
 import socket
 import struct
 import subprocess
@@ -188,8 +189,67 @@ def _readable(error: RolegraphError) -> RolegraphError:
 
 
 class _Worker:
+    """A running worker, seen from the server: its socket is non-blocking and waited on with poll, so a job
+    costs a send, a poll and a receive (a socket timeout would add a poll before each send and switch the
+    socket's mode, one more system call, every time it is set)."""
+
     def __init__(self, process: subprocess.Popen[bytes], conn: socket.socket, isolated: bool) -> None:
         self.process, self.conn, self.isolated = process, conn, isolated
+        conn.setblocking(False)
+        self._readable, self._writable = select.poll(), select.poll()
+        self._readable.register(conn, select.POLLIN)
+        self._writable.register(conn, select.POLLOUT)
+
+    def _wait(self, poller: select.poll, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poller.poll(remaining * 1000 + 1):
+            raise TimeoutError("no answer in time")
+
+    def ask(self, payload: bytes, deadline: float) -> bytes:
+        """Send one job and return its answer whole; past ``deadline`` raise TimeoutError, EOFError when the
+        worker closed its end."""
+        conn = self.conn
+        message = memoryview(_LENGTH.pack(len(payload)) + payload)
+        sent = 0
+        while sent < len(message):
+            try:
+                sent += conn.send(message[sent:])
+            except BlockingIOError:
+                self._wait(self._writable, deadline)
+        self._wait(self._readable, deadline)
+        first = self._recv(_FIRST_READ, deadline)
+        while len(first) < _LENGTH.size:
+            first += self._recv(_FIRST_READ, deadline)
+        (length,) = _LENGTH.unpack_from(first)
+        if len(first) > _LENGTH.size + length:
+            raise ConnectionError(f"{len(first) - _LENGTH.size - length} bytes past the end of a message")
+        if len(first) == _LENGTH.size + length:
+            return first[_LENGTH.size:]
+        buffer = bytearray(length)
+        view = memoryview(buffer)
+        got = len(first) - _LENGTH.size
+        view[:got] = first[_LENGTH.size:]
+        while got < length:
+            try:
+                count = conn.recv_into(view[got:])
+            except BlockingIOError:
+                self._wait(self._readable, deadline)
+                continue
+            if not count:
+                raise EOFError("the other end closed the connection")
+            got += count
+        return bytes(buffer)
+
+    def _recv(self, size: int, deadline: float) -> bytes:
+        while True:
+            try:
+                chunk = self.conn.recv(size)
+            except BlockingIOError:
+                self._wait(self._readable, deadline)
+                continue
+            if not chunk:
+                raise EOFError("the other end closed the connection")
+            return chunk
 
     def stop(self) -> None:
         _stop(self.process, self.conn)
@@ -296,10 +356,8 @@ class QueryPool:
             raise QueryTimeout(f"all {self.size} query workers stayed busy for {self.timeout:g} s; "
                                "try again later") from None
         try:
-            worker.conn.settimeout(max(0.001, deadline - time.monotonic()))
-            send_message(worker.conn, marshal.dumps(
-                (job.query, job.media_type, job.union, job.default_graph, job.named_graphs)))
-            answer = receive_message(worker.conn, deadline)
+            answer = worker.ask(marshal.dumps(
+                (job.query, job.media_type, job.union, job.default_graph, job.named_graphs)), deadline)
         except TimeoutError:
             self._replace(worker)
             raise QueryTimeout(f"the query ran past the time limit of {self.timeout:g} s and was stopped") from None
