@@ -16,11 +16,12 @@ from pathlib import Path
 
 from rolegraph.cache import cached_class, remember_class
 from rolegraph.errors import NotASpecification, SourceError, display_path
-from rolegraph.ladders import Ladder, write_ladder
+from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
+from rolegraph.ladders.facts import index_quads
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass
 from rolegraph.parser import parse_spec
-from rolegraph.rdf import Iris, iter_class_graphs
+from rolegraph.rdf import ClassGraph, Iris, iter_class_graphs
 from rolegraph.readers import iter_source_paths, read_source
 from rolegraph.skills import skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
@@ -148,9 +149,10 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     """Build the specifications under ``paths`` into ``store``.
 
     Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
-    (rdf.emit) -> store -> ladders (steps derived from the store, written to the ladder graph). Each class
-    graph is written in its own transaction; graphs built earlier from the same files and no longer
-    produced are removed.
+    (rdf.emit) -> store -> ladders (steps derived from the class facts, read from each class graph on its
+    way to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
+    bulk batches, a changed one in its own transaction); graphs built earlier from the same files and no
+    longer produced are removed.
     """
     iris = iris or Iris()
     parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
@@ -158,7 +160,21 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     graphs = iter_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
     good_sources = [path.name for path in parsed.files if path not in failed]
-    written = store.replace_class_graphs(graphs, replaces_sources=good_sources)
+    facts: list[ClassFacts] = []
+    labels: dict[str, str] = {}
+    written = store.replace_class_graphs(_reading_facts(graphs, facts, labels), replaces_sources=good_sources)
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
-    ladder = write_ladder(store, iris)
+    # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
+    ladder = write_ladder(store, iris, facts=None if written.others else sorted(facts, key=lambda fact: fact.iri),
+                          labels=labels)
     return BuildSummary(parsed, written, ladder)
+
+
+def _reading_facts(graphs: Iterable[ClassGraph], facts: list[ClassFacts],
+                   labels: dict[str, str]) -> Iterator[ClassGraph]:
+    """Pass the class graphs on, keeping the ladder facts and skill labels of each."""
+    for graph in graphs:
+        index = index_quads((*graph.quads, *graph.shared))
+        facts.extend(facts_of_quads(index))
+        labels.update(concept_labels_of_quads(index))
+        yield graph

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 
 from rolegraph import pipeline
@@ -64,3 +65,46 @@ def test_a_damaged_cache_entry_is_parsed_again(specs_dir: Path, tmp_path: Path) 
     entry.write_bytes(b"not a pickle")
     assert cached_class(tmp_path, path, data) is None
     assert cached_class(tmp_path, path.with_name("other.txt"), data) is None
+
+
+def _generated(tmp_path: Path, count: int = 80, seed: int = 11) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import generate
+
+    specs = tmp_path / "generated"
+    generate.write_specs(count, specs, seed=seed)
+    (specs / "manifest.json").unlink()
+    return specs
+
+
+def test_ladder_facts_in_hand_equal_the_facts_read_from_the_store(specs_dir: Path, tmp_path: Path) -> None:
+    from rolegraph.ladders import derive_ladder, load_class_facts, skill_labels
+    from rolegraph.store import open_store
+
+    for corpus in (specs_dir, _generated(tmp_path)):
+        store = open_store(None)
+        summary = pipeline.build([corpus], store)
+        from_store = derive_ladder(load_class_facts(store), skill_labels=skill_labels(store))
+        assert summary.ladder is not None and summary.ladder.steps
+        assert summary.ladder == from_store
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "la"])
+def test_facts_of_quads_equal_load_class_facts(corpus: str, specs_dir: Path, request: pytest.FixtureRequest) -> None:
+    from rolegraph.ladders import concept_labels_of_quads, facts_of_quads, load_class_facts, skill_labels
+    from rolegraph.rdf import Iris
+    from rolegraph.store import open_store
+
+    source = specs_dir if corpus == "seeds" else request.getfixturevalue("la_corpus")
+    store = open_store(None)
+    store.replace_class_graphs(emit_class_graphs(pipeline.parse_paths([source], workers=1).classes))
+    shared = [quad for quad in store._store.quads_for_pattern(None, None, None, Iris().shared_graph)]
+    facts, labels = [], {}
+    for name in store.class_graph_hashes():
+        quads = [*store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(name)), *shared]
+        facts.extend(facts_of_quads(quads))
+        labels.update(concept_labels_of_quads(quads))
+    assert sorted(facts, key=lambda fact: fact.iri) == load_class_facts(store)
+    assert labels == skill_labels(store)

@@ -6,7 +6,7 @@ Stable API (the web front end uses it):
   one class (code, title or IRI; fuzzy), ranked, each step explained; ``LadderResult.to_dict()`` is JSON.
 - :func:`render_svg` ``(result) -> str``: the ladder drawn as SVG (grades bottom to top), text escaped.
 - :func:`write_ladder` ``(store, iris) -> Ladder``: the build stage: derive every step from the class facts
-  in the store and replace the ladder graph.
+  (read from the store, or given by the build that has them in hand) and replace the ladder graph.
 
 >>> from rolegraph.ladders import iter_paths
 >>> list(iter_paths({"clerk": ["senior clerk"], "senior clerk": []}, "clerk"))
@@ -26,7 +26,14 @@ from rolegraph.ladders.derive import (
     derive_ladder,
     ladder_rules,
 )
-from rolegraph.ladders.facts import ClassFacts, Experience, FamilyMember, load_class_facts
+from rolegraph.ladders.facts import (
+    ClassFacts,
+    Experience,
+    FamilyMember,
+    concept_labels_of_quads,
+    facts_of_quads,
+    load_class_facts,
+)
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
 from rolegraph.ladders.rdf import ladder_quads
 from rolegraph.ladders.svg import render_svg
@@ -36,13 +43,21 @@ from rolegraph.store import Store
 __all__ = [
     "KINDS", "PROMOTION_KINDS", "ClassFacts", "Experience", "FamilyMember", "Step", "PartCheck", "Comparison",
     "Ladder", "LadderRules", "LadderPath", "LadderResult", "derive_ladder", "ladder_rules", "load_class_facts",
+    "facts_of_quads", "concept_labels_of_quads",
     "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder",
 ]
 
 
-def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None) -> Ladder:
-    """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction)."""
+def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
+                 facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None) -> Ladder:
+    """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction).
+
+    ``facts`` (and the skill concept ``labels``), when given, must be those of every class in the store, as
+    ``facts_of_quads`` reads them from the class graphs; otherwise they are read from the store.
+    """
     iris = iris or Iris()
-    ladder = derive_ladder(load_class_facts(store), rules, skill_labels(store))
+    if facts is None:
+        facts, labels = load_class_facts(store), skill_labels(store)
+    ladder = derive_ladder(facts, rules, labels)
     store.replace_graph(iris.ladder_graph.value, ladder_quads(ladder, iris))
     return ladder

@@ -33,12 +33,14 @@ EXPORT_FORMATS: dict[str, tuple[str, bool]] = {
 
 @dataclass
 class WriteSummary:
-    """What a write did: graphs written, left as they were (same content), and removed (stale)."""
+    """What a write did: graphs written, left as they were (same content), and removed (stale); ``others`` are
+    class graphs already in the store that this write neither produced nor removed (built from other files)."""
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     triples: int = 0
+    others: list[str] = field(default_factory=list)
 
 
 class Store(Protocol):

@@ -173,6 +173,7 @@ class OxigraphStore:
         for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>")
             summary.removed.append(stale)
+        summary.others = sorted(set(existing) - produced - set(summary.removed))
         return summary
 
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:

@@ -421,6 +421,7 @@ class RemoteStore:
         for stale in sorted(self._graphs_from_sources(set(replaces_sources)) - produced):
             self._update(f"DROP SILENT GRAPH <{stale}>", f"remove the stale graph <{stale}>")
             summary.removed.append(stale)
+        summary.others = sorted(set(existing) - produced - set(summary.removed))
         return summary
 
     def _write_batch(self, batch: list[ClassGraph]) -> None:
