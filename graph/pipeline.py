@@ -5,10 +5,12 @@ A failed file is a result (listed in the summary), not an exception: every other
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
@@ -156,6 +158,25 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     """
     iris = iris or Iris()
     parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
+    with _collector_paused():
+        return _build_parsed(parsed, store, iris)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: emitting makes millions of small acyclic objects (quads, terms), and
+    the full collections they trigger scan every parsed class each time; at 10k classes that tripled the time
+    of emitting. Restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     vocabulary = vocabulary_of_classes(parsed.classes)
     graphs = iter_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
