@@ -16,10 +16,11 @@ from pathlib import Path
 from rolegraph import __version__
 from rolegraph.model import JobClass
 
-__all__ = ["fingerprint", "cached_class", "remember_class"]
+__all__ = ["fingerprint", "cached_class", "remember_class", "load_state", "keep_state"]
 
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
+STATE_FOLDER = "state"  # what a build keeps for the next one (the ladder it wrote), beside the parse cache
 
 
 @cache
@@ -60,3 +61,29 @@ def remember_class(directory: Path, path: Path, data: bytes, job_class: JobClass
         os.replace(partial, entry)
     except OSError:
         pass  # a cache that cannot be written only costs a parse next time
+
+
+def load_state(directory: Path | None, name: str) -> object | None:
+    """What a build kept for the next one under ``name`` (see ``keep_state``), or None."""
+    if directory is None:
+        return None
+    try:
+        with (directory / STATE_FOLDER / f"{name}.pickle").open("rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - our own cache, in the user's own store directory
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def keep_state(directory: Path | None, name: str, value: object) -> None:
+    """Keep ``value`` for the next build (written whole, then renamed). It is only ever used after checking it
+    against the store (a content hash the store records), so a stale or missing state costs time, not truth."""
+    if directory is None:
+        return
+    entry = directory / STATE_FOLDER / f"{name}.pickle"
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, entry)
+    except OSError:
+        pass

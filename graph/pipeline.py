@@ -187,7 +187,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
     ladder = write_ladder(store, iris, facts=None if written.others else sorted(facts, key=lambda fact: fact.iri),
-                          labels=labels)
+                          labels=labels, cache_directory=getattr(store, "cache_directory", None))
     return BuildSummary(parsed, written, ladder)
 
 

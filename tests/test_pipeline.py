@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph
@@ -108,3 +109,66 @@ def test_facts_of_quads_equal_load_class_facts(corpus: str, specs_dir: Path, req
         labels.update(concept_labels_of_quads(quads))
     assert sorted(facts, key=lambda fact: fact.iri) == load_class_facts(store)
     assert labels == skill_labels(store)
+
+
+def _export(store) -> list[bytes]:
+    import io
+
+    out = io.BytesIO()
+    store.export(out, "nq")
+    return sorted(out.getvalue().splitlines())
+
+
+def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegraph.store import open_store
+    from rolegraph.store.oxigraph import OxigraphStore
+
+    specs = _generated(tmp_path, count=80, seed=4)
+    changes: list[tuple[int, int]] = []
+    real_change = OxigraphStore.change_graph
+
+    def change_graph(self, graph, removed, added, marker) -> None:
+        removed, added = list(removed), list(added)
+        changes.append((len(removed), len(added)))
+        real_change(self, graph, removed, added, marker)
+
+    monkeypatch.setattr(OxigraphStore, "change_graph", change_graph)
+    with open_store(tmp_path / "store") as store:
+        first = pipeline.build([specs], store)
+        ladder_quads = sum(1 for _ in store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(
+            "https://w3id.org/rolegraph/id/graph/ladders")))
+        pipeline.build([specs], store)
+        assert changes == []  # nothing changed, nothing written
+        # a lower class of a ladder now asks for more experience: its steps change, the rest of the ladder not
+        step = first.ladder.promotions()[0]
+        target = next(job_class for job_class in first.parsed.classes
+                      if job_class.code and step.target.endswith("/" + job_class.code.value.lower()))
+        spec = next(path for path in specs.iterdir() if path.name in {s.name for s in target.sources})
+        text, count = re.subn(r"\w+ \(\d+\) years?", "nine (9) years", spec.read_text(encoding="utf-8"), count=1)
+        assert count == 1
+        spec.write_text(text, encoding="utf-8")
+        pipeline.build([specs], store)
+        assert len(changes) == 1 and 0 < sum(changes[0]) < ladder_quads / 4
+        incremental = _export(store)
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(fresh) == incremental
+
+
+def test_a_stale_ladder_state_is_not_trusted(tmp_path: Path) -> None:
+    from rolegraph.cache import keep_state, load_state
+    from rolegraph.ladders import LADDER_STATE, Ladder
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=40, seed=9)
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        digest, ladder = load_state(store.cache_directory, LADDER_STATE)
+        keep_state(store.cache_directory, LADDER_STATE, ("not what the store holds", Ladder()))
+        spec = sorted(specs.glob("*.txt"))[3]
+        spec.write_text(spec.read_text(encoding="utf-8").replace("years", "years (revised)", 1), encoding="utf-8")
+        pipeline.build([specs], store)
+        incremental = _export(store)
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(fresh) == incremental

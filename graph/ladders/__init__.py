@@ -15,6 +15,11 @@ Stable API (the web front end uses it):
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pyoxigraph import Literal, Quad
+
+from rolegraph.cache import keep_state, load_state
 from rolegraph.ladders.derive import (
     KINDS,
     PROMOTION_KINDS,
@@ -35,29 +40,46 @@ from rolegraph.ladders.facts import (
     load_class_facts,
 )
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
-from rolegraph.ladders.rdf import ladder_quads
+from rolegraph.ladders.rdf import ladder_delta, ladder_digest, ladder_quads
 from rolegraph.ladders.svg import render_svg
 from rolegraph.rdf.iris import Iris
+from rolegraph.rdf.namespaces import RG
 from rolegraph.store import Store
 
 __all__ = [
     "KINDS", "PROMOTION_KINDS", "ClassFacts", "Experience", "FamilyMember", "Step", "PartCheck", "Comparison",
     "Ladder", "LadderRules", "LadderPath", "LadderResult", "derive_ladder", "ladder_rules", "load_class_facts",
     "facts_of_quads", "concept_labels_of_quads",
-    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder",
+    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder", "LADDER_STATE",
 ]
+
+LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept for the next build
 
 
 def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
-                 facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None) -> Ladder:
+                 facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None,
+                 cache_directory: Path | None = None) -> Ladder:
     """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction).
 
     ``facts`` (and the skill concept ``labels``), when given, must be those of every class in the store, as
-    ``facts_of_quads`` reads them from the class graphs; otherwise they are read from the store.
+    ``facts_of_quads`` reads them from the class graphs; otherwise they are read from the store. With a
+    ``cache_directory`` holding the ladder the store's ladder graph was written from (checked by its content
+    hash), only the steps and comparisons that changed are written.
     """
     iris = iris or Iris()
     if facts is None:
         facts, labels = load_class_facts(store), skill_labels(store)
     ladder = derive_ladder(facts, rules, labels)
-    store.replace_graph(iris.ladder_graph.value, ladder_quads(ladder, iris))
+    graph = iris.ladder_graph
+    digest = ladder_digest(ladder, iris)
+    kept = load_state(cache_directory, LADDER_STATE)
+    stored = store.graph_marker(graph.value)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == stored and isinstance(kept[1], Ladder):
+        if stored != digest:
+            gone, came = ladder_delta(kept[1], ladder)
+            store.change_graph(graph.value, ladder_quads(gone, iris), ladder_quads(came, iris), digest)
+    elif stored != digest:
+        marker = Quad(graph, RG.contentHash, Literal(digest), graph)
+        store.replace_graph(graph.value, [*ladder_quads(ladder, iris), marker])
+    keep_state(cache_directory, LADDER_STATE, (digest, ladder))
     return ladder

@@ -59,6 +59,14 @@ class Store(Protocol):
         """Replace one named graph (e.g. the ladder graph) in one transaction."""
         ...
 
+    def graph_marker(self, graph: str) -> str | None:
+        """The content hash a named graph records of itself (``<graph> rg:contentHash ?hash``), or None."""
+        ...
+
+    def change_graph(self, graph: str, removed: Iterable[object], added: Iterable[object], marker: str) -> None:
+        """Remove and add quads of one named graph and record its new content hash, in one transaction."""
+        ...
+
     def query(self, sparql: str) -> QueryResult:
         """Run a SPARQL 1.1 query; the default graph is the union of all named graphs."""
         ...

@@ -188,13 +188,31 @@ class OxigraphStore:
         current = set(self._store.quads_for_pattern(None, None, None, node))
         if new == current:
             return
-        if not current and len(new) <= BULK_ATOMIC_QUADS:
-            self._add_new(sorted(new, key=str))
+        if not current:
+            # A graph beyond one ingestion goes in several, its content-hash marker (if any) in the last: a
+            # graph whose marker is there is complete.
+            ordered = sorted(new, key=lambda quad: quad.predicate == RG.contentHash)
+            for start in range(0, len(ordered), BULK_ATOMIC_QUADS):
+                self._add_new(ordered[start:start + BULK_ATOMIC_QUADS])
             return
         gone = "\n".join(sorted(_quad_text(quad) for quad in current - new))
         added = "\n".join(sorted(_quad_text(quad) for quad in new - current))
         self._update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
                      f"INSERT DATA {{ GRAPH <{graph}> {{\n{added}\n}} }}")
+
+    def graph_marker(self, graph: str) -> str | None:
+        node = ox.NamedNode(graph)
+        hashes = [quad.object.value for quad in self._store.quads_for_pattern(node, RG.contentHash, None, node)]
+        return hashes[0] if len(hashes) == 1 else None
+
+    def change_graph(self, graph: str, removed: Iterable[ox.Quad], added: Iterable[ox.Quad], marker: str) -> None:
+        self._writable()
+        gone = "\n".join(_quad_text(quad) for quad in removed)
+        new = "\n".join(_quad_text(quad) for quad in added)
+        self._update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.contentHash.value}> ?hash }} }} ;\n"
+                     f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
+                     f"INSERT DATA {{ GRAPH <{graph}> {{\n{new}\n<{graph}> <{RG.contentHash.value}> "
+                     f"{ox.Literal(marker)} .\n}} }}")
 
     def _add_new(self, quads: list[ox.Quad]) -> None:
         """Add quads with Oxigraph's bulk loader: sorted files ingested into the database in one step.

@@ -460,6 +460,22 @@ class RemoteStore:
             return
         self._gsp("PUT", graph, f"write <{graph}>", _ntriples(sorted(new, key=str)))
 
+    def graph_marker(self, graph: str) -> str | None:
+        result = self.query(f"SELECT ?hash WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.contentHash.value}> ?hash }} }}",
+                            union=False)
+        hashes = [solution["hash"].value for solution in result]  # type: ignore[union-attr,index]
+        return hashes[0] if len(hashes) == 1 else None
+
+    def change_graph(self, graph: str, removed: Iterable[ox.Quad], added: Iterable[ox.Quad], marker: str) -> None:
+        """One SPARQL update: drop the old marker, delete and insert the quads, record the new marker."""
+        self._writable()
+        gone = "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in removed)
+        new = "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in added)
+        self._update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.contentHash.value}> ?hash }} }} ;\n"
+                     f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
+                     f"INSERT DATA {{ GRAPH <{graph}> {{\n{new}\n<{graph}> <{RG.contentHash.value}> "
+                     f"{ox.Literal(marker)} .\n}} }}", f"change <{graph}>")
+
     def _graphs_from_sources(self, names: set[str]) -> set[str]:
         if not names:
             return set()
