@@ -16,7 +16,7 @@ from pathlib import Path
 from rolegraph import __version__
 from rolegraph.model import JobClass
 
-__all__ = ["fingerprint", "cached_class", "remember_class", "load_state", "keep_state"]
+__all__ = ["fingerprint", "emit_fingerprint", "cached_class", "remember_class", "load_state", "keep_state"]
 
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
@@ -30,6 +30,20 @@ def fingerprint() -> str:
     entries = [files("rolegraph").joinpath("model.py")]
     for package in PARSING_PACKAGES:
         entries.extend(entry for entry in files(package).iterdir() if entry.name.endswith((".py", ".toml")))
+    for entry in sorted(entries, key=lambda entry: str(entry)):
+        digest.update(entry.name.encode())
+        digest.update(entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def emit_fingerprint() -> str:
+    """A digest of the code that turns a parsed class into its graph and ladder facts (model, merge, rdf, skills,
+    ladders.facts): with the parsing fingerprint, what an emitted graph kept for the next build depends on."""
+    digest = hashlib.sha256(fingerprint().encode())
+    entries = [files("rolegraph").joinpath(name) for name in ("model.py", "merge.py", "skills.py")]
+    entries.append(files("rolegraph.ladders").joinpath("facts.py"))  # the facts kept with each graph
+    entries.extend(entry for entry in files("rolegraph.rdf").iterdir() if entry.name.endswith(".py"))
     for entry in sorted(entries, key=lambda entry: str(entry)):
         digest.update(entry.name.encode())
         digest.update(entry.read_bytes())

@@ -6,6 +6,7 @@ A failed file is a result (listed in the summary), not an exception: every other
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -16,16 +17,16 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from rolegraph.cache import cached_class, remember_class
+from rolegraph.cache import cached_class, emit_fingerprint, keep_state, load_state, remember_class
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
 from rolegraph.ladders.facts import index_quads
 from rolegraph.merge import add_named_classes, merge_classes
-from rolegraph.model import JobClass
+from rolegraph.model import JobClass, Ksa
 from rolegraph.parser import parse_spec
 from rolegraph.rdf import ClassGraph, Iris, iter_class_graphs
 from rolegraph.readers import iter_source_paths, read_source
-from rolegraph.skills import skills_graph, vocabulary_of_classes, vocabulary_quads
+from rolegraph.skills import Vocabulary, skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
 
 __all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
@@ -34,6 +35,7 @@ Progress = Callable[[Path], None]
 
 PARALLEL_MIN_FILES = 1000  # below this, starting worker processes costs more than it saves
 PARSE_CHUNK = 64
+EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build
 
 
 @dataclass(frozen=True)
@@ -177,25 +179,84 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
+    cache_directory = getattr(store, "cache_directory", None)
     vocabulary = vocabulary_of_classes(parsed.classes)
-    graphs = iter_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)  # streamed to the store
+    concept_label = _memo_label(vocabulary)
+    keys = _emit_keys(parsed.classes, iris, concept_label) if cache_directory is not None else []
+    before = load_state(cache_directory, EMIT_STATE)
+    before = before if isinstance(before, dict) else {}
+    stored = store.class_graph_hashes() if before else {}
+    # A class whose graph the store holds as the last build emitted it (same inputs, same content hash) is not
+    # emitted again: its facts and skill labels come from what that build kept.
+    kept = {position: before[key] for position, key in enumerate(keys)
+            if key in before and stored.get(before[key].graph) == before[key].content_hash}
+    graphs = iter_class_graphs(parsed.classes, iris, concept_label, skip=kept)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
     good_sources = [path.name for path in parsed.files if path not in failed]
-    facts: list[ClassFacts] = []
-    labels: dict[str, str] = {}
-    written = store.replace_class_graphs(_reading_facts(graphs, facts, labels), replaces_sources=good_sources)
+    emitted: dict[int, Emitted] = dict(kept)
+    positions = (position for position in range(len(parsed.classes)) if position not in kept)
+    written = store.replace_class_graphs(_reading_facts(graphs, positions, emitted), replaces_sources=good_sources,
+                                         unchanged=[entry.graph for entry in kept.values()])
+    written.triples += sum(entry.triples for entry in kept.values())
+    if keys:
+        keep_state(cache_directory, EMIT_STATE, {keys[position]: entry for position, entry in emitted.items()})
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
+    facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
+    labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
-    ladder = write_ladder(store, iris, facts=None if written.others else sorted(facts, key=lambda fact: fact.iri),
-                          labels=labels, cache_directory=getattr(store, "cache_directory", None))
+    ladder = write_ladder(store, iris, facts=None if written.others else facts, labels=labels,
+                          cache_directory=cache_directory)
     return BuildSummary(parsed, written, ladder)
 
 
-def _reading_facts(graphs: Iterable[ClassGraph], facts: list[ClassFacts],
-                   labels: dict[str, str]) -> Iterator[ClassGraph]:
-    """Pass the class graphs on, keeping the ladder facts and skill labels of each."""
-    for graph in graphs:
+@dataclass(frozen=True)
+class Emitted:
+    """What a build keeps of an emitted class graph for the next build, and for its own ladder stage."""
+
+    graph: str
+    content_hash: str
+    triples: int
+    facts: tuple[ClassFacts, ...]
+    labels: dict[str, str]
+
+
+def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
+                   emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
+    """Pass the class graphs on, keeping the ladder facts and skill labels of each by its class's position."""
+    for position, graph in zip(positions, graphs, strict=False):
         index = index_quads((*graph.quads, *graph.shared))
-        facts.extend(facts_of_quads(index))
-        labels.update(concept_labels_of_quads(index))
+        emitted[position] = Emitted(graph.graph.value, graph.content_hash, len(graph.quads) + len(graph.shared),
+                                    tuple(facts_of_quads(index)), concept_labels_of_quads(index))
         yield graph
+
+
+def _memo_label(vocabulary: Vocabulary) -> Callable[[Ksa], str]:
+    """``vocabulary.label_of``, worked out once per statement text."""
+    labels: dict[str, str] = {}
+
+    def label_of(ksa: Ksa) -> str:
+        found = labels.get(ksa.text)
+        if found is None:
+            found = labels[ksa.text] = vocabulary.label_of(ksa)
+        return found
+
+    return label_of
+
+
+def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa], str]) -> list[str]:
+    """For each class, a digest of everything its graph is made of: the emitting code, the base IRI, the
+    class (its repr), the skill concept of each of its statements, and the names of all classes (job families
+    and bulletins refer to other classes by title)."""
+    names = hashlib.sha256(f"{emit_fingerprint()} {iris.base}".encode())
+    for job_class in classes:
+        place = job_class.jurisdiction
+        names.update(repr(((place.state, place.name) if place else None, job_class.title.value,
+                           job_class.code.value if job_class.code else None)).encode())
+    context = names.digest()
+    keys = []
+    for job_class in classes:
+        digest = hashlib.sha256(context)
+        digest.update(repr(job_class).encode())  # the model is frozen dataclasses: equal classes, equal repr
+        digest.update("\n".join(concept_label(ksa) for ksa in job_class.ksas).encode())
+        keys.append(digest.hexdigest())
+    return keys

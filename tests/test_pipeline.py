@@ -133,12 +133,24 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
         real_change(self, graph, removed, added, marker)
 
     monkeypatch.setattr(OxigraphStore, "change_graph", change_graph)
+    emitted: list[str] = []
+    real_iter = pipeline.iter_class_graphs
+
+    def iter_class_graphs(*args, **kwargs):
+        for graph in real_iter(*args, **kwargs):
+            emitted.append(graph.graph.value)
+            yield graph
+
+    monkeypatch.setattr(pipeline, "iter_class_graphs", iter_class_graphs)
     with open_store(tmp_path / "store") as store:
         first = pipeline.build([specs], store)
+        assert len(emitted) == len(first.parsed.classes)
+        emitted.clear()
         ladder_quads = sum(1 for _ in store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(
             "https://w3id.org/rolegraph/id/graph/ladders")))
-        pipeline.build([specs], store)
-        assert changes == []  # nothing changed, nothing written
+        again = pipeline.build([specs], store)
+        assert changes == [] and emitted == []  # nothing changed: nothing emitted, nothing written
+        assert again.ladder == first.ladder and again.written.triples == first.written.triples
         # a lower class of a ladder now asks for more experience: its steps change, the rest of the ladder not
         step = first.ladder.promotions()[0]
         target = next(job_class for job_class in first.parsed.classes
@@ -147,8 +159,9 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
         text, count = re.subn(r"\w+ \(\d+\) years?", "nine (9) years", spec.read_text(encoding="utf-8"), count=1)
         assert count == 1
         spec.write_text(text, encoding="utf-8")
-        pipeline.build([specs], store)
+        changed = pipeline.build([specs], store)
         assert len(changes) == 1 and 0 < sum(changes[0]) < ladder_quads / 4
+        assert emitted == changed.written.written and len(emitted) == 1  # one class graph emitted and written
         incremental = _export(store)
     with open_store(tmp_path / "fresh") as fresh:
         pipeline.build([specs], fresh)
@@ -172,3 +185,17 @@ def test_a_stale_ladder_state_is_not_trusted(tmp_path: Path) -> None:
     with open_store(tmp_path / "fresh") as fresh:
         pipeline.build([specs], fresh)
         assert _export(fresh) == incremental
+
+
+def test_a_class_graph_the_store_lost_is_emitted_again(tmp_path: Path) -> None:
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=30, seed=2)
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        clean = _export(store)
+        lost = sorted(store.class_graph_hashes())[7]
+        store._store.update(f"DROP GRAPH <{lost}>")
+        summary = pipeline.build([specs], store)
+        assert summary.written.written == [lost]
+        assert _export(store) == clean

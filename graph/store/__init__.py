@@ -50,9 +50,11 @@ class Store(Protocol):
     location: str
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
         """Write each class graph in its own transaction (skipping unchanged ones) and drop graphs
-        built earlier from ``replaces_sources`` (file names) that this build no longer produces."""
+        built earlier from ``replaces_sources`` (file names) that this build no longer produces.
+        ``unchanged`` names graphs the build produces but did not emit again (the caller has checked that the
+        store holds them as they are)."""
         ...
 
     def replace_graph(self, graph: str, quads: Iterable[object]) -> None:

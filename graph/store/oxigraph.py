@@ -137,11 +137,11 @@ class OxigraphStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
         self._writable()
-        summary = WriteSummary()
+        summary = WriteSummary(unchanged=list(unchanged))
         existing = self.class_graph_hashes()
-        produced: set[str] = set()
+        produced: set[str] = set(summary.unchanged)
         batch: list[ox.Quad] = []
         replaced = 0
         for graph in graphs:
