@@ -395,3 +395,13 @@ def test_pruning_best_comparisons_on_the_way_changes_nothing(tmp_path: Path, mon
     best = {c for items in ranked.values() for c in sorted(items, key=lambda c: (-c.score, c.first, c.second))[:5]}
     assert len(every) > len(best)
     assert whole.comparisons == sorted(best, key=lambda c: (c.first, c.second))
+
+
+def test_scores_round_as_python_rounds() -> None:
+    import numpy as np
+
+    from rolegraph.ladders.derive import _round3
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.random(20_000), np.arange(2000) / 2000, np.arange(1000) / 1000 + 0.0005])
+    assert _round3(values).tolist() == [round(value, 3) for value in values.tolist()]

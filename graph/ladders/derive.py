@@ -299,7 +299,19 @@ class _FeatureIndex:
         smaller = np.minimum(self.total[first], self.total[others])
         score = np.divide(common, smaller, out=np.zeros(len(others)), where=smaller > 0)
         kept = (shared >= COMPARABLE_MIN_SHARED) & (score >= self.threshold)
-        return others[kept], np.array([round(value, 3) for value in score[kept].tolist()], dtype=np.float64)
+        return others[kept], _round3(score[kept])
+
+
+def _round3(values: np.ndarray) -> np.ndarray:
+    """``round(value, 3)`` of each value, as Python rounds: numpy's rounding (scale, round to even, divide)
+    gives the same double except next to a tie, where its scaling may tip the other way; those few go
+    through Python's ``round``."""
+    rounded = np.round(values, 3)
+    scaled = values * 1000.0
+    near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for position in near_tie.tolist():
+        rounded[position] = round(float(values[position]), 3)
+    return rounded
 
 
 class _BestComparisons:
