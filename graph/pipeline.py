@@ -9,6 +9,7 @@ import gc
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from rolegraph.cache import cached_class, emit_fingerprint, keep_state, load_state, remember_class
+from rolegraph.cache import cached_class, emit_fingerprint, fingerprint, keep_state, load_state, remember_class
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
 from rolegraph.ladders.facts import index_quads
@@ -35,6 +36,10 @@ Progress = Callable[[Path], None]
 
 PARALLEL_MIN_FILES = 1000  # below this, starting worker processes costs more than it saves
 PARSE_CHUNK = 64
+FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build
+# Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
+# fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
+RACY_NS, RACY_COARSE_NS = 100_000_000, 2_000_000_000
 EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build
 
 
@@ -116,21 +121,37 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     """Read and parse every file under ``paths``, merge renderings of one class, add named stub classes.
 
     With many files, reading and parsing run in ``workers`` processes (default: one per core). With a
-    ``cache_directory``, sources whose bytes were parsed before are not parsed again.
+    ``cache_directory``, sources whose bytes were parsed before are not parsed again, and files the last
+    build parsed that are unchanged on disk (same path, inode, size and times) are not even read.
     """
     files = list(iter_source_paths(paths))
     parse = partial(read_and_parse, cache_directory=cache_directory)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parsed: list[JobClass] = []
     failures: list[Failure] = []
-    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+    started = time.time_ns()
+    stats = [_file_stat(path) for path in files]
+    known = _known_files(cache_directory)
+    results: list[JobClass | Failure | None] = [known.get(stat) if stat is not None else None for stat in stats]
+    todo = [position for position, result in enumerate(results) if result is None]
+    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
         context = get_context("fork" if threading.active_count() == 1 else "spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = list(_with_progress(files, pool.map(parse, files, chunksize=PARSE_CHUNK), progress))
+            fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
+            for position, result in zip(todo, fresh, strict=True):
+                results[position] = result
     else:
-        results = list(_with_progress(files, map(parse, files), progress))
+        for position in todo:
+            results[position] = parse(files[position])
+    if progress is not None:
+        for path in files:
+            progress(path)
+    if cache_directory is not None:
+        keep_state(cache_directory, FILES_STATE, (fingerprint(), started, {
+            stat: result for stat, result in zip(stats, results, strict=True)
+            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started)}))
     skipped: list[Failure] = []
     for result in results:
         if isinstance(result, Failure):
@@ -140,12 +161,38 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
 
 
-def _with_progress(files: list[Path], results: Iterable[JobClass | Failure],
-                   progress: Progress | None) -> Iterator[JobClass | Failure]:
-    for path, result in zip(files, results, strict=True):
-        if progress is not None:
-            progress(path)
-        yield result
+FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
+
+
+def _file_stat(path: Path) -> FileStat | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.abspath(path), found.st_dev, found.st_ino, found.st_size, found.st_ctime_ns, found.st_mtime_ns)
+
+
+def _racy(modified_ns: int, started_ns: int) -> bool:
+    """Whether a file modified at ``modified_ns`` may have changed again, unseen, after a build started.
+
+    >>> _racy(10_000_000_000, 10_050_000_000), _racy(10_123_456_789, 12_000_000_000)
+    (True, False)
+    """
+    window = RACY_COARSE_NS if modified_ns % 10_000_000 == 0 else RACY_NS
+    return modified_ns >= started_ns - window
+
+
+def _known_files(cache_directory: Path | None) -> dict[FileStat, JobClass]:
+    """The classes the last build parsed, by file path and stat, when they were parsed by this parsing code.
+
+    As git's index: a file whose path, inode, size, change and modification times are all as they were is
+    not read again. A file modified just before that build began (``_racy``) is not trusted (it may have changed
+    again within the clock's tick), so it is read (and its bytes looked up in the parse cache).
+    """
+    state = load_state(cache_directory, FILES_STATE)
+    if not (isinstance(state, tuple) and len(state) == 3 and state[0] == fingerprint() and isinstance(state[2], dict)):
+        return {}
+    return state[2]
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,

@@ -199,3 +199,38 @@ def test_a_class_graph_the_store_lost_is_emitted_again(tmp_path: Path) -> None:
         summary = pipeline.build([specs], store)
         assert summary.written.written == [lost]
         assert _export(store) == clean
+
+
+def test_unchanged_files_are_not_read_again(specs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
+    from rolegraph.store import open_store
+
+    specs = shutil.copytree(specs_dir, tmp_path / "specs")  # keeps the files' times: well before the build
+    read: list[str] = []
+    real_read = pipeline.read_and_parse
+    monkeypatch.setattr(pipeline, "read_and_parse", lambda path, **kw: read.append(path.name) or real_read(path, **kw))
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        assert len(read) == 5
+        read.clear()
+        pipeline.build([specs], store)
+        assert read == []
+        # same size, same modification time, new content: the change time gives it away
+        changed = specs / "002_a5126ba24733d61e.txt"
+        before = changed.stat()
+        changed.write_text(changed.read_text(encoding="utf-8").replace("four (4) years", "nine (9) years"))
+        os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert changed.stat().st_size == before.st_size
+        summary = pipeline.build([specs], store)
+        assert read == [changed.name]
+        [row] = list(store.query('SELECT ?m WHERE { ?c schema:identifier "1343" ; '
+                                 'schema:experienceRequirements/schema:monthsOfExperience ?m }'))
+        assert row["m"].value == "108" and len(summary.written.written) == 1
+
+
+def test_a_file_changed_just_before_a_build_is_read_again() -> None:
+    assert pipeline._racy(5_000_000_000 - 50_000_000, 5_000_000_000)  # 50 ms before: may change unseen
+    assert not pipeline._racy(5_000_000_000 - 500_000_123, 5_000_000_000)
+    assert pipeline._racy(4_000_000_000, 5_000_000_000)  # whole seconds: a coarse clock, 2 s window
