@@ -15,6 +15,7 @@ Stable API (the web front end uses it):
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 from pyoxigraph import Literal, Quad
@@ -40,7 +41,7 @@ from rolegraph.ladders.facts import (
     load_class_facts,
 )
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
-from rolegraph.ladders.rdf import ladder_delta, ladder_digest, ladder_quads
+from rolegraph.ladders.rdf import iter_ladder_quads, ladder_delta, ladder_digest, ladder_quads
 from rolegraph.ladders.svg import render_svg
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import RG
@@ -80,6 +81,6 @@ def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | No
             store.change_graph(graph.value, ladder_quads(gone, iris), ladder_quads(came, iris), digest)
     elif stored != digest:
         marker = Quad(graph, RG.contentHash, Literal(digest), graph)
-        store.replace_graph(graph.value, [*ladder_quads(ladder, iris), marker])
+        store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
     keep_state(cache_directory, LADDER_STATE, (digest, ladder))
     return ladder

@@ -344,19 +344,23 @@ def _experience_in(index: Index, iri: str, either: dict[str, str]) -> tuple[Expe
                 for experience in _all(index, node, _RG + "experience"):
                     alternative.setdefault(experience, path)
     alternative.update(either)
-
-    def make(node: str) -> Experience | None:
-        months = _one(index, node, _SCHEMA + "monthsOfExperience")
-        if months is None:
-            return None
-        parts = [part for part in map(make, sorted(_all(index, node, _RG + "includes"))) if part is not None]
-        return Experience(node, _decimal(months), _one(index, node, _RG + "field") or "",
-                          _one(index, node, _SCHEMA + "description") or "", _where_in(index, node), tuple(parts),
-                          tuple(sorted(set(_all(index, node, _RG + "inClass")))),
-                          tuple(sorted(set(_all(index, node, _RG + "inClassTitle")))), alternative.get(node, ""))
-
-    found = (make(node) for node in sorted(set(_all(index, iri, _SCHEMA + "experienceRequirements"))))
+    found = (_experience_of(index, node, alternative)
+             for node in sorted(set(_all(index, iri, _SCHEMA + "experienceRequirements"))))
     return tuple(experience for experience in found if experience is not None)
+
+
+def _experience_of(index: Index, node: str, alternative: dict[str, str]) -> Experience | None:
+    # A module function, not a closure calling itself: that would be a reference cycle holding the index, and
+    # builds run with the cyclic collector paused.
+    months = _one(index, node, _SCHEMA + "monthsOfExperience")
+    if months is None:
+        return None
+    parts = [_experience_of(index, part, alternative) for part in sorted(_all(index, node, _RG + "includes"))]
+    return Experience(node, _decimal(months), _one(index, node, _RG + "field") or "",
+                      _one(index, node, _SCHEMA + "description") or "", _where_in(index, node),
+                      tuple(part for part in parts if part is not None),
+                      tuple(sorted(set(_all(index, node, _RG + "inClass")))),
+                      tuple(sorted(set(_all(index, node, _RG + "inClassTitle")))), alternative.get(node, ""))
 
 
 def _reachable(index: Index, start: str) -> list[str]:

@@ -10,6 +10,7 @@ get ``rg:comparableTo`` both ways and an ``rg:Comparison`` node with the score.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rolegraph.ladders.derive import Ladder
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, XSD
 
-__all__ = ["ladder_quads", "step_iri", "canonical_decimal", "ladder_digest", "ladder_delta"]
+__all__ = ["ladder_quads", "iter_ladder_quads", "step_iri", "canonical_decimal", "ladder_digest", "ladder_delta"]
 
 
 def _key(*parts: str) -> str:
@@ -55,6 +56,11 @@ def canonical_decimal(text: str) -> str:
 
 def ladder_quads(ladder: Ladder, iris: Iris | None = None) -> list[Quad]:
     """Every quad of the ladder graph, in a stable order."""
+    return list(iter_ladder_quads(ladder, iris))
+
+
+def iter_ladder_quads(ladder: Ladder, iris: Iris | None = None) -> Iterator[Quad]:
+    """The quads of ``ladder_quads`` one by one (at 100k classes the ladder graph has millions)."""
     iris = iris or Iris()
     graph = iris.ladder_graph
     quads: list[Quad] = []
@@ -86,6 +92,8 @@ def ladder_quads(ladder: Ladder, iris: Iris | None = None) -> list[Quad]:
         for fact in step.justified_by:
             add(node, RG.justifiedBy, NamedNode(fact))
         add(node, RDFS.comment, Literal(step.explanation))
+        yield from quads
+        quads.clear()
     for comparison in ladder.comparisons:
         first, second = NamedNode(comparison.first), NamedNode(comparison.second)
         add(first, RG.comparableTo, second)
@@ -96,7 +104,8 @@ def ladder_quads(ladder: Ladder, iris: Iris | None = None) -> list[Quad]:
         add(node, RG.comparedClass, second)
         add(node, RG.score, _decimal(comparison.score))
         add(node, RDFS.comment, Literal("shares " + "; ".join(comparison.shared)))
-    return quads
+        yield from quads
+        quads.clear()
 
 
 def ladder_digest(ladder: Ladder, iris: Iris | None = None) -> str:

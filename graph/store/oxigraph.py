@@ -179,26 +179,40 @@ class OxigraphStore:
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
         """Replace one named graph in one transaction; only the difference is written.
 
-        An unchanged graph is not touched; a new graph is added by one bulk ingestion (atomic up to
-        ``BULK_ATOMIC_QUADS``); otherwise one update deletes the quads that went and inserts the new ones.
+        An unchanged graph is not touched; a new graph is streamed in by bulk ingestion (one, so all or nothing,
+        up to ``BULK_ATOMIC_QUADS``); otherwise one update deletes the quads that went and inserts the new ones.
         """
         self._writable()
         node = ox.NamedNode(graph)
+        if next(iter(self._store.quads_for_pattern(None, None, None, node)), None) is None:
+            self._add_graph(node, quads)
+            return
         new = {ox.Quad(quad.subject, quad.predicate, quad.object, node) for quad in quads}
         current = set(self._store.quads_for_pattern(None, None, None, node))
         if new == current:
-            return
-        if not current:
-            # A graph beyond one ingestion goes in several, its content-hash marker (if any) in the last: a
-            # graph whose marker is there is complete.
-            ordered = sorted(new, key=lambda quad: quad.predicate == RG.contentHash)
-            for start in range(0, len(ordered), BULK_ATOMIC_QUADS):
-                self._add_new(ordered[start:start + BULK_ATOMIC_QUADS])
             return
         gone = "\n".join(sorted(_quad_text(quad) for quad in current - new))
         added = "\n".join(sorted(_quad_text(quad) for quad in new - current))
         self._update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
                      f"INSERT DATA {{ GRAPH <{graph}> {{\n{added}\n}} }}")
+
+    def _add_graph(self, node: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
+        """Stream a new graph in. Beyond one ingestion it goes in several, its content-hash marker (if any) in the
+        last: a graph whose marker is there is complete."""
+        markers: list[ox.Quad] = []
+        chunk: list[ox.Quad] = []
+        for quad in quads:
+            quad = ox.Quad(quad.subject, quad.predicate, quad.object, node)
+            if quad.predicate == RG.contentHash:
+                markers.append(quad)
+                continue
+            chunk.append(quad)
+            if len(chunk) >= BULK_ATOMIC_QUADS:
+                self._add_new(chunk)
+                chunk = []
+        chunk.extend(markers)
+        if chunk:
+            self._add_new(chunk)
 
     def graph_marker(self, graph: str) -> str | None:
         node = ox.NamedNode(graph)
