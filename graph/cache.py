@@ -97,7 +97,8 @@ def keep_state(directory: Path | None, name: str, value: object) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         partial = entry.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        with partial.open("wb") as handle:  # streamed: at 100k classes the state is hundreds of MB
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, entry)
     except OSError:
         pass
