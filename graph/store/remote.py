@@ -418,7 +418,7 @@ class RemoteStore:
                 self._write_batch(batch)
                 batch = []
         self._write_batch(batch)
-        for stale in sorted(self._graphs_from_sources(set(replaces_sources)) - produced):
+        for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>", f"remove the stale graph <{stale}>")
             summary.removed.append(stale)
         summary.others = sorted(set(existing) - produced - set(summary.removed))
@@ -476,12 +476,16 @@ class RemoteStore:
                      f"INSERT DATA {{ GRAPH <{graph}> {{\n{new}\n<{graph}> <{RG.contentHash.value}> "
                      f"{ox.Literal(marker)} .\n}} }}", f"change <{graph}>")
 
-    def _graphs_from_sources(self, names: set[str]) -> set[str]:
-        if not names:
+    def _graphs_from_sources(self, graphs: set[str], names: set[str]) -> set[str]:
+        """Those of ``graphs`` (class graphs this build did not produce: on a rebuild, few) built from a file
+        named in ``names``."""
+        if not names or not graphs:
             return set()
         values = " ".join(str(ox.Literal(name)) for name in sorted(names))
+        candidates = " ".join(f"<{graph}>" for graph in sorted(graphs))
         result = self.query(f"""
             SELECT DISTINCT ?g WHERE {{
+              VALUES ?g {{ {candidates} }}
               VALUES ?name {{ {values} }}
               ?doc a <{RG.SourceDocument.value}> ; <https://schema.org/name> ?name .
               GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; <{RG.describes.value}> ?class .
