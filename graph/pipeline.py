@@ -40,6 +40,7 @@ FILES_STATE = "files"  # file stat -> parsed class, for the files of the last bu
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
 # fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
 RACY_NS, RACY_COARSE_NS = 100_000_000, 2_000_000_000
+VOCABULARY_STATE = "vocabulary"  # (digest of every KSA statement, the vocabulary built from them)
 EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build
 
 
@@ -227,7 +228,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     cache_directory = getattr(store, "cache_directory", None)
-    vocabulary = vocabulary_of_classes(parsed.classes)
+    vocabulary = _vocabulary(parsed.classes, cache_directory)
     concept_label = _memo_label(vocabulary)
     keys = _emit_keys(parsed.classes, iris, concept_label) if cache_directory is not None else []
     before = load_state(cache_directory, EMIT_STATE)
@@ -275,6 +276,25 @@ def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
         emitted[position] = Emitted(graph.graph.value, graph.content_hash, len(graph.quads) + len(graph.shared),
                                     tuple(facts_of_quads(index)), concept_labels_of_quads(index))
         yield graph
+
+
+def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabulary:
+    """The skills vocabulary of ``classes``; the last build's when the statements are the same (in the same
+    order) and so are the skills rules and code."""
+    if cache_directory is None:
+        return vocabulary_of_classes(classes)
+    digest = hashlib.sha256(emit_fingerprint().encode())
+    for job_class in classes:
+        for ksa in job_class.ksas:
+            digest.update(ksa.text.encode("utf-8", "surrogateescape"))
+            digest.update(b"\0")
+    key = digest.hexdigest()
+    kept = load_state(cache_directory, VOCABULARY_STATE)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], Vocabulary):
+        return kept[1]
+    vocabulary = vocabulary_of_classes(classes)
+    keep_state(cache_directory, VOCABULARY_STATE, (key, vocabulary))
+    return vocabulary
 
 
 def _memo_label(vocabulary: Vocabulary) -> Callable[[Ksa], str]:

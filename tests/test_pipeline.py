@@ -234,3 +234,20 @@ def test_a_file_changed_just_before_a_build_is_read_again() -> None:
     assert pipeline._racy(5_000_000_000 - 50_000_000, 5_000_000_000)  # 50 ms before: may change unseen
     assert not pipeline._racy(5_000_000_000 - 500_000_123, 5_000_000_000)
     assert pipeline._racy(4_000_000_000, 5_000_000_000)  # whole seconds: a coarse clock, 2 s window
+
+
+def test_a_changed_skill_statement_rebuilds_as_a_fresh_build(tmp_path: Path) -> None:
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=40, seed=6)
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        spec = next(path for path in sorted(specs.glob("*")) if "knowledge of " in path.read_text(encoding="utf-8"))
+        spec.write_text(spec.read_text(encoding="utf-8").replace("knowledge of ", "knowledge of municipal bonds and ",
+                                                                  1), encoding="utf-8")
+        pipeline.build([specs], store)
+        incremental = _export(store)
+    assert any(b"municipal bonds" in line for line in incremental)
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(fresh) == incremental
