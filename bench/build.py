@@ -32,16 +32,18 @@ print(len(store))
 """
 
 
-def run_measured(command: list[str]) -> tuple[float, float, str]:
-    """Run a child process; return (seconds, peak RSS in MB of that child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_measured(command: list[str]) -> tuple[float, float, str, float]:
+    """Run a child process; return (seconds, peak RSS in MB of that child, stdout, CPU seconds of the child and
+    the processes it waited for). On a shared machine CPU seconds vary less than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, done.stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
+    return seconds, max(after.ru_maxrss, usage.ru_maxrss) / 1024, done.stdout, cpu
 
 
 def bench_size(size: int, seed: int, work: Path) -> dict[str, float]:
@@ -52,16 +54,18 @@ def bench_size(size: int, seed: int, work: Path) -> dict[str, float]:
     write_specs(size, specs, seed)
     generated = time.perf_counter() - started
     rolegraph = [sys.executable, "-m", "rolegraph.cli"]
-    build_seconds, build_rss, _ = run_measured([*rolegraph, "build", str(specs), "--store", str(store)])
+    build_seconds, build_rss, _, build_cpu = run_measured([*rolegraph, "build", str(specs), "--store", str(store)])
     dump = work / "dump.nq"
     subprocess.run([*rolegraph, "export", "--store", str(store), "--format", "nq", "-o", str(dump)], check=True)
     quads = sum(1 for _ in dump.open("rb"))
-    load_seconds, load_rss, _ = run_measured([sys.executable, "-c", LOAD_BASELINE, str(dump), str(baseline)])
+    load_seconds, load_rss, _, load_cpu = run_measured([sys.executable, "-c", LOAD_BASELINE, str(dump),
+                                                        str(baseline)])
     one = sorted(specs.glob("*.txt"))[size // 2]
     one.write_text(one.read_text(encoding="utf-8").replace("years", "years (revised)", 1), encoding="utf-8")
-    again_seconds, _, _ = run_measured([*rolegraph, "build", str(specs), "--store", str(store)])
+    again_seconds, _, _, again_cpu = run_measured([*rolegraph, "build", str(specs), "--store", str(store)])
     return dict(size=size, generated=generated, quads=quads, build=build_seconds, build_rss=build_rss,
-                load=load_seconds, load_rss=load_rss, rebuild_one=again_seconds)
+                load=load_seconds, load_rss=load_rss, rebuild_one=again_seconds, build_cpu=build_cpu,
+                load_cpu=load_cpu, rebuild_cpu=again_cpu)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,13 +77,14 @@ def main(argv: list[str] | None = None) -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="rolegraph-bench-build-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"{'classes':>8} {'quads':>10} {'build s':>8} {'peak MB':>8} {'load s':>7} {'build/load':>10} "
-          f"{'rebuild-1 s':>11} {'rebuild/build':>13}")
+          f"{'rebuild-1 s':>11} {'rebuild/build':>13}   {'cpu s: build':>12} {'load':>6} {'rebuild-1':>9}")
     try:
         for size in args.sizes:
             row = bench_size(size, args.seed, work)
             print(f"{row['size']:>8} {row['quads']:>10} {row['build']:>8.1f} {row['build_rss']:>8.0f} "
                   f"{row['load']:>7.1f} {row['build'] / row['load']:>10.2f} {row['rebuild_one']:>11.1f} "
-                  f"{row['rebuild_one'] / row['build']:>13.1%}", flush=True)
+                  f"{row['rebuild_one'] / row['build']:>13.1%}   {row['build_cpu']:>12.1f} {row['load_cpu']:>6.1f} "
+                  f"{row['rebuild_cpu']:>9.1f}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

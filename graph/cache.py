@@ -16,10 +16,11 @@ from pathlib import Path
 from rolegraph import __version__
 from rolegraph.model import JobClass
 
-__all__ = ["fingerprint", "cached_class", "remember_class"]
+__all__ = ["fingerprint", "emit_fingerprint", "cached_class", "remember_class", "load_state", "keep_state"]
 
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
+STATE_FOLDER = "state"  # what a build keeps for the next one (the ladder it wrote), beside the parse cache
 
 
 @cache
@@ -29,6 +30,20 @@ def fingerprint() -> str:
     entries = [files("rolegraph").joinpath("model.py")]
     for package in PARSING_PACKAGES:
         entries.extend(entry for entry in files(package).iterdir() if entry.name.endswith((".py", ".toml")))
+    for entry in sorted(entries, key=lambda entry: str(entry)):
+        digest.update(entry.name.encode())
+        digest.update(entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def emit_fingerprint() -> str:
+    """A digest of the code that turns a parsed class into its graph and ladder facts (model, merge, rdf, skills,
+    ladders.facts): with the parsing fingerprint, what an emitted graph kept for the next build depends on."""
+    digest = hashlib.sha256(fingerprint().encode())
+    entries = [files("rolegraph").joinpath(name) for name in ("model.py", "merge.py", "skills.py")]
+    entries.append(files("rolegraph.ladders").joinpath("facts.py"))  # the facts kept with each graph
+    entries.extend(entry for entry in files("rolegraph.rdf").iterdir() if entry.name.endswith(".py"))
     for entry in sorted(entries, key=lambda entry: str(entry)):
         digest.update(entry.name.encode())
         digest.update(entry.read_bytes())
@@ -60,3 +75,30 @@ def remember_class(directory: Path, path: Path, data: bytes, job_class: JobClass
         os.replace(partial, entry)
     except OSError:
         pass  # a cache that cannot be written only costs a parse next time
+
+
+def load_state(directory: Path | None, name: str) -> object | None:
+    """What a build kept for the next one under ``name`` (see ``keep_state``), or None."""
+    if directory is None:
+        return None
+    try:
+        with (directory / STATE_FOLDER / f"{name}.pickle").open("rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - our own cache, in the user's own store directory
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def keep_state(directory: Path | None, name: str, value: object) -> None:
+    """Keep ``value`` for the next build (written whole, then renamed). It is only ever used after checking it
+    against the store (a content hash the store records), so a stale or missing state costs time, not truth."""
+    if directory is None:
+        return
+    entry = directory / STATE_FOLDER / f"{name}.pickle"
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        partial = entry.with_suffix(f".{os.getpid()}.partial")
+        with partial.open("wb") as handle:  # streamed: at 100k classes the state is hundreds of MB
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, entry)
+    except OSError:
+        pass

@@ -47,7 +47,11 @@ def _duties_text(job_class: JobClass) -> str:
 
 def _compatible(first: Jurisdiction | None, second: Jurisdiction | None) -> bool:
     """Jurisdictions agree where both state them."""
-    (state_a, name_a), (state_b, name_b) = jurisdiction_key(first), jurisdiction_key(second)
+    return _keys_compatible(jurisdiction_key(first), jurisdiction_key(second))
+
+
+def _keys_compatible(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    (state_a, name_a), (state_b, name_b) = first, second
     same_state = not state_a or not state_b or state_a == state_b
     return same_state and (not name_a or not name_b or name_a == name_b)
 
@@ -179,25 +183,33 @@ def merge_classes(parsed: Iterable[JobClass]) -> list[JobClass]:
     []
     """
     merged: list[JobClass] = []
+    places: list[tuple[str, str]] = []  # jurisdiction_key of each merged class, worked out once
     index: dict[tuple[str, str], list[int]] = {}
     titles: dict[int, str] = {}
     for job_class in parsed:
+        place = jurisdiction_key(job_class.jurisdiction)
         candidates = {position for key in _blocking_keys(job_class) for position in index.get(key, [])}
         if job_class.code is None and titles:
             candidates.update(position for _, score, position in process.extract(
                 fold(job_class.title.value), titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD,
                 limit=None))
         for position in sorted(candidates):
+            # match_evidence would say no at once: one common title across thousands of employers made this
+            # loop quadratic (470k calls at 10k generated classes)
+            if not _keys_compatible(places[position], place):
+                continue
             existing = merged[position]
             evidence = match_evidence(existing, job_class)
             if evidence is not None:
                 lead, other = ((existing, job_class) if _richness(existing) >= _richness(job_class)
                                else (job_class, existing))
                 merged[position] = _merge_pair(lead, other, evidence)
+                places[position] = jurisdiction_key(merged[position].jurisdiction)
                 break
         else:
             position = len(merged)
             merged.append(job_class)
+            places.append(place)
             titles[position] = fold(job_class.title.value)
         for key in _blocking_keys(merged[position]):
             index.setdefault(key, [])

@@ -5,24 +5,29 @@ A failed file is a result (listed in the summary), not an exception: every other
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from rolegraph.cache import cached_class, remember_class
+from rolegraph.cache import cached_class, emit_fingerprint, fingerprint, keep_state, load_state, remember_class
 from rolegraph.errors import NotASpecification, SourceError, display_path
-from rolegraph.ladders import Ladder, write_ladder
+from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
+from rolegraph.ladders.facts import index_quads
 from rolegraph.merge import add_named_classes, merge_classes
-from rolegraph.model import JobClass
+from rolegraph.model import JobClass, Ksa
 from rolegraph.parser import parse_spec
-from rolegraph.rdf import Iris, iter_class_graphs
+from rolegraph.rdf import ClassGraph, Iris, iter_class_graphs
 from rolegraph.readers import iter_source_paths, read_source
-from rolegraph.skills import skills_graph, vocabulary_of_classes, vocabulary_quads
+from rolegraph.skills import Vocabulary, skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
 
 __all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
@@ -31,6 +36,12 @@ Progress = Callable[[Path], None]
 
 PARALLEL_MIN_FILES = 1000  # below this, starting worker processes costs more than it saves
 PARSE_CHUNK = 64
+FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build
+# Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
+# fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
+RACY_NS, RACY_COARSE_NS = 100_000_000, 2_000_000_000
+VOCABULARY_STATE = "vocabulary"  # (digest of every KSA statement, the vocabulary built from them)
+EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build
 
 
 @dataclass(frozen=True)
@@ -111,21 +122,37 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     """Read and parse every file under ``paths``, merge renderings of one class, add named stub classes.
 
     With many files, reading and parsing run in ``workers`` processes (default: one per core). With a
-    ``cache_directory``, sources whose bytes were parsed before are not parsed again.
+    ``cache_directory``, sources whose bytes were parsed before are not parsed again, and files the last
+    build parsed that are unchanged on disk (same path, inode, size and times) are not even read.
     """
     files = list(iter_source_paths(paths))
     parse = partial(read_and_parse, cache_directory=cache_directory)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parsed: list[JobClass] = []
     failures: list[Failure] = []
-    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+    started = time.time_ns()
+    stats = [_file_stat(path) for path in files]
+    known = _known_files(cache_directory)
+    results: list[JobClass | Failure | None] = [known.get(stat) if stat is not None else None for stat in stats]
+    todo = [position for position, result in enumerate(results) if result is None]
+    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
         context = get_context("fork" if threading.active_count() == 1 else "spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = list(_with_progress(files, pool.map(parse, files, chunksize=PARSE_CHUNK), progress))
+            fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
+            for position, result in zip(todo, fresh, strict=True):
+                results[position] = result
     else:
-        results = list(_with_progress(files, map(parse, files), progress))
+        for position in todo:
+            results[position] = parse(files[position])
+    if progress is not None:
+        for path in files:
+            progress(path)
+    if cache_directory is not None:
+        keep_state(cache_directory, FILES_STATE, (fingerprint(), started, {
+            stat: result for stat, result in zip(stats, results, strict=True)
+            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started)}))
     skipped: list[Failure] = []
     for result in results:
         if isinstance(result, Failure):
@@ -135,12 +162,38 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
 
 
-def _with_progress(files: list[Path], results: Iterable[JobClass | Failure],
-                   progress: Progress | None) -> Iterator[JobClass | Failure]:
-    for path, result in zip(files, results, strict=True):
-        if progress is not None:
-            progress(path)
-        yield result
+FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
+
+
+def _file_stat(path: Path) -> FileStat | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.abspath(path), found.st_dev, found.st_ino, found.st_size, found.st_ctime_ns, found.st_mtime_ns)
+
+
+def _racy(modified_ns: int, started_ns: int) -> bool:
+    """Whether a file modified at ``modified_ns`` may have changed again, unseen, after a build started.
+
+    >>> _racy(10_000_000_000, 10_050_000_000), _racy(10_123_456_789, 12_000_000_000)
+    (True, False)
+    """
+    window = RACY_COARSE_NS if modified_ns % 10_000_000 == 0 else RACY_NS
+    return modified_ns >= started_ns - window
+
+
+def _known_files(cache_directory: Path | None) -> dict[FileStat, JobClass]:
+    """The classes the last build parsed, by file path and stat, when they were parsed by this parsing code.
+
+    As git's index: a file whose path, inode, size, change and modification times are all as they were is
+    not read again. A file modified just before that build began (``_racy``) is not trusted (it may have changed
+    again within the clock's tick), so it is read (and its bytes looked up in the parse cache).
+    """
+    state = load_state(cache_directory, FILES_STATE)
+    if not (isinstance(state, tuple) and len(state) == 3 and state[0] == fingerprint() and isinstance(state[2], dict)):
+        return {}
+    return state[2]
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
@@ -148,17 +201,129 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     """Build the specifications under ``paths`` into ``store``.
 
     Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
-    (rdf.emit) -> store -> ladders (steps derived from the store, written to the ladder graph). Each class
-    graph is written in its own transaction; graphs built earlier from the same files and no longer
-    produced are removed.
+    (rdf.emit) -> store -> ladders (steps derived from the class facts, read from each class graph on its
+    way to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
+    bulk batches, a changed one in its own transaction); graphs built earlier from the same files and no
+    longer produced are removed.
     """
     iris = iris or Iris()
     parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
-    vocabulary = vocabulary_of_classes(parsed.classes)
-    graphs = iter_class_graphs(parsed.classes, iris, concept_label=vocabulary.label_of)  # streamed to the store
+    with _collector_paused():
+        return _build_parsed(parsed, store, iris)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: emitting makes millions of small acyclic objects (quads, terms), and
+    the full collections they trigger scan every parsed class each time; at 10k classes that tripled the time
+    of emitting. Restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
+    cache_directory = getattr(store, "cache_directory", None)
+    vocabulary = _vocabulary(parsed.classes, cache_directory)
+    concept_label = _memo_label(vocabulary)
+    keys = _emit_keys(parsed.classes, iris, concept_label) if cache_directory is not None else []
+    before = load_state(cache_directory, EMIT_STATE)
+    before = before if isinstance(before, dict) else {}
+    stored = store.class_graph_hashes() if before else {}
+    # A class whose graph the store holds as the last build emitted it (same inputs, same content hash) is not
+    # emitted again: its facts and skill labels come from what that build kept.
+    kept = {position: before[key] for position, key in enumerate(keys)
+            if key in before and stored.get(before[key].graph) == before[key].content_hash}
+    graphs = iter_class_graphs(parsed.classes, iris, concept_label, skip=kept)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
     good_sources = [path.name for path in parsed.files if path not in failed]
-    written = store.replace_class_graphs(graphs, replaces_sources=good_sources)
+    emitted: dict[int, Emitted] = dict(kept)
+    positions = (position for position in range(len(parsed.classes)) if position not in kept)
+    written = store.replace_class_graphs(_reading_facts(graphs, positions, emitted), replaces_sources=good_sources,
+                                         unchanged=[entry.graph for entry in kept.values()])
+    written.triples += sum(entry.triples for entry in kept.values())
+    if keys:
+        keep_state(cache_directory, EMIT_STATE, {keys[position]: entry for position, entry in emitted.items()})
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
-    ladder = write_ladder(store, iris)
+    facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
+    labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
+    # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
+    ladder = write_ladder(store, iris, facts=None if written.others else facts, labels=labels,
+                          cache_directory=cache_directory)
     return BuildSummary(parsed, written, ladder)
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """What a build keeps of an emitted class graph for the next build, and for its own ladder stage."""
+
+    graph: str
+    content_hash: str
+    triples: int
+    facts: tuple[ClassFacts, ...]
+    labels: dict[str, str]
+
+
+def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
+                   emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
+    """Pass the class graphs on, keeping the ladder facts and skill labels of each by its class's position."""
+    for position, graph in zip(positions, graphs, strict=False):
+        index = index_quads((*graph.quads, *graph.shared))
+        emitted[position] = Emitted(graph.graph.value, graph.content_hash, len(graph.quads) + len(graph.shared),
+                                    tuple(facts_of_quads(index)), concept_labels_of_quads(index))
+        yield graph
+
+
+def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabulary:
+    """The skills vocabulary of ``classes``; the last build's when the statements are the same (in the same
+    order) and so are the skills rules and code."""
+    if cache_directory is None:
+        return vocabulary_of_classes(classes)
+    digest = hashlib.sha256(emit_fingerprint().encode())
+    for job_class in classes:
+        for ksa in job_class.ksas:
+            digest.update(ksa.text.encode("utf-8", "surrogateescape"))
+            digest.update(b"\0")
+    key = digest.hexdigest()
+    kept = load_state(cache_directory, VOCABULARY_STATE)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], Vocabulary):
+        return kept[1]
+    vocabulary = vocabulary_of_classes(classes)
+    keep_state(cache_directory, VOCABULARY_STATE, (key, vocabulary))
+    return vocabulary
+
+
+def _memo_label(vocabulary: Vocabulary) -> Callable[[Ksa], str]:
+    """``vocabulary.label_of``, worked out once per statement text."""
+    labels: dict[str, str] = {}
+
+    def label_of(ksa: Ksa) -> str:
+        found = labels.get(ksa.text)
+        if found is None:
+            found = labels[ksa.text] = vocabulary.label_of(ksa)
+        return found
+
+    return label_of
+
+
+def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa], str]) -> list[str]:
+    """For each class, a digest of everything its graph is made of: the emitting code, the base IRI, the
+    class (its repr), the skill concept of each of its statements, and the names of all classes (job families
+    and bulletins refer to other classes by title)."""
+    names = hashlib.sha256(f"{emit_fingerprint()} {iris.base}".encode())
+    for job_class in classes:
+        place = job_class.jurisdiction
+        names.update(repr(((place.state, place.name) if place else None, job_class.title.value,
+                           job_class.code.value if job_class.code else None)).encode())
+    context = names.digest()
+    keys = []
+    for job_class in classes:
+        digest = hashlib.sha256(context)
+        digest.update(repr(job_class).encode())  # the model is frozen dataclasses: equal classes, equal repr
+        digest.update("\n".join(concept_label(ksa) for ksa in job_class.ksas).encode())
+        keys.append(digest.hexdigest())
+    return keys

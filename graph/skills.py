@@ -204,6 +204,15 @@ def vocabulary_of_classes(classes: Iterable[JobClass], rules: SkillRules | None 
     return build_vocabulary((ksa.text for job_class in classes for ksa in job_class.ksas), rules)
 
 
+def _canonical(decimal: str) -> str:
+    """A decimal numeral as Oxigraph keeps it (no trailing zeros), so the graph compares equal to the stored one.
+
+    >>> _canonical("1.000"), _canonical("0.950")
+    ('1', '0.95')
+    """
+    return decimal.rstrip("0").rstrip(".") if "." in decimal else decimal
+
+
 def skills_graph(iris: Iris) -> NamedNode:
     """The named graph of merge records (``<base>graph/skills``)."""
     return iris.node("graph/skills")
@@ -230,5 +239,6 @@ def vocabulary_quads(vocabulary: Vocabulary, iris: Iris | None = None) -> list[Q
             quads.append(Quad(node, RG.labelMerge, merge, graph))
             quads.append(Quad(merge, RDF.type, RG.LabelMerge, graph))
             quads.append(Quad(merge, RG.mergedLabel, Literal(label), graph))
-            quads.append(Quad(merge, RG.similarity, Literal(f"{similarity:.3f}", datatype=XSD.decimal), graph))
+            score = Literal(_canonical(f"{similarity:.3f}"), datatype=XSD.decimal)
+            quads.append(Quad(merge, RG.similarity, score, graph))
     return quads

@@ -365,3 +365,43 @@ def test_store_without_ladder_graph_derives_steps_on_the_fly(specs_dir: Path) ->
     assert not list(store.query("SELECT ?s WHERE { ?s a rg:PromotionStep }"))
     result = paths(store, "Customer Service Clerk", "885.2")
     assert [step.kind for step in result.paths[0].steps] == ["explicit"]
+
+
+def test_pruning_best_comparisons_on_the_way_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    from collections import defaultdict
+
+    from rolegraph.ladders import derive, skill_labels
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import generate
+
+    generate.write_specs(120, tmp_path / "specs", seed=5)
+    (tmp_path / "specs" / "manifest.json").unlink()
+    store = open_store(None)
+    build([tmp_path / "specs"], store)
+    facts, labels = load_class_facts(store), skill_labels(store)
+    whole = derive_ladder(facts, skill_labels=labels)
+    monkeypatch.setattr(derive._BestComparisons, "PRUNE_AT", 7)
+    pruned = derive_ladder(facts, skill_labels=labels)
+    assert len(whole.comparisons) > 20
+    assert pruned == whole
+    # the best five of each class, worked out plainly from every comparison
+    every = derive_ladder(facts, replace(ladder_rules(), comparable_per_class=10**6), labels).comparisons
+    ranked = defaultdict(list)
+    for comparison in every:
+        ranked[comparison.first].append(comparison)
+        ranked[comparison.second].append(comparison)
+    best = {c for items in ranked.values() for c in sorted(items, key=lambda c: (-c.score, c.first, c.second))[:5]}
+    assert len(every) > len(best)
+    assert whole.comparisons == sorted(best, key=lambda c: (c.first, c.second))
+
+
+def test_scores_round_as_python_rounds() -> None:
+    import numpy as np
+
+    from rolegraph.ladders.derive import _round3
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.random(20_000), np.arange(2000) / 2000, np.arange(1000) / 1000 + 0.0005])
+    assert _round3(values).tolist() == [round(value, 3) for value in values.tolist()]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 
 from rolegraph import pipeline
@@ -64,3 +66,188 @@ def test_a_damaged_cache_entry_is_parsed_again(specs_dir: Path, tmp_path: Path) 
     entry.write_bytes(b"not a pickle")
     assert cached_class(tmp_path, path, data) is None
     assert cached_class(tmp_path, path.with_name("other.txt"), data) is None
+
+
+def _generated(tmp_path: Path, count: int = 80, seed: int = 11) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import generate
+
+    specs = tmp_path / "generated"
+    generate.write_specs(count, specs, seed=seed)
+    (specs / "manifest.json").unlink()
+    return specs
+
+
+def test_ladder_facts_in_hand_equal_the_facts_read_from_the_store(specs_dir: Path, tmp_path: Path) -> None:
+    from rolegraph.ladders import derive_ladder, load_class_facts, skill_labels
+    from rolegraph.store import open_store
+
+    for corpus in (specs_dir, _generated(tmp_path)):
+        store = open_store(None)
+        summary = pipeline.build([corpus], store)
+        from_store = derive_ladder(load_class_facts(store), skill_labels=skill_labels(store))
+        assert summary.ladder is not None and summary.ladder.steps
+        assert summary.ladder == from_store
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "la"])
+def test_facts_of_quads_equal_load_class_facts(corpus: str, specs_dir: Path, request: pytest.FixtureRequest) -> None:
+    from rolegraph.ladders import concept_labels_of_quads, facts_of_quads, load_class_facts, skill_labels
+    from rolegraph.rdf import Iris
+    from rolegraph.store import open_store
+
+    source = specs_dir if corpus == "seeds" else request.getfixturevalue("la_corpus")
+    store = open_store(None)
+    store.replace_class_graphs(emit_class_graphs(pipeline.parse_paths([source], workers=1).classes))
+    shared = [quad for quad in store._store.quads_for_pattern(None, None, None, Iris().shared_graph)]
+    facts, labels = [], {}
+    for name in store.class_graph_hashes():
+        quads = [*store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(name)), *shared]
+        facts.extend(facts_of_quads(quads))
+        labels.update(concept_labels_of_quads(quads))
+    assert sorted(facts, key=lambda fact: fact.iri) == load_class_facts(store)
+    assert labels == skill_labels(store)
+
+
+def _export(store) -> list[bytes]:
+    import io
+
+    out = io.BytesIO()
+    store.export(out, "nq")
+    return sorted(out.getvalue().splitlines())
+
+
+def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegraph.store import open_store
+    from rolegraph.store.oxigraph import OxigraphStore
+
+    specs = _generated(tmp_path, count=80, seed=4)
+    changes: list[tuple[int, int]] = []
+    real_change = OxigraphStore.change_graph
+
+    def change_graph(self, graph, removed, added, marker) -> None:
+        removed, added = list(removed), list(added)
+        changes.append((len(removed), len(added)))
+        real_change(self, graph, removed, added, marker)
+
+    monkeypatch.setattr(OxigraphStore, "change_graph", change_graph)
+    emitted: list[str] = []
+    real_iter = pipeline.iter_class_graphs
+
+    def iter_class_graphs(*args, **kwargs):
+        for graph in real_iter(*args, **kwargs):
+            emitted.append(graph.graph.value)
+            yield graph
+
+    monkeypatch.setattr(pipeline, "iter_class_graphs", iter_class_graphs)
+    with open_store(tmp_path / "store") as store:
+        first = pipeline.build([specs], store)
+        assert len(emitted) == len(first.parsed.classes)
+        emitted.clear()
+        ladder_quads = sum(1 for _ in store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(
+            "https://w3id.org/rolegraph/id/graph/ladders")))
+        again = pipeline.build([specs], store)
+        assert changes == [] and emitted == []  # nothing changed: nothing emitted, nothing written
+        assert again.ladder == first.ladder and again.written.triples == first.written.triples
+        # a lower class of a ladder now asks for more experience: its steps change, the rest of the ladder not
+        step = first.ladder.promotions()[0]
+        target = next(job_class for job_class in first.parsed.classes
+                      if job_class.code and step.target.endswith("/" + job_class.code.value.lower()))
+        spec = next(path for path in specs.iterdir() if path.name in {s.name for s in target.sources})
+        text, count = re.subn(r"\w+ \(\d+\) years?", "nine (9) years", spec.read_text(encoding="utf-8"), count=1)
+        assert count == 1
+        spec.write_text(text, encoding="utf-8")
+        changed = pipeline.build([specs], store)
+        assert len(changes) == 1 and 0 < sum(changes[0]) < ladder_quads / 4
+        assert emitted == changed.written.written and len(emitted) == 1  # one class graph emitted and written
+        incremental = _export(store)
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(fresh) == incremental
+
+
+def test_a_stale_ladder_state_is_not_trusted(tmp_path: Path) -> None:
+    from rolegraph.cache import keep_state, load_state
+    from rolegraph.ladders import LADDER_STATE, Ladder
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=40, seed=9)
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        digest, ladder = load_state(store.cache_directory, LADDER_STATE)
+        keep_state(store.cache_directory, LADDER_STATE, ("not what the store holds", Ladder()))
+        spec = sorted(specs.glob("*.txt"))[3]
+        spec.write_text(spec.read_text(encoding="utf-8").replace("years", "years (revised)", 1), encoding="utf-8")
+        pipeline.build([specs], store)
+        incremental = _export(store)
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(fresh) == incremental
+
+
+def test_a_class_graph_the_store_lost_is_emitted_again(tmp_path: Path) -> None:
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=30, seed=2)
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        clean = _export(store)
+        lost = sorted(store.class_graph_hashes())[7]
+        store._store.update(f"DROP GRAPH <{lost}>")
+        summary = pipeline.build([specs], store)
+        assert summary.written.written == [lost]
+        assert _export(store) == clean
+
+
+def test_unchanged_files_are_not_read_again(specs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
+    from rolegraph.store import open_store
+
+    specs = shutil.copytree(specs_dir, tmp_path / "specs")  # keeps the files' times: well before the build
+    read: list[str] = []
+    real_read = pipeline.read_and_parse
+    monkeypatch.setattr(pipeline, "read_and_parse", lambda path, **kw: read.append(path.name) or real_read(path, **kw))
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        assert len(read) == 5
+        read.clear()
+        pipeline.build([specs], store)
+        assert read == []
+        # same size, same modification time, new content: the change time gives it away
+        changed = specs / "002_a5126ba24733d61e.txt"
+        before = changed.stat()
+        changed.write_text(changed.read_text(encoding="utf-8").replace("four (4) years", "nine (9) years"))
+        os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert changed.stat().st_size == before.st_size
+        summary = pipeline.build([specs], store)
+        assert read == [changed.name]
+        [row] = list(store.query('SELECT ?m WHERE { ?c schema:identifier "1343" ; '
+                                 'schema:experienceRequirements/schema:monthsOfExperience ?m }'))
+        assert row["m"].value == "108" and len(summary.written.written) == 1
+
+
+def test_a_file_changed_just_before_a_build_is_read_again() -> None:
+    assert pipeline._racy(5_000_000_000 - 50_000_000, 5_000_000_000)  # 50 ms before: may change unseen
+    assert not pipeline._racy(5_000_000_000 - 500_000_123, 5_000_000_000)
+    assert pipeline._racy(4_000_000_000, 5_000_000_000)  # whole seconds: a coarse clock, 2 s window
+
+
+def test_a_changed_skill_statement_rebuilds_as_a_fresh_build(tmp_path: Path) -> None:
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=40, seed=6)
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        spec = next(path for path in sorted(specs.glob("*")) if "knowledge of " in path.read_text(encoding="utf-8"))
+        spec.write_text(spec.read_text(encoding="utf-8").replace("knowledge of ", "knowledge of municipal bonds and ",
+                                                                  1), encoding="utf-8")
+        pipeline.build([specs], store)
+        incremental = _export(store)
+    assert any(b"municipal bonds" in line for line in incremental)
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(fresh) == incremental

@@ -6,7 +6,7 @@ Stable API (the web front end uses it):
   one class (code, title or IRI; fuzzy), ranked, each step explained; ``LadderResult.to_dict()`` is JSON.
 - :func:`render_svg` ``(result) -> str``: the ladder drawn as SVG (grades bottom to top), text escaped.
 - :func:`write_ladder` ``(store, iris) -> Ladder``: the build stage: derive every step from the class facts
-  in the store and replace the ladder graph.
+  (read from the store, or given by the build that has them in hand) and replace the ladder graph.
 
 >>> from rolegraph.ladders import iter_paths
 >>> list(iter_paths({"clerk": ["senior clerk"], "senior clerk": []}, "clerk"))
@@ -15,6 +15,12 @@ Stable API (the web front end uses it):
 
 from __future__ import annotations
 
+from itertools import chain
+from pathlib import Path
+
+from pyoxigraph import Literal, Quad
+
+from rolegraph.cache import keep_state, load_state
 from rolegraph.ladders.derive import (
     KINDS,
     PROMOTION_KINDS,
@@ -26,23 +32,55 @@ from rolegraph.ladders.derive import (
     derive_ladder,
     ladder_rules,
 )
-from rolegraph.ladders.facts import ClassFacts, Experience, FamilyMember, load_class_facts
+from rolegraph.ladders.facts import (
+    ClassFacts,
+    Experience,
+    FamilyMember,
+    concept_labels_of_quads,
+    facts_of_quads,
+    load_class_facts,
+)
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
-from rolegraph.ladders.rdf import ladder_quads
+from rolegraph.ladders.rdf import iter_ladder_quads, ladder_delta, ladder_digest, ladder_quads
 from rolegraph.ladders.svg import render_svg
 from rolegraph.rdf.iris import Iris
+from rolegraph.rdf.namespaces import RG
 from rolegraph.store import Store
 
 __all__ = [
     "KINDS", "PROMOTION_KINDS", "ClassFacts", "Experience", "FamilyMember", "Step", "PartCheck", "Comparison",
     "Ladder", "LadderRules", "LadderPath", "LadderResult", "derive_ladder", "ladder_rules", "load_class_facts",
-    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder",
+    "facts_of_quads", "concept_labels_of_quads",
+    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder", "LADDER_STATE",
 ]
 
+LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept for the next build
 
-def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None) -> Ladder:
-    """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction)."""
+
+def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
+                 facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None,
+                 cache_directory: Path | None = None) -> Ladder:
+    """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction).
+
+    ``facts`` (and the skill concept ``labels``), when given, must be those of every class in the store, as
+    ``facts_of_quads`` reads them from the class graphs; otherwise they are read from the store. With a
+    ``cache_directory`` holding the ladder the store's ladder graph was written from (checked by its content
+    hash), only the steps and comparisons that changed are written.
+    """
     iris = iris or Iris()
-    ladder = derive_ladder(load_class_facts(store), rules, skill_labels(store))
-    store.replace_graph(iris.ladder_graph.value, ladder_quads(ladder, iris))
+    if facts is None:
+        facts, labels = load_class_facts(store), skill_labels(store)
+    ladder = derive_ladder(facts, rules, labels)
+    graph = iris.ladder_graph
+    digest = ladder_digest(ladder, iris)
+    kept = load_state(cache_directory, LADDER_STATE)
+    stored = store.graph_marker(graph.value)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == stored and isinstance(kept[1], Ladder):
+        if stored != digest:
+            gone, came = ladder_delta(kept[1], ladder)
+            store.change_graph(graph.value, ladder_quads(gone, iris), ladder_quads(came, iris), digest)
+    elif stored != digest:
+        marker = Quad(graph, RG.contentHash, Literal(digest), graph)
+        store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
+    keep_state(cache_directory, LADDER_STATE, (digest, ladder))
     return ladder

@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
+from itertools import chain
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from rolegraph.errors import RuleError
@@ -161,6 +163,7 @@ class _Context:
     entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]]
     features: dict[str, dict[str, float]]
     feature_total: dict[str, float] = field(default_factory=dict)
+    weight: dict[str, float] = field(default_factory=dict)  # feature -> its weight (the same in every class)
 
     def label(self, concept: str) -> str:
         return self.labels.get(concept) or concept.rsplit("/", 1)[-1].replace("-", " ")
@@ -200,32 +203,162 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
     for step in _explicit_steps(context):
         steps.setdefault((step.source, step.target), step)
     ladder = Ladder()
-    for first, second in _candidate_pairs(context):
-        ladder.candidates += 1
-        a, b = by_iri[first], by_iri[second]
-        if _same_employer(a, b):
-            for step in _derived(context, a, b):
+    index = _FeatureIndex(context)
+    best = _BestComparisons(rules.comparable_per_class)
+    for first, others in index.candidates():
+        ladder.candidates += len(others)
+        same = index.same_employer(first, others)
+        a = by_iri[index.iris[first]]
+        for second in others[same].tolist():
+            for step in _derived(context, a, by_iri[index.iris[second]]):
                 steps.setdefault((step.source, step.target), step)
-        elif not (a.stub or b.stub):
-            comparison = _compare(context, a, b)
-            if comparison is not None:
-                ladder.comparisons.append(comparison)
+        if not index.stub[first]:
+            cross = others[~same & ~index.stub[others]]
+            if len(cross):
+                best.add(first, *index.comparison_scores(first, cross))
     ladder.steps = [_explained(context, step) for _, step in sorted(steps.items())]
-    ladder.comparisons = _best_comparisons(ladder.comparisons, rules.comparable_per_class)
+    ladder.comparisons = [_comparison(context, index.iris[first], index.iris[second], score)
+                          for score, first, second in best.kept()]
     return ladder
 
 
-def _best_comparisons(comparisons: list[Comparison], per_class: int) -> list[Comparison]:
-    """Keep a comparison when it is among the ``per_class`` best of either of its classes; sorted."""
-    ranked: dict[str, list[Comparison]] = defaultdict(list)
-    for comparison in comparisons:
-        ranked[comparison.first].append(comparison)
-        ranked[comparison.second].append(comparison)
-    kept: set[tuple[str, str]] = set()
-    for items in ranked.values():
-        items.sort(key=lambda c: (-c.score, c.first, c.second))
-        kept.update((c.first, c.second) for c in items[:per_class])
-    return sorted((c for c in comparisons if (c.first, c.second) in kept), key=lambda c: (c.first, c.second))
+class _FeatureIndex:
+    """Classes (numbered in IRI order) x features (numbered in name order) as sparse rows, with postings.
+
+    Candidate pairs and comparison scores are worked out with numpy, a class against all its candidates at
+    once: at 10k classes there are 1.7M candidate pairs, too many to score one by one in Python.
+    """
+
+    def __init__(self, context: _Context) -> None:
+        self.iris = sorted(context.features)
+        names = sorted({feature for own in context.features.values() for feature in own})
+        number = {name: position for position, name in enumerate(names)}
+        self.weight = np.array([context.weight[name] for name in names], dtype=np.float64)
+        rows = [sorted(number[feature] for feature in context.features[iri]) for iri in self.iris]
+        lengths = np.array([len(row) for row in rows], dtype=np.int64)
+        self.indptr = np.concatenate(([0], np.cumsum(lengths)))
+        self.indices = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(self.indptr[-1]))
+        self.total = np.array([context.feature_total[iri] for iri in self.iris], dtype=np.float64)
+        holders = np.repeat(np.arange(len(self.iris), dtype=np.int64), lengths)
+        order = np.argsort(self.indices, kind="stable")  # postings: classes in IRI order, feature by feature
+        self.posting_classes = holders[order]
+        counts = np.bincount(self.indices, minlength=len(names))
+        self.posting_ptr = np.concatenate(([0], np.cumsum(counts)))
+        self.rare = counts <= context.rules.max_postings
+        places: dict[str | None, int] = {}
+        self.employer = np.array([places.setdefault(fact.location, len(places)) if fact.employer_known else -1
+                                  for fact in map(context.facts.__getitem__, self.iris)], dtype=np.int64)
+        self.stub = np.array([context.facts[iri].stub for iri in self.iris], dtype=bool)
+        self.threshold = context.rules.comparable_threshold
+        self._marked = np.zeros(len(names), dtype=np.float64)
+        self._counted = np.zeros(len(names), dtype=np.int64)
+
+    def candidates(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(class, its candidates after it in IRI order): classes sharing a feature held by at most
+        ``max_postings`` classes. Class by class, never all pairs at once."""
+        for first in range(len(self.iris)):
+            features = self.indices[self.indptr[first]:self.indptr[first + 1]]
+            features = features[self.rare[features]].tolist()
+            if not features:
+                continue
+            others = np.unique(np.concatenate([self.posting_classes[self.posting_ptr[feature]:
+                                                                    self.posting_ptr[feature + 1]]
+                                               for feature in features]))
+            others = others[np.searchsorted(others, first, side="right"):]
+            if len(others):
+                yield first, others
+
+    def same_employer(self, first: int, others: np.ndarray) -> np.ndarray:
+        employer = self.employer[first]
+        if employer < 0:
+            return np.zeros(len(others), dtype=bool)
+        return self.employer[others] == employer
+
+    def comparison_scores(self, first: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Those of ``others`` comparable with ``first``, and their scores (rounded to 3 places).
+
+        Two classes are comparable when they share at least ``COMPARABLE_MIN_SHARED`` features and their
+        weighted overlap coefficient (the weight they share over the weight of the sparser one) reaches the
+        threshold. A feature weighs the same in every class (idf of a skill, 1 for a word, 2 for a series), so
+        the shared weight is the sum over what they share. The overlap coefficient, not Jaccard: employers
+        write specs at very different lengths (885.2 lists no KSAs at all), and Jaccard would punish the
+        fuller one.
+        """
+        features = self.indices[self.indptr[first]:self.indptr[first + 1]]
+        self._marked[features] = self.weight[features]
+        self._counted[features] = 1
+        starts, lengths = self.indptr[others], self.indptr[others + 1] - self.indptr[others]
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+        their = self.indices[positions]
+        # Rows hold features in name order, so the sum runs as sum(sorted(shared)) would.
+        common = np.add.reduceat(self._marked[their], offsets)
+        shared = np.add.reduceat(self._counted[their], offsets)
+        self._marked[features] = 0.0
+        self._counted[features] = 0
+        smaller = np.minimum(self.total[first], self.total[others])
+        score = np.divide(common, smaller, out=np.zeros(len(others)), where=smaller > 0)
+        kept = (shared >= COMPARABLE_MIN_SHARED) & (score >= self.threshold)
+        return others[kept], _round3(score[kept])
+
+
+def _round3(values: np.ndarray) -> np.ndarray:
+    """``round(value, 3)`` of each value, as Python rounds: numpy's rounding (scale, round to even, divide)
+    gives the same double except next to a tie, where its scaling may tip the other way; those few go
+    through Python's ``round``."""
+    rounded = np.round(values, 3)
+    scaled = values * 1000.0
+    near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for position in near_tie.tolist():
+        rounded[position] = round(float(values[position]), 3)
+    return rounded
+
+
+class _BestComparisons:
+    """The ``per_class`` best comparisons of every class, kept while pairs stream by.
+
+    A comparison stays when it is among the best of either of its classes, ranked by score, then by the
+    pair (class numbers follow IRI order). Pairs that are already out of both their classes' best are
+    dropped from time to time, so memory stays near ``per_class`` pairs per class.
+    """
+
+    PRUNE_AT = 1_000_000
+
+    def __init__(self, per_class: int) -> None:
+        self.per_class = per_class
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.pending = 0
+
+    def add(self, first: int, others: np.ndarray, scores: np.ndarray) -> None:
+        if not len(others):
+            return
+        self.parts.append((np.full(len(others), first, dtype=np.int64), others, scores))
+        self.pending += len(others)
+        if self.pending >= self.PRUNE_AT:
+            self.parts = [self._pruned()]
+            self.pending = len(self.parts[0][0])
+
+    def _pruned(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        firsts = np.concatenate([part[0] for part in self.parts])
+        seconds = np.concatenate([part[1] for part in self.parts])
+        scores = np.concatenate([part[2] for part in self.parts])
+        # every pair twice, once under each of its classes; each class ranks all its pairs together
+        owner = np.concatenate((firsts, seconds))
+        pair = np.concatenate((np.arange(len(firsts)), np.arange(len(firsts))))
+        order = np.lexsort((seconds[pair], firsts[pair], -scores[pair], owner))
+        grouped = owner[order]
+        rank = np.arange(len(grouped)) - np.searchsorted(grouped, grouped, side="left")
+        keep = np.zeros(len(firsts), dtype=bool)
+        keep[pair[order[rank < self.per_class]]] = True
+        return firsts[keep], seconds[keep], scores[keep]
+
+    def kept(self) -> list[tuple[float, int, int]]:
+        """(score, first, second) of every kept comparison, sorted by pair."""
+        if not self.parts:
+            return []
+        firsts, seconds, scores = self._pruned()
+        order = np.lexsort((seconds, firsts))
+        return list(zip(scores[order].tolist(), firsts[order].tolist(), seconds[order].tolist(), strict=True))
 
 
 def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[str, str]) -> _Context:
@@ -249,31 +382,12 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
             own[f"series: {fold_text(fact.series)}"] = 2.0
         features[iri] = own
         context.feature_total[iri] = sum(own.values())
+        context.weight.update(own)
     return context
 
 
 def fold_text(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def _candidate_pairs(context: _Context) -> Iterator[tuple[str, str]]:
-    """Pairs (first < second) sharing at least one feature held by at most ``max_postings`` classes.
-
-    Pairs are produced class by class (never all held at once), in a stable order.
-    """
-    postings: dict[str, list[str]] = defaultdict(list)
-    for iri, own in context.features.items():
-        for feature in own:
-            postings[feature].append(iri)
-    for iri in sorted(context.features):
-        others: set[str] = set()
-        for feature in context.features[iri]:
-            holders = postings[feature]
-            if len(holders) <= context.rules.max_postings:
-                others.update(holders)
-        for other in sorted(others):
-            if other > iri:
-                yield iri, other
 
 
 def _same_employer(a: ClassFacts, b: ClassFacts) -> bool:
@@ -379,19 +493,9 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[s
                 justified_by=tuple(n for n in (*(o.node for o in group), a.grade_node, b.grade_node) if n))
 
 
-def _compare(context: _Context, a: ClassFacts, b: ClassFacts) -> Comparison | None:
-    first, second = context.features[a.iri], context.features[b.iri]
-    shared = sorted(first.keys() & second.keys())
-    if len(shared) < COMPARABLE_MIN_SHARED:
-        return None
-    common = sum(min(first[k], second[k]) for k in shared)
-    # Weighted overlap coefficient: how much of the sparser description the other matches. Employers write
-    # specs at very different lengths (885.2 lists no KSAs at all), so Jaccard would punish the fuller one.
-    smaller = min(context.feature_total[a.iri], context.feature_total[b.iri])
-    score = common / smaller if smaller else 0.0
-    if score < context.rules.comparable_threshold:
-        return None
-    return Comparison(a.iri, b.iri, round(score, 3), tuple(shared))
+def _comparison(context: _Context, first: str, second: str, score: float) -> Comparison:
+    shared = sorted(context.features[first].keys() & context.features[second].keys())
+    return Comparison(first, second, score, tuple(shared))
 
 
 # -- explicit steps ------------------------------------------------------------------------------------

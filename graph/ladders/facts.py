@@ -8,12 +8,16 @@ levels. ``load_class_facts`` fills it from any :class:`~rolegraph.store.Store`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from pyoxigraph import Quad
+
 from rolegraph.store import Store
 
-__all__ = ["Experience", "FamilyMember", "ClassFacts", "load_class_facts", "where_of"]
+__all__ = ["Experience", "FamilyMember", "ClassFacts", "load_class_facts", "where_of", "index_quads", "facts_of_quads",
+           "concept_labels_of_quads"]
 
 
 @dataclass(frozen=True)
@@ -233,3 +237,145 @@ def _alternatives(store: Store) -> dict[str, str]:
         node = _v(row, "e") or ""
         found[node] = node
     return found
+
+
+# -- the same facts from quads in hand -------------------------------------------------------------------
+#
+# A build has every class graph in hand as it writes it; reading the facts back with SPARQL costs more than
+# deriving the ladder (minutes at 10k classes). ``facts_of_quads`` gives what ``load_class_facts`` gives for
+# the classes of the quads, reading them in Python. Where a store could hold two values and SPARQL would
+# pick either, the smallest is taken.
+
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RG = "https://w3id.org/rolegraph/ns#"
+_SCHEMA = "https://schema.org/"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+
+Index = dict[str, dict[str, list[str]]]
+
+
+def index_quads(quads: Iterable[Quad]) -> Index:
+    """Subject -> predicate -> object values (IRIs and literal values alike), in quad order."""
+    index: Index = {}
+    for quad in quads:
+        index.setdefault(quad.subject.value, {}).setdefault(quad.predicate.value, []).append(quad.object.value)
+    return index
+
+
+def _one(index: Index, subject: str, predicate: str) -> str | None:
+    values = index.get(subject, {}).get(predicate)
+    return min(values) if values else None
+
+
+def _all(index: Index, subject: str, predicate: str) -> list[str]:
+    return index.get(subject, {}).get(predicate, [])
+
+
+def _where_in(index: Index, node: str) -> str:
+    """``where_of`` for a fact node: its source's name and lines, "" unless all three are there."""
+    names = [name for doc in _all(index, node, _DERIVED_FROM) for name in _all(index, doc, _SCHEMA + "name")]
+    start, end = _one(index, node, _RG + "lineStart"), _one(index, node, _RG + "lineEnd")
+    if not names or start is None or end is None:
+        return ""
+    return where_of(min(names), start, end)
+
+
+def facts_of_quads(quads: Iterable[Quad] | Index) -> list[ClassFacts]:
+    """The facts of every job class in ``quads`` (its class graph and its shared quads), sorted by IRI."""
+    index = quads if isinstance(quads, dict) else index_quads(quads)
+    either: dict[str, str] = {}  # experience under an item whose sub-requirements combine with "or": its own
+    for properties in index.values():
+        if "or" in properties.get(_RG + "conjunction", ()):
+            for sub in properties.get(_RG + "subRequirement", ()):
+                for node in _reachable(index, sub):
+                    either.update((experience, experience) for experience in _all(index, node, _RG + "experience"))
+    facts = []
+    for iri, properties in index.items():
+        if _RG + "JobClass" not in properties.get(_TYPE, ()) or not properties.get(_SCHEMA + "name"):
+            continue
+        facts.append(_class_facts(index, iri, either))
+    return sorted(facts, key=lambda fact: fact.iri)
+
+
+def _class_facts(index: Index, iri: str, either: dict[str, str]) -> ClassFacts:
+    values: dict = dict(iri=iri, title=_one(index, iri, _SCHEMA + "name") or "",
+                        code=_one(index, iri, _SCHEMA + "identifier"),
+                        stub=_one(index, iri, _RG + "stub") == "true")
+    if (location := _one(index, iri, _SCHEMA + "occupationLocation")) is not None:
+        values.update(location=location, location_name=_one(index, location, _SCHEMA + "name"),
+                      employer_known=_RG + "Jurisdiction" in _all(index, location, _TYPE))
+    for grade_node in sorted(_all(index, iri, _RG + "payGrade")):
+        if (grade := _one(index, grade_node, _RG + "grade")) is None:
+            continue
+        number = _one(index, grade_node, _RG + "gradeNumber")
+        values.update(pay_plan=_one(index, grade_node, _RG + "payPlan"), grade=grade, grade_node=grade_node,
+                      grade_number=int(number) if number and number.lstrip("-").isdigit() else None,
+                      grade_where=_where_in(index, grade_node))
+        break
+    if (series := _one(index, iri, _RG + "series")) is not None:
+        values["series"] = series
+    skills: dict[str, int] = {}
+    for ksa in _all(index, iri, _RG + "ksa"):
+        ranks = [int(rank) for rank in _all(index, ksa, _RG + "levelRank")]
+        for concept in _all(index, ksa, _RG + "concept"):
+            skills[concept] = max(skills.get(concept, 0), max(ranks, default=0))
+    family: dict[str, FamilyMember] = {}
+    for member in _all(index, iri, _RG + "jobFamilyMember"):
+        position, name = _one(index, member, _RG + "position"), _one(index, member, _SCHEMA + "name")
+        if position is not None and name is not None:
+            family[member] = FamilyMember(member, int(position), name, _one(index, member, _RG + "memberClass"),
+                                          _where_in(index, member))
+    texts = set(_all(index, iri, _SCHEMA + "description"))
+    for duty in _all(index, iri, _RG + "duty"):
+        texts.update(_all(index, duty, _SCHEMA + "description"))
+        for task in _all(index, duty, _RG + "task"):
+            texts.update(_all(index, task, _SCHEMA + "description"))
+    return ClassFacts(**values, experience=_experience_in(index, iri, either), skills=skills,
+                      family=tuple(sorted(family.values(), key=lambda m: m.position)),
+                      profile=" ".join([values["title"], *sorted(texts)]))
+
+
+def _experience_in(index: Index, iri: str, either: dict[str, str]) -> tuple[Experience, ...]:
+    alternative: dict[str, str] = {}
+    for path in sorted(_all(index, iri, _RG + "requirementPath")):
+        for item in _all(index, path, _RG + "item"):
+            for node in _reachable(index, item):
+                for experience in _all(index, node, _RG + "experience"):
+                    alternative.setdefault(experience, path)
+    alternative.update(either)
+    found = (_experience_of(index, node, alternative)
+             for node in sorted(set(_all(index, iri, _SCHEMA + "experienceRequirements"))))
+    return tuple(experience for experience in found if experience is not None)
+
+
+def _experience_of(index: Index, node: str, alternative: dict[str, str]) -> Experience | None:
+    # A module function, not a closure calling itself: that would be a reference cycle holding the index, and
+    # builds run with the cyclic collector paused.
+    months = _one(index, node, _SCHEMA + "monthsOfExperience")
+    if months is None:
+        return None
+    parts = [_experience_of(index, part, alternative) for part in sorted(_all(index, node, _RG + "includes"))]
+    return Experience(node, _decimal(months), _one(index, node, _RG + "field") or "",
+                      _one(index, node, _SCHEMA + "description") or "", _where_in(index, node),
+                      tuple(part for part in parts if part is not None),
+                      tuple(sorted(set(_all(index, node, _RG + "inClass")))),
+                      tuple(sorted(set(_all(index, node, _RG + "inClassTitle")))), alternative.get(node, ""))
+
+
+def _reachable(index: Index, start: str) -> list[str]:
+    """``start`` and every node under it by rg:subRequirement (SPARQL's ``rg:subRequirement*``)."""
+    seen, todo = {start}, [start]
+    while todo:
+        for sub in _all(index, todo.pop(), _RG + "subRequirement"):
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return sorted(seen)
+
+
+def concept_labels_of_quads(quads: Iterable[Quad] | Index) -> dict[str, str]:
+    """Skill concept IRI -> preferred label, for the concepts in ``quads`` (as ``skill_labels`` of a store)."""
+    index = quads if isinstance(quads, dict) else index_quads(quads)
+    return {subject: min(properties[_SKOS + "prefLabel"]) for subject, properties in index.items()
+            if _SKOS + "Concept" in properties.get(_TYPE, ()) and properties.get(_SKOS + "prefLabel")}

@@ -10,7 +10,9 @@ get ``rg:comparableTo`` both ways and an ``rg:Comparison`` node with the score.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -18,7 +20,7 @@ from rolegraph.ladders.derive import Ladder
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, XSD
 
-__all__ = ["ladder_quads", "step_iri"]
+__all__ = ["ladder_quads", "iter_ladder_quads", "step_iri", "canonical_decimal", "ladder_digest", "ladder_delta"]
 
 
 def _key(*parts: str) -> str:
@@ -31,12 +33,34 @@ def step_iri(iris: Iris, source: str, target: str) -> NamedNode:
 
 
 def _decimal(value: Decimal | float) -> Literal:
-    """An xsd:decimal without exponent: 0.453, 48."""
-    return Literal(f"{value:.3f}" if isinstance(value, float) else format(value, "f"), datatype=XSD.decimal)
+    """An xsd:decimal in canonical form (no exponent, no trailing zeros), as Oxigraph keeps it: a graph compared
+    with what the store holds compares equal when the values are.
+
+    >>> _decimal(0.45).value, _decimal(Decimal("48.0")).value, _decimal(1.0).value
+    ('0.45', '48', '1')
+    """
+    return Literal(canonical_decimal(f"{value:.3f}" if isinstance(value, float) else format(value, "f")),
+                   datatype=XSD.decimal)
+
+
+def canonical_decimal(text: str) -> str:
+    """A plain decimal numeral without trailing zeros or a trailing point.
+
+    >>> canonical_decimal("0.450"), canonical_decimal("12.000"), canonical_decimal("-0.0"), canonical_decimal("30")
+    ('0.45', '12', '0', '30')
+    """
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "", "-") else text
 
 
 def ladder_quads(ladder: Ladder, iris: Iris | None = None) -> list[Quad]:
     """Every quad of the ladder graph, in a stable order."""
+    return list(iter_ladder_quads(ladder, iris))
+
+
+def iter_ladder_quads(ladder: Ladder, iris: Iris | None = None) -> Iterator[Quad]:
+    """The quads of ``ladder_quads`` one by one (at 100k classes the ladder graph has millions)."""
     iris = iris or Iris()
     graph = iris.ladder_graph
     quads: list[Quad] = []
@@ -68,6 +92,8 @@ def ladder_quads(ladder: Ladder, iris: Iris | None = None) -> list[Quad]:
         for fact in step.justified_by:
             add(node, RG.justifiedBy, NamedNode(fact))
         add(node, RDFS.comment, Literal(step.explanation))
+        yield from quads
+        quads.clear()
     for comparison in ladder.comparisons:
         first, second = NamedNode(comparison.first), NamedNode(comparison.second)
         add(first, RG.comparableTo, second)
@@ -78,4 +104,30 @@ def ladder_quads(ladder: Ladder, iris: Iris | None = None) -> list[Quad]:
         add(node, RG.comparedClass, second)
         add(node, RG.score, _decimal(comparison.score))
         add(node, RDFS.comment, Literal("shares " + "; ".join(comparison.shared)))
-    return quads
+        yield from quads
+        quads.clear()
+
+
+def ladder_digest(ladder: Ladder, iris: Iris | None = None) -> str:
+    """A hash of everything the ladder graph of ``ladder`` holds (steps, comparisons, base IRI, this module),
+    recorded in the graph (``rg:contentHash``) so a later build can tell what the store holds."""
+    digest = hashlib.sha256((iris or Iris()).base.encode())
+    digest.update(Path(__file__).read_bytes())
+    for item in (*ladder.steps, *ladder.comparisons):
+        digest.update(repr(item).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def ladder_delta(before: Ladder, after: Ladder) -> tuple[Ladder, Ladder]:
+    """(steps and comparisons that went or changed, those that came or changed): the quads of the first are
+    removed and those of the second added. Items never share a quad, so that is exact."""
+    gone, came = Ladder(), Ladder()
+    old_steps = {(step.source, step.target): step for step in before.steps}
+    new_steps = {(step.source, step.target): step for step in after.steps}
+    gone.steps = [step for key, step in old_steps.items() if new_steps.get(key) != step]
+    came.steps = [step for key, step in new_steps.items() if old_steps.get(key) != step]
+    old_pairs = {(c.first, c.second): c for c in before.comparisons}
+    new_pairs = {(c.first, c.second): c for c in after.comparisons}
+    gone.comparisons = [c for key, c in old_pairs.items() if new_pairs.get(key) != c]
+    came.comparisons = [c for key, c in new_pairs.items() if old_pairs.get(key) != c]
+    return gone, came

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -167,8 +167,13 @@ def emit_class_graphs(classes: Iterable[JobClass], iris: Iris | None = None,
 
 
 def iter_class_graphs(classes: Sequence[JobClass], iris: Iris | None = None,
-                      concept_label: Callable[[Ksa], str] | None = None) -> Iterator[ClassGraph]:
-    """Yield the ClassGraph of each class in turn, so a large build never holds every graph at once."""
+                      concept_label: Callable[[Ksa], str] | None = None,
+                      skip: Container[int] = ()) -> Iterator[ClassGraph]:
+    """Yield the ClassGraph of each class in turn, so a large build never holds every graph at once.
+
+    Classes whose positions are in ``skip`` are not emitted (an incremental build has their graphs already);
+    they still name classes that others refer to.
+    """
     iris = iris or Iris()
     concept_label = concept_label or (lambda ksa: skill_label(ksa.text))
     titles: dict[tuple[tuple[str, str], str], NamedNode] = {}
@@ -176,8 +181,9 @@ def iter_class_graphs(classes: Sequence[JobClass], iris: Iris | None = None,
         path = _class_path(job_class, iris)
         titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
                           iris.node(path))
-    for job_class in classes:
-        yield _emit_one(job_class, iris, concept_label, titles)
+    for position, job_class in enumerate(classes):
+        if position not in skip:
+            yield _emit_one(job_class, iris, concept_label, titles)
 
 
 def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], str],

@@ -33,12 +33,14 @@ EXPORT_FORMATS: dict[str, tuple[str, bool]] = {
 
 @dataclass
 class WriteSummary:
-    """What a write did: graphs written, left as they were (same content), and removed (stale)."""
+    """What a write did: graphs written, left as they were (same content), and removed (stale); ``others`` are
+    class graphs already in the store that this write neither produced nor removed (built from other files)."""
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     triples: int = 0
+    others: list[str] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -48,13 +50,23 @@ class Store(Protocol):
     location: str
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
         """Write each class graph in its own transaction (skipping unchanged ones) and drop graphs
-        built earlier from ``replaces_sources`` (file names) that this build no longer produces."""
+        built earlier from ``replaces_sources`` (file names) that this build no longer produces.
+        ``unchanged`` names graphs the build produces but did not emit again (the caller has checked that the
+        store holds them as they are)."""
         ...
 
     def replace_graph(self, graph: str, quads: Iterable[object]) -> None:
         """Replace one named graph (e.g. the ladder graph) in one transaction."""
+        ...
+
+    def graph_marker(self, graph: str) -> str | None:
+        """The content hash a named graph records of itself (``<graph> rg:contentHash ?hash``), or None."""
+        ...
+
+    def change_graph(self, graph: str, removed: Iterable[object], added: Iterable[object], marker: str) -> None:
+        """Remove and add quads of one named graph and record its new content hash, in one transaction."""
         ...
 
     def query(self, sparql: str) -> QueryResult:

@@ -1,8 +1,9 @@
 """The embedded, persistent store: Oxigraph (pyoxigraph) in a directory, or in memory.
 
-Each class graph is replaced by one SPARQL update, which Oxigraph applies as one transaction: a build
-killed at any moment leaves each class graph as it was or as it is now. A lock file keeps two writers
-apart; the second waits up to ``lock_timeout`` seconds, then stops with a message naming the holder.
+New class graphs are added by Oxigraph's bulk loader, whole graphs per ingestion; a changed class graph is
+replaced by one SPARQL update, which Oxigraph applies as one transaction. Either way a build killed at any
+moment leaves each class graph as it was or as it is now. A lock file keeps two writers apart; the second
+waits up to ``lock_timeout`` seconds, then stops with a message naming the holder.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ import pyoxigraph as ox
 
 from rolegraph.errors import QueryError, StoreError, StoreLocked
 from rolegraph.rdf import ClassGraph
-from rolegraph.rdf.namespaces import PREFIXES, PROV, RG
+from rolegraph.rdf.namespaces import PREFIXES, PROV, RG, SCHEMA
 from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
 
 __all__ = ["OxigraphStore"]
 
+SCHEMA_NAME = SCHEMA.name
 LOCK_FILE = "rolegraph.lock"
 CACHE_FOLDER = "parse-cache"  # see rolegraph.cache
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
-BATCH_QUADS = 50_000  # new class graphs are added this many quads per transaction
+BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion
+BULK_ATOMIC_QUADS = 900_000  # below the bulk loader's batch of 1M quads: one ingestion, all or nothing
 DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
 FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigraph's memory tables
 
@@ -134,11 +137,11 @@ class OxigraphStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
         self._writable()
-        summary = WriteSummary()
+        summary = WriteSummary(unchanged=list(unchanged))
         existing = self.class_graph_hashes()
-        produced: set[str] = set()
+        produced: set[str] = set(summary.unchanged)
         batch: list[ox.Quad] = []
         replaced = 0
         for graph in graphs:
@@ -158,37 +161,82 @@ class OxigraphStore:
                              f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
                 replaced += 1
                 if replaced % FLUSH_EVERY_UPDATES == 0:
-                    self._store.flush()  # bounds memory, as for batches of new graphs
-            else:  # new: added whole with other new graphs, one transaction per batch
+                    self._store.flush()  # bounds memory
+            else:  # new: added whole with other new graphs, one bulk ingestion per batch
                 batch.extend((*graph.quads, *marker, *graph.shared))
                 if len(batch) >= BATCH_QUADS:
-                    self._extend(batch)
+                    self._add_new(batch)
                     batch = []
             summary.written.append(name)
         if batch:
-            self._extend(batch)
-        for stale in sorted(self._graphs_from_sources(set(replaces_sources)) - produced):
+            self._add_new(batch)
+        for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>")
             summary.removed.append(stale)
+        summary.others = sorted(set(existing) - produced - set(summary.removed))
         return summary
 
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
-        """Replace one named graph in one transaction; a graph whose content is unchanged is not rewritten."""
+        """Replace one named graph in one transaction; only the difference is written.
+
+        An unchanged graph is not touched; a new graph is streamed in by bulk ingestion (one, so all or nothing,
+        up to ``BULK_ATOMIC_QUADS``); otherwise one update deletes the quads that went and inserts the new ones.
+        """
         self._writable()
         node = ox.NamedNode(graph)
-        lines = {_quad_text(ox.Quad(quad.subject, quad.predicate, quad.object, node)) for quad in quads}
-        current = {_quad_text(quad) for quad in self._store.quads_for_pattern(None, None, None, node)}
-        if lines == current:
+        if next(iter(self._store.quads_for_pattern(None, None, None, node)), None) is None:
+            self._add_graph(node, quads)
             return
-        body = "\n".join(sorted(lines))
-        self._update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+        new = {ox.Quad(quad.subject, quad.predicate, quad.object, node) for quad in quads}
+        current = set(self._store.quads_for_pattern(None, None, None, node))
+        if new == current:
+            return
+        gone = "\n".join(sorted(_quad_text(quad) for quad in current - new))
+        added = "\n".join(sorted(_quad_text(quad) for quad in new - current))
+        self._update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
+                     f"INSERT DATA {{ GRAPH <{graph}> {{\n{added}\n}} }}")
 
-    def _extend(self, quads: list[ox.Quad]) -> None:
+    def _add_graph(self, node: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
+        """Stream a new graph in. Beyond one ingestion it goes in several, its content-hash marker (if any) in the
+        last: a graph whose marker is there is complete."""
+        markers: list[ox.Quad] = []
+        chunk: list[ox.Quad] = []
+        for quad in quads:
+            quad = ox.Quad(quad.subject, quad.predicate, quad.object, node)
+            if quad.predicate == RG.contentHash:
+                markers.append(quad)
+                continue
+            chunk.append(quad)
+            if len(chunk) >= BULK_ATOMIC_QUADS:
+                self._add_new(chunk)
+                chunk = []
+        chunk.extend(markers)
+        if chunk:
+            self._add_new(chunk)
+
+    def graph_marker(self, graph: str) -> str | None:
+        node = ox.NamedNode(graph)
+        hashes = [quad.object.value for quad in self._store.quads_for_pattern(node, RG.contentHash, None, node)]
+        return hashes[0] if len(hashes) == 1 else None
+
+    def change_graph(self, graph: str, removed: Iterable[ox.Quad], added: Iterable[ox.Quad], marker: str) -> None:
+        self._writable()
+        gone = "\n".join(_quad_text(quad) for quad in removed)
+        new = "\n".join(_quad_text(quad) for quad in added)
+        self._update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.contentHash.value}> ?hash }} }} ;\n"
+                     f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
+                     f"INSERT DATA {{ GRAPH <{graph}> {{\n{new}\n<{graph}> <{RG.contentHash.value}> "
+                     f"{ox.Literal(marker)} .\n}} }}")
+
+    def _add_new(self, quads: list[ox.Quad]) -> None:
+        """Add quads with Oxigraph's bulk loader: sorted files ingested into the database in one step.
+
+        The loader ingests each run of up to 1M quads (its batch size) atomically, so a batch of at most
+        ``BULK_ATOMIC_QUADS`` is all written or not at all, even when the process is killed; it needs no
+        flush and keeps nothing in memory tables.
+        """
         try:
-            self._store.extend(quads)
-            # Oxigraph keeps written data in memory tables until flushed; flushing per batch bounds a large
-            # build's memory (a 100k-class build would otherwise hold every quad it wrote).
-            self._store.flush()
+            self._store.bulk_extend(quads)
         except OSError as error:
             raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
 
@@ -198,17 +246,22 @@ class OxigraphStore:
         except OSError as error:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {error}") from None
 
-    def _graphs_from_sources(self, names: set[str]) -> set[str]:
-        if not names:
+    def _graphs_from_sources(self, graphs: set[str], names: set[str]) -> set[str]:
+        """Those of ``graphs`` (class graphs) built from a source file named in ``names``.
+
+        Only the graphs a build did not produce are looked at, one by one: on a rebuild they are few.
+        """
+        if not names or not graphs:
             return set()
-        values = " ".join(ox.Literal(name).__str__() for name in sorted(names))
-        result = self.query(f"""
-            SELECT DISTINCT ?g WHERE {{
-              VALUES ?name {{ {values} }}
-              ?doc a <{RG.SourceDocument.value}> ; <https://schema.org/name> ?name .
-              GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; <{RG.describes.value}> ?class .
-                          ?node <{PROV.wasDerivedFrom.value}> ?doc }} }}""")
-        return {solution["g"].value for solution in result}
+        found = set()
+        for graph in graphs:
+            node = ox.NamedNode(graph)
+            documents = {quad.object for quad in self._store.quads_for_pattern(None, PROV.wasDerivedFrom, None, node)}
+            if any(quad.object.value in names
+                   for document in documents
+                   for quad in self._store.quads_for_pattern(document, SCHEMA_NAME, None, node)):
+                found.add(graph)
+        return found
 
     def import_data(self, data: bytes, format_name: str) -> int:
         self._writable()

@@ -398,12 +398,12 @@ class RemoteStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
         """Write each changed class graph with one PUT, after POSTing its shared triples; drop stale graphs."""
         self._writable()
-        summary = WriteSummary()
+        summary = WriteSummary(unchanged=list(unchanged))
         existing = self.class_graph_hashes()
-        produced: set[str] = set()
+        produced: set[str] = set(summary.unchanged)
         batch: list[ClassGraph] = []
         for graph in graphs:
             name = graph.graph.value
@@ -418,9 +418,10 @@ class RemoteStore:
                 self._write_batch(batch)
                 batch = []
         self._write_batch(batch)
-        for stale in sorted(self._graphs_from_sources(set(replaces_sources)) - produced):
+        for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>", f"remove the stale graph <{stale}>")
             summary.removed.append(stale)
+        summary.others = sorted(set(existing) - produced - set(summary.removed))
         return summary
 
     def _write_batch(self, batch: list[ClassGraph]) -> None:
@@ -459,12 +460,32 @@ class RemoteStore:
             return
         self._gsp("PUT", graph, f"write <{graph}>", _ntriples(sorted(new, key=str)))
 
-    def _graphs_from_sources(self, names: set[str]) -> set[str]:
-        if not names:
+    def graph_marker(self, graph: str) -> str | None:
+        result = self.query(f"SELECT ?hash WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.contentHash.value}> ?hash }} }}",
+                            union=False)
+        hashes = [solution["hash"].value for solution in result]  # type: ignore[union-attr,index]
+        return hashes[0] if len(hashes) == 1 else None
+
+    def change_graph(self, graph: str, removed: Iterable[ox.Quad], added: Iterable[ox.Quad], marker: str) -> None:
+        """One SPARQL update: drop the old marker, delete and insert the quads, record the new marker."""
+        self._writable()
+        gone = "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in removed)
+        new = "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in added)
+        self._update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.contentHash.value}> ?hash }} }} ;\n"
+                     f"DELETE DATA {{ GRAPH <{graph}> {{\n{gone}\n}} }} ;\n"
+                     f"INSERT DATA {{ GRAPH <{graph}> {{\n{new}\n<{graph}> <{RG.contentHash.value}> "
+                     f"{ox.Literal(marker)} .\n}} }}", f"change <{graph}>")
+
+    def _graphs_from_sources(self, graphs: set[str], names: set[str]) -> set[str]:
+        """Those of ``graphs`` (class graphs this build did not produce: on a rebuild, few) built from a file
+        named in ``names``."""
+        if not names or not graphs:
             return set()
         values = " ".join(str(ox.Literal(name)) for name in sorted(names))
+        candidates = " ".join(f"<{graph}>" for graph in sorted(graphs))
         result = self.query(f"""
             SELECT DISTINCT ?g WHERE {{
+              VALUES ?g {{ {candidates} }}
               VALUES ?name {{ {values} }}
               ?doc a <{RG.SourceDocument.value}> ; <https://schema.org/name> ?name .
               GRAPH ?g {{ ?g <{RG.contentHash.value}> ?hash ; <{RG.describes.value}> ?class .
