@@ -405,7 +405,7 @@ def _validate_embedded(store: Store, shapes: Graph, source_paths: dict[str, str]
 
 def _oxigraph_store(store: Store) -> ox.Store | None:
     """The pyoxigraph Store behind an embedded rolegraph store (None for a remote one: it is copied)."""
-    inner = getattr(store, "_store", None)
+    inner = getattr(store, "oxigraph", None)
     return inner if isinstance(inner, ox.Store) else None
 
 

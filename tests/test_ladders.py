@@ -405,3 +405,19 @@ def test_scores_round_as_python_rounds() -> None:
     rng = np.random.default_rng(3)
     values = np.concatenate([rng.random(20_000), np.arange(2000) / 2000, np.arange(1000) / 1000 + 0.0005])
     assert _round3(values).tolist() == [round(value, 3) for value in values.tolist()]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_path_index_answers_as_the_depth_first_search(seed: int) -> None:
+    """PathIndex (precomputed) gives iter_paths' paths in its order, with and without a target, cycles and
+    self-loops included; a class over the cap is answered on demand."""
+    from rolegraph.ladders.query import PathIndex
+
+    rng = random.Random(seed)
+    nodes = [f"n{i}" for i in range(rng.randint(1, 12))]
+    adjacency = {node: sorted(rng.sample(nodes, rng.randint(0, min(4, len(nodes))))) for node in nodes}
+    for index in (PathIndex(adjacency), PathIndex(adjacency, max_paths=3)):
+        for source in nodes:
+            assert index.paths(source) == list(iter_paths(adjacency, source))
+            target = rng.choice(nodes)
+            assert index.paths(source, target) == list(iter_paths(adjacency, source, target))

@@ -19,7 +19,7 @@ from rolegraph.ladders.facts import load_class_facts, where_of
 from rolegraph.lookup import ClassRef, find_class, list_classes
 from rolegraph.store import Store
 
-__all__ = ["LadderPath", "LadderResult", "load_ladder_graph", "iter_paths", "paths", "skill_labels"]
+__all__ = ["LadderPath", "LadderResult", "PathIndex", "load_ladder_graph", "iter_paths", "paths", "skill_labels"]
 
 DEFAULT_MAX_STEPS = 4
 
@@ -150,6 +150,59 @@ def iter_paths(adjacency: Mapping[str, list[str]], source: str, target: str | No
             path.append(following)
             on_path.add(following)
             stack.append(iter(adjacency.get(following, ())))
+
+
+class PathIndex:
+    """Every simple path of 1..``max_steps`` steps from each class, computed once: a query is a lookup.
+
+    The paths of ``k`` steps from a class are each successor alone, then the class followed by that
+    successor's paths of fewer steps that do not come back to it (so the order is :func:`iter_paths`'s).
+    A class with more than ``max_paths`` paths is left out and answered by :func:`iter_paths` on demand.
+
+    >>> index = PathIndex({"a": ["b", "c"], "b": ["c"], "c": []})
+    >>> index.paths("a") == list(iter_paths({"a": ["b", "c"], "b": ["c"], "c": []}, "a"))
+    True
+    >>> index.paths("a", "c")
+    [('a', 'b', 'c'), ('a', 'c')]
+    """
+
+    def __init__(self, adjacency: Mapping[str, list[str]], max_steps: int = DEFAULT_MAX_STEPS,
+                 max_paths: int = 10_000) -> None:
+        self.adjacency, self.max_steps, self.max_paths = adjacency, max_steps, max_paths
+        memo: dict[tuple[str, int], tuple[tuple[str, ...], ...] | None] = {}
+        self._paths = {node: found for node in adjacency
+                       if (found := self._from(node, max_steps, memo)) is not None}
+
+    def _from(self, node: str, steps: int, memo: dict[tuple[str, int], tuple[tuple[str, ...], ...] | None]
+              ) -> tuple[tuple[str, ...], ...] | None:
+        """The paths of 1..steps steps from ``node`` in depth-first order (None: more than max_paths)."""
+        key = (node, steps)
+        if key in memo:
+            return memo[key]
+        memo[key] = None  # a class reached again while its own paths are computed: none through it yet
+        found: list[tuple[str, ...]] = []
+        for following in self.adjacency.get(node, ()):
+            if following == node:
+                continue
+            found.append((node, following))
+            if steps > 1:
+                onward = self._from(following, steps - 1, memo)
+                if onward is None:
+                    return None
+                found.extend((node, *path) for path in onward if node not in path)
+            if len(found) > self.max_paths:
+                return None
+        memo[key] = result = tuple(found)
+        return result
+
+    def paths(self, source: str, target: str | None = None) -> list[tuple[str, ...]]:
+        """The paths from ``source`` (ending at ``target`` only, when given), as :func:`iter_paths` yields them."""
+        found = self._paths.get(source)
+        if found is None:
+            return list(iter_paths(self.adjacency, source, target, self.max_steps))
+        if target is None:
+            return list(found)
+        return [path for path in found if path[-1] == target]
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,11 @@ class OxigraphStore:
             self._lock_handle = None
 
     @property
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph Store itself, for engines that query it directly (the SPARQL validation engine)."""
+        return self._store
+
+    @property
     def cache_directory(self) -> Path | None:
         """Where a build keeps its parse cache: inside the store directory (none in memory or read-only)."""
         if self.location == ":memory:" or self.read_only:
