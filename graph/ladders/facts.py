@@ -229,7 +229,7 @@ def _alternatives(store: Store) -> dict[str, str]:
     found: dict[str, str] = {}
     for row in store.query("""
         SELECT ?e ?p WHERE { ?c rg:requirementPath ?p . ?p rg:item ?i . ?i rg:subRequirement* ?x .
-            ?x rg:experience ?e }"""):
+            ?x rg:experience ?e } ORDER BY ?p"""):  # one in several paths (a lead shared by all): the first
         found.setdefault(_v(row, "e") or "", _v(row, "p") or "")
     for row in store.query("""
         SELECT DISTINCT ?e WHERE { ?i rg:conjunction "or" ; rg:subRequirement ?x . ?x rg:subRequirement* ?y .

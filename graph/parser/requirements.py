@@ -238,7 +238,16 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
                                          schedule=_schedule(span.text, table))
             if owner is not None:
                 requirement = found[owner]
-                found[owner] = replace(requirement, included=requirement.included + (part,))
+                same = next((index for index, known in enumerate(requirement.included)
+                             if (known.months, known.description) == (part.months, part.description)), None)
+                if same is None:  # a part named by two mention rules ("experience ... of which ... as a") is one
+                    included = requirement.included + (part,)
+                else:
+                    known = requirement.included[same]
+                    merged = replace(known, in_classes=known.in_classes + tuple(
+                        name for name in names if name not in known.in_classes))
+                    included = requirement.included[:same] + (merged,) + requirement.included[same + 1:]
+                found[owner] = replace(requirement, included=included)
             else:
                 found.append(part)
                 starts.append(at)
