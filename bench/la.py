@@ -10,7 +10,9 @@ Stages, as rolegraph.pipeline.build runs them: read (readers), parse (parser), m
 RDF (skills vocabulary + rdf.emit), store (class graphs + skills graph into an in-memory Oxigraph store),
 ladders (promotion steps derived from the store), validate (rolegraph.validate, when present). The baseline is
 ``pyoxigraph.Store().bulk_load`` of the union of the built quads serialized as N-Triples. Prints seconds and
-share per stage and the ratio to the baseline; asserts nothing about time.
+share per stage and the ratio to the baseline, then the real pipeline (``pipeline.build``, which streams the
+stages and parses in worker processes when that pays, then ``validate_store``) timed whole, and its ratio to
+the baseline: the figure the target is about. Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -101,6 +103,22 @@ def build_and_validate(paths: list[Path], validate: bool, watch: Stopwatch) -> t
     return store, sum(1 for job_class in classes if not job_class.stub), failures, summary
 
 
+def real_build(paths: list[Path], validate: bool) -> tuple[float, float]:
+    """Seconds of ``rolegraph.pipeline.build`` into an in-memory store (what `rolegraph build` runs, with its
+    process pool when the files are many enough), and of validating that store."""
+    from rolegraph.pipeline import build
+    from rolegraph.validate import validate_store
+
+    store = open_store(None)
+    started = time.perf_counter()
+    build(paths, store)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    if validate:
+        validate_store(store)
+    return built, time.perf_counter() - started if validate else 0.0
+
+
 def baseline_load(store: Any, repeat: int) -> tuple[float, int]:
     """Best of ``repeat`` seconds for pyoxigraph to bulk-load the store's triples from N-Triples, and the triples.
 
@@ -145,10 +163,14 @@ def main() -> None:
     print(f"baseline: pyoxigraph bulk_load of the same triples from N-Triples: {load_seconds:.2f} s "
           f"(best of {max(1, options.repeat)})")
     ratio = total / load_seconds if load_seconds else float("inf")
-    verdict = "within" if ratio <= TARGET_RATIO else "over"
-    print(f"ratio pipeline / load: {ratio:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")
+    print(f"ratio of the stages run one after the other / load: {ratio:.1f}x")
     without = total - watch.seconds.get("ladders", 0.0) - watch.seconds.get("validate", 0.0)
-    print(f"ratio without ladders and validation: {without / load_seconds:.1f}x")
+    print(f"  without ladders and validation: {without / load_seconds:.1f}x")
+    built, validated = real_build(paths, not options.no_validate)
+    whole = built + validated
+    verdict = "within" if whole / load_seconds <= TARGET_RATIO else "over"
+    print(f"the real pipeline (pipeline.build {built:.2f} s + validate {validated:.2f} s = {whole:.2f} s) / load: "
+          f"{whole / load_seconds:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")
 
 
 if __name__ == "__main__":
