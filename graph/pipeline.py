@@ -34,7 +34,7 @@ __all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths",
 
 Progress = Callable[[Path], None]
 
-PARALLEL_MIN_FILES = 1000  # below this, starting worker processes costs more than it saves
+PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
 PARSE_CHUNK = 64
 FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
