@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +75,19 @@ def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes
     Traceback (most recent call last):
     EOFError: the other end closed the connection
     """
-    first = _receive(sock, _FIRST_READ, deadline)
+    def read_into(view: memoryview) -> int:
+        _set_deadline(sock, deadline)
+        return sock.recv_into(view)
+
+    return _framed(lambda: _receive(sock, _FIRST_READ, deadline), read_into)
+
+
+def _framed(read: Callable[[], bytes], read_into: Callable[[memoryview], int]) -> bytes:
+    """One length-prefixed message from ``read`` (a first chunk) and ``read_into`` (the rest, into a buffer of
+    the message's size); both sides of a worker's socket frame messages this way."""
+    first = read()
     while len(first) < _LENGTH.size:
-        first += _receive(sock, _FIRST_READ, deadline)
+        first += read()
     (length,) = _LENGTH.unpack_from(first)
     if len(first) > _LENGTH.size + length:
         raise ConnectionError(f"{len(first) - _LENGTH.size - length} bytes past the end of a message")
@@ -87,8 +98,7 @@ def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes
     got = len(first) - _LENGTH.size
     view[:got] = first[_LENGTH.size:]
     while got < length:
-        _set_deadline(sock, deadline)
-        count = sock.recv_into(view[got:])
+        count = read_into(view[got:])
         if not count:
             raise EOFError("the other end closed the connection")
         got += count
@@ -217,28 +227,15 @@ class _Worker:
             except BlockingIOError:
                 self._wait(self._writable, deadline)
         self._wait(self._readable, deadline)
-        first = self._recv(_FIRST_READ, deadline)
-        while len(first) < _LENGTH.size:
-            first += self._recv(_FIRST_READ, deadline)
-        (length,) = _LENGTH.unpack_from(first)
-        if len(first) > _LENGTH.size + length:
-            raise ConnectionError(f"{len(first) - _LENGTH.size - length} bytes past the end of a message")
-        if len(first) == _LENGTH.size + length:
-            return first[_LENGTH.size:]
-        buffer = bytearray(length)
-        view = memoryview(buffer)
-        got = len(first) - _LENGTH.size
-        view[:got] = first[_LENGTH.size:]
-        while got < length:
-            try:
-                count = conn.recv_into(view[got:])
-            except BlockingIOError:
-                self._wait(self._readable, deadline)
-                continue
-            if not count:
-                raise EOFError("the other end closed the connection")
-            got += count
-        return bytes(buffer)
+
+        def read_into(view: memoryview) -> int:
+            while True:
+                try:
+                    return conn.recv_into(view)
+                except BlockingIOError:
+                    self._wait(self._readable, deadline)
+
+        return _framed(lambda: self._recv(_FIRST_READ, deadline), read_into)
 
     def _recv(self, size: int, deadline: float) -> bytes:
         while True:

@@ -8,11 +8,9 @@ times the candidates per class, not with all pairs. Thresholds live in ``parser/
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -22,6 +20,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from rolegraph.collector import collector_paused
 from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
 from rolegraph.model import LEVEL_ORDER
@@ -179,21 +178,8 @@ def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
     ``rules.skill_threshold``. Classes of different employers are compared, never stepped between.
     """
     rules = rules or ladder_rules()
-    with _collector_paused():
+    with collector_paused():
         return _derive(list(facts), rules, skill_labels or {})
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: derivation makes millions of small acyclic objects, and full
-    collections scanning them cost 40% of the time at 50k classes (growing with the heap). Restored after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[str, str]) -> Ladder:
