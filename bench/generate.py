@@ -1,4 +1,5 @@
-"""Write N synthetic job specifications in the seeds' layouts, with the truth in OUT/manifest.json.
+"""Write N synthetic job specifications in the seeds' layouts, with the truth in OUT/.manifest.json (hidden, so
+`rolegraph build OUT` reads the specifications only).
 
     python bench/generate.py N OUT [--seed S]
 
@@ -33,6 +34,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 __all__ = ["Spec", "generate", "write_specs", "main"]
+
+MANIFEST = ".manifest.json"  # hidden: a build of OUT skips it (iter_source_paths skips hidden files)
 
 GAZETTEER = [("Houston", "Texas"), ("El Paso", "Texas"), ("Dallas", "Texas"), ("Austin", "Texas"),
              ("San Antonio", "Texas"), ("Fort Worth", "Texas"), ("San Diego", "California"),
@@ -422,7 +425,7 @@ def _ladder_edges(specs: list[Spec]) -> list[dict[str, object]]:
 
 
 def write_specs(n: int, out: Path, seed: int = 0) -> dict[str, object]:
-    """Write the specifications and manifest.json under ``out``; return the manifest."""
+    """Write the specifications and .manifest.json under ``out``; return the manifest."""
     out.mkdir(parents=True, exist_ok=True)
     specs = []
     for spec, body in generate(n, seed):
@@ -437,7 +440,7 @@ def write_specs(n: int, out: Path, seed: int = 0) -> dict[str, object]:
         "files": [asdict(spec) for spec in specs],
         "ladder_edges": _ladder_edges(specs),
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
 
@@ -451,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("N must be 0 or more")
     manifest = write_specs(args.n, args.out, args.seed)
     files = manifest["files"]
-    print(f"wrote {len(files)} specifications and manifest.json to {args.out} "  # type: ignore[arg-type]
+    print(f"wrote {len(files)} specifications and {MANIFEST} to {args.out} "  # type: ignore[arg-type]
           f"({len(manifest['ladder_edges'])} ladder edges)")  # type: ignore[arg-type]
     return 0
 

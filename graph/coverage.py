@@ -154,6 +154,11 @@ def format_coverage(coverage: Coverage, limit: int | None = None, only_stated: b
       salary  1/2  50.0%
     salary missing in 1: a.txt (no salary section)
     unparsed (kept as text): 0
+    >>> print(format_coverage(Coverage(3, {"code": 0}, {"code": ["a.txt", "b.txt", "c.txt"]}), limit=1))
+    coverage of 3 job classes
+      code  0/3   0.0%
+    code missing in 3: a.txt, ... 2 more
+    unparsed (kept as text): 0
     """
     counts = {name: count for name, count in coverage.counts.items() if count or not only_stated}
     width = max((len(name) for name in counts), default=0)
@@ -163,7 +168,9 @@ def format_coverage(coverage: Coverage, limit: int | None = None, only_stated: b
         lines.append(f"  {name:<{width}}  {count}/{coverage.total} {share:5.1f}%")
     for name, labels in coverage.missing.items():
         if labels and name in counts:
-            lines.append(f"{name} missing in {len(labels)}: {', '.join(labels)}")
+            listed = labels if limit is None else labels[:limit]
+            more = f", ... {len(labels) - len(listed)} more" if len(listed) < len(labels) else ""
+            lines.append(f"{name} missing in {len(labels)}: {', '.join(listed)}{more}")
     lines.append(f"unparsed (kept as text): {len(coverage.unparsed)}")
     shown = coverage.unparsed if limit is None else coverage.unparsed[:limit]
     lines.extend(f"  {item}" for item in shown)

@@ -138,7 +138,14 @@ def test_command_line(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(GENERATE), "3", str(tmp_path / "out"), "--seed", "1"],
                             capture_output=True, text=True, check=True)
     assert "wrote 3 specifications" in result.stdout
-    assert len(json.loads((tmp_path / "out" / "manifest.json").read_text())["files"]) == 3
+    assert len(json.loads((tmp_path / "out" / ".manifest.json").read_text())["files"]) == 3
+    # Issue 9's new user: `python bench/generate.py N OUT && rolegraph build OUT` builds every spec and exits 0.
+    from click.testing import CliRunner
+
+    from rolegraph.cli import cli
+    built = CliRunner().invoke(cli, ["build", str(tmp_path / "out"), "--store", str(tmp_path / "store")])
+    assert built.exit_code == 0, built.output
+    assert "manifest" not in built.output
     refused = subprocess.run([sys.executable, str(GENERATE), "-1", str(tmp_path / "x")], capture_output=True,
                              text=True)
     assert refused.returncode == 2

@@ -377,7 +377,6 @@ def test_pruning_best_comparisons_on_the_way_changes_nothing(tmp_path: Path, mon
     import generate
 
     generate.write_specs(120, tmp_path / "specs", seed=5)
-    (tmp_path / "specs" / "manifest.json").unlink()
     store = open_store(None)
     build([tmp_path / "specs"], store)
     facts, labels = load_class_facts(store), skill_labels(store)
