@@ -51,6 +51,8 @@ TOWN_SECOND = ["ton", "ville", "field", "dale", "wood", "ford", "port", "view", 
 PAY_PLANS = ["GS", "PS", "CL", "MS", "TS"]
 LEVEL_TITLES = ["{base}", "Senior {base}", "{base} Supervisor", "{base} Manager"]
 LEVEL_WORDS = ["some", "good", "considerable", "thorough"]  # knowledge proficiency rises with the level
+# Words before a town name once every name is used ("North Oakton"), so jurisdictions stay unique at any size.
+QUALIFIERS = ["New", "North", "South", "East", "West", "Upper", "Lower", "Lake", "Mount", "Fort", "Port", "Glen"]
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
 YEARS_BY_LEVEL = [1, 2, 4, 6]
 
@@ -198,9 +200,23 @@ def _jurisdictions(rng: random.Random) -> Iterator[tuple[str, str]]:
             if round_ == 0 and position % 3 == 0 and known:
                 yield known.pop(0)
             kind = "City" if round_ % 2 == 0 else "County"
-            suffix = "" if round_ < 2 else f" {round_ // 2 + 1}"
-            yield f"{kind} of {name}{suffix}", STATES[_state_index(name, round_)]
+            yield f"{kind} of {_qualified(name, round_ // 2)}", STATES[_state_index(name, round_)]
         round_ += 1
+
+
+def _qualified(name: str, cycle: int) -> str:
+    """A town name made unique for the ``cycle``-th time round the names, in words as real places are named
+    (digits would be no place name a specification states).
+
+    >>> _qualified("Oakton", 0), _qualified("Oakton", 1), _qualified("Oakton", len(QUALIFIERS) + 1)
+    ('Oakton', 'New Oakton', 'New New Oakton')
+    """
+    words: list[str] = []
+    while cycle:
+        cycle -= 1
+        words.append(QUALIFIERS[cycle % len(QUALIFIERS)])
+        cycle //= len(QUALIFIERS)
+    return " ".join([*words, name])
 
 
 def _state_index(name: str, salt: int) -> int:
