@@ -214,7 +214,7 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
 def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     cache_directory = getattr(store, "cache_directory", None)
     vocabulary = _vocabulary(parsed.classes, cache_directory)
-    concept_label = _memo_label(vocabulary)
+    concept_label = vocabulary.label_of
     keys = _emit_keys(parsed.classes, iris, concept_label) if cache_directory is not None else []
     before = load_state(cache_directory, EMIT_STATE)
     before = before if isinstance(before, dict) else {}
@@ -280,19 +280,6 @@ def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabu
     vocabulary = vocabulary_of_classes(classes)
     keep_state(cache_directory, VOCABULARY_STATE, (key, vocabulary))
     return vocabulary
-
-
-def _memo_label(vocabulary: Vocabulary) -> Callable[[Ksa], str]:
-    """``vocabulary.label_of``, worked out once per statement text."""
-    labels: dict[str, str] = {}
-
-    def label_of(ksa: Ksa) -> str:
-        found = labels.get(ksa.text)
-        if found is None:
-            found = labels[ksa.text] = vocabulary.label_of(ksa)
-        return found
-
-    return label_of
 
 
 def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa], str]) -> list[str]:

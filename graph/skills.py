@@ -128,11 +128,16 @@ class Vocabulary:
     concepts: dict[str, Concept]
     key_to_label: dict[str, str]
     rules: SkillRules
+    # statement text -> its label, worked out once (emit asks for every statement of every class)
+    _labels: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def label_of_text(self, text: str) -> str:
         """The concept label of a statement ("" for an empty one); unseen statements get their own label."""
-        label = clean_statement(text, self.rules)
-        return self.key_to_label.get(statement_key(label, self.rules), label)
+        found = self._labels.get(text)
+        if found is None:
+            label = clean_statement(text, self.rules)
+            found = self._labels[text] = self.key_to_label.get(statement_key(label, self.rules), label)
+        return found
 
     def label_of(self, ksa: Ksa) -> str:
         """The concept label of a KSA statement: the ``concept_label`` hook of ``emit_class_graphs``."""
