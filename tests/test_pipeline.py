@@ -100,10 +100,10 @@ def test_facts_of_quads_equal_load_class_facts(corpus: str, specs_dir: Path, req
     source = specs_dir if corpus == "seeds" else request.getfixturevalue("la_corpus")
     store = open_store(None)
     store.replace_class_graphs(emit_class_graphs(pipeline.parse_paths([source], workers=1).classes))
-    shared = [quad for quad in store._store.quads_for_pattern(None, None, None, Iris().shared_graph)]
+    shared = [quad for quad in store.oxigraph.quads_for_pattern(None, None, None, Iris().shared_graph)]
     facts, labels = [], {}
     for name in store.class_graph_hashes():
-        quads = [*store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(name)), *shared]
+        quads = [*store.oxigraph.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(name)), *shared]
         facts.extend(facts_of_quads(quads))
         labels.update(concept_labels_of_quads(quads))
     assert sorted(facts, key=lambda fact: fact.iri) == load_class_facts(store)
@@ -154,7 +154,7 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
         first = pipeline.build([specs], store)
         assert len(emitted) == len(first.parsed.classes)
         emitted.clear()
-        ladder_quads = sum(1 for _ in store._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(
+        ladder_quads = sum(1 for _ in store.oxigraph.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(
             "https://w3id.org/rolegraph/id/graph/ladders")))
         again = pipeline.build([specs], store)
         assert changes == [] and emitted == []  # nothing changed: nothing emitted, nothing written
@@ -199,7 +199,7 @@ def test_a_class_graph_the_store_lost_is_emitted_again(tmp_path: Path) -> None:
         pipeline.build([specs], store)
         clean = _export(store)
         lost = sorted(store.class_graph_hashes())[7]
-        store._store.update(f"DROP GRAPH <{lost}>")
+        store.oxigraph.update(f"DROP GRAPH <{lost}>")
         summary = pipeline.build([specs], store)
         assert summary.written.written == [lost]
         assert _export(store) == clean

@@ -140,7 +140,7 @@ def test_graphs_come_in_export_order(built_seeds: tuple[Store, object]) -> None:
     """The locator's owner of a node is its first graph in export order (as the pySHACL path reads the
     export); it reads that order with one SPARQL query."""
     store, _summary = built_seeds
-    inner = store._store  # type: ignore[attr-defined]
+    inner = store.oxigraph  # type: ignore[attr-defined]
     exported = dict.fromkeys(quad.graph_name for quad in inner.quads_for_pattern(None, None, None, None)
                              if not isinstance(quad.graph_name, ox.DefaultGraph))
     queried = [row["g"] for row in inner.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]

@@ -606,7 +606,7 @@ class RemoteStore:
             if self._endpoints.layout.dump_dataset:
                 response = self._request("GET", self._endpoints.gsp, "read the dataset",
                                          headers={"Accept": "application/n-quads"})
-                snapshot._store.bulk_extend(
+                snapshot.oxigraph.bulk_extend(
                     ox.Quad(quad.subject, quad.predicate, _canonical(quad.object), quad.graph_name)
                     for quad in ox.parse(response.content, format=ox.RdfFormat.N_QUADS)
                     if not isinstance(quad.graph_name, ox.DefaultGraph)
@@ -615,7 +615,7 @@ class RemoteStore:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-http")
                 for quads in self._pool.map(self._read_graph, self._graphs()):
-                    snapshot._store.bulk_extend(quads)
+                    snapshot.oxigraph.bulk_extend(quads)
             if len(snapshot) != len(self):
                 raise StoreError(f"{self.location}: the server sent {len(snapshot)} of its {len(self)} quads; "
                                  "a result-size limit? (Virtuoso: ResultSetMaxRows)")
