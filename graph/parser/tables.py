@@ -212,9 +212,13 @@ def any_of(rules: Iterable[PhraseRule]) -> re.Pattern[str]:
     >>> [bool(any_of(rules).match(text)) for text in ("code:", "TITLE:", "Code:")]
     [True, True, False]
     """
-    alternatives = [f"(?{'i' if rule.pattern.flags & re.IGNORECASE else ''}:"
-                    f"{NAMED_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in rules]
-    return re.compile("|".join(alternatives) or "(?!)")
+    return re.compile(_either(f"(?{'i' if rule.pattern.flags & re.IGNORECASE else ''}:"
+                              f"{NAMED_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in rules))
+
+
+def _either(patterns: Iterable[str]) -> str:
+    """One pattern source matching where any of ``patterns`` does; none: one that never matches."""
+    return "|".join(f"(?:{pattern})" for pattern in patterns) or NEVER.pattern
 
 
 def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) -> tuple[PhraseRule, ...]:
@@ -342,7 +346,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
     return BulletinRules(
         sections=tuple(phrases["bulletin"]["sections"]),
         dwp_names=tuple(phrases["salary"]["dwp"]),
-        salary_clause_break=_compile("salary.clause_break", phrases["salary"].get("clause_break", "(?!)"), 0),
+        salary_clause_break=_compile("salary.clause_break", phrases["salary"].get("clause_break", NEVER.pattern), 0),
         salary_amounts=rules("salary_amount"),
         salary_departments=rules("salary_department", case_sensitive=True),
         exam_basis=_compile("exam_basis.statement", phrases["exam_basis"]["statement"], re.IGNORECASE | re.DOTALL),
@@ -372,7 +376,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         exam_weights=rules("exam_weight"),
         experience_fallbacks=rules("experience_fallback"),
         license_names=rules("license_name"),
-        salary_continues=_compile("salary.continues", phrases["salary"].get("continues", "(?!)"), 0),
+        salary_continues=_compile("salary.continues", phrases["salary"].get("continues", NEVER.pattern), 0),
         substitution_item=_any("requirements.substitution_item", requirements.get("substitution_item", [])),
         shared_item=_any("requirements.shared_item", requirements.get("shared_item", [])),
         lead_continues=_any("requirements.lead_continues", requirements.get("lead_continues", [])),
@@ -381,4 +385,4 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
 
 def _any(name: str, patterns: list[str]) -> re.Pattern[str]:
     """One case-insensitive pattern matching where any of ``patterns`` does (none: never)."""
-    return _compile(name, "|".join(f"(?:{pattern})" for pattern in patterns) or "(?!)", re.IGNORECASE)
+    return _compile(name, _either(patterns), re.IGNORECASE)

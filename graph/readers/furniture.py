@@ -35,8 +35,7 @@ def drop_furniture(lines: list[Line], page_starts: tuple[int, ...] = ()) -> tupl
     >>> [line.text for line in drop_furniture(doc)]
     ['SPEC', 'Code 1', 'Body', 'More']
     """
-    page_number = _PAGE_NUMBER
-    dropped = {index for index, line in enumerate(lines) if page_number.match(line.text)}
+    dropped = {index for index, line in enumerate(lines) if _PAGE_NUMBER.match(line.text)}
     edges = {start for start in page_starts} | {start - 1 for start in page_starts if start > 0}
     for index in edges:
         if 0 <= index < len(lines) and lines[index].text.strip().isdigit():
