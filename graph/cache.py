@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from rolegraph import __version__
+from rolegraph.collector import collector_paused
 from rolegraph.model import JobClass
 
 __all__ = ["fingerprint", "emit_fingerprint", "cached_class", "remember_class", "load_state", "keep_state"]
@@ -82,7 +83,8 @@ def load_state(directory: Path | None, name: str) -> object | None:
     if directory is None:
         return None
     try:
-        with (directory / STATE_FOLDER / f"{name}.pickle").open("rb") as handle:
+        with (directory / STATE_FOLDER / f"{name}.pickle").open("rb") as handle, collector_paused():
+            # paused: unpickling makes millions of objects, and the full collections they trigger cost 80 %
             return pickle.load(handle)  # noqa: S301 - our own cache, in the user's own store directory
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
@@ -97,7 +99,7 @@ def keep_state(directory: Path | None, name: str, value: object) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         partial = entry.with_suffix(f".{os.getpid()}.partial")
-        with partial.open("wb") as handle:  # streamed: at 100k classes the state is hundreds of MB
+        with partial.open("wb") as handle, collector_paused():  # streamed: at 100k classes, hundreds of MB
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, entry)
     except OSError:

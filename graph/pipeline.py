@@ -158,7 +158,8 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
             (skipped if result.skipped else failures).append(result)
         else:
             parsed.append(result)
-    return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
+    with collector_paused():
+        return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
 
 
 FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time

@@ -108,8 +108,26 @@ def statement_key(label: str, rules: SkillRules | None = None) -> str:
     'customer service policy process'
     """
     rules = rules or skill_rules()
-    words = [_singular(word, rules) for word in re.split(r"[\s/]+", label) if word]
-    return " ".join(word for word in words if word not in rules.stop_words)
+    word_keys = _word_keys(rules)
+    keys = []
+    for word in WORD_SEPARATOR.split(label):
+        key = word_keys.get(word)
+        if key is None:
+            singular = _singular(word, rules)
+            key = word_keys[word] = "" if singular in rules.stop_words else singular
+        if key:
+            keys.append(key)
+    return " ".join(keys)
+
+
+WORD_SEPARATOR = re.compile(r"[\s/]+")
+
+
+@cache
+def _word_keys(rules: SkillRules) -> dict[str, str]:
+    """Word -> its key word under ``rules`` ("" when dropped), filled as words are met: statement keys are worked
+    out for every statement and profile of every class, and the same few thousand words recur."""
+    return {"": ""}
 
 
 @dataclass
