@@ -239,7 +239,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
     ladder = write_ladder(store, iris, facts=None if written.others else facts, labels=labels,
-                          cache_directory=cache_directory)
+                          cache_directory=cache_directory, versions=_fact_versions(emitted, keys) if keys else None)
     return BuildSummary(parsed, written, ladder)
 
 
@@ -262,6 +262,21 @@ def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
         emitted[position] = Emitted(graph.graph.value, graph.content_hash, len(graph.quads) + len(graph.shared),
                                     tuple(facts_of_quads(index)), concept_labels_of_quads(index))
         yield graph
+
+
+def _fact_versions(emitted: dict[int, Emitted], keys: list[str]) -> dict[str, str]:
+    """Class IRI -> the emit key of the graph its facts came from (the key changes whenever they can). A class
+    with facts from two graphs gets none, so the ladder stage always takes it as changed."""
+    versions: dict[str, str] = {}
+    twice: set[str] = set()
+    for position, entry in emitted.items():
+        for fact in entry.facts:
+            if fact.iri in versions:
+                twice.add(fact.iri)
+            versions[fact.iri] = keys[position]
+    for iri in twice:
+        del versions[iri]
+    return versions
 
 
 def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabulary:

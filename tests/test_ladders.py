@@ -22,6 +22,7 @@ from rolegraph.ladders import (
     Experience,
     FamilyMember,
     derive_ladder,
+    derive_ladder_again,
     iter_paths,
     ladder_rules,
     load_class_facts,
@@ -230,6 +231,57 @@ def test_candidates_come_from_the_index_not_all_pairs() -> None:
     classes = [make(f"c:class-{n}", n % 5, {f"k:{n // 10}": 3}, place=f"urn:place:{n // 10}") for n in range(200)]
     ladder = derive_ladder(classes)
     assert ladder.candidates <= 200 * 9 // 2 + 200  # pairs within groups of ten, not 200 * 199 / 2
+
+
+TITLE_WORDS = ("clerk", "typist", "senior", "principal", "analyst", "engineer", "civil", "account", "supervisor")
+FIELD_WORDS = ("clerical work", "public contact", "accounting", "engineering design", "supervision", "typing")
+
+
+def _random_class(rng: random.Random, number: int) -> ClassFacts:
+    """A made-up class drawn from small pools, so that classes share skills, words and series."""
+    title = " ".join(rng.sample(TITLE_WORDS, rng.randint(1, 3)))
+    skills = {f"k:skill-{rng.randrange(30)}": rng.randint(0, 5) for _ in range(rng.randint(0, 6))}
+    place = rng.choice((EL_PASO, HOUSTON, "urn:place:unnamed"))
+    months = rng.choice((None, 12, 24, 48))
+    field = rng.choice(FIELD_WORDS)
+    facts = make(f"c:{number:03d}-{title.replace(' ', '-')}", rng.choice((None, *range(1, 9))), skills, place=place,
+                 months=months, field=field, profile=f"{title} {rng.choice(FIELD_WORDS)}",
+                 series=rng.choice((None, "0301", "0800")), stub=rng.random() < 0.05)
+    return replace(facts, employer_known=place != "urn:place:unnamed")
+
+
+def _changed_class(rng: random.Random, facts: ClassFacts) -> ClassFacts:
+    """``facts`` with one thing changed: its skills, title, grade, experience or employer."""
+    other = _random_class(rng, 0)
+    change = rng.choice(("skills", "title", "grade_number", "experience", "location", "series"))
+    return replace(facts, **{change: getattr(other, change)})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_deriving_again_equals_deriving_afresh(seed: int) -> None:
+    """Classes changed, swapped, added and removed one after another: each time, deriving only what changed from
+    the last derivation gives what deriving everything gives (steps, scores, best comparisons)."""
+    rng = random.Random(seed)
+    # few postings per feature, few comparisons per class: changes make features flip between rare and common,
+    # and reshuffle the best comparisons of classes that did not change
+    rules = replace(ladder_rules(), max_postings=15, comparable_per_class=2, comparable_threshold=0.2)
+    classes = [_random_class(rng, number) for number in range(160)]
+    ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
+    assert ladder == derive_ladder(classes, rules) and ladder.steps and ladder.comparisons
+    for round_ in range(24):
+        position = rng.randrange(len(classes))
+        if round_ % 4 == 3:  # one out, another in: as many classes as before
+            classes[position] = _random_class(rng, 200 + round_)
+        elif round_ == 22:
+            classes.append(_random_class(rng, 300))
+        elif round_ == 23:
+            classes.pop(position)
+        else:
+            classes[position] = _changed_class(rng, classes[position])
+        ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, derivation, rules)
+        fresh = derive_ladder(classes, rules)
+        assert ladder.steps == fresh.steps and ladder.comparisons == fresh.comparisons, round_
+    assert ladder.candidates < fresh.candidates or len(classes) != 160
 
 
 # -- paths ---------------------------------------------------------------------------------------------

@@ -182,8 +182,8 @@ def test_a_stale_ladder_state_is_not_trusted(tmp_path: Path) -> None:
     specs = _generated(tmp_path, count=40, seed=9)
     with open_store(tmp_path / "store") as store:
         pipeline.build([specs], store)
-        digest, ladder = load_state(store.cache_directory, LADDER_STATE)
-        keep_state(store.cache_directory, LADDER_STATE, ("not what the store holds", Ladder()))
+        _, _, derivation = load_state(store.cache_directory, LADDER_STATE)
+        keep_state(store.cache_directory, LADDER_STATE, ("not what the store holds", Ladder(), derivation))
         spec = sorted(specs.glob("*.txt"))[3]
         spec.write_text(spec.read_text(encoding="utf-8").replace("years", "years (revised)", 1), encoding="utf-8")
         pipeline.build([specs], store)

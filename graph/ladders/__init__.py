@@ -15,6 +15,7 @@ Stable API (the web front end uses it):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import chain
 from pathlib import Path
 
@@ -25,11 +26,13 @@ from rolegraph.ladders.derive import (
     KINDS,
     PROMOTION_KINDS,
     Comparison,
+    Derivation,
     Ladder,
     LadderRules,
     PartCheck,
     Step,
     derive_ladder,
+    derive_ladder_again,
     ladder_rules,
 )
 from rolegraph.ladders.facts import (
@@ -49,7 +52,8 @@ from rolegraph.store import Store
 
 __all__ = [
     "KINDS", "PROMOTION_KINDS", "ClassFacts", "Experience", "FamilyMember", "Step", "PartCheck", "Comparison",
-    "Ladder", "LadderRules", "LadderPath", "LadderResult", "derive_ladder", "ladder_rules", "load_class_facts",
+    "Ladder", "LadderRules", "LadderPath", "LadderResult", "Derivation", "derive_ladder", "derive_ladder_again",
+    "ladder_rules", "load_class_facts",
     "facts_of_quads", "concept_labels_of_quads",
     "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder", "LADDER_STATE",
 ]
@@ -59,28 +63,37 @@ LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept 
 
 def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
                  facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None,
-                 cache_directory: Path | None = None) -> Ladder:
+                 cache_directory: Path | None = None, versions: Mapping[str, str] | None = None) -> Ladder:
     """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction).
 
     ``facts`` (and the skill concept ``labels``), when given, must be those of every class in the store, as
     ``facts_of_quads`` reads them from the class graphs; otherwise they are read from the store. With a
     ``cache_directory`` holding the ladder the store's ladder graph was written from (checked by its content
-    hash), only the steps and comparisons that changed are written.
+    hash), only the steps and comparisons that changed are written. With the ``versions`` of the facts too (class
+    IRI -> a key that changes whenever its facts or skill labels do), only what changed since the ladder kept
+    there is derived again (``derive_ladder_again``: the same ladder).
     """
     iris = iris or Iris()
+    kept = load_state(cache_directory, LADDER_STATE)
+    if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[1], Ladder)):
+        kept = None
+    derivation = None
     if facts is None:
-        facts, labels = load_class_facts(store), skill_labels(store)
-    ladder = derive_ladder(facts, rules, labels)
+        ladder = derive_ladder(load_class_facts(store), rules, skill_labels(store))
+    elif versions is None:
+        ladder = derive_ladder(facts, rules, labels)
+    else:
+        previous = kept[2] if kept is not None and isinstance(kept[2], Derivation) else None
+        ladder, derivation = derive_ladder_again(facts, versions, previous, rules, labels)
     graph = iris.ladder_graph
     digest = ladder_digest(ladder, iris)
-    kept = load_state(cache_directory, LADDER_STATE)
     stored = store.graph_marker(graph.value)
-    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == stored and isinstance(kept[1], Ladder):
+    if kept is not None and kept[0] == stored:
         if stored != digest:
             gone, came = ladder_delta(kept[1], ladder)
             store.change_graph(graph.value, ladder_quads(gone, iris), ladder_quads(came, iris), digest)
     elif stored != digest:
         marker = Quad(graph, RG.contentHash, Literal(digest), graph)
         store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
-    keep_state(cache_directory, LADDER_STATE, (digest, ladder))
+    keep_state(cache_directory, LADDER_STATE, (digest, ladder, derivation))
     return ladder

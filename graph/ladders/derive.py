@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -28,7 +28,7 @@ from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, skill_rules, statement_key
 
 __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "Comparison", "Ladder",
-           "derive_ladder", "KINDS", "PROMOTION_KINDS"]
+           "Derivation", "derive_ladder", "derive_ladder_again", "KINDS", "PROMOTION_KINDS"]
 
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
@@ -143,13 +143,22 @@ class Ladder:
 
     steps: list[Step] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
-    candidates: int = 0  # candidate pairs examined
+    candidates: int = field(default=0, compare=False)  # candidate pairs examined (by this derivation)
 
     def promotions(self) -> list[Step]:
         return [step for step in self.steps if step.promotion]
 
 
 # -- derivation ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ClassWords:
+    """The words of one class that derivation works with: what its label-free text costs to work out."""
+
+    entry: tuple[frozenset[str], ...]  # field words of each experience requirement, in order
+    profile: frozenset[str]  # what its work is: profile text, skill labels and experience fields
+    title: frozenset[str]
 
 
 @dataclass
@@ -163,9 +172,28 @@ class _Context:
     features: dict[str, dict[str, float]]
     feature_total: dict[str, float] = field(default_factory=dict)
     weight: dict[str, float] = field(default_factory=dict)  # feature -> its weight (the same in every class)
+    words: dict[str, _ClassWords] = field(default_factory=dict)
 
     def label(self, concept: str) -> str:
         return self.labels.get(concept) or concept.rsplit("/", 1)[-1].replace("-", " ")
+
+
+@dataclass
+class Derivation:
+    """What a derivation keeps so that the next one (``derive_ladder_again``) derives only what changed.
+
+    ``versions`` say which facts it was derived from (class IRI -> a key that changes whenever the class's facts
+    or skill labels do); the rest is what those facts gave.
+    """
+
+    rules: LadderRules
+    versions: dict[str, str]
+    words: dict[str, _ClassWords]
+    idf: dict[str, float]
+    postings: dict[str, int]  # feature -> how many classes hold it
+    derived: dict[tuple[str, str], Step]  # derived and lateral steps, explained, before explicit steps win a pair
+    best: dict[str, tuple[tuple[float, str, str], ...]]  # class -> its best comparisons: (score, first, second)
+    comparisons: dict[tuple[str, str], Comparison]
 
 
 def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
@@ -179,33 +207,143 @@ def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
     """
     rules = rules or ladder_rules()
     with collector_paused():
-        return _derive(list(facts), rules, skill_labels or {})
+        return _derive(list(facts), rules, skill_labels or {}, {})[0]
 
 
-def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[str, str]) -> Ladder:
+def derive_ladder_again(facts: Iterable[ClassFacts], versions: Mapping[str, str], previous: Derivation | None,
+                        rules: LadderRules | None = None, skill_labels: Mapping[str, str] | None = None,
+                        ) -> tuple[Ladder, Derivation]:
+    """``derive_ladder``, working again only on what changed since the ``previous`` derivation; the same result.
+
+    ``versions`` (class IRI -> a key that changes whenever that class's facts or skill labels change) tell
+    which classes changed. Pairs of unchanged classes keep their steps and scores, unless a change reaches
+    them: a skill whose document frequency changed (its weight, idf), a feature that became common or rare
+    (candidate pairs), a comparison among a class's best that changed. A class added or removed changes every
+    idf, so then everything is derived again, as it is without a usable ``previous``.
+    """
+    rules = rules or ladder_rules()
+    with collector_paused():
+        return _derive(list(facts), rules, skill_labels or {}, versions, previous)
+
+
+def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[str, str],
+            versions: Mapping[str, str], previous: Derivation | None = None) -> tuple[Ladder, Derivation]:
     by_iri = {fact.iri: fact for fact in facts}
-    context = _context(by_iri, rules, skill_labels)
+    usable = previous is not None and previous.rules == rules and len(previous.versions) == len(by_iri)
+    words = {} if previous is None else {iri: found for iri, found in previous.words.items()
+                                         if iri in versions and previous.versions.get(iri) == versions[iri]}
+    context = _context(by_iri, rules, skill_labels, words)
+    index = _FeatureIndex(context)
+    postings = dict(zip(index.names, index.counts.tolist(), strict=True))
+    dirty: set[str] = set()
+    if usable:
+        assert previous is not None
+        dirty = _changed(context, index, previous, versions)
+        usable = len(dirty) <= len(by_iri) // 4  # past that, deriving everything costs less
+    if usable:
+        assert previous is not None
+        ladder, derived, best = _derive_changed(context, index, previous, dirty)
+    else:
+        ladder, derived, best = _derive_all(context, index)
     steps: dict[tuple[str, str], Step] = {}
     for step in _explicit_steps(context):
-        steps.setdefault((step.source, step.target), step)
+        steps.setdefault((step.source, step.target), _explained(context, step))
+    for key, step in derived.items():
+        steps.setdefault(key, step)
+    ladder.steps = [step for _, step in sorted(steps.items())]
+    old = previous.comparisons if usable and previous is not None else {}
+    comparisons: dict[tuple[str, str], Comparison] = {}
+    for pair, score in sorted({(first, second): score for kept in best.values()
+                               for score, first, second in kept}.items()):
+        found = old.get(pair)
+        comparisons[pair] = (found if found is not None and not dirty & set(pair)
+                             else _comparison(context, pair[0], pair[1], score))
+    ladder.comparisons = list(comparisons.values())
+    derivation = Derivation(rules, dict(versions), context.words, context.idf, postings, derived, best, comparisons)
+    return ladder, derivation
+
+
+def _derive_all(context: _Context, index: _FeatureIndex,
+                ) -> tuple[Ladder, dict[tuple[str, str], Step], dict[str, tuple[tuple[float, str, str], ...]]]:
+    """Every derived step and the best comparisons of every class, over all candidate pairs."""
+    by_iri = context.facts
     ladder = Ladder()
-    index = _FeatureIndex(context)
-    best = _BestComparisons(rules.comparable_per_class)
+    derived: dict[tuple[str, str], Step] = {}
+    best = _BestComparisons(context.rules.comparable_per_class)
     for first, others in index.candidates():
         ladder.candidates += len(others)
         same = index.same_employer(first, others)
         a = by_iri[index.iris[first]]
         for second in others[same].tolist():
             for step in _derived(context, a, by_iri[index.iris[second]]):
-                steps.setdefault((step.source, step.target), step)
+                derived.setdefault((step.source, step.target), _explained(context, step))
         if not index.stub[first]:
             cross = others[~same & ~index.stub[others]]
             if len(cross):
                 best.add(first, *index.comparison_scores(first, cross))
-    ladder.steps = [_explained(context, step) for _, step in sorted(steps.items())]
-    ladder.comparisons = [_comparison(context, index.iris[first], index.iris[second], score)
-                          for score, first, second in best.kept()]
-    return ladder
+    return ladder, derived, best.by_class(index.iris)
+
+
+def _changed(context: _Context, index: _FeatureIndex, previous: Derivation, versions: Mapping[str, str]) -> set[str]:
+    """Classes whose steps and comparisons may differ from the previous derivation's: those added, removed or
+    changed; those holding a skill whose idf changed; those holding a feature that became rare or common."""
+    dirty = {iri for iri in context.facts if iri not in versions or previous.versions.get(iri) != versions[iri]}
+    dirty.update(iri for iri in previous.versions if iri not in context.facts)
+    moved = {concept for concept, idf in context.idf.items() if previous.idf.get(concept) != idf}
+    moved.update(concept for concept in previous.idf if concept not in context.idf)
+    limit = context.rules.max_postings
+    flipped = {feature for feature in previous.postings.keys() | index.position.keys()
+               if (previous.postings.get(feature, 0) <= limit) != (index.count_of(feature) <= limit)}
+    for feature in (moved | flipped) & index.position.keys():
+        dirty.update(index.holders(feature))
+    return dirty
+
+
+def _derive_changed(context: _Context, index: _FeatureIndex, previous: Derivation, dirty: set[str],
+                    ) -> tuple[Ladder, dict[tuple[str, str], Step], dict[str, tuple[tuple[float, str, str], ...]]]:
+    """The previous derivation's steps and best comparisons, with every pair involving a ``dirty`` class derived
+    again, and the best comparisons worked out again for every class whose candidates' scores may have moved."""
+    by_iri = context.facts
+    ladder = Ladder()
+    derived = {key: step for key, step in previous.derived.items()
+               if key[0] not in dirty and key[1] not in dirty}
+    number = index.number
+    present = sorted(number[iri] for iri in dirty if iri in number)
+    changed = set(present)
+    ranked = set(present)  # classes whose best comparisons are worked out again
+    for first in present:
+        others = index.partners(first)
+        ranked.update(others.tolist())
+        others = others[[other not in changed or other > first for other in others.tolist()]]
+        ladder.candidates += len(others)
+        same = index.same_employer(first, others)
+        for second in others[same].tolist():
+            low, high = sorted((first, second))
+            for step in _derived(context, by_iri[index.iris[low]], by_iri[index.iris[high]]):
+                derived.setdefault((step.source, step.target), _explained(context, step))
+    best = dict(previous.best)
+    for iri, kept in previous.best.items():
+        if iri in dirty or any(first in dirty or second in dirty for _, first, second in kept):
+            ranked.add(number.get(iri, -1))
+    for iri in dirty:
+        best.pop(iri, None)
+    ranked.discard(-1)
+    per_class = context.rules.comparable_per_class
+    for owner in sorted(ranked):
+        iri = index.iris[owner]
+        best.pop(iri, None)
+        if index.stub[owner]:
+            continue
+        others = index.partners(owner)
+        cross = others[~index.same_employer(owner, others) & ~index.stub[others]]
+        if not len(cross):
+            continue
+        kept, scores = index.comparison_scores(owner, cross)
+        pairs = sorted((-score, min(owner, other), max(owner, other))
+                       for score, other in zip(scores.tolist(), kept.tolist(), strict=True))[:per_class]
+        if pairs:
+            best[iri] = tuple((-score, index.iris[first], index.iris[second]) for score, first, second in pairs)
+    return ladder, derived, best
 
 
 class _FeatureIndex:
@@ -217,8 +355,9 @@ class _FeatureIndex:
 
     def __init__(self, context: _Context) -> None:
         self.iris = sorted(context.features)
-        names = sorted({feature for own in context.features.values() for feature in own})
-        number = {name: position for position, name in enumerate(names)}
+        self.number = {iri: position for position, iri in enumerate(self.iris)}
+        self.names = names = sorted({feature for own in context.features.values() for feature in own})
+        self.position = number = {name: position for position, name in enumerate(names)}
         self.weight = np.array([context.weight[name] for name in names], dtype=np.float64)
         rows = [sorted(number[feature] for feature in context.features[iri]) for iri in self.iris]
         lengths = np.array([len(row) for row in rows], dtype=np.int64)
@@ -228,7 +367,7 @@ class _FeatureIndex:
         holders = np.repeat(np.arange(len(self.iris), dtype=np.int64), lengths)
         order = np.argsort(self.indices, kind="stable")  # postings: classes in IRI order, feature by feature
         self.posting_classes = holders[order]
-        counts = np.bincount(self.indices, minlength=len(names))
+        self.counts = counts = np.bincount(self.indices, minlength=len(names))
         self.posting_ptr = np.concatenate(([0], np.cumsum(counts)))
         self.rare = counts <= context.rules.max_postings
         places: dict[str | None, int] = {}
@@ -253,6 +392,29 @@ class _FeatureIndex:
             others = others[np.searchsorted(others, first, side="right"):]
             if len(others):
                 yield first, others
+
+    def partners(self, first: int) -> np.ndarray:
+        """Every class (before and after ``first``) sharing a feature with it that at most ``max_postings``
+        classes hold: its candidates, in number order."""
+        features = self.indices[self.indptr[first]:self.indptr[first + 1]]
+        features = features[self.rare[features]].tolist()
+        if not features:
+            return np.zeros(0, dtype=np.int64)
+        others = np.unique(np.concatenate([self.posting_classes[self.posting_ptr[feature]:
+                                                                self.posting_ptr[feature + 1]]
+                                           for feature in features]))
+        return others[others != first]
+
+    def count_of(self, feature: str) -> int:
+        """How many classes hold ``feature`` (0 for one none holds)."""
+        position = self.position.get(feature)
+        return 0 if position is None else int(self.counts[position])
+
+    def holders(self, feature: str) -> list[str]:
+        """The IRIs of the classes holding ``feature``."""
+        position = self.position[feature]
+        held = self.posting_classes[self.posting_ptr[position]:self.posting_ptr[position + 1]]
+        return [self.iris[holder] for holder in held.tolist()]
 
     def same_employer(self, first: int, others: np.ndarray) -> np.ndarray:
         employer = self.employer[first]
@@ -338,6 +500,23 @@ class _BestComparisons:
         keep[pair[order[rank < self.per_class]]] = True
         return firsts[keep], seconds[keep], scores[keep]
 
+    def by_class(self, iris: list[str]) -> dict[str, tuple[tuple[float, str, str], ...]]:
+        """Class IRI -> its ``per_class`` best comparisons, best first: (score, first IRI, second IRI)."""
+        if not self.parts:
+            return {}
+        firsts, seconds, scores = self._pruned()
+        owner = np.concatenate((firsts, seconds))
+        pair = np.concatenate((np.arange(len(firsts)), np.arange(len(firsts))))
+        order = np.lexsort((seconds[pair], firsts[pair], -scores[pair], owner))
+        grouped = owner[order]
+        rank = np.arange(len(grouped)) - np.searchsorted(grouped, grouped, side="left")
+        best: dict[str, list[tuple[float, str, str]]] = {}
+        for position in order[rank < self.per_class].tolist():
+            kept = pair[position]
+            best.setdefault(iris[int(owner[position])], []).append(
+                (float(scores[kept]), iris[int(firsts[kept])], iris[int(seconds[kept])]))
+        return {iri: tuple(kept) for iri, kept in best.items()}
+
     def kept(self) -> list[tuple[float, int, int]]:
         """(score, first, second) of every kept comparison, sorted by pair."""
         if not self.parts:
@@ -347,7 +526,16 @@ class _BestComparisons:
         return list(zip(scores[order].tolist(), firsts[order].tolist(), seconds[order].tolist(), strict=True))
 
 
-def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[str, str]) -> _Context:
+def _class_words(fact: ClassFacts, rules: LadderRules, label: Callable[[str], str]) -> _ClassWords:
+    entry = tuple(field_words(exp.field or exp.description, rules) for exp in fact.experience)
+    skill_words = frozenset().union(*(field_words(label(concept), rules) for concept in fact.skills))
+    return _ClassWords(entry, field_words(fact.profile, rules) | skill_words | frozenset().union(*entry),
+                       field_words(fact.title, rules))
+
+
+def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[str, str],
+             words: Mapping[str, _ClassWords]) -> _Context:
+    """What derivation works from; ``words`` are those of classes worked out before (unchanged since)."""
     count = max(len(by_iri), 1)
     frequency = Counter(concept for fact in by_iri.values() for concept in fact.skills)
     idf = {concept: math.log(1 + count / df) for concept, df in frequency.items()}
@@ -356,14 +544,16 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
     features: dict[str, dict[str, float]] = {}
     context = _Context(by_iri, rules, labels, idf, profile, entry, features)
     for iri, fact in by_iri.items():
-        entry[iri] = tuple((exp, field_words(exp.field or exp.description, rules)) for exp in fact.experience)
-        skill_words = frozenset().union(*(field_words(context.label(c), rules) for c in fact.skills))
-        profile[iri] = field_words(fact.profile, rules) | skill_words \
-            | frozenset().union(*(words for _, words in entry[iri]))
+        found = words.get(iri)
+        if found is None:
+            found = _class_words(fact, rules, context.label)
+        context.words[iri] = found
+        entry[iri] = tuple(zip(fact.experience, found.entry, strict=True))
+        profile[iri] = found.profile
         own: dict[str, float] = {concept: idf[concept] for concept in fact.skills}
-        for _, words in entry[iri]:
-            own.update((f"field: {word}", 1.0) for word in words)
-        own.update((f"title: {word}", 1.0) for word in field_words(fact.title, rules))
+        for words_of_field in found.entry:
+            own.update((f"field: {word}", 1.0) for word in words_of_field)
+        own.update((f"title: {word}", 1.0) for word in found.title)
         if fact.series:
             own[f"series: {fold_text(fact.series)}"] = 2.0
         features[iri] = own
