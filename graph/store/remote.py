@@ -408,7 +408,7 @@ class RemoteStore:
         for graph in graphs:
             name = graph.graph.value
             produced.add(name)
-            summary.triples += len(graph.quads) + len(graph.shared)
+            summary.triples += graph.size
             if existing.get(name) == graph.content_hash:
                 summary.unchanged.append(name)
                 continue
@@ -434,9 +434,8 @@ class RemoteStore:
             pass
 
     def _put_class_graph(self, graph: ClassGraph) -> None:
-        marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
-                  ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
-        self._gsp("PUT", graph.graph.value, f"write <{graph.graph.value}>", _ntriples((*graph.quads, *marker)))
+        body = "".join(f"{line} .\n" for line in graph.triple_lines(with_marker=True)).encode("utf-8")
+        self._gsp("PUT", graph.graph.value, f"write <{graph.graph.value}>", body)
 
     def _post_quads(self, quads: Iterable[ox.Quad]) -> None:
         by_graph: dict[str | None, list[ox.Quad]] = defaultdict(list)
