@@ -188,13 +188,8 @@ class OxigraphStore:
         batch: list[str] = []  # N-Quads lines of new graphs, for the next bulk ingestion
         replaced = 0
         with _BackgroundLoader(self._load_nquads) as loader:
-            for graph in graphs:
+            for graph in summary.to_write(graphs, existing, produced):
                 name = graph.graph.value
-                produced.add(name)
-                summary.triples += graph.size
-                if existing.get(name) == graph.content_hash:
-                    summary.unchanged.append(name)
-                    continue
                 if name in existing:  # replace: drop and insert in one update, one transaction
                     body = "\n".join(f"{line} ." for line in graph.triple_lines(with_marker=True))
                     shared = "".join(f"GRAPH {place} {{ {triple} . }}\n"
@@ -212,7 +207,6 @@ class OxigraphStore:
                     if len(batch) >= BATCH_QUADS:
                         loader.load(batch)
                         batch = []
-                summary.written.append(name)
             if batch:
                 loader.load(batch)
         for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):

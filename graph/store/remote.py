@@ -405,15 +405,8 @@ class RemoteStore:
         existing = self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
         batch: list[ClassGraph] = []
-        for graph in graphs:
-            name = graph.graph.value
-            produced.add(name)
-            summary.triples += graph.size
-            if existing.get(name) == graph.content_hash:
-                summary.unchanged.append(name)
-                continue
+        for graph in summary.to_write(graphs, existing, produced):
             batch.append(graph)
-            summary.written.append(name)
             if len(batch) >= WRITE_BATCH:
                 self._write_batch(batch)
                 batch = []
