@@ -20,7 +20,7 @@ from rolegraph.cache import cached_class, emit_fingerprint, fingerprint, keep_st
 from rolegraph.collector import collector_paused
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
-from rolegraph.ladders.facts import index_quads
+from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass, Ksa
 from rolegraph.parser import parse_spec
@@ -258,8 +258,8 @@ def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
                    emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
     """Pass the class graphs on, keeping the ladder facts and skill labels of each by its class's position."""
     for position, graph in zip(positions, graphs, strict=False):
-        index = index_quads((*graph.quads, *graph.shared))
-        emitted[position] = Emitted(graph.graph.value, graph.content_hash, len(graph.quads) + len(graph.shared),
+        index = index_triples(graph.triples, FACT_PREDICATES)
+        emitted[position] = Emitted(graph.graph.value, graph.content_hash, graph.size,
                                     tuple(facts_of_quads(index)), concept_labels_of_quads(index))
         yield graph
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from rolegraph.ladders.facts import FACT_PREDICATES, concept_labels_of_quads, facts_of_quads, index_triples
 from rolegraph.pipeline import parse_paths
 from rolegraph.rdf import Iris, emit_class_graphs
 from rolegraph.rdf.namespaces import RG
+from rolegraph.rdf.terms import number, number_text, quoted
 from rolegraph.resources import ontology_files
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -159,3 +164,49 @@ def test_union_has_no_duplicate_rows(built_seeds) -> None:
     store, _ = built_seeds
     names = [r["n"].value for r in store.query("SELECT ?n WHERE { ?s a schema:State ; schema:name ?n }")]
     assert names == ["Texas"]
+
+
+# -- text emission: every quad is written as N-Quads text by rolegraph.rdf.terms, not by pyoxigraph -----------
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=400)
+def test_quoted_writes_literals_as_oxigraph_does(value: str) -> None:
+    assume(not any(0xD800 <= ord(char) < 0xE000 for char in value))  # lone surrogates are no Python str for Rust
+    assert quoted(value) == str(ox.Literal(value))
+
+
+def test_quoted_escapes_every_character_oxigraph_escapes() -> None:
+    for code in (*range(0x80), 0xA0, 0x2028, 0xFEFF, 0x1F600):
+        value = f"a{chr(code)}b"
+        assert quoted(value) == str(ox.Literal(value)), hex(code)
+
+
+def test_number_text_is_the_literal_text() -> None:
+    for value in (0, 7, 2080, Decimal("24"), Decimal("1.50"), Decimal("0.5")):
+        assert number_text(value) == (number(value).value, str(number(value)))
+
+
+def test_lines_parse_to_the_quads_and_triples_name_them(graphs: list) -> None:
+    for graph in graphs:
+        quads = (*graph.quads, *graph.shared)
+        assert [str(quad) for quad in quads] == [*graph.lines, *graph.shared_lines]
+        assert list(graph.triples) == [(quad.subject.value, quad.predicate.value, quad.object.value) for quad in quads]
+        assert graph.triple_lines() == [f"{quad.subject} {quad.predicate} {quad.object}" for quad in graph.quads]
+        assert graph.size == len(quads)
+
+
+def test_marker_lines_parse(graphs: list) -> None:
+    graph = graphs[0]
+    hash_quad, describes = ox.parse((" .\n".join(graph.marker_lines()) + " .\n").encode(), format=ox.RdfFormat.N_QUADS)
+    assert (hash_quad.object.value, hash_quad.graph_name) == (graph.content_hash, graph.graph)
+    assert (describes.predicate, describes.object) == (RG.describes, graph.class_iri)
+
+
+def test_fact_predicates_give_the_same_facts(graphs: list, la_corpus: Path) -> None:
+    """The pipeline indexes only FACT_PREDICATES for the ladder: the facts must be those of the whole graph."""
+    la_graphs = emit_class_graphs(parse_paths(sorted(la_corpus.iterdir())[:120]).classes)
+    for graph in (*graphs, *la_graphs):
+        whole, only = index_triples(graph.triples), index_triples(graph.triples, FACT_PREDICATES)
+        assert facts_of_quads(only) == facts_of_quads(whole)
+        assert concept_labels_of_quads(only) == concept_labels_of_quads(whole)

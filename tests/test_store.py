@@ -194,3 +194,50 @@ def test_a_query_with_from_sees_only_that_graph(built_seeds) -> None:
     assert [row["code"].value for row in rows] == ["1341"]
     everything = list(store.query("SELECT DISTINCT ?code WHERE { ?c a rg:JobClass ; schema:identifier ?code }"))
     assert len(everything) == 4
+
+
+def _class_graphs(specs_dir: Path) -> list:
+    from rolegraph.pipeline import parse_paths
+    from rolegraph.rdf import emit_class_graphs
+
+    return emit_class_graphs(parse_paths([specs_dir]).classes)
+
+
+def test_new_class_graphs_load_in_the_background_batch_by_batch(specs_dir: Path, monkeypatch) -> None:
+    """Graphs go to Oxigraph's bulk loader as N-Quads text, one batch loading while the next is made: each
+    batch loads whole; a caller failing mid-way leaves the batches handed over complete and nothing else."""
+    import rolegraph.store.oxigraph as module
+
+    graphs = _class_graphs(specs_dir)
+    monkeypatch.setattr(module, "BATCH_QUADS", 1)  # one graph per batch
+
+    def failing_after_two():
+        yield from graphs[:2]
+        raise ValueError("the emitter failed")
+
+    with open_store(None) as target:
+        with pytest.raises(ValueError, match="emitter failed"):
+            target.replace_class_graphs(failing_after_two())
+        assert set(target.class_graph_hashes()) == {graph.graph.value for graph in graphs[:2]}
+        for graph in graphs[:2]:
+            stored = list(target.oxigraph.quads_for_pattern(None, None, None, graph.graph))
+            assert len(stored) == len(graph.lines) + 2  # and its content hash is there: the graph is whole
+        summary = target.replace_class_graphs(graphs)
+        assert len(summary.written) == len(graphs) - 2 and len(summary.unchanged) == 2
+        assert len(target) == len({*(line for graph in graphs for line in (*graph.lines, *graph.marker_lines(),
+                                                                             *graph.shared_lines))})
+
+
+def test_a_failed_bulk_load_is_a_store_error(specs_dir: Path, monkeypatch) -> None:
+    graphs = _class_graphs(specs_dir)
+    with open_store(None) as target:
+        loads = []
+
+        def failing_load(data: bytes) -> None:
+            loads.append(data)
+            raise StoreError(":memory:: write failed, nothing of this batch was written: disk full (simulated)")
+
+        monkeypatch.setattr(target, "_load_nquads", failing_load)
+        with pytest.raises(StoreError, match="nothing of this batch was written"):
+            target.replace_class_graphs(graphs)
+        assert loads and len(target) == 0

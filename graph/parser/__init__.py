@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from rolegraph.errors import NotASpecification, SourceError
 from rolegraph.model import (
@@ -44,7 +45,7 @@ from rolegraph.parser.fields import (
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.requirements import flatten_experience, parse_requirement_paths
 from rolegraph.parser.sections import RawSection, split_sections
-from rolegraph.parser.tables import Rules, load_rules
+from rolegraph.parser.tables import Rules, collapse, load_rules
 
 __all__ = ["parse_spec", "LineFacts"]
 
@@ -80,11 +81,12 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
     """Apply the whole-line rules; fallbacks (region = "header") only fill what is still missing."""
     facts = LineFacts({}, set())
     for fallback in (False, True):
-        some_rule = rules.line_rules_any[fallback]
+        candidate = rules.memo(f"line rule (header fallback {fallback})",
+                               partial(_line_rule_text, some_rule=rules.line_rules_any[fallback]))
         lines = header if fallback else document.lines
         for index, line in enumerate(lines):
-            text = " ".join(line.text.split())
-            if not text or line.number in facts.consumed or not some_rule.match(text):
+            text = candidate(line.text)
+            if not text or line.number in facts.consumed:
                 continue
             for rule in rules.line_rules:
                 if (rule.region == "header") != fallback:
@@ -104,6 +106,18 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
                 facts.consumed.update(range(line.number, last + 1))
                 break
     return facts
+
+
+def _line_rule_text(text: str, some_rule: re.Pattern[str]) -> str:
+    """The line's text with white space collapsed when ``some_rule`` matches it (a line rule may), else ""."""
+    text = collapse(text)
+    return text if text and some_rule.match(text) else ""
+
+
+def _names_a_jurisdiction(text: str, rules: Rules) -> bool:
+    """Whether a jurisdiction rule matches somewhere in ``text`` (its required words first: cheaper)."""
+    return (any(rule.could_match(text) for rule in rules.jurisdiction_rules)
+            and rules.any_jurisdiction_rule.search(text) is not None)
 
 
 def _continue_fields(fields: dict[str, str], lines: list[Line] | tuple[Line, ...], index: int,
@@ -158,8 +172,8 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
         state = rules.gazetteer.get(name)
         evidence = f"gazetteer: {name} is in {state}" if state else "no state stated or known"
         return Jurisdiction(name, state, False, stated, evidence)
-    named = rules.any_jurisdiction_rule  # lines no rule matches are skipped at once
-    candidates = [line for line in document.lines if named.search(line.text)]
+    named = rules.memo("names a jurisdiction", partial(_names_a_jurisdiction, rules=rules))
+    candidates = [line for line in document.lines if named(line.text)]  # lines no rule matches are skipped
     for rule in rules.jurisdiction_rules:
         for line in candidates:
             match = rule.pattern.search(line.text)

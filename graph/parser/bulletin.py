@@ -99,9 +99,10 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
     """
     best: License | None = None
     # Only lines that name a licence are read (a sentence naming one is on one line: a paragraph per line).
+    names_a_licence = table.memo("names a licence", lambda text: table.license_name.search(text) is not None)
     lines = [(Passage([line], passage.source, passage.sha256), is_requirement)
              for group, is_requirement in ((requirements, True), (passages, False)) for passage in group
-             for line in passage.lines if table.license_name.search(line.text)]
+             for line in passage.lines if names_a_licence(line.text)]
     for passage, is_requirement in lines:
         for sentence in sentences(passage):
             if not table.license_name.search(sentence.text):

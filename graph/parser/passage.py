@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rolegraph.model import Line, Provenance
+from rolegraph.parser.tables import collapse
 
 __all__ = ["Passage", "Span"]
 
@@ -41,7 +42,7 @@ class Passage:
         self._numbers: list[int] = []
         offset = 0
         for line in self.lines:
-            folded = " ".join(line.text.split())
+            folded = collapse(line.text)
             self._starts.append(offset)
             self._numbers.append(line.number)
             pieces.append(folded)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 from rolegraph.model import Line, SourceDocument
 from rolegraph.parser.tables import Rules, fold
@@ -63,8 +64,9 @@ def split_sections(document: SourceDocument, rules: Rules) -> SplitDocument:
     sections: list[RawSection] = []
     current: RawSection | None = None
     seen_content_heading = False
+    heading_in = rules.memo("heading", partial(heading_of, rules=rules))
     for line in document.lines:
-        found = heading_of(line.text, rules)
+        found = heading_in(line.text)
         if found is None:
             (current.lines if current is not None else header).append(line)
             continue

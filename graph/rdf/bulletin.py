@@ -18,7 +18,6 @@ Which classes accept 2 years as a Senior Clerk::
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode
@@ -32,17 +31,9 @@ from rolegraph.model import (
 )
 from rolegraph.parser.tables import fold
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, SCHEMA, XSD
+from rolegraph.rdf.terms import TRUE, number
 
 __all__ = ["emit_bulletin"]
-
-TRUE = Literal("true", datatype=XSD.boolean)
-
-
-def _number(value: Decimal | int) -> Literal:
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        return Literal(str(value.normalize()), datatype=XSD.decimal)
-    return Literal(str(int(value)), datatype=XSD.integer)
-
 
 def _experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirement, str]:
     """The IRI emit.py gives each experience requirement (and included part), by requirement."""
@@ -85,7 +76,7 @@ def _education(out: Any, node: NamedNode, education: EducationRequirement) -> No
     out.text(node, SCHEMA.description, education.text)
     out.text(node, SCHEMA.credentialCategory, education.school_type)
     if education.years is not None:
-        out.add(node, RG.educationYears, _number(education.years))
+        out.add(node, RG.educationYears, number(education.years))
     for major in education.majors:
         out.text(node, RG.major, major)
     out.where(node, education.where)
@@ -108,7 +99,7 @@ def _item(out: Any, node: NamedNode, item: RequirementItem, nodes: dict[Experien
         for predicate, value in ((RG.courseCount, course.count), (RG.semesterUnits, course.semester_units),
                                  (RG.quarterUnits, course.quarter_units)):
             if value is not None:
-                out.add(course_node, predicate, _number(value))
+                out.add(course_node, predicate, number(value))
         for subject in course.subjects:
             out.text(course_node, RG.subject, subject)
         out.where(course_node, course.where)
@@ -118,7 +109,7 @@ def _item(out: Any, node: NamedNode, item: RequirementItem, nodes: dict[Experien
         out.text(node, RG.conjunction, item.conjunction)
     for index, sub in enumerate(item.items, start=1):
         sub_node = out.child(node, RG.subRequirement, str(sub.label or index))
-        out.add(sub_node, RG.position, _number(index))
+        out.add(sub_node, RG.position, number(index))
         _item(out, sub_node, sub, nodes)
 
 
@@ -130,11 +121,11 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
     _emit_feeders(job_class, out, nodes, titles, place)
     for path in job_class.requirement_paths:
         path_node = out.child(subject, RG.requirementPath, f"path/{path.number}", RG.RequirementPath)
-        out.add(path_node, RG.pathNumber, _number(path.number))
+        out.add(path_node, RG.pathNumber, number(path.number))
         out.where(path_node, path.where)
         for index, item in enumerate(path.items, start=1):
             item_node = out.child(path_node, RG.item, f"item/{index}")
-            out.add(item_node, RG.position, _number(index))
+            out.add(item_node, RG.position, number(index))
             _item(out, item_node, item, nodes)
     bulletin = job_class.bulletin
     if bulletin is None:
@@ -149,14 +140,14 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
                                   ("where-to-apply", RG.whereToApply, bulletin.where_to_apply),
                                   ("deadline", RG.applicationDeadline, bulletin.deadline)):
         if text is not None:
-            out.fact(subject, name, predicate, Literal(text.value), text.where)
+            out.fact(subject, name, predicate, text.value, text.where)
     for index, salary in enumerate(bulletin.salaries, start=1):
         node = out.child(subject, SCHEMA.estimatedSalary, f"salary/{index}", SCHEMA.MonetaryAmountDistribution)
         out.text(node, SCHEMA.currency, "USD")
         out.add(node, SCHEMA.duration, Literal("P1Y", datatype=XSD.duration))
-        out.add(node, SCHEMA.minValue, _number(salary.low))
-        out.add(node, SCHEMA.maxValue, _number(salary.high if salary.high is not None else salary.low))
-        out.add(node, RG.position, _number(index))
+        out.add(node, SCHEMA.minValue, number(salary.low))
+        out.add(node, SCHEMA.maxValue, number(salary.high if salary.high is not None else salary.low))
+        out.add(node, RG.position, number(index))
         out.text(node, RDFS.label, salary.label)
         if salary.high is None:
             out.add(node, RG.flatRated, TRUE)
@@ -174,5 +165,5 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
         node = out.child(subject, RG.examWeight, f"exam-weight/{index}", RG.ExamWeight)
         out.text(node, SCHEMA.name, weight.part)
         out.text(node, RG.weight, weight.weight)
-        out.add(node, RG.position, _number(index))
+        out.add(node, RG.position, number(index))
         out.where(node, weight.where)

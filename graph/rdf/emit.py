@@ -11,10 +11,9 @@ import hashlib
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from rolegraph.merge import jurisdiction_key
 from rolegraph.model import LEVEL_ORDER, ExperienceRequirement, JobClass, Ksa, License, Provenance, Text
@@ -22,6 +21,7 @@ from rolegraph.parser.tables import fold
 from rolegraph.rdf.bulletin import emit_bulletin
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD
+from rolegraph.rdf.terms import TRUE, number, number_text, quoted, term_text
 
 __all__ = ["ClassGraph", "KSA_KIND_TO_CLASS", "emit_class_graphs", "iter_class_graphs", "skill_label"]
 
@@ -43,60 +43,96 @@ def skill_label(text: str) -> str:
     return label
 
 
+Triple = tuple[str, str, str]  # subject IRI, predicate IRI, object value (an IRI or a literal's lexical form)
+
+
 @dataclass(frozen=True)
 class ClassGraph:
-    """The quads of one job class's named graph and a hash of their content."""
+    """The triples of one job class's named graph, as N-Quads text, and a hash of their content.
+
+    ``lines`` are the graph's quads in N-Quads (each without its closing " ."), distinct and sorted; ``shared``
+    ones are about things several classes share (states, jurisdictions, skill concepts) and go to the shared
+    graph rather than into every class graph, so the union holds each once. ``triples`` are the same statements
+    as plain values, lines first, then shared lines, for readers that need no RDF terms (the ladder facts).
+    """
 
     class_iri: NamedNode
     graph: NamedNode
-    quads: tuple[Quad, ...]
+    lines: tuple[str, ...]
     source_names: tuple[str, ...]
     content_hash: str
-    # Triples about things several classes share (states, jurisdictions, skill concepts), added to the
-    # shared graph rather than repeated in every class graph, so the union holds each once.
-    shared: tuple[Quad, ...] = ()
+    shared_lines: tuple[str, ...] = ()
+    triples: tuple[Triple, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """How many quads: the class graph's and the shared ones."""
+        return len(self.lines) + len(self.shared_lines)
+
+    @cached_property
+    def quads(self) -> tuple[Quad, ...]:
+        """The class graph's quads as pyoxigraph terms (parsed from ``lines`` when first asked for)."""
+        return _parsed(self.lines)
+
+    @cached_property
+    def shared(self) -> tuple[Quad, ...]:
+        return _parsed(self.shared_lines)
+
+    def marker_lines(self) -> tuple[str, str]:
+        """The graph's content hash and the class it describes, as N-Quads lines in the graph itself."""
+        graph = f"<{self.graph.value}>"
+        return (f"{graph} <{RG.contentHash.value}> {quoted(self.content_hash)} {graph}",
+                f"{graph} <{RG.describes.value}> <{self.class_iri.value}> {graph}")
+
+    def triple_lines(self, with_marker: bool = False) -> list[str]:
+        """The class graph's lines as N-Triples (the graph name dropped), with the marker lines if asked."""
+        cut = len(self.graph.value) + 3  # " <" + graph + ">"
+        lines = (*self.lines, *self.marker_lines()) if with_marker else self.lines
+        return [line[:-cut] for line in lines]
 
 
-def _text_literal(value: str) -> Literal:
-    return Literal(value)
+def _parsed(lines: Sequence[str]) -> tuple[Quad, ...]:
+    if not lines:
+        return ()
+    return tuple(parse((" .\n".join(lines) + " .\n").encode("utf-8"), format=RdfFormat.N_QUADS))
 
 
-@lru_cache(maxsize=4096)  # line numbers and positions repeat: one Literal each
-def _number(value: Decimal | int) -> Literal:
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        return Literal(str(value.normalize()), datatype=XSD.decimal)
-    return Literal(str(int(value)), datatype=XSD.integer)
+_DERIVED_FROM, _LINE_START, _LINE_END = PROV.wasDerivedFrom.value, RG.lineStart.value, RG.lineEnd.value
+_TYPE = RDF.type.value
 
 
 class _Writer:
-    """Collects the triples of one class graph."""
+    """Collects the triples of one class graph as (subject, predicate, object value, object in N-Quads)."""
 
     def __init__(self, graph: NamedNode, iris: Iris) -> None:
         self.graph, self.iris = graph, iris
-        self.quads: list[Quad] = []
-        self.shared_quads: list[Quad] = []
-        self._sources: dict[str, NamedNode] = {}
+        self.triples: list[tuple[str, str, str, str]] = []
+        self.shared_triples: list[tuple[str, str, str, str]] = []
+        self._sources: dict[str, str] = {}
 
     def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
-        self.quads.append(Quad(subject, predicate, obj, self.graph))
+        self.triples.append((subject.value, predicate.value, obj.value, term_text(obj)))
 
     def shared(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal | str) -> None:
         """A triple about a shared thing (state, jurisdiction, concept): goes to the shared graph."""
-        value = _text_literal(obj) if isinstance(obj, str) else obj
-        self.shared_quads.append(Quad(subject, predicate, value, self.iris.shared_graph))
+        if isinstance(obj, str):
+            self.shared_triples.append((subject.value, predicate.value, obj, quoted(obj)))
+        else:
+            self.shared_triples.append((subject.value, predicate.value, obj.value, term_text(obj)))
 
     def text(self, subject: NamedNode, predicate: NamedNode, value: str | None) -> None:
         if value:
-            self.add(subject, predicate, _text_literal(value))
+            self.triples.append((subject.value, predicate.value, value, quoted(value)))
 
     def where(self, node: NamedNode, where: Provenance) -> None:
         """Line-level provenance of a fact node."""
         source = self._sources.get(where.sha256)
         if source is None:
-            source = self._sources[where.sha256] = self.iris.source(where.sha256)
-        self.add(node, PROV.wasDerivedFrom, source)
-        self.add(node, RG.lineStart, _number(where.line_start))
-        self.add(node, RG.lineEnd, _number(where.line_end))
+            source = self._sources[where.sha256] = self.iris.source(where.sha256).value
+        subject = node.value
+        self.triples.append((subject, _DERIVED_FROM, source, f"<{source}>"))
+        self.triples.append((subject, _LINE_START, *number_text(where.line_start)))
+        self.triples.append((subject, _LINE_END, *number_text(where.line_end)))
 
     def child(self, parent: NamedNode, predicate: NamedNode, path: str, *kinds: NamedNode) -> NamedNode:
         """A node under ``parent`` (IRI ``parent/path``), linked from it by ``predicate`` and typed ``kinds``."""
@@ -120,7 +156,7 @@ class _Writer:
         self.add(parent, predicate, node)
         self.add(node, RDF.type, kind)
         self.text(node, SCHEMA.description, description)
-        self.add(node, RG.position, _number(position))
+        self.triples.append((node.value, _POSITION, *number_text(position)))
         self.where(node, where)
         return node
 
@@ -129,24 +165,45 @@ class _Writer:
         """A rg:FactSource node holding one value as it was read, and where (a naming, a conflicting value)."""
         self.add(parent, predicate, node)
         self.add(node, RDF.type, RG.FactSource)
-        self.add(node, RG.value, _text_literal(value))
+        self.triples.append((node.value, _VALUE, value, quoted(value)))
         self.where(node, where)
 
     def facts(self, subject: NamedNode, name: str, predicate: NamedNode, texts: tuple[Text, ...]) -> None:
         """A numbered run of literal facts (work context, notes), each with its own rg:FactSource."""
         for index, text in enumerate(texts, start=1):
-            self.fact(subject, f"{name}/{index}", predicate, _text_literal(text.value), text.where)
+            self.fact(subject, f"{name}/{index}", predicate, text.value, text.where)
 
-    def fact(self, subject: NamedNode, name: str, predicate: NamedNode, value: Literal, where: Provenance
-             ) -> None:
-        """A literal fact on the class, plus a rg:FactSource node saying where it was read."""
-        self.add(subject, predicate, value)
-        node = NamedNode(f"{subject.value}/fact/{name}")
-        self.add(subject, RG.factSource, node)
-        self.add(node, RDF.type, RG.FactSource)
-        self.add(node, RG.property, predicate)
-        self.add(node, RG.value, value)
-        self.where(node, where)
+    def fact(self, subject: NamedNode, name: str, predicate: NamedNode, value: NamedNode | Literal | str,
+             where: Provenance) -> None:
+        """A fact on the class (a string is a plain literal), plus a rg:FactSource node saying where it was read."""
+        lexical, text = (value, quoted(value)) if isinstance(value, str) else (value.value, term_text(value))
+        subject_iri = subject.value
+        self.triples.append((subject_iri, predicate.value, lexical, text))
+        node = f"{subject_iri}/fact/{name}"
+        self.triples.append((subject_iri, _FACT_SOURCE, node, f"<{node}>"))
+        self.triples.append((node, _TYPE, _FACT_SOURCE_CLASS, f"<{_FACT_SOURCE_CLASS}>"))
+        self.triples.append((node, _PROPERTY, predicate.value, f"<{predicate.value}>"))
+        self.triples.append((node, _VALUE, lexical, text))
+        self.where(NamedNode(node), where)
+
+    def class_graph(self, class_iri: NamedNode, source_names: tuple[str, ...]) -> ClassGraph:
+        """The collected triples as a ClassGraph: distinct lines, sorted, hashed."""
+        lines, triples = _sorted_lines(self.triples, f"<{self.graph.value}>")
+        shared, shared_triples = _sorted_lines(self.shared_triples, f"<{self.iris.shared_graph.value}>")
+        content_hash = hashlib.sha256("\n".join((*lines, *shared)).encode("utf-8")).hexdigest()
+        return ClassGraph(class_iri, self.graph, lines, source_names, content_hash, shared, (*triples, *shared_triples))
+
+
+_POSITION, _FACT_SOURCE, _PROPERTY, _VALUE = RG.position.value, RG.factSource.value, RG.property.value, RG.value.value
+_FACT_SOURCE_CLASS = RG.FactSource.value
+
+
+def _sorted_lines(triples: list[tuple[str, str, str, str]], graph: str) -> tuple[tuple[str, ...], list[Triple]]:
+    """Distinct N-Quads lines in ``graph``, sorted, and the (subject, predicate, value) of each in that order."""
+    by_line = {f"<{subject}> <{predicate}> {text} {graph}": (subject, predicate, value)
+               for subject, predicate, value, text in triples}
+    lines = tuple(sorted(by_line))
+    return lines, [by_line[line] for line in lines]
 
 
 def _class_path(job_class: JobClass, iris: Iris) -> str:
@@ -194,11 +251,11 @@ def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], st
     base = subject.value
     out.add(subject, RDF.type, SCHEMA.Occupation)
     out.add(subject, RDF.type, RG.JobClass)
-    out.fact(subject, "title", SCHEMA.name, _text_literal(job_class.title.value), job_class.title.where)
+    out.fact(subject, "title", SCHEMA.name, job_class.title.value, job_class.title.where)
     if job_class.code:
-        out.fact(subject, "code", SCHEMA.identifier, _text_literal(job_class.code.value), job_class.code.where)
+        out.fact(subject, "code", SCHEMA.identifier, job_class.code.value, job_class.code.where)
     if job_class.stub:
-        out.add(subject, RG.stub, Literal("true", datatype=XSD.boolean))
+        out.add(subject, RG.stub, TRUE)
         for index, named in enumerate(job_class.named_in, start=1):
             out.value_source(subject, RG.namedIn, NamedNode(f"{base}/named-in/{index}"), named.value, named.where)
 
@@ -219,17 +276,7 @@ def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], st
     _emit_context(job_class, subject, out, titles)
     emit_bulletin(job_class, subject, out, titles, jurisdiction_key(job_class.jurisdiction))
 
-    quads, quad_lines = _sorted_with_lines(out.quads)
-    shared, shared_lines = _sorted_with_lines(out.shared_quads)
-    content_hash = hashlib.sha256("\n".join(quad_lines + shared_lines).encode("utf-8")).hexdigest()
-    return ClassGraph(subject, out.graph, quads, tuple(source.name for source in job_class.sources),
-                      content_hash, shared)
-
-
-def _sorted_with_lines(quads: list[Quad]) -> tuple[tuple[Quad, ...], list[str]]:
-    """Distinct quads sorted by their N-Quads text, and those texts (each quad turned into text once)."""
-    ordered = sorted((str(quad), quad) for quad in set(quads))
-    return tuple(quad for _text, quad in ordered), [text for text, _quad in ordered]
+    return out.class_graph(subject, tuple(source.name for source in job_class.sources))
 
 
 def _emit_jurisdiction(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris) -> None:
@@ -259,7 +306,7 @@ def _emit_jurisdiction(job_class: JobClass, subject: NamedNode, out: _Writer, ir
         return
     out.fact(subject, "jurisdiction", SCHEMA.occupationLocation, location, jurisdiction.evidence.where)
     if jurisdiction.inferred:
-        out.add(subject, RG.jurisdictionInferred, Literal("true", datatype=XSD.boolean))
+        out.add(subject, RG.jurisdictionInferred, TRUE)
         out.text(subject, RG.jurisdictionEvidence,
                  f"{jurisdiction.state_evidence}: {jurisdiction.evidence.value}")
 
@@ -270,7 +317,7 @@ def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) ->
         out.text(grade, RG.payPlan, job_class.pay_grade.plan)
         out.text(grade, RG.grade, job_class.pay_grade.grade)
         if job_class.pay_grade.grade.isdigit():
-            out.add(grade, RG.gradeNumber, _number(int(job_class.pay_grade.grade)))
+            out.add(grade, RG.gradeNumber, number(int(job_class.pay_grade.grade)))
         label = " ".join(part for part in (job_class.pay_grade.plan, job_class.pay_grade.grade) if part)
         out.text(grade, RDFS.label, label)
         out.where(grade, job_class.pay_grade.where)
@@ -292,9 +339,9 @@ def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) ->
                                   ("series", RG.series, classification.series),
                                   ("revision", RG.revision, classification.revision)):
         if text:
-            out.fact(subject, name, predicate, _text_literal(text.value), text.where)
+            out.fact(subject, name, predicate, text.value, text.where)
     if job_class.summary:
-        out.fact(subject, "summary", SCHEMA.description, _text_literal(job_class.summary.value),
+        out.fact(subject, "summary", SCHEMA.description, job_class.summary.value,
                  job_class.summary.where)
 
 
@@ -311,7 +358,7 @@ def _emit_ksas(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris
         node = out.item(subject, RG.ksa, "ksa", KSA_KIND_TO_CLASS[ksa.kind], ksa.text, position, ksa.where)
         if ksa.level:
             out.text(node, RG.level, ksa.level)
-            out.add(node, RG.levelRank, _number(LEVEL_ORDER.index(ksa.level) + 1))
+            out.add(node, RG.levelRank, number(LEVEL_ORDER.index(ksa.level) + 1))
         label = concept_label(ksa)
         if not label:
             continue
@@ -329,7 +376,7 @@ def _emit_ksas(job_class: JobClass, subject: NamedNode, out: _Writer, iris: Iris
 
 def _experience(out: _Writer, node: NamedNode, requirement: ExperienceRequirement) -> None:
     out.add(node, RDF.type, SCHEMA.OccupationalExperienceRequirements)
-    out.add(node, SCHEMA.monthsOfExperience, _number(requirement.months))
+    out.add(node, SCHEMA.monthsOfExperience, number(requirement.months))
     out.text(node, SCHEMA.description, requirement.description)
     out.text(node, RG.field, requirement.field)
     for title in requirement.in_classes:
@@ -350,9 +397,9 @@ def _emit_requirements(job_class: JobClass, subject: NamedNode, out: _Writer) ->
         out.text(node, SCHEMA.description, education.value)
         out.where(node, education.where)
     if job_class.substitution:
-        out.fact(subject, "substitution", RG.substitution, _text_literal(job_class.substitution.value),
+        out.fact(subject, "substitution", RG.substitution, job_class.substitution.value,
                  job_class.substitution.where)
-        out.add(subject, RG.substitutionAllowed, Literal("true", datatype=XSD.boolean))
+        out.add(subject, RG.substitutionAllowed, TRUE)
     for index, license_ in enumerate(job_class.licenses, start=1):
         node = out.child(subject, SCHEMA.qualifications, f"license/{index}",
                          SCHEMA.EducationalOccupationalCredential, RG.License)
@@ -360,7 +407,7 @@ def _emit_requirements(job_class: JobClass, subject: NamedNode, out: _Writer) ->
                  "certification" if re.search(r"certif", license_.name, re.IGNORECASE) else "license")
         out.text(node, RG.issuer, license_.issuer)
         if license_.within_months_of_appointment is not None:
-            out.add(node, RG.withinMonthsOfAppointment, _number(license_.within_months_of_appointment))
+            out.add(node, RG.withinMonthsOfAppointment, number(license_.within_months_of_appointment))
         out.license(node, license_)
 
 
@@ -368,18 +415,18 @@ def _emit_context(job_class: JobClass, subject: NamedNode, out: _Writer,
                   titles: dict[tuple[tuple[str, str], str], NamedNode]) -> None:
     supervision = job_class.supervision
     if supervision.direct:
-        out.fact(subject, "direct-supervision", RG.directSupervision, _text_literal(supervision.direct.value),
+        out.fact(subject, "direct-supervision", RG.directSupervision, supervision.direct.value,
                  supervision.direct.where)
     if supervision.indirect:
         out.fact(subject, "indirect-supervision", RG.indirectSupervision,
-                 _text_literal(supervision.indirect.value), supervision.indirect.where)
+                 supervision.indirect.value, supervision.indirect.where)
     out.facts(subject, "work-context", RG.workContext, job_class.work_context)
     out.facts(subject, "other-characteristic", RG.otherCharacteristic, job_class.other_characteristics)
     place = jurisdiction_key(job_class.jurisdiction)
     for position, member in enumerate(job_class.job_family, start=1):
         node = out.child(subject, RG.jobFamilyMember, f"job-family/{position}", RG.JobFamilyMember)
         out.text(node, SCHEMA.name, member.value)
-        out.add(node, RG.position, _number(position))
+        out.add(node, RG.position, number(position))
         target = titles.get((place, fold(member.value)))
         if target is not None:
             out.add(node, RG.memberClass, target)

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
@@ -41,6 +41,21 @@ class WriteSummary:
     removed: list[str] = field(default_factory=list)
     triples: int = 0
     others: list[str] = field(default_factory=list)
+
+    def to_write(self, graphs: Iterable[ClassGraph], existing: Mapping[str, str],
+                 produced: set[str]) -> Iterator[ClassGraph]:
+        """Those of ``graphs`` a store does not hold as they are (``existing``: graph IRI -> content hash), listed
+        as written when yielded; every graph is counted in ``triples``, named in ``produced``, and listed as
+        unchanged when the store has it already."""
+        for graph in graphs:
+            name = graph.graph.value
+            produced.add(name)
+            self.triples += graph.size
+            if existing.get(name) == graph.content_hash:
+                self.unchanged.append(name)
+                continue
+            self.written.append(name)
+            yield graph
 
 
 class Store(Protocol):

@@ -13,6 +13,8 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -37,6 +39,42 @@ FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigra
 
 def _quad_text(quad: ox.Quad) -> str:
     return f"{quad.subject} {quad.predicate} {quad.object} ."
+
+
+class _BackgroundLoader:
+    """Feeds batches of N-Quads lines to Oxigraph's bulk loader on a thread of its own.
+
+    pyoxigraph parses and ingests text without holding the GIL, so the caller emits the next batch meanwhile.
+    At most one batch is being loaded while the next is collected; leaving the ``with`` block waits for it,
+    and a failed load is raised there (or at the next ``load``) as a StoreError.
+    """
+
+    def __init__(self, load: Callable[[bytes], None]) -> None:
+        self._load = load
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="rolegraph-load")
+        self._pending: Future[None] | None = None
+
+    def load(self, lines: list[str]) -> None:
+        self.wait()
+        data = (" .\n".join(lines) + " .\n").encode("utf-8")
+        self._pending = self._executor.submit(self._load, data)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _BackgroundLoader:
+        return self
+
+    def __exit__(self, error_type: type[BaseException] | None, *rest: object) -> None:
+        try:
+            if error_type is None:
+                self.wait()
+            elif self._pending is not None:  # the caller failed: let the load in flight end, keep the first error
+                futures.wait([self._pending])
+        finally:
+            self._executor.shutdown()
 
 
 class OxigraphStore:
@@ -147,34 +185,30 @@ class OxigraphStore:
         summary = WriteSummary(unchanged=list(unchanged))
         existing = self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
-        batch: list[ox.Quad] = []
+        batch: list[str] = []  # N-Quads lines of new graphs, for the next bulk ingestion
         replaced = 0
-        for graph in graphs:
-            name = graph.graph.value
-            produced.add(name)
-            summary.triples += len(graph.quads) + len(graph.shared)
-            if existing.get(name) == graph.content_hash:
-                summary.unchanged.append(name)
-                continue
-            marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
-                      ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
-            if name in existing:  # replace: drop and insert in one update, one transaction
-                body = "\n".join(_quad_text(quad) for quad in (*graph.quads, *marker))
-                shared = "".join(f"GRAPH <{quad.graph_name.value}> {{ {_quad_text(quad)} }}\n"
-                                 for quad in graph.shared)
-                self._update(f"DROP SILENT GRAPH <{name}> ;\n"
-                             f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
-                replaced += 1
-                if replaced % FLUSH_EVERY_UPDATES == 0:
-                    self._store.flush()  # bounds memory
-            else:  # new: added whole with other new graphs, one bulk ingestion per batch
-                batch.extend((*graph.quads, *marker, *graph.shared))
-                if len(batch) >= BATCH_QUADS:
-                    self._add_new(batch)
-                    batch = []
-            summary.written.append(name)
-        if batch:
-            self._add_new(batch)
+        with _BackgroundLoader(self._load_nquads) as loader:
+            for graph in summary.to_write(graphs, existing, produced):
+                name = graph.graph.value
+                if name in existing:  # replace: drop and insert in one update, one transaction
+                    body = "\n".join(f"{line} ." for line in graph.triple_lines(with_marker=True))
+                    shared = "".join(f"GRAPH {place} {{ {triple} . }}\n"
+                                     for triple, place in (line.rsplit(" ", 1) for line in graph.shared_lines))
+                    loader.wait()  # one writer at a time
+                    self._update(f"DROP SILENT GRAPH <{name}> ;\n"
+                                 f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}}\n{shared}}}")
+                    replaced += 1
+                    if replaced % FLUSH_EVERY_UPDATES == 0:
+                        self._store.flush()  # bounds memory
+                else:  # new: added whole with other new graphs, one bulk ingestion per batch
+                    batch.extend(graph.lines)
+                    batch.extend(graph.marker_lines())
+                    batch.extend(graph.shared_lines)
+                    if len(batch) >= BATCH_QUADS:
+                        loader.load(batch)
+                        batch = []
+            if batch:
+                loader.load(batch)
         for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>")
             summary.removed.append(stale)
@@ -242,6 +276,13 @@ class OxigraphStore:
         """
         try:
             self._store.bulk_extend(quads)
+        except OSError as error:
+            raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
+
+    def _load_nquads(self, data: bytes) -> None:
+        """Bulk-load N-Quads text (as :meth:`_add_new`, but Oxigraph parses the text, without the GIL)."""
+        try:
+            self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         except OSError as error:
             raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
 

@@ -405,15 +405,8 @@ class RemoteStore:
         existing = self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
         batch: list[ClassGraph] = []
-        for graph in graphs:
-            name = graph.graph.value
-            produced.add(name)
-            summary.triples += len(graph.quads) + len(graph.shared)
-            if existing.get(name) == graph.content_hash:
-                summary.unchanged.append(name)
-                continue
+        for graph in summary.to_write(graphs, existing, produced):
             batch.append(graph)
-            summary.written.append(name)
             if len(batch) >= WRITE_BATCH:
                 self._write_batch(batch)
                 batch = []
@@ -434,9 +427,8 @@ class RemoteStore:
             pass
 
     def _put_class_graph(self, graph: ClassGraph) -> None:
-        marker = [ox.Quad(graph.graph, RG.contentHash, ox.Literal(graph.content_hash), graph.graph),
-                  ox.Quad(graph.graph, RG.describes, graph.class_iri, graph.graph)]
-        self._gsp("PUT", graph.graph.value, f"write <{graph.graph.value}>", _ntriples((*graph.quads, *marker)))
+        body = "".join(f"{line} .\n" for line in graph.triple_lines(with_marker=True)).encode("utf-8")
+        self._gsp("PUT", graph.graph.value, f"write <{graph.graph.value}>", body)
 
     def _post_quads(self, quads: Iterable[ox.Quad]) -> None:
         by_graph: dict[str | None, list[ox.Quad]] = defaultdict(list)
