@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import zlib
+from collections.abc import Hashable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -17,11 +19,13 @@ from rolegraph import __version__
 from rolegraph.collector import collector_paused
 from rolegraph.model import JobClass
 
-__all__ = ["fingerprint", "emit_fingerprint", "cached_class", "remember_class", "load_state", "keep_state"]
+__all__ = ["fingerprint", "emit_fingerprint", "cached_class", "remember_class", "load_state", "keep_state",
+           "load_entries", "keep_entries"]
 
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
 STATE_FOLDER = "state"  # what a build keeps for the next one (the ladder it wrote), beside the parse cache
+SHARDS = 64  # a state of many entries is kept in this many files, so that a small change rewrites one or two
 
 
 @cache
@@ -104,3 +108,40 @@ def keep_state(directory: Path | None, name: str, value: object) -> None:
         os.replace(partial, entry)
     except OSError:
         pass
+
+
+def _shard_of(key: Hashable) -> int:
+    """The shard a key is kept in: the same in every process (no salted ``hash``).
+
+    >>> _shard_of("0f3a"), _shard_of(("/specs/a.txt", 1, 2))
+    (48, 55)
+    """
+    return zlib.crc32(repr(key).encode("utf-8", "surrogateescape")) % SHARDS
+
+
+def load_entries(directory: Path | None, name: str, tag: str) -> dict:
+    """The entries a build kept under ``name`` and ``tag`` (see ``keep_entries``); those of a missing or damaged
+    shard, or of one kept under another tag, are left out."""
+    entries: dict = {}
+    for shard in range(SHARDS):
+        found = load_state(directory, f"{name}-{shard:02d}")
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == tag and isinstance(found[1], dict):
+            entries.update(found[1])
+    return entries
+
+
+def keep_entries(directory: Path | None, name: str, tag: str, entries: dict, before: dict) -> None:
+    """Keep ``entries`` (a dict) for the next build, under ``tag`` (what they are only valid with: a code
+    fingerprint). Only the shards whose keys differ from those of ``before`` (what ``load_entries`` gave) are
+    written: an entry is a function of its key and the tag, so the same keys are the same shard."""
+    if directory is None:
+        return
+    shards: list[dict] = [{} for _ in range(SHARDS)]
+    for key, value in entries.items():
+        shards[_shard_of(key)][key] = value
+    kept: list[set] = [set() for _ in range(SHARDS)]
+    for key in before:
+        kept[_shard_of(key)].add(key)
+    for shard, found in enumerate(shards):
+        if found.keys() != kept[shard] or not before:
+            keep_state(directory, f"{name}-{shard:02d}", (tag, found))

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rolegraph import __version__
+from rolegraph.collector import collector_paused
 from rolegraph.coverage import coverage_of_classes, coverage_of_store, format_coverage
 from rolegraph.errors import RolegraphError
 from rolegraph.kaggle import kaggle_rows, write_kaggle_csv
@@ -121,14 +122,16 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
     files = list(iter_source_paths(paths))
     store = open_store(settings.store, lock_timeout=settings.lock_timeout, on_wait=say_waiting)
     try:
-        if len(files) >= PROGRESS_MIN_FILES:
-            with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=stderr, transient=True) as progress:
-                task = progress.add_task("read", total=len(files))
-                summary = build_specs(files, store, Iris(settings.base_iri),
-                                      progress=lambda path: progress.advance(task))
-        else:
-            summary = build_specs(files, store, Iris(settings.base_iri))
+        # the cyclic collector paused: a build makes millions of acyclic objects that live until the command ends
+        with collector_paused(keep=True):
+            if len(files) >= PROGRESS_MIN_FILES:
+                with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=stderr, transient=True) as progress:
+                    task = progress.add_task("read", total=len(files))
+                    summary = build_specs(files, store, Iris(settings.base_iri),
+                                          progress=lambda path: progress.advance(task))
+            else:
+                summary = build_specs(files, store, Iris(settings.base_iri))
         total = len(store)
     finally:
         store.close()

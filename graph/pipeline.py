@@ -5,6 +5,7 @@ A failed file is a result (listed in the summary), not an exception: every other
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import threading
@@ -16,7 +17,16 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
-from rolegraph.cache import cached_class, emit_fingerprint, fingerprint, keep_state, load_state, remember_class
+from rolegraph.cache import (
+    cached_class,
+    emit_fingerprint,
+    fingerprint,
+    keep_entries,
+    keep_state,
+    load_entries,
+    load_state,
+    remember_class,
+)
 from rolegraph.collector import collector_paused
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
@@ -35,12 +45,12 @@ Progress = Callable[[Path], None]
 
 PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
 PARSE_CHUNK = 64
-FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build
+FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build (in shards: cache.keep_entries)
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
 # fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
 RACY_NS, RACY_COARSE_NS = 100_000_000, 2_000_000_000
 VOCABULARY_STATE = "vocabulary"  # (digest of every KSA statement, the vocabulary built from them)
-EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build
+EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build (in shards)
 
 
 @dataclass(frozen=True)
@@ -138,7 +148,8 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
         context = get_context("fork" if threading.active_count() == 1 else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # workers collect cycles as usual, even when forked while a caller pauses the collector
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
             fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
             for position, result in zip(todo, fresh, strict=True):
                 results[position] = result
@@ -149,9 +160,9 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         for path in files:
             progress(path)
     if cache_directory is not None:
-        keep_state(cache_directory, FILES_STATE, (fingerprint(), started, {
+        keep_entries(cache_directory, FILES_STATE, fingerprint(), {
             stat: result for stat, result in zip(stats, results, strict=True)
-            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started)}))
+            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started)}, known)
     skipped: list[Failure] = []
     for result in results:
         if isinstance(result, Failure):
@@ -190,10 +201,7 @@ def _known_files(cache_directory: Path | None) -> dict[FileStat, JobClass]:
     not read again. A file modified just before that build began (``_racy``) is not trusted (it may have changed
     again within the clock's tick), so it is read (and its bytes looked up in the parse cache).
     """
-    state = load_state(cache_directory, FILES_STATE)
-    if not (isinstance(state, tuple) and len(state) == 3 and state[0] == fingerprint() and isinstance(state[2], dict)):
-        return {}
-    return state[2]
+    return load_entries(cache_directory, FILES_STATE, fingerprint())
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
@@ -217,8 +225,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     vocabulary = _vocabulary(parsed.classes, cache_directory)
     concept_label = vocabulary.label_of
     keys = _emit_keys(parsed.classes, iris, concept_label) if cache_directory is not None else []
-    before = load_state(cache_directory, EMIT_STATE)
-    before = before if isinstance(before, dict) else {}
+    before = load_entries(cache_directory, EMIT_STATE, emit_fingerprint())
     stored = store.class_graph_hashes() if before else {}
     # A class whose graph the store holds as the last build emitted it (same inputs, same content hash) is not
     # emitted again: its facts and skill labels come from what that build kept.
@@ -233,7 +240,8 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
                                          unchanged=[entry.graph for entry in kept.values()])
     written.triples += sum(entry.triples for entry in kept.values())
     if keys:
-        keep_state(cache_directory, EMIT_STATE, {keys[position]: entry for position, entry in emitted.items()})
+        keep_entries(cache_directory, EMIT_STATE, emit_fingerprint(),
+                     {keys[position]: entry for position, entry in emitted.items()}, before)
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
     facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
     labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}

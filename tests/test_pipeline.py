@@ -253,3 +253,28 @@ def test_a_changed_skill_statement_rebuilds_as_a_fresh_build(tmp_path: Path) -> 
         incremental = _export(store)
     assert any(b"municipal bonds" in line for line in incremental)
     assert _fresh_build(specs, tmp_path / "fresh") == incremental
+
+
+def test_entries_are_kept_in_shards_and_only_changed_shards_are_written(tmp_path: Path) -> None:
+    from rolegraph.cache import STATE_FOLDER, _shard_of, keep_entries, load_entries
+
+    entries = {f"key-{number}": number * number for number in range(1000)}
+    keep_entries(tmp_path, "squares", "v1", entries, {})
+    files = sorted((tmp_path / STATE_FOLDER).glob("squares-*.pickle"))
+    inodes = {path.name: path.stat().st_ino for path in files}
+    assert len(files) == 64
+    before = load_entries(tmp_path, "squares", "v1")
+    assert before == entries
+    after = dict(before)
+    del after["key-5"]
+    after["key-1005"] = 1005 * 1005
+    keep_entries(tmp_path, "squares", "v1", after, before)
+    rewritten = {path.name for path in files if path.stat().st_ino != inodes[path.name]}
+    assert rewritten == {f"squares-{_shard_of(key):02d}.pickle" for key in ("key-5", "key-1005")}
+    assert load_entries(tmp_path, "squares", "v1") == after
+    assert load_entries(tmp_path, "squares", "v2") == {}  # kept under another tag (code): not used
+    damaged = tmp_path / STATE_FOLDER / f"squares-{_shard_of('key-7'):02d}.pickle"
+    damaged.write_bytes(b"not a pickle")
+    found = load_entries(tmp_path, "squares", "v1")
+    assert "key-7" not in found and found == {key: value for key, value in after.items()
+                                              if _shard_of(key) != _shard_of("key-7")}
