@@ -45,6 +45,7 @@ Progress = Callable[[Path], None]
 
 PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
 PARSE_CHUNK = 64
+FILES_STATE_FORMAT = "2:"  # entries: file stat -> (parsed class, _class_digest of it)
 FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build (in shards: cache.keep_entries)
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
 # fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
@@ -75,6 +76,9 @@ class Parsed:
     files: list[Path]
     failures: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)  # recognised as not job specifications
+    # id -> (a class as parsed, the digest of its repr) for the classes of files the last build parsed too:
+    # a class merging left as parsed is not written out again to work out its emit key
+    digests: dict[int, tuple[JobClass, bytes]] = field(default_factory=dict, repr=False)
 
     @property
     def source_names(self) -> list[str]:
@@ -142,7 +146,7 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     started = time.time_ns()
     stats = [_file_stat(path) for path in files]
     known = _known_files(cache_directory)
-    results: list[JobClass | Failure | None] = [known.get(stat) if stat is not None else None for stat in stats]
+    results: list[JobClass | Failure | None] = [known[stat][0] if stat in known else None for stat in stats]
     todo = [position for position, result in enumerate(results) if result is None]
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
@@ -159,10 +163,15 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     if progress is not None:
         for path in files:
             progress(path)
+    digests: dict[int, tuple[JobClass, bytes]] = {}
     if cache_directory is not None:
-        keep_entries(cache_directory, FILES_STATE, fingerprint(), {
-            stat: result for stat, result in zip(stats, results, strict=True)
-            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started)}, known)
+        kept: dict[FileStat, tuple[JobClass, bytes]] = {}
+        for stat, result in zip(stats, results, strict=True):
+            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started):
+                entry = known.get(stat)
+                kept[stat] = entry if entry is not None and entry[0] is result else (result, _class_digest(result))
+        keep_entries(cache_directory, FILES_STATE, FILES_STATE_FORMAT + fingerprint(), kept, known)
+        digests = {id(job_class): (job_class, digest) for job_class, digest in kept.values()}
     skipped: list[Failure] = []
     for result in results:
         if isinstance(result, Failure):
@@ -170,7 +179,7 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         else:
             parsed.append(result)
     with collector_paused():
-        return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
+        return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped, digests)
 
 
 FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
@@ -194,14 +203,14 @@ def _racy(modified_ns: int, started_ns: int) -> bool:
     return modified_ns >= started_ns - window
 
 
-def _known_files(cache_directory: Path | None) -> dict[FileStat, JobClass]:
+def _known_files(cache_directory: Path | None) -> dict[FileStat, tuple[JobClass, bytes]]:
     """The classes the last build parsed, by file path and stat, when they were parsed by this parsing code.
 
     As git's index: a file whose path, inode, size, change and modification times are all as they were is
     not read again. A file modified just before that build began (``_racy``) is not trusted (it may have changed
     again within the clock's tick), so it is read (and its bytes looked up in the parse cache).
     """
-    return load_entries(cache_directory, FILES_STATE, fingerprint())
+    return load_entries(cache_directory, FILES_STATE, FILES_STATE_FORMAT + fingerprint())
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
@@ -224,7 +233,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     cache_directory = getattr(store, "cache_directory", None)
     vocabulary = _vocabulary(parsed.classes, cache_directory)
     concept_label = vocabulary.label_of
-    keys = _emit_keys(parsed.classes, iris, concept_label) if cache_directory is not None else []
+    keys = _emit_keys(parsed.classes, iris, concept_label, parsed.digests) if cache_directory is not None else []
     before = load_entries(cache_directory, EMIT_STATE, emit_fingerprint())
     stored = store.class_graph_hashes() if before else {}
     # A class whose graph the store holds as the last build emitted it (same inputs, same content hash) is not
@@ -306,10 +315,16 @@ def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabu
     return vocabulary
 
 
-def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa], str]) -> list[str]:
+def _class_digest(job_class: JobClass) -> bytes:
+    """A digest of a class's repr: the model is frozen dataclasses, so equal classes have equal digests."""
+    return hashlib.sha256(repr(job_class).encode()).digest()
+
+
+def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa], str],
+               digests: dict[int, tuple[JobClass, bytes]]) -> list[str]:
     """For each class, a digest of everything its graph is made of: the emitting code, the base IRI, the
-    class (its repr), the skill concept of each of its statements, and the names of all classes (job families
-    and bulletins refer to other classes by title)."""
+    class (the digest of its repr: from ``digests`` when it is the class as parsed), the skill concept of each of
+    its statements, and the names of all classes (job families and bulletins refer to other classes by title)."""
     names = hashlib.sha256(f"{emit_fingerprint()} {iris.base}".encode())
     for job_class in classes:
         place = job_class.jurisdiction
@@ -319,7 +334,8 @@ def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa
     keys = []
     for job_class in classes:
         digest = hashlib.sha256(context)
-        digest.update(repr(job_class).encode())  # the model is frozen dataclasses: equal classes, equal repr
+        found = digests.get(id(job_class))
+        digest.update(found[1] if found is not None and found[0] is job_class else _class_digest(job_class))
         digest.update("\n".join(concept_label(ksa) for ksa in job_class.ksas).encode())
         keys.append(digest.hexdigest())
     return keys

@@ -278,3 +278,19 @@ def test_entries_are_kept_in_shards_and_only_changed_shards_are_written(tmp_path
     found = load_entries(tmp_path, "squares", "v1")
     assert "key-7" not in found and found == {key: value for key, value in after.items()
                                               if _shard_of(key) != _shard_of("key-7")}
+
+
+def test_emit_keys_from_the_digests_kept_equal_those_worked_out(specs_dir: Path, tmp_path: Path) -> None:
+    from rolegraph.rdf import Iris
+    from rolegraph.skills import vocabulary_of_classes
+
+    first = pipeline.parse_paths([specs_dir], workers=1, cache_directory=tmp_path)
+    again = pipeline.parse_paths([specs_dir], workers=1, cache_directory=tmp_path)
+    assert len(again.digests) == len(first.digests) == 5  # the five specs, the second time from the files state
+    as_parsed = [job_class for job_class in again.classes
+                 if job_class is again.digests.get(id(job_class), (None, b""))[0]]
+    assert 0 < len(as_parsed) < len(again.classes)  # merging and named classes change some, not all
+    label = vocabulary_of_classes(again.classes).label_of
+    assert pipeline._emit_keys(again.classes, Iris(), label, again.digests) == \
+        pipeline._emit_keys(again.classes, Iris(), label, {}) == \
+        pipeline._emit_keys(first.classes, Iris(), label, first.digests)

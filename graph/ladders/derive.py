@@ -231,7 +231,7 @@ def derive_ladder_again(facts: Iterable[ClassFacts], versions: Mapping[str, str]
 def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[str, str],
             versions: Mapping[str, str], previous: Derivation | None = None) -> tuple[Ladder, Derivation]:
     by_iri = {fact.iri: fact for fact in facts}
-    usable = previous is not None and previous.rules == rules and len(previous.versions) == len(by_iri)
+    usable = previous is not None and previous.rules == rules and len(previous.words) == len(by_iri)
     words = {} if previous is None else {iri: found for iri, found in previous.words.items()
                                          if iri in versions and previous.versions.get(iri) == versions[iri]}
     context = _context(by_iri, rules, skill_labels, words)
@@ -290,7 +290,7 @@ def _changed(context: _Context, index: _FeatureIndex, previous: Derivation, vers
     """Classes whose steps and comparisons may differ from the previous derivation's: those added, removed or
     changed; those holding a skill whose idf changed; those holding a feature that became rare or common."""
     dirty = {iri for iri in context.facts if iri not in versions or previous.versions.get(iri) != versions[iri]}
-    dirty.update(iri for iri in previous.versions if iri not in context.facts)
+    dirty.update(iri for iri in previous.words if iri not in context.facts)  # every class it derived from
     moved = {concept for concept, idf in context.idf.items() if previous.idf.get(concept) != idf}
     moved.update(concept for concept in previous.idf if concept not in context.idf)
     limit = context.rules.max_postings
