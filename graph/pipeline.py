@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
@@ -24,7 +25,7 @@ from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass, Ksa
 from rolegraph.parser import parse_spec
-from rolegraph.rdf import ClassGraph, Iris, iter_class_graphs
+from rolegraph.rdf import ClassGraph, ClassGraphEmitter, Iris
 from rolegraph.readers import iter_source_paths, read_source
 from rolegraph.skills import Vocabulary, skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
@@ -223,13 +224,14 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     # emitted again: its facts and skill labels come from what that build kept.
     kept = {position: before[key] for position, key in enumerate(keys)
             if key in before and stored.get(before[key].graph) == before[key].content_hash}
-    graphs = iter_class_graphs(parsed.classes, iris, concept_label, skip=kept)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
     good_sources = [path.name for path in parsed.files if path not in failed]
     emitted: dict[int, Emitted] = dict(kept)
-    positions = (position for position in range(len(parsed.classes)) if position not in kept)
-    written = store.replace_class_graphs(_reading_facts(graphs, positions, emitted), replaces_sources=good_sources,
-                                         unchanged=[entry.graph for entry in kept.values()])
+    positions = [position for position in range(len(parsed.classes)) if position not in kept]
+    emitter = ClassGraphEmitter(parsed.classes, iris, concept_label)
+    with _emitting(emitter, positions, emitted) as graphs:  # streamed to the store
+        written = store.replace_class_graphs(graphs, replaces_sources=good_sources,
+                                             unchanged=[entry.graph for entry in kept.values()])
     written.triples += sum(entry.triples for entry in kept.values())
     if keys:
         keep_state(cache_directory, EMIT_STATE, {keys[position]: entry for position, entry in emitted.items()})
@@ -253,13 +255,63 @@ class Emitted:
     labels: dict[str, str]
 
 
-def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
-                   emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
-    """Pass the class graphs on, keeping the ladder facts and skill labels of each by its class's position."""
-    for position, graph in zip(positions, graphs, strict=False):
-        index = index_triples(graph.triples, FACT_PREDICATES)
-        emitted[position] = Emitted(graph.graph.value, graph.content_hash, graph.size,
-                                    tuple(facts_of_quads(index)), concept_labels_of_quads(index))
+def _emitted(graph: ClassGraph) -> Emitted:
+    """What the build keeps of a class graph: its name, hash and size, its ladder facts and skill labels."""
+    index = index_triples(graph.triples, FACT_PREDICATES)
+    return Emitted(graph.graph.value, graph.content_hash, graph.size, tuple(facts_of_quads(index)),
+                   concept_labels_of_quads(index))
+
+
+EMIT_CHUNK = 32  # classes per task of an emit worker
+_EMITTER: ClassGraphEmitter | None = None  # what forked emit workers emit: set just before they are forked
+
+
+def _emit_in_worker(positions: list[int]) -> list[tuple[int, ClassGraph, Emitted]]:
+    """In an emit worker: the graphs of the classes at ``positions`` (without their triples: their facts are
+    read here, and not sent back) and what the build keeps of each."""
+    assert _EMITTER is not None, "emit workers are forked after _EMITTER is set"
+    found = []
+    with collector_paused():
+        for position in positions:
+            graph = _EMITTER(position)
+            found.append((position, graph.without_triples(), _emitted(graph)))
+    return found
+
+
+@contextmanager
+def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[int, Emitted],
+              workers: int | None = None) -> Iterator[Iterator[ClassGraph]]:
+    """The class graphs at ``positions``, in order, each noted in ``emitted`` as it goes by.
+
+    With many classes they are emitted in worker processes (one per core), forked here, before the store starts
+    a thread of its own: the workers inherit the emitter (every class) rather than receive it. Forking needs a
+    process running no other thread (see :func:`parse_paths`); otherwise, and with few classes, they are emitted
+    here.
+    """
+    global _EMITTER
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(positions) < PARALLEL_MIN_FILES or threading.active_count() > 1:
+        yield (_noted(emitter(position), position, emitted) for position in positions)
+        return
+    _EMITTER = emitter
+    try:
+        with get_context("fork").Pool(workers) as pool:
+            chunks = [positions[start:start + EMIT_CHUNK] for start in range(0, len(positions), EMIT_CHUNK)]
+            yield (graph for found in pool.imap(_emit_in_worker, chunks)
+                   for graph in _noted_from_worker(found, emitted))
+    finally:
+        _EMITTER = None
+
+
+def _noted(graph: ClassGraph, position: int, emitted: dict[int, Emitted]) -> ClassGraph:
+    emitted[position] = _emitted(graph)
+    return graph
+
+
+def _noted_from_worker(found: list[tuple[int, ClassGraph, Emitted]], emitted: dict[int, Emitted]
+                       ) -> Iterator[ClassGraph]:
+    for position, graph, entry in found:
+        emitted[position] = entry
         yield graph
 
 

@@ -142,14 +142,14 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
 
     monkeypatch.setattr(OxigraphStore, "change_graph", change_graph)
     emitted: list[str] = []
-    real_iter = pipeline.iter_class_graphs
+    real_emit = pipeline.ClassGraphEmitter.__call__
 
-    def iter_class_graphs(*args, **kwargs):
-        for graph in real_iter(*args, **kwargs):
-            emitted.append(graph.graph.value)
-            yield graph
+    def emit(self, position: int):  # 80 classes: emitted in this process (workers from PARALLEL_MIN_FILES)
+        graph = real_emit(self, position)
+        emitted.append(graph.graph.value)
+        return graph
 
-    monkeypatch.setattr(pipeline, "iter_class_graphs", iter_class_graphs)
+    monkeypatch.setattr(pipeline.ClassGraphEmitter, "__call__", emit)
     with open_store(tmp_path / "store") as store:
         first = pipeline.build([specs], store)
         assert len(emitted) == len(first.parsed.classes)
@@ -253,3 +253,47 @@ def test_a_changed_skill_statement_rebuilds_as_a_fresh_build(tmp_path: Path) -> 
         incremental = _export(store)
     assert any(b"municipal bonds" in line for line in incremental)
     assert _fresh_build(specs, tmp_path / "fresh") == incremental
+
+
+_BUILD_IN_A_CLEAN_PROCESS = """
+import os, sys
+from pathlib import Path
+from rolegraph import pipeline
+from rolegraph.store import open_store
+
+real = pipeline._emit_in_worker
+
+def spying(positions):  # runs in the emit workers, which look it up in the module they inherited
+    Path(sys.argv[3], str(os.getpid())).touch()
+    return real(positions)
+
+pipeline._emit_in_worker = spying
+with open_store(sys.argv[2]) as store:
+    summary = pipeline.build([sys.argv[1]], store)
+    print(len(summary.ladder.steps))
+"""
+
+
+def test_class_graphs_emitted_in_worker_processes_equal_those_emitted_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_MIN_FILES classes, a build forks emit workers (in a process running no other thread, as a
+    fresh `rolegraph build` is); the store must be what emitting in the building process gives."""
+    import subprocess
+    import sys
+
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=pipeline.PARALLEL_MIN_FILES + 40, seed=5)
+    workers = tmp_path / "workers"
+    workers.mkdir()
+    done = subprocess.run([sys.executable, "-c", _BUILD_IN_A_CLEAN_PROCESS, str(specs), str(tmp_path / "forked"),
+                           str(workers)], capture_output=True, text=True, check=True)
+    pids = {int(path.name) for path in workers.iterdir()}
+    assert pids and len(pids) <= (__import__("os").cpu_count() or 1)  # the emit workers did the emitting
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10**9)  # emitted here, one by one
+    with open_store(tmp_path / "here") as store:
+        here = pipeline.build([specs], store)
+        expected = _export(store)
+    with open_store(tmp_path / "forked") as store:
+        assert _export(store) == expected
+    assert int(done.stdout) == len(here.ladder.steps) > 0

@@ -42,7 +42,7 @@ def _quad_text(quad: ox.Quad) -> str:
 
 
 class _BackgroundLoader:
-    """Feeds batches of N-Quads lines to Oxigraph's bulk loader on a thread of its own.
+    """Feeds batches of N-Quads text to Oxigraph's bulk loader on a thread of its own.
 
     pyoxigraph parses and ingests text without holding the GIL, so the caller emits the next batch meanwhile.
     At most one batch is being loaded while the next is collected; leaving the ``with`` block waits for it,
@@ -54,9 +54,8 @@ class _BackgroundLoader:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="rolegraph-load")
         self._pending: Future[None] | None = None
 
-    def load(self, lines: list[str]) -> None:
+    def load(self, data: bytes) -> None:
         self.wait()
-        data = (" .\n".join(lines) + " .\n").encode("utf-8")
         self._pending = self._executor.submit(self._load, data)
 
     def wait(self) -> None:
@@ -185,7 +184,8 @@ class OxigraphStore:
         summary = WriteSummary(unchanged=list(unchanged))
         existing = self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
-        batch: list[str] = []  # N-Quads lines of new graphs, for the next bulk ingestion
+        batch: list[bytes] = []  # N-Quads of new graphs, for the next bulk ingestion
+        batch_quads = 0
         replaced = 0
         with _BackgroundLoader(self._load_nquads) as loader:
             for graph in summary.to_write(graphs, existing, produced):
@@ -201,14 +201,13 @@ class OxigraphStore:
                     if replaced % FLUSH_EVERY_UPDATES == 0:
                         self._store.flush()  # bounds memory
                 else:  # new: added whole with other new graphs, one bulk ingestion per batch
-                    batch.extend(graph.lines)
-                    batch.extend(graph.marker_lines())
-                    batch.extend(graph.shared_lines)
-                    if len(batch) >= BATCH_QUADS:
-                        loader.load(batch)
-                        batch = []
+                    batch += (graph.nquads, graph.marker_nquads(), graph.shared_nquads)
+                    batch_quads += graph.size + 2
+                    if batch_quads >= BATCH_QUADS:
+                        loader.load(b"".join(batch))
+                        batch, batch_quads = [], 0
             if batch:
-                loader.load(batch)
+                loader.load(b"".join(batch))
         for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>")
             summary.removed.append(stale)
