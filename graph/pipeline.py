@@ -32,7 +32,10 @@ from rolegraph.store import Store, WriteSummary
 
 __all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
 
-Progress = Callable[[Path], None]
+Progress = Callable[[Path], None]  # told of each file as it is read
+# Told when a stage of a build begins: its name and how many items it has (None: unknown); returns what to call as
+# each item is done.
+Stages = Callable[[str, int | None], Callable[[], None]]
 
 PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
 PARSE_CHUNK = 64
@@ -135,6 +138,10 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     known = _known_files(cache_directory)
     results: list[JobClass | Failure | None] = [known.get(stat) if stat is not None else None for stat in stats]
     todo = [position for position, result in enumerate(results) if result is None]
+    progress = progress or (lambda path: None)
+    for position, result in enumerate(results):
+        if result is not None:  # known from the last build
+            progress(files[position])
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
@@ -143,12 +150,11 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
             fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
             for position, result in zip(todo, fresh, strict=True):
                 results[position] = result
+                progress(files[position])
     else:
         for position in todo:
             results[position] = parse(files[position])
-    if progress is not None:
-        for path in files:
-            progress(path)
+            progress(files[position])
     if cache_directory is not None:
         keep_state(cache_directory, FILES_STATE, (fingerprint(), started, {
             stat: result for stat, result in zip(stats, results, strict=True)
@@ -197,22 +203,26 @@ def _known_files(cache_directory: Path | None) -> dict[FileStat, JobClass]:
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
-          progress: Progress | None = None) -> BuildSummary:
+          progress: Progress | None = None, stages: Stages | None = None) -> BuildSummary:
     """Build the specifications under ``paths`` into ``store``.
 
     Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
     (rdf.emit) -> store -> ladders (steps derived from the class facts, read from each class graph on its
     way to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
     bulk batches, a changed one in its own transaction); graphs built earlier from the same files and no
-    longer produced are removed.
+    longer produced are removed. ``progress`` is told of each file read, ``stages`` of the stages after that.
     """
     iris = iris or Iris()
     parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
     with collector_paused():
-        return _build_parsed(parsed, store, iris)
+        return _build_parsed(parsed, store, iris, stages or _no_stages)
 
 
-def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
+def _no_stages(name: str, total: int | None) -> Callable[[], None]:
+    return lambda: None
+
+
+def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no_stages) -> BuildSummary:
     cache_directory = getattr(store, "cache_directory", None)
     vocabulary = _vocabulary(parsed.classes, cache_directory)
     concept_label = vocabulary.label_of
@@ -229,8 +239,9 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     emitted: dict[int, Emitted] = dict(kept)
     positions = [position for position in range(len(parsed.classes)) if position not in kept]
     emitter = ClassGraphEmitter(parsed.classes, iris, concept_label)
+    written_one = stages("writing class graphs", len(positions))
     with _emitting(emitter, positions, emitted) as graphs:  # streamed to the store
-        written = store.replace_class_graphs(graphs, replaces_sources=good_sources,
+        written = store.replace_class_graphs(_ticking(graphs, written_one), replaces_sources=good_sources,
                                              unchanged=[entry.graph for entry in kept.values()])
     written.triples += sum(entry.triples for entry in kept.values())
     if keys:
@@ -238,6 +249,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
     facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
     labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
+    stages("deriving promotion steps", None)
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
     ladder = write_ladder(store, iris, facts=None if written.others else facts, labels=labels,
                           cache_directory=cache_directory)
@@ -253,6 +265,12 @@ class Emitted:
     triples: int
     facts: tuple[ClassFacts, ...]
     labels: dict[str, str]
+
+
+def _ticking(graphs: Iterable[ClassGraph], tick: Callable[[], None]) -> Iterator[ClassGraph]:
+    for graph in graphs:
+        yield graph
+        tick()
 
 
 def _emitted(graph: ClassGraph) -> Emitted:

@@ -297,3 +297,20 @@ def test_class_graphs_emitted_in_worker_processes_equal_those_emitted_here(
     with open_store(tmp_path / "forked") as store:
         assert _export(store) == expected
     assert int(done.stdout) == len(here.ladder.steps) > 0
+
+
+def test_a_build_reports_its_stages(specs_dir: Path) -> None:
+    from rolegraph.store import open_store
+
+    files: list[str] = []
+    stages: list[list] = []
+
+    def stage(name: str, total: int | None):
+        stages.append([name, total, 0])
+        return lambda: stages[-1].__setitem__(2, stages[-1][2] + 1)
+
+    with open_store(None) as store:
+        summary = pipeline.build([specs_dir], store, progress=lambda path: files.append(path.name), stages=stage)
+    assert sorted(files) == sorted(path.name for path in specs_dir.iterdir())
+    graphs = len(summary.written.written)
+    assert stages == [["writing class graphs", graphs, graphs], ["deriving promotion steps", None, 0]]
