@@ -31,7 +31,8 @@ SCHEMA_NAME = SCHEMA.name
 LOCK_FILE = "rolegraph.lock"
 CACHE_FOLDER = "parse-cache"  # see rolegraph.cache
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
-BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion
+BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion...
+FIRST_BATCH_QUADS = 25_000  # ...after batches doubling from this size, so loading starts early beside emitting
 BULK_ATOMIC_QUADS = 900_000  # below the bulk loader's batch of 1M quads: one ingestion, all or nothing
 DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
 FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigraph's memory tables
@@ -185,7 +186,7 @@ class OxigraphStore:
         existing = self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
         batch: list[bytes] = []  # N-Quads of new graphs, for the next bulk ingestion
-        batch_quads = 0
+        batch_quads, batch_limit = 0, FIRST_BATCH_QUADS
         replaced = 0
         with _BackgroundLoader(self._load_nquads) as loader:
             for graph in summary.to_write(graphs, existing, produced):
@@ -203,9 +204,9 @@ class OxigraphStore:
                 else:  # new: added whole with other new graphs, one bulk ingestion per batch
                     batch += (graph.nquads, graph.marker_nquads(), graph.shared_nquads)
                     batch_quads += graph.size + 2
-                    if batch_quads >= BATCH_QUADS:
+                    if batch_quads >= batch_limit:
                         loader.load(b"".join(batch))
-                        batch, batch_quads = [], 0
+                        batch, batch_quads, batch_limit = [], 0, min(2 * batch_limit, BATCH_QUADS)
             if batch:
                 loader.load(b"".join(batch))
         for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
