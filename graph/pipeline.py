@@ -9,12 +9,15 @@ import hashlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from multiprocessing import get_context
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from rolegraph.cache import cached_class, emit_fingerprint, fingerprint, keep_state, load_state, remember_class
@@ -314,11 +317,22 @@ def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[in
     _EMITTER = emitter
     try:
         with get_context("fork").Pool(workers) as pool:
-            chunks = [positions[start:start + EMIT_CHUNK] for start in range(0, len(positions), EMIT_CHUNK)]
-            yield (graph for found in pool.imap(_emit_in_worker, chunks)
+            yield (graph for found in _bounded_map(pool, positions, 2 * workers)
                    for graph in _noted_from_worker(found, emitted))
     finally:
         _EMITTER = None
+
+
+def _bounded_map(pool: Pool, positions: list[int], ahead: int) -> Iterator[list[tuple[int, ClassGraph, Emitted]]]:
+    """``_emit_in_worker`` over chunks of ``positions``, results in order, at most ``ahead`` chunks in flight:
+    workers faster than the store would otherwise pile the whole corpus's N-Quads up in this process."""
+    chunks = (positions[start:start + EMIT_CHUNK] for start in range(0, len(positions), EMIT_CHUNK))
+    pending = deque(pool.apply_async(_emit_in_worker, (chunk,)) for chunk in islice(chunks, ahead))
+    while pending:
+        found = pending.popleft().get()
+        if (chunk := next(chunks, None)) is not None:
+            pending.append(pool.apply_async(_emit_in_worker, (chunk,)))
+        yield found
 
 
 def _noted(graph: ClassGraph, position: int, emitted: dict[int, Emitted]) -> ClassGraph:
