@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -148,7 +148,7 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
-        context = get_context("fork" if threading.active_count() == 1 else "spawn")
+        context = get_context("fork" if _may_fork() else "spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
             for position, result in zip(todo, fresh, strict=True):
@@ -169,6 +169,11 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         else:
             parsed.append(result)
     return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped)
+
+
+def _may_fork() -> bool:
+    """Whether worker processes may be forked: the system can, and this process runs no other thread."""
+    return "fork" in get_all_start_methods() and threading.active_count() == 1
 
 
 FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
@@ -311,7 +316,7 @@ def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[in
     """
     global _EMITTER
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers < 2 or len(positions) < PARALLEL_MIN_FILES or threading.active_count() > 1:
+    if workers < 2 or len(positions) < PARALLEL_MIN_FILES or not _may_fork():
         yield (_noted(emitter(position), position, emitted) for position in positions)
         return
     _EMITTER = emitter
