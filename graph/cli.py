@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -107,6 +108,48 @@ def cli(debug: bool) -> None:
     """
 
 
+class BuildProgress:
+    """A build's progress on stderr: files read, then each later stage, one bar each.
+
+    The display is redrawn by the build's own calls (at most ``REDRAWS_PER_SECOND``), not by a thread of rich's:
+    a process running no other thread may fork its parse and emit workers.
+    """
+
+    REDRAWS_PER_SECOND = 8
+
+    def __init__(self, files: int) -> None:
+        self.bars = Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=stderr, transient=True, auto_refresh=False)
+        self.current = self.bars.add_task("reading", total=files)
+        self.drawn = 0.0
+
+    def __enter__(self) -> BuildProgress:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.bars.stop()
+
+    def file_read(self, path: Path) -> None:
+        self.advance()
+
+    def stage(self, name: str, total: int | None) -> Callable[[], None]:
+        self.bars.update(self.current, completed=self.bars.tasks[self.current].total)
+        self.current = self.bars.add_task(name, total=total)
+        self.redraw(force=True)
+        return self.advance
+
+    def advance(self) -> None:
+        self.bars.advance(self.current)
+        self.redraw()
+
+    def redraw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.drawn >= 1 / self.REDRAWS_PER_SECOND:
+            self.bars.refresh()
+            self.drawn = now
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
@@ -125,11 +168,9 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         # the cyclic collector paused: a build makes millions of acyclic objects that live until the command ends
         with collector_paused(keep=True):
             if len(files) >= PROGRESS_MIN_FILES:
-                with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                              console=stderr, transient=True) as progress:
-                    task = progress.add_task("read", total=len(files))
-                    summary = build_specs(files, store, Iris(settings.base_iri),
-                                          progress=lambda path: progress.advance(task))
+                with BuildProgress(len(files)) as progress:
+                    summary = build_specs(files, store, Iris(settings.base_iri), progress=progress.file_read,
+                                          stages=progress.stage)
             else:
                 summary = build_specs(files, store, Iris(settings.base_iri))
         total = len(store)

@@ -10,11 +10,15 @@ import hashlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
+from itertools import islice
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from rolegraph.cache import (
@@ -34,14 +38,17 @@ from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass, Ksa
 from rolegraph.parser import parse_spec
-from rolegraph.rdf import ClassGraph, Iris, iter_class_graphs
+from rolegraph.rdf import ClassGraph, ClassGraphEmitter, Iris
 from rolegraph.readers import iter_source_paths, read_source
 from rolegraph.skills import Vocabulary, skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
 
 __all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
 
-Progress = Callable[[Path], None]
+Progress = Callable[[Path], None]  # told of each file as it is read
+# Told when a stage of a build begins: its name and how many items it has (None: unknown); returns what to call as
+# each item is done.
+Stages = Callable[[str, int | None], Callable[[], None]]
 
 PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
 PARSE_CHUNK = 64
@@ -148,21 +155,24 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     known = _known_files(cache_directory)
     results: list[JobClass | Failure | None] = [known[stat][0] if stat in known else None for stat in stats]
     todo = [position for position, result in enumerate(results) if result is None]
+    progress = progress or (lambda path: None)
+    for position, result in enumerate(results):
+        if result is not None:  # known from the last build
+            progress(files[position])
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Fork when this process runs no other thread (it is quick and needs no `if __name__ == "__main__"` in
         # a caller's script); otherwise spawn, since forking beside a thread (a progress display) can deadlock.
-        context = get_context("fork" if threading.active_count() == 1 else "spawn")
+        context = get_context("fork" if _may_fork() else "spawn")
         # workers collect cycles as usual, even when forked while a caller pauses the collector
         with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
             fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
             for position, result in zip(todo, fresh, strict=True):
                 results[position] = result
+                progress(files[position])
     else:
         for position in todo:
             results[position] = parse(files[position])
-    if progress is not None:
-        for path in files:
-            progress(path)
+            progress(files[position])
     digests: dict[int, tuple[JobClass, bytes]] = {}
     if cache_directory is not None:
         kept: dict[FileStat, tuple[JobClass, bytes]] = {}
@@ -180,6 +190,11 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
             parsed.append(result)
     with collector_paused():
         return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped, digests)
+
+
+def _may_fork() -> bool:
+    """Whether worker processes may be forked: the system can, and this process runs no other thread."""
+    return "fork" in get_all_start_methods() and threading.active_count() == 1
 
 
 FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
@@ -214,22 +229,26 @@ def _known_files(cache_directory: Path | None) -> dict[FileStat, tuple[JobClass,
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
-          progress: Progress | None = None) -> BuildSummary:
+          progress: Progress | None = None, stages: Stages | None = None) -> BuildSummary:
     """Build the specifications under ``paths`` into ``store``.
 
     Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
     (rdf.emit) -> store -> ladders (steps derived from the class facts, read from each class graph on its
     way to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
     bulk batches, a changed one in its own transaction); graphs built earlier from the same files and no
-    longer produced are removed.
+    longer produced are removed. ``progress`` is told of each file read, ``stages`` of the stages after that.
     """
     iris = iris or Iris()
     parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
     with collector_paused():
-        return _build_parsed(parsed, store, iris)
+        return _build_parsed(parsed, store, iris, stages or _no_stages)
 
 
-def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
+def _no_stages(name: str, total: int | None) -> Callable[[], None]:
+    return lambda: None
+
+
+def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no_stages) -> BuildSummary:
     cache_directory = getattr(store, "cache_directory", None)
     vocabulary = _vocabulary(parsed.classes, cache_directory)
     concept_label = vocabulary.label_of
@@ -240,13 +259,15 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     # emitted again: its facts and skill labels come from what that build kept.
     kept = {position: before[key] for position, key in enumerate(keys)
             if key in before and stored.get(before[key].graph) == before[key].content_hash}
-    graphs = iter_class_graphs(parsed.classes, iris, concept_label, skip=kept)  # streamed to the store
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
     good_sources = [path.name for path in parsed.files if path not in failed]
     emitted: dict[int, Emitted] = dict(kept)
-    positions = (position for position in range(len(parsed.classes)) if position not in kept)
-    written = store.replace_class_graphs(_reading_facts(graphs, positions, emitted), replaces_sources=good_sources,
-                                         unchanged=[entry.graph for entry in kept.values()])
+    positions = [position for position in range(len(parsed.classes)) if position not in kept]
+    emitter = ClassGraphEmitter(parsed.classes, iris, concept_label)
+    written_one = stages("writing class graphs", len(positions))
+    with _emitting(emitter, positions, emitted) as graphs:  # streamed to the store
+        written = store.replace_class_graphs(_ticking(graphs, written_one), replaces_sources=good_sources,
+                                             unchanged=[entry.graph for entry in kept.values()])
     written.triples += sum(entry.triples for entry in kept.values())
     if keys:
         keep_entries(cache_directory, EMIT_STATE, emit_fingerprint(),
@@ -254,6 +275,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris) -> BuildSummary:
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
     facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
     labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
+    stages("deriving promotion steps", None)
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
     ladder = write_ladder(store, iris, facts=None if written.others else facts, labels=labels,
                           cache_directory=cache_directory, versions=_fact_versions(emitted, keys) if keys else None)
@@ -271,13 +293,80 @@ class Emitted:
     labels: dict[str, str]
 
 
-def _reading_facts(graphs: Iterable[ClassGraph], positions: Iterable[int],
-                   emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
-    """Pass the class graphs on, keeping the ladder facts and skill labels of each by its class's position."""
-    for position, graph in zip(positions, graphs, strict=False):
-        index = index_triples(graph.triples, FACT_PREDICATES)
-        emitted[position] = Emitted(graph.graph.value, graph.content_hash, graph.size,
-                                    tuple(facts_of_quads(index)), concept_labels_of_quads(index))
+def _ticking(graphs: Iterable[ClassGraph], tick: Callable[[], None]) -> Iterator[ClassGraph]:
+    for graph in graphs:
+        yield graph
+        tick()
+
+
+def _emitted(graph: ClassGraph) -> Emitted:
+    """What the build keeps of a class graph: its name, hash and size, its ladder facts and skill labels."""
+    index = index_triples(graph.triples, FACT_PREDICATES)
+    return Emitted(graph.graph.value, graph.content_hash, graph.size, tuple(facts_of_quads(index)),
+                   concept_labels_of_quads(index))
+
+
+EMIT_CHUNK = 32  # classes per task of an emit worker
+_EMITTER: ClassGraphEmitter | None = None  # what forked emit workers emit: set just before they are forked
+
+
+def _emit_in_worker(positions: list[int]) -> list[tuple[int, ClassGraph, Emitted]]:
+    """In an emit worker: the graphs of the classes at ``positions`` (without their triples: their facts are
+    read here, and not sent back) and what the build keeps of each."""
+    assert _EMITTER is not None, "emit workers are forked after _EMITTER is set"
+    found = []
+    with collector_paused():
+        for position in positions:
+            graph = _EMITTER(position)
+            found.append((position, graph.without_triples(), _emitted(graph)))
+    return found
+
+
+@contextmanager
+def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[int, Emitted],
+              workers: int | None = None) -> Iterator[Iterator[ClassGraph]]:
+    """The class graphs at ``positions``, in order, each noted in ``emitted`` as it goes by.
+
+    With many classes they are emitted in worker processes (one per core), forked here, before the store starts
+    a thread of its own: the workers inherit the emitter (every class) rather than receive it. Forking needs a
+    process running no other thread (see :func:`parse_paths`); otherwise, and with few classes, they are emitted
+    here.
+    """
+    global _EMITTER
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(positions) < PARALLEL_MIN_FILES or not _may_fork():
+        yield (_noted(emitter(position), position, emitted) for position in positions)
+        return
+    _EMITTER = emitter
+    try:
+        with get_context("fork").Pool(workers) as pool:
+            yield (graph for found in _bounded_map(pool, positions, 2 * workers)
+                   for graph in _noted_from_worker(found, emitted))
+    finally:
+        _EMITTER = None
+
+
+def _bounded_map(pool: Pool, positions: list[int], ahead: int) -> Iterator[list[tuple[int, ClassGraph, Emitted]]]:
+    """``_emit_in_worker`` over chunks of ``positions``, results in order, at most ``ahead`` chunks in flight:
+    workers faster than the store would otherwise pile the whole corpus's N-Quads up in this process."""
+    chunks = (positions[start:start + EMIT_CHUNK] for start in range(0, len(positions), EMIT_CHUNK))
+    pending = deque(pool.apply_async(_emit_in_worker, (chunk,)) for chunk in islice(chunks, ahead))
+    while pending:
+        found = pending.popleft().get()
+        if (chunk := next(chunks, None)) is not None:
+            pending.append(pool.apply_async(_emit_in_worker, (chunk,)))
+        yield found
+
+
+def _noted(graph: ClassGraph, position: int, emitted: dict[int, Emitted]) -> ClassGraph:
+    emitted[position] = _emitted(graph)
+    return graph
+
+
+def _noted_from_worker(found: list[tuple[int, ClassGraph, Emitted]], emitted: dict[int, Emitted]
+                       ) -> Iterator[ClassGraph]:
+    for position, graph, entry in found:
+        emitted[position] = entry
         yield graph
 
 

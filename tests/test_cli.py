@@ -127,3 +127,19 @@ def test_reading_a_missing_store_is_a_clear_error(runner: CliRunner, tmp_path: P
 def test_help(runner: CliRunner, command: str) -> None:
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_build_progress_draws_without_a_thread_of_its_own() -> None:
+    """The bars are redrawn by the build's calls: a process running one thread may fork its workers."""
+    import threading
+
+    from rolegraph.cli import BuildProgress
+
+    before = threading.active_count()
+    with BuildProgress(3) as progress:
+        assert threading.active_count() == before
+        progress.file_read(Path("a.txt"))
+        tick = progress.stage("writing class graphs", 2)
+        tick()
+        assert [(task.description, task.completed) for task in progress.bars.tasks] == [
+            ("reading", 3), ("writing class graphs", 1)]

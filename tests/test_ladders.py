@@ -473,3 +473,56 @@ def test_path_index_answers_as_the_depth_first_search(seed: int) -> None:
             assert index.paths(source) == list(iter_paths(adjacency, source))
             target = rng.choice(nodes)
             assert index.paths(source, target) == list(iter_paths(adjacency, source, target))
+
+
+@pytest.fixture(scope="module")
+def la_and_seeds(la_corpus: Path, specs_dir: Path):
+    from rolegraph.store import open_store
+
+    store = open_store(None)
+    build([la_corpus, specs_dir], store)
+    return store
+
+
+def test_paths_read_around_the_class_equal_paths_over_the_whole_ladder(la_and_seeds) -> None:
+    """paths() reads only the steps within reach of its class (fast at any size): for every class of the LA
+    corpus and the seeds, with and without a target, the result is what the whole ladder graph gives."""
+    from rolegraph.ladders import load_ladder_graph, paths
+    from rolegraph.lookup import list_classes
+
+    whole = load_ladder_graph(la_and_seeds)
+    classes = list_classes(la_and_seeds)
+    reached = 0
+    for ref in classes:
+        for max_steps in (1, 4):
+            around = paths(la_and_seeds, ref.iri, max_steps=max_steps)
+            assert around.to_dict() == paths(la_and_seeds, ref.iri, max_steps=max_steps, graph=whole).to_dict()
+            reached += len(around.paths)
+        if around.paths:  # to the end of its longest path, and back (no path)
+            end = around.paths[-1].classes[-1]
+            for target in (end, ref.iri):
+                if target != ref.iri or around.paths:
+                    assert paths(la_and_seeds, ref.iri, target).to_dict() == \
+                        paths(la_and_seeds, ref.iri, target, graph=whole).to_dict()
+    assert reached > 1000
+
+
+def test_find_class_by_index_equals_comparing_every_class(la_and_seeds) -> None:
+    """find_class looks a name up through the store's indexes first; it must name the class (or fail with the
+    message) that comparing every class gives, whatever the case the name is typed in."""
+    from rolegraph.errors import NotFound
+    from rolegraph.lookup import find_class, list_classes
+
+    classes = list_classes(la_and_seeds)
+    names = [name for ref in classes[::7] for name in (ref.code, ref.title, ref.label, ref.iri) if name]
+    names += [name.upper() for name in names[::3]] + [name.lower() for name in names[1::3]]
+    names += ["Senior Clerk", "senior  clerk", "1223", "Customer Relations Clerk", "clerk typist", "no such class"]
+    for name in names:
+        try:
+            expected = find_class(la_and_seeds, name, classes)
+        except NotFound as error:
+            with pytest.raises(NotFound) as raised:
+                find_class(la_and_seeds, name)
+            assert str(raised.value) == str(error)
+        else:
+            assert find_class(la_and_seeds, name) == expected

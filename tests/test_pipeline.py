@@ -142,14 +142,14 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
 
     monkeypatch.setattr(OxigraphStore, "change_graph", change_graph)
     emitted: list[str] = []
-    real_iter = pipeline.iter_class_graphs
+    real_emit = pipeline.ClassGraphEmitter.__call__
 
-    def iter_class_graphs(*args, **kwargs):
-        for graph in real_iter(*args, **kwargs):
-            emitted.append(graph.graph.value)
-            yield graph
+    def emit(self, position: int):  # 80 classes: emitted in this process (workers from PARALLEL_MIN_FILES)
+        graph = real_emit(self, position)
+        emitted.append(graph.graph.value)
+        return graph
 
-    monkeypatch.setattr(pipeline, "iter_class_graphs", iter_class_graphs)
+    monkeypatch.setattr(pipeline.ClassGraphEmitter, "__call__", emit)
     with open_store(tmp_path / "store") as store:
         first = pipeline.build([specs], store)
         assert len(emitted) == len(first.parsed.classes)
@@ -294,3 +294,64 @@ def test_emit_keys_from_the_digests_kept_equal_those_worked_out(specs_dir: Path,
     assert pipeline._emit_keys(again.classes, Iris(), label, again.digests) == \
         pipeline._emit_keys(again.classes, Iris(), label, {}) == \
         pipeline._emit_keys(first.classes, Iris(), label, first.digests)
+
+
+_BUILD_IN_A_CLEAN_PROCESS = """
+import os, sys
+from pathlib import Path
+from rolegraph import pipeline
+from rolegraph.store import open_store
+
+real = pipeline._emit_in_worker
+
+def spying(positions):  # runs in the emit workers, which look it up in the module they inherited
+    Path(sys.argv[3], str(os.getpid())).touch()
+    return real(positions)
+
+pipeline._emit_in_worker = spying
+with open_store(sys.argv[2]) as store:
+    summary = pipeline.build([sys.argv[1]], store)
+    print(len(summary.ladder.steps))
+"""
+
+
+def test_class_graphs_emitted_in_worker_processes_equal_those_emitted_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From PARALLEL_MIN_FILES classes, a build forks emit workers (in a process running no other thread, as a
+    fresh `rolegraph build` is); the store must be what emitting in the building process gives."""
+    import subprocess
+    import sys
+
+    from rolegraph.store import open_store
+
+    specs = _generated(tmp_path, count=pipeline.PARALLEL_MIN_FILES + 40, seed=5)
+    workers = tmp_path / "workers"
+    workers.mkdir()
+    done = subprocess.run([sys.executable, "-c", _BUILD_IN_A_CLEAN_PROCESS, str(specs), str(tmp_path / "forked"),
+                           str(workers)], capture_output=True, text=True, check=True)
+    pids = {int(path.name) for path in workers.iterdir()}
+    assert pids and len(pids) <= (__import__("os").cpu_count() or 1)  # the emit workers did the emitting
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10**9)  # emitted here, one by one
+    with open_store(tmp_path / "here") as store:
+        here = pipeline.build([specs], store)
+        expected = _export(store)
+    with open_store(tmp_path / "forked") as store:
+        assert _export(store) == expected
+    assert int(done.stdout) == len(here.ladder.steps) > 0
+
+
+def test_a_build_reports_its_stages(specs_dir: Path) -> None:
+    from rolegraph.store import open_store
+
+    files: list[str] = []
+    stages: list[list] = []
+
+    def stage(name: str, total: int | None):
+        stages.append([name, total, 0])
+        return lambda: stages[-1].__setitem__(2, stages[-1][2] + 1)
+
+    with open_store(None) as store:
+        summary = pipeline.build([specs_dir], store, progress=lambda path: files.append(path.name), stages=stage)
+    assert sorted(files) == sorted(path.name for path in specs_dir.iterdir())
+    graphs = len(summary.written.written)
+    assert stages == [["writing class graphs", graphs, graphs], ["deriving promotion steps", None, 0]]

@@ -209,7 +209,8 @@ def test_new_class_graphs_load_in_the_background_batch_by_batch(specs_dir: Path,
     import rolegraph.store.oxigraph as module
 
     graphs = _class_graphs(specs_dir)
-    monkeypatch.setattr(module, "BATCH_QUADS", 1)  # one graph per batch
+    monkeypatch.setattr(module, "FIRST_BATCH_QUADS", 1)  # one graph per batch
+    monkeypatch.setattr(module, "BATCH_QUADS", 1)
 
     def failing_after_two():
         yield from graphs[:2]

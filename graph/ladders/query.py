@@ -7,7 +7,7 @@ before steps existed gets them derived on the fly from the class facts in the st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,8 @@ from rolegraph.ladders.facts import load_class_facts, where_of
 from rolegraph.lookup import ClassRef, find_class, list_classes
 from rolegraph.store import Store
 
-__all__ = ["LadderPath", "LadderResult", "PathIndex", "load_ladder_graph", "iter_paths", "paths", "skill_labels"]
+__all__ = ["LadderPath", "LadderResult", "PathIndex", "load_ladder_graph", "load_ladder_neighbourhood", "iter_paths",
+           "paths", "skill_labels"]
 
 DEFAULT_MAX_STEPS = 4
 
@@ -39,16 +40,25 @@ def skill_labels(store: Store) -> dict[str, str]:
         "SELECT ?c (SAMPLE(?label) AS ?l) WHERE { ?c a skos:Concept ; skos:prefLabel ?label } GROUP BY ?c")}
 
 
-def _stored_steps(store: Store) -> list[Step]:
+def _values(variable: str, iris: Iterable[str] | None) -> str:
+    """A VALUES clause binding ``variable`` to ``iris`` (sorted); "" for None (no restriction)."""
+    if iris is None:
+        return ""
+    return f"VALUES {variable} {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
+
+
+def _stored_steps(store: Store, sources: Iterable[str] | None = None) -> list[Step]:
+    """The promotion steps in the ladder graph (those from ``sources`` only, when given)."""
+    only = _values("?from", sources)
     fields: dict[str, dict[str, Any]] = {}
     lists: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in store.query("""
-        SELECT ?s ?from ?to ?basis ?score ?months ?entry ?role ?change ?field ?combine ?comment WHERE {
-          ?s a rg:PromotionStep ; rg:fromClass ?from ; rg:toClass ?to ; rg:basis ?basis ; rg:score ?score .
-          OPTIONAL { ?s rg:monthsRequired ?months } OPTIONAL { ?s rg:monthsOnEntry ?entry }
-          OPTIONAL { ?s rg:monthsInRole ?role } OPTIONAL { ?s rg:gradeChange ?change }
-          OPTIONAL { ?s rg:field ?field } OPTIONAL { ?s rg:combination ?combine }
-          OPTIONAL { ?s rdfs:comment ?comment } }"""):
+    for row in store.query(f"""
+        SELECT ?s ?from ?to ?basis ?score ?months ?entry ?role ?change ?field ?combine ?comment WHERE {{ {only}
+          ?s rg:fromClass ?from ; a rg:PromotionStep ; rg:toClass ?to ; rg:basis ?basis ; rg:score ?score .
+          OPTIONAL {{ ?s rg:monthsRequired ?months }} OPTIONAL {{ ?s rg:monthsOnEntry ?entry }}
+          OPTIONAL {{ ?s rg:monthsInRole ?role }} OPTIONAL {{ ?s rg:gradeChange ?change }}
+          OPTIONAL {{ ?s rg:field ?field }} OPTIONAL {{ ?s rg:combination ?combine }}
+          OPTIONAL {{ ?s rdfs:comment ?comment }} }}"""):
         change = _v(row, "change")
         fields[_v(row, "s") or ""] = dict(
             source=_v(row, "from"), target=_v(row, "to"), kind=_v(row, "basis"), score=float(_v(row, "score") or 0),
@@ -56,17 +66,17 @@ def _stored_steps(store: Store) -> list[Step]:
             months_in_role=_decimal(_v(row, "role")), grade_change=int(change) if change else None,
             required_field=_v(row, "field") or "", combine=_v(row, "combine") or "any of",
             explanation=_v(row, "comment") or "")
-    for row in store.query("""
-        SELECT ?s ?p ?o WHERE { ?s a rg:PromotionStep .
-          VALUES ?p { rg:sharedSkill rg:missingSkill rg:justifiedBy } ?s ?p ?o }"""):
+    for row in store.query(f"""
+        SELECT ?s ?p ?o WHERE {{ {only} ?s rg:fromClass ?from ; a rg:PromotionStep .
+          VALUES ?p {{ rg:sharedSkill rg:missingSkill rg:justifiedBy }} ?s ?p ?o }}"""):
         node, predicate = _v(row, "s") or "", (_v(row, "p") or "").rsplit("#", 1)[-1]
         lists[node][predicate].append(_v(row, "o") or "")
     # Source lines of the justifying facts in a second query: joined into the first, Oxigraph took 1 s on
     # the LA corpus; this way both take a few milliseconds.
     where: dict[str, str] = {}
-    for row in store.query("""
-        SELECT ?o ?src ?start ?end WHERE { ?s a rg:PromotionStep ; rg:justifiedBy ?o .
-          ?o prov:wasDerivedFrom ?doc ; rg:lineStart ?start ; rg:lineEnd ?end . ?doc schema:name ?src }"""):
+    for row in store.query(f"""
+        SELECT ?o ?src ?start ?end WHERE {{ {only} ?s rg:fromClass ?from ; a rg:PromotionStep ; rg:justifiedBy ?o .
+          ?o prov:wasDerivedFrom ?doc ; rg:lineStart ?start ; rg:lineEnd ?end . ?doc schema:name ?src }}"""):
         where[_v(row, "o") or ""] = where_of(_v(row, "src"), _v(row, "start"), _v(row, "end"))
     for values in lists.values():
         values["sources"] = [where[fact] for fact in values.get("justifiedBy", []) if fact in where]
@@ -80,11 +90,13 @@ def _stored_steps(store: Store) -> list[Step]:
     return sorted(steps, key=lambda step: (step.source, step.target))
 
 
-def _stored_comparisons(store: Store) -> list[Comparison]:
+def _stored_comparisons(store: Store, about: str | None = None) -> list[Comparison]:
+    """The comparisons in the ladder graph (those of class ``about`` only, when given)."""
+    only = f"?n rg:comparedClass <{about}> ." if about else ""
     found = []
-    for row in store.query("""
-        SELECT ?a ?b ?score ?comment WHERE { ?n a rg:Comparison ; rg:comparedClass ?a, ?b ; rg:score ?score .
-          OPTIONAL { ?n rdfs:comment ?comment } FILTER(STR(?a) < STR(?b)) }"""):
+    for row in store.query(f"""
+        SELECT ?a ?b ?score ?comment WHERE {{ {only} ?n a rg:Comparison ; rg:comparedClass ?a, ?b ; rg:score ?score .
+          OPTIONAL {{ ?n rdfs:comment ?comment }} FILTER(STR(?a) < STR(?b)) }}"""):
         shared = (_v(row, "comment") or "").removeprefix("shares ")
         found.append(Comparison(_v(row, "a") or "", _v(row, "b") or "", float(_v(row, "score") or 0),
                                 tuple(part for part in shared.split("; ") if part)))
@@ -94,32 +106,67 @@ def _stored_comparisons(store: Store) -> list[Comparison]:
 def load_ladder_graph(store: Store) -> nx.DiGraph:
     """A DiGraph of every job class (node attributes: title, code, label, grade, jurisdiction, stub, skills)
     and every step (edge attributes: step, kind, score); comparisons in ``graph.graph["comparisons"]``."""
-    graph = nx.DiGraph()
-    labels = skill_labels(store)
-    graph.graph["skill_labels"] = labels
-    for ref in list_classes(store):
-        graph.add_node(ref.iri, title=ref.title, code=ref.code, label=ref.label,
-                       jurisdiction=ref.jurisdiction, stub=ref.stub, grade=None, grade_number=None,
-                       skills=frozenset())
-    for row in store.query("""
-        SELECT ?c ?label ?number WHERE { ?c a rg:JobClass ; rg:payGrade ?g . ?g rdfs:label ?label .
-          OPTIONAL { ?g rg:gradeNumber ?number } }"""):
-        if (iri := _v(row, "c")) in graph:
-            number = _v(row, "number")
-            graph.nodes[iri].update(grade=_v(row, "label"), grade_number=int(number) if number else None)
-    skills: dict[str, set[str]] = defaultdict(set)
-    for row in store.query("SELECT ?c ?k WHERE { ?c a rg:JobClass ; schema:skills ?k }"):
-        skills[_v(row, "c") or ""].add(_v(row, "k") or "")
-    for iri, concepts in skills.items():
-        if iri in graph:
-            graph.nodes[iri]["skills"] = frozenset(concepts)
+    graph = _class_nodes(store, None)
     steps, comparisons = _stored_steps(store), _stored_comparisons(store)
     if not steps and not comparisons and graph.number_of_nodes() > 1:
-        ladder = derive_ladder(load_class_facts(store), skill_labels=labels)
+        ladder = derive_ladder(load_class_facts(store), skill_labels=graph.graph["skill_labels"])
         steps, comparisons = ladder.steps, ladder.comparisons
     for step in steps:
         graph.add_edge(step.source, step.target, step=step, kind=step.kind, score=step.score)
     graph.graph["comparisons"] = comparisons
+    return graph
+
+
+def load_ladder_neighbourhood(store: Store, origin: str, max_steps: int = DEFAULT_MAX_STEPS) -> nx.DiGraph:
+    """What :func:`paths` needs from ``origin``, as :func:`load_ladder_graph` gives it but read around the class
+    only: the steps from every class within ``max_steps - 1`` promotion steps of it, its comparisons, and the
+    classes these name. At 100k classes it reads hundreds of rows, not millions. A store without a ladder graph
+    (built before steps existed) has its whole ladder derived on the fly, as load_ladder_graph does."""
+    if not _has_ladder(store):
+        return load_ladder_graph(store)
+    steps: list[Step] = []
+    frontier, seen = {origin}, {origin}
+    for _depth in range(max_steps):
+        found = _stored_steps(store, frontier) if frontier else []
+        steps += found
+        frontier = {step.target for step in found if step.kind in PROMOTION_KINDS} - seen
+        seen |= frontier
+    comparisons = _stored_comparisons(store, origin)
+    named = {origin, *(step.target for step in steps), *(iri for c in comparisons for iri in (c.first, c.second))}
+    graph = _class_nodes(store, named)
+    for step in steps:
+        graph.add_edge(step.source, step.target, step=step, kind=step.kind, score=step.score)
+    graph.graph["comparisons"] = comparisons
+    return graph
+
+
+def _has_ladder(store: Store) -> bool:
+    return bool(store.query("ASK { { ?s a rg:PromotionStep } UNION { ?c a rg:Comparison } }"))
+
+
+def _class_nodes(store: Store, iris: set[str] | None) -> nx.DiGraph:
+    """A DiGraph with a node per job class (of ``iris`` only, when given) and its attributes, and the skill
+    labels in ``graph.graph["skill_labels"]``."""
+    graph = nx.DiGraph()
+    labels = skill_labels(store)
+    graph.graph["skill_labels"] = labels
+    for ref in list_classes(store, iris):
+        graph.add_node(ref.iri, title=ref.title, code=ref.code, label=ref.label,
+                       jurisdiction=ref.jurisdiction, stub=ref.stub, grade=None, grade_number=None,
+                       skills=frozenset())
+    only = _values("?c", iris)
+    for row in store.query(f"""
+        SELECT ?c ?label ?number WHERE {{ {only} ?c a rg:JobClass ; rg:payGrade ?g . ?g rdfs:label ?label .
+          OPTIONAL {{ ?g rg:gradeNumber ?number }} }}"""):
+        if (iri := _v(row, "c")) in graph:
+            number = _v(row, "number")
+            graph.nodes[iri].update(grade=_v(row, "label"), grade_number=int(number) if number else None)
+    skills: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(f"SELECT ?c ?k WHERE {{ {only} ?c a rg:JobClass ; schema:skills ?k }}"):
+        skills[_v(row, "c") or ""].add(_v(row, "k") or "")
+    for iri, concepts in skills.items():
+        if iri in graph:
+            graph.nodes[iri]["skills"] = frozenset(concepts)
     return graph
 
 
@@ -318,10 +365,9 @@ def paths(store: Store, from_class: str, to_class: str | None = None,
     """
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
-    classes = list_classes(store)
-    origin = find_class(store, from_class, classes)
-    target = find_class(store, to_class, classes) if to_class else None
-    graph = graph if graph is not None else load_ladder_graph(store)
+    origin = find_class(store, from_class)
+    target = find_class(store, to_class) if to_class else None
+    graph = graph if graph is not None else load_ladder_neighbourhood(store, origin.iri, max_steps)
     adjacency = {node: sorted(b for b in graph.successors(node) if graph.edges[node, b]["kind"] in PROMOTION_KINDS)
                  for node in graph}
     found = [_ladder_path(graph, classes) for classes in

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
@@ -23,7 +23,8 @@ from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD
 from rolegraph.rdf.terms import TRUE, number, number_text, quoted, term_text
 
-__all__ = ["ClassGraph", "KSA_KIND_TO_CLASS", "emit_class_graphs", "iter_class_graphs", "skill_label"]
+__all__ = ["ClassGraph", "ClassGraphEmitter", "KSA_KIND_TO_CLASS", "emit_class_graphs", "iter_class_graphs",
+           "skill_label"]
 
 KSA_KIND_TO_CLASS = {"knowledge": RG.Knowledge, "skill": RG.Skill, "ability": RG.Ability,
                      "competency": RG.Competency}
@@ -50,33 +51,39 @@ Triple = tuple[str, str, str]  # subject IRI, predicate IRI, object value (an IR
 class ClassGraph:
     """The triples of one job class's named graph, as N-Quads text, and a hash of their content.
 
-    ``lines`` are the graph's quads in N-Quads (each without its closing " ."), distinct and sorted; ``shared``
-    ones are about things several classes share (states, jurisdictions, skill concepts) and go to the shared
-    graph rather than into every class graph, so the union holds each once. ``triples`` are the same statements
-    as plain values, lines first, then shared lines, for readers that need no RDF terms (the ladder facts).
+    ``nquads`` holds the graph's quads, one N-Quads line each, distinct and sorted, encoded as UTF-8 (what the
+    store's bulk loader reads); ``shared_nquads`` the quads about things several classes share (states,
+    jurisdictions, skill concepts), which go to the shared graph rather than into every class graph, so the union
+    holds each once. ``triples`` are the same statements as plain values, class graph first, for readers that
+    need no RDF terms (the ladder facts); a graph emitted in a worker process may come without them.
     """
 
     class_iri: NamedNode
     graph: NamedNode
-    lines: tuple[str, ...]
+    nquads: bytes
     source_names: tuple[str, ...]
     content_hash: str
-    shared_lines: tuple[str, ...] = ()
+    shared_nquads: bytes = b""
     triples: tuple[Triple, ...] = ()
+    size: int = 0  # how many quads: the class graph's and the shared ones
 
-    @property
-    def size(self) -> int:
-        """How many quads: the class graph's and the shared ones."""
-        return len(self.lines) + len(self.shared_lines)
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """The class graph's quads as N-Quads lines, each without its closing " ."."""
+        return _lines(self.nquads)
+
+    @cached_property
+    def shared_lines(self) -> tuple[str, ...]:
+        return _lines(self.shared_nquads)
 
     @cached_property
     def quads(self) -> tuple[Quad, ...]:
-        """The class graph's quads as pyoxigraph terms (parsed from ``lines`` when first asked for)."""
-        return _parsed(self.lines)
+        """The class graph's quads as pyoxigraph terms (parsed from the text when first asked for)."""
+        return tuple(parse(self.nquads, format=RdfFormat.N_QUADS))
 
     @cached_property
     def shared(self) -> tuple[Quad, ...]:
-        return _parsed(self.shared_lines)
+        return tuple(parse(self.shared_nquads, format=RdfFormat.N_QUADS))
 
     def marker_lines(self) -> tuple[str, str]:
         """The graph's content hash and the class it describes, as N-Quads lines in the graph itself."""
@@ -84,17 +91,27 @@ class ClassGraph:
         return (f"{graph} <{RG.contentHash.value}> {quoted(self.content_hash)} {graph}",
                 f"{graph} <{RG.describes.value}> <{self.class_iri.value}> {graph}")
 
+    def marker_nquads(self) -> bytes:
+        return "".join(f"{line} .\n" for line in self.marker_lines()).encode("utf-8")
+
     def triple_lines(self, with_marker: bool = False) -> list[str]:
         """The class graph's lines as N-Triples (the graph name dropped), with the marker lines if asked."""
         cut = len(self.graph.value) + 3  # " <" + graph + ">"
         lines = (*self.lines, *self.marker_lines()) if with_marker else self.lines
         return [line[:-cut] for line in lines]
 
+    def without_triples(self) -> ClassGraph:
+        """The same graph without its ``triples`` (smaller to send to another process)."""
+        return replace(self, triples=())
 
-def _parsed(lines: Sequence[str]) -> tuple[Quad, ...]:
-    if not lines:
-        return ()
-    return tuple(parse((" .\n".join(lines) + " .\n").encode("utf-8"), format=RdfFormat.N_QUADS))
+
+def _lines(nquads: bytes) -> tuple[str, ...]:
+    # Literals escape their line breaks: every "\n" of N-Quads text ends a quad.
+    return tuple(line[:-2] for line in nquads.decode("utf-8").splitlines())
+
+
+def _nquads(lines: Sequence[str]) -> bytes:
+    return "".join(f"{line} .\n" for line in lines).encode("utf-8")
 
 
 _DERIVED_FROM, _LINE_START, _LINE_END = PROV.wasDerivedFrom.value, RG.lineStart.value, RG.lineEnd.value
@@ -191,7 +208,8 @@ class _Writer:
         lines, triples = _sorted_lines(self.triples, f"<{self.graph.value}>")
         shared, shared_triples = _sorted_lines(self.shared_triples, f"<{self.iris.shared_graph.value}>")
         content_hash = hashlib.sha256("\n".join((*lines, *shared)).encode("utf-8")).hexdigest()
-        return ClassGraph(class_iri, self.graph, lines, source_names, content_hash, shared, (*triples, *shared_triples))
+        return ClassGraph(class_iri, self.graph, _nquads(lines), source_names, content_hash, _nquads(shared),
+                          (*triples, *shared_triples), len(lines) + len(shared))
 
 
 _POSITION, _FACT_SOURCE, _PROPERTY, _VALUE = RG.position.value, RG.factSource.value, RG.property.value, RG.value.value
@@ -231,16 +249,33 @@ def iter_class_graphs(classes: Sequence[JobClass], iris: Iris | None = None,
     Classes whose positions are in ``skip`` are not emitted (an incremental build has their graphs already);
     they still name classes that others refer to.
     """
-    iris = iris or Iris()
-    concept_label = concept_label or (lambda ksa: skill_label(ksa.text))
-    titles: dict[tuple[tuple[str, str], str], NamedNode] = {}
-    for job_class in classes:
-        path = _class_path(job_class, iris)
-        titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
-                          iris.node(path))
-    for position, job_class in enumerate(classes):
+    emit = ClassGraphEmitter(classes, iris, concept_label)
+    for position in range(len(classes)):
         if position not in skip:
-            yield _emit_one(job_class, iris, concept_label, titles)
+            yield emit(position)
+
+
+class ClassGraphEmitter:
+    """Emits the graph of any one of ``classes`` by position; classes name each other by title, so the emitter
+    knows them all (made once, it can emit them in any order, or in several processes).
+
+    >>> from rolegraph.model import Provenance, Text
+    >>> clerk = JobClass(title=Text("Clerk", Provenance("a.txt", "00", 1, 1)), sources=())
+    >>> ClassGraphEmitter([clerk])(0).size
+    10
+    """
+
+    def __init__(self, classes: Sequence[JobClass], iris: Iris | None = None,
+                 concept_label: Callable[[Ksa], str] | None = None) -> None:
+        self.classes, self.iris = classes, iris or Iris()
+        self.concept_label = concept_label or (lambda ksa: skill_label(ksa.text))
+        self.titles: dict[tuple[tuple[str, str], str], NamedNode] = {}
+        for job_class in classes:
+            self.titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
+                                   self.iris.node(_class_path(job_class, self.iris)))
+
+    def __call__(self, position: int) -> ClassGraph:
+        return _emit_one(self.classes[position], self.iris, self.concept_label, self.titles)
 
 
 def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], str],

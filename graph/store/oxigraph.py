@@ -31,7 +31,8 @@ SCHEMA_NAME = SCHEMA.name
 LOCK_FILE = "rolegraph.lock"
 CACHE_FOLDER = "parse-cache"  # see rolegraph.cache
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
-BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion
+BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion...
+FIRST_BATCH_QUADS = 25_000  # ...after batches doubling from this size, so loading starts early beside emitting
 BULK_ATOMIC_QUADS = 900_000  # below the bulk loader's batch of 1M quads: one ingestion, all or nothing
 DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
 FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigraph's memory tables
@@ -42,7 +43,7 @@ def _quad_text(quad: ox.Quad) -> str:
 
 
 class _BackgroundLoader:
-    """Feeds batches of N-Quads lines to Oxigraph's bulk loader on a thread of its own.
+    """Feeds batches of N-Quads text to Oxigraph's bulk loader on a thread of its own.
 
     pyoxigraph parses and ingests text without holding the GIL, so the caller emits the next batch meanwhile.
     At most one batch is being loaded while the next is collected; leaving the ``with`` block waits for it,
@@ -54,9 +55,8 @@ class _BackgroundLoader:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="rolegraph-load")
         self._pending: Future[None] | None = None
 
-    def load(self, lines: list[str]) -> None:
+    def load(self, data: bytes) -> None:
         self.wait()
-        data = (" .\n".join(lines) + " .\n").encode("utf-8")
         self._pending = self._executor.submit(self._load, data)
 
     def wait(self) -> None:
@@ -185,7 +185,8 @@ class OxigraphStore:
         summary = WriteSummary(unchanged=list(unchanged))
         existing = self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
-        batch: list[str] = []  # N-Quads lines of new graphs, for the next bulk ingestion
+        batch: list[bytes] = []  # N-Quads of new graphs, for the next bulk ingestion
+        batch_quads, batch_limit = 0, FIRST_BATCH_QUADS
         replaced = 0
         with _BackgroundLoader(self._load_nquads) as loader:
             for graph in summary.to_write(graphs, existing, produced):
@@ -201,14 +202,13 @@ class OxigraphStore:
                     if replaced % FLUSH_EVERY_UPDATES == 0:
                         self._store.flush()  # bounds memory
                 else:  # new: added whole with other new graphs, one bulk ingestion per batch
-                    batch.extend(graph.lines)
-                    batch.extend(graph.marker_lines())
-                    batch.extend(graph.shared_lines)
-                    if len(batch) >= BATCH_QUADS:
-                        loader.load(batch)
-                        batch = []
+                    batch += (graph.nquads, graph.marker_nquads(), graph.shared_nquads)
+                    batch_quads += graph.size + 2
+                    if batch_quads >= batch_limit:
+                        loader.load(b"".join(batch))
+                        batch, batch_quads, batch_limit = [], 0, min(2 * batch_limit, BATCH_QUADS)
             if batch:
-                loader.load(batch)
+                loader.load(b"".join(batch))
         for stale in sorted(self._graphs_from_sources(set(existing) - produced, set(replaces_sources))):
             self._update(f"DROP SILENT GRAPH <{stale}>")
             summary.removed.append(stale)
