@@ -210,3 +210,14 @@ def test_fact_predicates_give_the_same_facts(graphs: list, la_corpus: Path) -> N
         whole, only = index_triples(graph.triples), index_triples(graph.triples, FACT_PREDICATES)
         assert facts_of_quads(only) == facts_of_quads(whole)
         assert concept_labels_of_quads(only) == concept_labels_of_quads(whole)
+
+
+def test_lines_keep_literals_with_unicode_line_separators(specs_dir: Path) -> None:
+    """N-Quads escapes only control characters: a literal with U+2028 or U+0085 stays on its line."""
+    from dataclasses import replace as with_changes
+
+    job_class = parse_paths([specs_dir]).classes[0]
+    odd = with_changes(job_class, summary=with_changes(job_class.summary, value="one\u2028two\u0085three"))
+    [graph] = emit_class_graphs([odd])
+    assert len(graph.lines) == graph.size - len(graph.shared_lines) == len(graph.quads)
+    assert any("one\u2028two\u0085three" in line for line in graph.lines)

@@ -424,15 +424,12 @@ def ladder_picture_svg(source: str, target: str | None, max_steps: int = MAX_STE
     """The ladder picture: ``rolegraph ladder --format svg``'s drawing when rolegraph.ladders is installed,
     else this package's own drawing of the steps read from the ladder graph."""
     try:
-        from rolegraph.ladders import load_ladder_graph, paths
+        from rolegraph.ladders import paths
         from rolegraph.ladders.svg import render_svg
     except ImportError:
         return ladder_svg(ladder_paths(source, target, max_steps), source)
-    svc = service()
-    with svc.cache.setdefault("ladder-lock", threading.Lock()):
-        if "ladder-graph" not in svc.cache:
-            svc.cache["ladder-graph"] = load_ladder_graph(svc.store)
-    return render_svg(paths(svc.store, source, target, max_steps=max_steps, graph=svc.cache["ladder-graph"]))
+    # paths() reads the steps around the class only: milliseconds at any size, nothing kept between requests.
+    return render_svg(paths(service().store, source, target, max_steps=max_steps))
 
 
 @bp.route("/ladder.svg")

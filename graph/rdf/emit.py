@@ -106,8 +106,8 @@ class ClassGraph:
 
 
 def _lines(nquads: bytes) -> tuple[str, ...]:
-    # Literals escape their line breaks: every "\n" of N-Quads text ends a quad.
-    return tuple(line[:-2] for line in nquads.decode("utf-8").splitlines())
+    # Split at "\n" alone: literals escape it, but not U+2028 or U+0085, at which str.splitlines splits too.
+    return tuple(line[:-2] for line in nquads.decode("utf-8").split("\n")[:-1])
 
 
 def _nquads(lines: Sequence[str]) -> bytes:
