@@ -254,11 +254,11 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no
     concept_label = vocabulary.label_of
     keys = _emit_keys(parsed.classes, iris, concept_label, parsed.digests) if cache_directory is not None else []
     before = load_entries(cache_directory, EMIT_STATE, emit_fingerprint())
-    stored = store.class_graph_hashes() if before else {}
+    stored = store.class_graph_hashes() if before else None
     # A class whose graph the store holds as the last build emitted it (same inputs, same content hash) is not
     # emitted again: its facts and skill labels come from what that build kept.
     kept = {position: before[key] for position, key in enumerate(keys)
-            if key in before and stored.get(before[key].graph) == before[key].content_hash}
+            if stored is not None and key in before and stored.get(before[key].graph) == before[key].content_hash}
     failed = {failure.path for failure in (*parsed.failures, *parsed.skipped)}
     good_sources = [path.name for path in parsed.files if path not in failed]
     emitted: dict[int, Emitted] = dict(kept)
@@ -267,7 +267,7 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no
     written_one = stages("writing class graphs", len(positions))
     with _emitting(emitter, positions, emitted) as graphs:  # streamed to the store
         written = store.replace_class_graphs(_ticking(graphs, written_one), replaces_sources=good_sources,
-                                             unchanged=[entry.graph for entry in kept.values()])
+                                             unchanged=[entry.graph for entry in kept.values()], existing=stored)
     written.triples += sum(entry.triples for entry in kept.values())
     if keys:
         keep_entries(cache_directory, EMIT_STATE, emit_fingerprint(),

@@ -65,11 +65,13 @@ class Store(Protocol):
     location: str
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = (),
+                             existing: Mapping[str, str] | None = None) -> WriteSummary:
         """Write each class graph in its own transaction (skipping unchanged ones) and drop graphs
         built earlier from ``replaces_sources`` (file names) that this build no longer produces.
         ``unchanged`` names graphs the build produces but did not emit again (the caller has checked that the
-        store holds them as they are)."""
+        store holds them as they are); ``existing`` is :meth:`class_graph_hashes` when the caller has just
+        read it (8 s at 100k classes on disk), so the store does not read it again."""
         ...
 
     def replace_graph(self, graph: str, quads: Iterable[object]) -> None:

@@ -12,7 +12,7 @@ import fcntl
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -180,10 +180,11 @@ class OxigraphStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = (),
+                             existing: Mapping[str, str] | None = None) -> WriteSummary:
         self._writable()
         summary = WriteSummary(unchanged=list(unchanged))
-        existing = self.class_graph_hashes()
+        existing = existing if existing is not None else self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
         batch: list[bytes] = []  # N-Quads of new graphs, for the next bulk ingestion
         batch_quads, batch_limit = 0, FIRST_BATCH_QUADS

@@ -398,11 +398,12 @@ class RemoteStore:
     # -- writing ---------------------------------------------------------------------------------
 
     def replace_class_graphs(self, graphs: Iterable[ClassGraph],
-                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = ()) -> WriteSummary:
+                             replaces_sources: Iterable[str] = (), unchanged: Iterable[str] = (),
+                             existing: Mapping[str, str] | None = None) -> WriteSummary:
         """Write each changed class graph with one PUT, after POSTing its shared triples; drop stale graphs."""
         self._writable()
         summary = WriteSummary(unchanged=list(unchanged))
-        existing = self.class_graph_hashes()
+        existing = existing if existing is not None else self.class_graph_hashes()
         produced: set[str] = set(summary.unchanged)
         batch: list[ClassGraph] = []
         for graph in summary.to_write(graphs, existing, produced):
