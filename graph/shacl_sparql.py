@@ -908,7 +908,7 @@ def _bulk_queries(checks: list[_Check]) -> list[_BulkQuery]:
         else:
             union = " UNION ".join(
                 f"{{ SELECT DISTINCT ?this {'?value ' if checks[index].kind == 'value' else ''}({position} AS ?rgk) "
-                f"WHERE {{ {piece} }} }}" for position, (index, piece) in enumerate(zip(indexes, pieces)))
+                f"WHERE {{ {piece} }} }}" for position, (index, piece) in enumerate(zip(indexes, pieces, strict=True)))
             query = f"SELECT ?this ?value ?rgk WHERE {{ {focus} {{ {union} }} }}"
         queries.append(_BulkQuery(prolog + query, tuple(indexes), absent))
     return queries
