@@ -25,6 +25,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -153,9 +154,10 @@ class _Bulk:
     (``_bulk_queries``) that finds the focus nodes once and joins each piece by hash (Oxigraph evaluates a
     FILTER (NOT) EXISTS once per row, one index lookup each: at 100,000 focus nodes, seconds per check).
 
-    ``piece`` binds ?this (and ?value) without knowing the focus nodes, from the triples of a path whose
-    every step is a predicate (or its inverse): for an ``absent`` check the nodes that pass (a focus node
-    not among them is a result), else the results themselves.
+    ``absent``: ``piece`` is a SPARQL expression of ?this, true when the focus node passes (a node shape's
+    value check, or EXISTS of the pattern a property shape's count check needs). Else ``piece`` binds the
+    results ?this (and ?value) without knowing the focus nodes, from the triples of a path whose every step
+    is a predicate (or its inverse).
     """
 
     prolog: str
@@ -363,7 +365,10 @@ class _Compiler:
             def add(kind: str, query: str, component: URIRef, param: URIRef | None,
                     residue: Callable[[Node], bool] | None = None, piece: str | None = None,
                     absent: bool = False) -> None:
-                bulk = _Bulk(prolog, focus, piece, absent) if piece is not None and scannable else None
+                bulk = None
+                if piece is not None and (absent or scannable):
+                    bulk = _Bulk(prolog, focus, f"EXISTS {{ {piece} }}" if absent and path is not None else piece,
+                                 absent)
                 self.checks.append(_Check(kind, prolog + query, shape, component, param, root_severity, residue,
                                           weights=weights, detail=detail, bulk=bulk))
 
@@ -392,37 +397,38 @@ class _Compiler:
                 for cls in objects:
                     add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
                                  f"FILTER (!{self.condition_class(cls, '?value')}) }}", SH.ClassConstraintComponent,
-                        predicate, piece=f"?this {step} ?value MINUS {{ [[instances {_sparql_term(cls)} ?value]] }}")
+                        predicate, **self.value_piece(path, step, partial(self.condition_class, cls), f"?this {step} "
+                                                      f"?value MINUS {{ [[instances {_sparql_term(cls)} ?value]] }}"))
             elif predicate == SH.datatype:
                 datatype = _single(objects, predicate)
-                fails = f"!{self.condition_datatype(datatype, '?value', exact=False)}"
-                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER ({fails}) }}",
+                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                             f"(!{self.condition_datatype(datatype, '?value', exact=False)}) }}",
                     SH.DatatypeConstraintComponent, predicate, residue=_datatype_check(datatype),
-                    piece=f"?this {step} ?value FILTER ({fails})")
+                    **self.value_piece(path, step, partial(self.condition_datatype, datatype, exact=False)))
             elif predicate == SH.nodeKind:
-                fails = f"!{self.condition_node_kind(_single(objects, predicate), '?value')}"
-                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER ({fails}) }}",
-                    SH.NodeKindConstraintComponent, predicate, piece=f"?this {step} ?value FILTER ({fails})")
+                kind = _single(objects, predicate)
+                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                             f"(!{self.condition_node_kind(kind, '?value')}) }}", SH.NodeKindConstraintComponent,
+                    predicate, **self.value_piece(path, step, partial(self.condition_node_kind, kind)))
             elif predicate in RANGES:
                 component, _operator, _test = RANGES[predicate]
                 for bound in objects:
-                    fails = f"!{self.condition_range(predicate, bound, '?value', exact=False)}"
-                    add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER ({fails}) }}",
+                    add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                                 f"(!{self.condition_range(predicate, bound, '?value', exact=False)}) }}",
                         component, predicate, residue=_range_check(predicate, bound),
-                        piece=f"?this {step} ?value FILTER ({fails})")
+                        **self.value_piece(path, step, partial(self.condition_range, predicate, bound, exact=False)))
             elif predicate == SH["in"]:
                 members = self.items(_single(objects, predicate))
-                fails = f"!{self.condition_in(members, '?value')}"
-                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER ({fails}) }}",
-                    SH.InConstraintComponent, predicate,
+                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                             f"(!{self.condition_in(members, '?value')}) }}", SH.InConstraintComponent, predicate,
                     residue=lambda value, members=frozenset(members): value in members,
-                    piece=f"?this {step} ?value FILTER ({fails})")
+                    **self.value_piece(path, step, partial(self.condition_in, members)))
             elif predicate == SH.hasValue:
                 for expected in objects:
                     term = _sparql_term(expected)
                     if path is None:
                         add("count", f"SELECT ?this WHERE {{ {focus} FILTER (!sameTerm(?this, {term})) }}",
-                            SH.HasValueConstraintComponent, predicate)
+                            SH.HasValueConstraintComponent, predicate, piece=f"sameTerm(?this, {term})", absent=True)
                     else:
                         add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {step} {term} }} }}",
                             SH.HasValueConstraintComponent, predicate, piece=f"?this {step} {term}", absent=True)
@@ -431,7 +437,9 @@ class _Compiler:
                     members = self.items(head) if predicate != SH["not"] else [head]
                     condition = self.condition_logical(predicate, members, "?value", depth + 1)
                     add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER (!{condition}) }}",
-                        LOGICAL[predicate], predicate, piece=f"?this {step} ?value FILTER (!{condition})")
+                        LOGICAL[predicate], predicate,
+                        **self.value_piece(path, step, partial(self.condition_logical, predicate, members,
+                                                               depth=depth + 1)))
             elif predicate == SH.qualifiedValueShape:
                 self.qualified(shape, objects, focus, path, add, depth)
             elif predicate == SH.property:
@@ -466,6 +474,16 @@ class _Compiler:
                                               weights=weights, detail=detail, group=group))
             else:
                 raise UnsupportedShapes(f"{predicate} (on {shape})")
+
+    @staticmethod
+    def value_piece(path: Node | None, step: str, passes: Callable[[str], str], rows: str | None = None
+                    ) -> dict[str, object]:
+        """The bulk form of a value check whose values pass when ``passes(var)`` is true: for a node shape,
+        the condition on ?this (the value); for a property shape, ``rows`` (default: the values along
+        ``step`` that do not pass)."""
+        if path is None:
+            return {"piece": passes("?this"), "absent": True}
+        return {"piece": rows if rows is not None else f"?this {step} ?value FILTER (!{passes('?value')})"}
 
     def qualified(self, shape: Node, objects: list[Node], focus: str, path: Node | None,
                   add: Callable[..., None], depth: int) -> None:
@@ -902,7 +920,7 @@ def _bulk_queries(checks: list[_Check]) -> list[_BulkQuery]:
     for (prolog, focus, absent), indexes in groups.items():
         pieces = [checks[index].bulk.piece for index in indexes]  # type: ignore[union-attr]
         if absent:
-            flags = " ".join(f"BIND (EXISTS {{ {piece} }} AS ?rgk{position})" for position, piece in enumerate(pieces))
+            flags = " ".join(f"BIND ({piece} AS ?rgk{position})" for position, piece in enumerate(pieces))
             fails = " || ".join(f"!?rgk{position}" for position in range(len(pieces)))
             query = f"SELECT * WHERE {{ {focus} {flags} FILTER ({fails}) }}"
         else:
@@ -957,15 +975,17 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
         else:
             groups.setdefault(check.detail, {}).setdefault(result.focus, []).extend([result] * times)
 
-    answered: dict[int, list[ox.QuerySolution]] = {}
+    answered: dict[int, list[ox.QuerySolution | dict[str, object]]] = {}
     for bulk in _bulk_queries(plan.checks):
         for index in bulk.checks:
             answered[index] = []
         for solution in store.query(_expand_classes(bulk.query, store, closures), use_default_graph_as_union=True):
             if bulk.absent:
                 for position, index in enumerate(bulk.checks):
-                    if solution[f"rgk{position}"].value == "false":  # type: ignore[index]
-                        answered[index].append(solution)  # type: ignore[arg-type]
+                    passed = solution[f"rgk{position}"]  # type: ignore[index]
+                    if passed is not None and passed.value == "false":  # unbound: an error, as FILTER takes it
+                        this = solution["this"]  # type: ignore[index]
+                        answered[index].append({"this": this, "value": this})  # a node shape's value: itself
             else:
                 answered[bulk.checks[int(solution["rgk"].value)]].append(solution)  # type: ignore[index]
     for index, check in enumerate(plan.checks):
