@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -932,6 +933,43 @@ def _bulk_queries(checks: list[_Check]) -> list[_BulkQuery]:
     return queries
 
 
+QUERY_THREADS = 2  # Oxigraph evaluates a query without holding the GIL: two run at once on two cores
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A query's solutions, read to the end (in a worker thread)."""
+
+    variables: list[ox.Variable]
+    solutions: list[ox.QuerySolution]
+
+    def __iter__(self) -> Iterator[ox.QuerySolution]:
+        return iter(self.solutions)
+
+
+def _answer(store: ox.Store, query: str) -> _Answer:
+    found = store.query(query, use_default_graph_as_union=True)
+    return _Answer(list(found.variables), list(found))  # type: ignore[union-attr,arg-type]
+
+
+def _dispatch(bulks: list[_BulkQuery], answers: list[_Answer]) -> dict[int, list[object]]:
+    """The solutions of each check answered by a bulk query, as its own query would give them."""
+    answered: dict[int, list[object]] = {}
+    for bulk, answer in zip(bulks, answers, strict=True):
+        for index in bulk.checks:
+            answered[index] = []
+        for solution in answer:
+            if not bulk.absent:
+                answered[bulk.checks[int(solution["rgk"].value)]].append(solution)  # type: ignore[union-attr]
+                continue
+            for position, index in enumerate(bulk.checks):
+                passed = solution[f"rgk{position}"]
+                if passed is not None and passed.value == "false":  # unbound: an error, as FILTER takes it
+                    this = solution["this"]
+                    answered[index].append({"this": this, "value": this})  # a node shape's value: itself
+    return answered
+
+
 def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
     """Run ``plan`` on ``store`` (its default graph the union of its graphs); return the results."""
     convert = term_converter()
@@ -975,22 +1013,16 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
         else:
             groups.setdefault(check.detail, {}).setdefault(result.focus, []).extend([result] * times)
 
-    answered: dict[int, list[ox.QuerySolution | dict[str, object]]] = {}
-    for bulk in _bulk_queries(plan.checks):
-        for index in bulk.checks:
-            answered[index] = []
-        for solution in store.query(_expand_classes(bulk.query, store, closures), use_default_graph_as_union=True):
-            if bulk.absent:
-                for position, index in enumerate(bulk.checks):
-                    passed = solution[f"rgk{position}"]  # type: ignore[index]
-                    if passed is not None and passed.value == "false":  # unbound: an error, as FILTER takes it
-                        this = solution["this"]  # type: ignore[index]
-                        answered[index].append({"this": this, "value": this})  # a node shape's value: itself
-            else:
-                answered[bulk.checks[int(solution["rgk"].value)]].append(solution)  # type: ignore[index]
-    for index, check in enumerate(plan.checks):
-        solutions = answered[index] if index in answered else store.query(
-            _expand_classes(check.query, store, closures), use_default_graph_as_union=True)
+    bulks = _bulk_queries(plan.checks)
+    in_bulk = {index for bulk in bulks for index in bulk.checks}
+    with ThreadPoolExecutor(QUERY_THREADS) as pool:  # every query asked at once; answers read in plan order
+        asked = [pool.submit(_answer, store, _expand_classes(bulk.query, store, closures)) for bulk in bulks]
+        pending = {index: pool.submit(_answer, store, _expand_classes(check.query, store, closures))
+                   for index, check in enumerate(plan.checks) if index not in in_bulk}
+        answered = _dispatch(bulks, [answer.result() for answer in asked])
+        answers = [answered[index] if index in answered else pending[index].result()
+                   for index in range(len(plan.checks))]
+    for check, solutions in zip(plan.checks, answers, strict=True):
         repeat = weight_of(check) if check.weights else {}
         if check.kind == "sparql":
             assert check.sparql is not None
@@ -1026,7 +1058,7 @@ def flatten(results: Iterable[ShaclResult]) -> list[ShaclResult]:
     return flat
 
 
-def _sparql_results(plan: ShaclPlan, check: _Check, solutions: ox.QuerySolutions, store: ox.Store,
+def _sparql_results(plan: ShaclPlan, check: _Check, solutions: _Answer, store: ox.Store,
                     convert: Callable[[object], Node], messages: _Messages, path: Node | None,
                     severity: Node) -> Iterator[ShaclResult]:
     sparql = check.sparql
