@@ -19,6 +19,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -38,6 +39,7 @@ from rolegraph.errors import ShapesError
 from rolegraph.rdf.namespaces import PROV, RG, SCHEMA
 from rolegraph.resources import shape_files
 from rolegraph.shacl_sparql import (
+    ShaclPlan,
     ShaclResult,
     UnsupportedShapes,
     compile_shapes,
@@ -423,8 +425,7 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
     ``fallback``), else None. ``first_graph``: subject -> its graph, when the quads came in an order of their
     own (else the store's export order decides)."""
     try:
-        plan = compile_shapes(shapes)
-        results = run_plan(plan, store)
+        results, locator = _check_and_locate(compile_shapes(shapes), store, source_paths, first_graph)
     except (UnsupportedShapes, SyntaxError) as error:
         if engine == "sparql":
             raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
@@ -432,7 +433,6 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
             return None
         del store  # see validate_store: pySHACL parses SPARQL under this frame
         return _validate_pyshacl(quads, shapes, source_paths)
-    locator = _StoreLocator(store, source_paths, first_graph)
     every = flatten(results)  # with the sh:detail results of sh:node, as in pySHACL's report
     blank_nodes = locator.blank_node_graph(every)  # read now: the report must not keep the store open
 
@@ -440,6 +440,16 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
         return report_graph(shapes, results, blank_nodes)
 
     return _report(every, locator, shapes, make_graph, "sparql")
+
+
+def _check_and_locate(plan: ShaclPlan, store: ox.Store, source_paths: dict[str, str],
+                      first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None
+                      ) -> tuple[list[ShaclResult], _StoreLocator]:
+    """Run ``plan`` while, in a thread of its own, the locator reads the job classes and their titles (both
+    mostly wait on Oxigraph, which works without the GIL)."""
+    with ThreadPoolExecutor(1) as pool:
+        locating = pool.submit(_StoreLocator, store, source_paths, first_graph)
+        return run_plan(plan, store), locating.result()
 
 
 def _results_of(results: Graph) -> list[ShaclResult]:
