@@ -970,8 +970,12 @@ def _dispatch(bulks: list[_BulkQuery], answers: list[_Answer]) -> dict[int, list
     return answered
 
 
-def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
-    """Run ``plan`` on ``store`` (its default graph the union of its graphs); return the results."""
+def run_plan(plan: ShaclPlan, store: ox.Store, bulk: bool = True) -> list[ShaclResult]:
+    """Run ``plan`` on ``store`` (its default graph the union of its graphs); return the results.
+
+    With ``bulk`` the checks of one focus pattern share a query (``_bulk_queries``); without it each check
+    runs its own query (slower at scale; the differential tests compare the two).
+    """
     convert = term_converter()
     closures: dict[str, list[str]] = {}
     messages = _Messages(plan.shapes, store)
@@ -1013,7 +1017,7 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
         else:
             groups.setdefault(check.detail, {}).setdefault(result.focus, []).extend([result] * times)
 
-    bulks = _bulk_queries(plan.checks)
+    bulks = _bulk_queries(plan.checks) if bulk else []
     in_bulk = {index for bulk in bulks for index in bulk.checks}
     with ThreadPoolExecutor(QUERY_THREADS) as pool:  # every query asked at once; answers read in plan order
         asked = [pool.submit(_answer, store, _expand_classes(bulk.query, store, closures)) for bulk in bulks]

@@ -678,9 +678,10 @@ class _StoreLocator(_Locator):
         return self.store.query(query, use_default_graph_as_union=True)  # type: ignore[return-value]
 
     def _load_classes(self) -> None:
-        """Read the job classes, their names, codes and stub flags, and where their titles were read, in a few
+        """Read the job classes, their names, codes and stub flags, and where their titles were read, in three
         queries shaped for Oxigraph: a pattern under its own SELECT is joined by hash (one index scan), not
-        looked up once per job class. A class's prov:wasDerivedFrom is looked up when needed (rarely)."""
+        looked up once per job class; a title fact is found from its rg:property, not from each class's
+        facts. A class's prov:wasDerivedFrom is looked up when needed (rarely)."""
         convert = self.facts.convert
         uri = {name: f"<{term}>" for name, term in _URI.items()}
         for row in self._select(f"SELECT ?c WHERE {{ ?c a {uri['JobClass']} }}"):
@@ -692,22 +693,20 @@ class _StoreLocator(_Locator):
                                 f"{{ {union} }} }}"):
             self.classes[convert(row["c"])].setdefault(convert(row["p"]), []).append(convert(row["o"]))
         source_names: dict[Node, set[Node]] = {}
-        for row in self._select(f"""SELECT ?c ?f ?line ?source WHERE {{
+        for row in self._select(f"""SELECT ?c ?f ?line ?source ?name WHERE {{
                 ?f {uri['property']} {uri['name']} . ?c {uri['factSource']} ?f .
-                OPTIONAL {{ ?f {uri['lineStart']} ?line }} OPTIONAL {{ ?f {uri['derived']} ?source }} }}"""):
+                OPTIONAL {{ ?f {uri['lineStart']} ?line }}
+                OPTIONAL {{ ?f {uri['derived']} ?source OPTIONAL {{ ?source {uri['name']} ?name }} }} }}"""):
             job_class = convert(row["c"])
-            if job_class not in self.classes:
+            if job_class not in self.classes:  # a title fact of something else
                 continue
             line = convert(row["line"]) if row["line"] is not None else None
             source = [convert(row["source"])] if row["source"] is not None else []
             self.titles.setdefault(job_class, []).append((convert(row["f"]), line, source))
             if source:
-                source_names.setdefault(source[0], set())
-        for row in self._select(f"""SELECT ?source ?name WHERE {{ {{ SELECT DISTINCT ?source WHERE {{
-                ?f {uri['property']} {uri['name']} ; {uri['derived']} ?source }} }} ?source {uri['name']} ?name }}"""):
-            names = source_names.get(convert(row["source"]))
-            if names is not None:
-                names.add(convert(row["name"]))
+                names = source_names.setdefault(source[0], set())
+                if row["name"] is not None:
+                    names.add(convert(row["name"]))
         for source, names in source_names.items():  # every name of each source was read
             self.facts._out.setdefault((source, _URI["name"]), sorted(names))
         for job_class, values in self.classes.items():  # seed the lookups with what was read in bulk
