@@ -1,7 +1,8 @@
 """A SHACL engine that runs shapes as set-oriented SPARQL queries on a pyoxigraph Store.
 
-Each constraint of each shape becomes one query over all its focus nodes (not one per focus node), so a
-graph of millions of triples is validated in seconds. The results are those pySHACL gives (advanced mode,
+Each constraint of each shape is checked for all its focus nodes at once (not once per focus node), and
+the constraints that share a set of focus nodes share a query (``_bulk_queries``), so a graph of millions
+of triples is validated in seconds. The results are those pySHACL gives (advanced mode,
 no inference, every severity reported) for the same data and shapes: focus node, value, result path,
 source shape, constraint component, severity and messages, down to pySHACL's own wording of its default
 messages, which this module borrows from pySHACL rather than copies.
@@ -151,14 +152,14 @@ class _Check:
 
 @dataclass(frozen=True)
 class _Bulk:
-    """A check said without its focus nodes, so that every check of one set of focus nodes runs in one query
-    (``_bulk_queries``) that finds the focus nodes once and joins each piece by hash (Oxigraph evaluates a
-    FILTER (NOT) EXISTS once per row, one index lookup each: at 100,000 focus nodes, seconds per check).
+    """A check said without its focus nodes, so that the checks of one set of focus nodes run in one query
+    (``_bulk_queries``) that finds the focus nodes once (a SPARQL target costs an index lookup per node).
 
-    ``absent``: ``piece`` is a SPARQL expression of ?this, true when the focus node passes (a node shape's
-    value check, or EXISTS of the pattern a property shape's count check needs). Else ``piece`` binds the
-    results ?this (and ?value) without knowing the focus nodes, from the triples of a path whose every step
-    is a predicate (or its inverse).
+    ``absent``: ``piece`` is a SPARQL expression of ?this, true when the focus node passes (a count check, a
+    node shape's value check). Else ``piece`` binds the results ?this and ?value without knowing the focus
+    nodes, from the triples of a path whose every step is a predicate (or its inverse), to be joined with
+    them by hash: Oxigraph evaluates a FILTER (NOT) EXISTS once per value, an index lookup each, which at
+    100,000 focus nodes takes seconds per check.
     """
 
     prolog: str
@@ -364,12 +365,13 @@ class _Compiler:
             objects = list(self.g.objects(shape, predicate))
 
             def add(kind: str, query: str, component: URIRef, param: URIRef | None,
-                    residue: Callable[[Node], bool] | None = None, piece: str | None = None,
-                    absent: bool = False) -> None:
+                    residue: Callable[[Node], bool] | None = None, passes: str | None = None,
+                    rows: str | None = None) -> None:
                 bulk = None
-                if piece is not None and (absent or scannable):
-                    bulk = _Bulk(prolog, focus, f"EXISTS {{ {piece} }}" if absent and path is not None else piece,
-                                 absent)
+                if passes is not None:
+                    bulk = _Bulk(prolog, focus, passes, absent=True)
+                elif rows is not None and scannable:
+                    bulk = _Bulk(prolog, focus, rows, absent=False)
                 self.checks.append(_Check(kind, prolog + query, shape, component, param, root_severity, residue,
                                           weights=weights, detail=detail, bulk=bulk))
 
@@ -382,12 +384,12 @@ class _Compiler:
                 if predicate == SH.minCount and count == 1:  # the common cases, without counting
                     some = f"?this {step} {self.var('v')}"
                     add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {some} }} }}",
-                        SH.MinCountConstraintComponent, predicate, piece=some, absent=True)
+                        SH.MinCountConstraintComponent, predicate, passes=f"EXISTS {{ {some} }}")
                     continue
                 if predicate == SH.maxCount and count < 3:
                     too_many = self.distinct_values('?this', step, count + 1)
                     add("count", f"SELECT ?this WHERE {{ {focus} FILTER EXISTS {{ {too_many} }} }}",
-                        SH.MaxCountConstraintComponent, predicate, piece=too_many)
+                        SH.MaxCountConstraintComponent, predicate, passes=f"NOT EXISTS {{ {too_many} }}")
                     continue
                 test = f"< {count}" if predicate == SH.minCount else f"> {count}"
                 component = (SH.MinCountConstraintComponent if predicate == SH.minCount
@@ -429,10 +431,10 @@ class _Compiler:
                     term = _sparql_term(expected)
                     if path is None:
                         add("count", f"SELECT ?this WHERE {{ {focus} FILTER (!sameTerm(?this, {term})) }}",
-                            SH.HasValueConstraintComponent, predicate, piece=f"sameTerm(?this, {term})", absent=True)
+                            SH.HasValueConstraintComponent, predicate, passes=f"sameTerm(?this, {term})")
                     else:
                         add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {step} {term} }} }}",
-                            SH.HasValueConstraintComponent, predicate, piece=f"?this {step} {term}", absent=True)
+                            SH.HasValueConstraintComponent, predicate, passes=f"EXISTS {{ ?this {step} {term} }}")
             elif predicate in LOGICAL:
                 for head in objects:
                     members = self.items(head) if predicate != SH["not"] else [head]
@@ -483,8 +485,8 @@ class _Compiler:
         the condition on ?this (the value); for a property shape, ``rows`` (default: the values along
         ``step`` that do not pass)."""
         if path is None:
-            return {"piece": passes("?this"), "absent": True}
-        return {"piece": rows if rows is not None else f"?this {step} ?value FILTER (!{passes('?value')})"}
+            return {"passes": passes("?this")}
+        return {"rows": rows if rows is not None else f"?this {step} ?value FILTER (!{passes('?value')})"}
 
     def qualified(self, shape: Node, objects: list[Node], focus: str, path: Node | None,
                   add: Callable[..., None], depth: int) -> None:
@@ -508,7 +510,8 @@ class _Compiler:
                 if least == 1:
                     some = f"?this {self.path(path)} ?value FILTER ({condition})"
                     add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {some} }} }}",
-                        SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape, piece=some, absent=True)
+                        SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape,
+                        passes=f"EXISTS {{ {some} }}")
                 else:
                     add("count", f"SELECT ?this WHERE {{ {{ {count} }} FILTER (?rgn < {least}) }}",
                         SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
@@ -925,9 +928,8 @@ def _bulk_queries(checks: list[_Check]) -> list[_BulkQuery]:
             fails = " || ".join(f"!?rgk{position}" for position in range(len(pieces)))
             query = f"SELECT * WHERE {{ {focus} {flags} FILTER ({fails}) }}"
         else:
-            union = " UNION ".join(
-                f"{{ SELECT DISTINCT ?this {'?value ' if checks[index].kind == 'value' else ''}({position} AS ?rgk) "
-                f"WHERE {{ {piece} }} }}" for position, (index, piece) in enumerate(zip(indexes, pieces, strict=True)))
+            union = " UNION ".join(f"{{ SELECT DISTINCT ?this ?value ({position} AS ?rgk) WHERE {{ {piece} }} }}"
+                                   for position, piece in enumerate(pieces))
             query = f"SELECT ?this ?value ?rgk WHERE {{ {focus} {{ {union} }} }}"
         queries.append(_BulkQuery(prolog + query, tuple(indexes), absent))
     return queries
