@@ -1,7 +1,8 @@
 """A SHACL engine that runs shapes as set-oriented SPARQL queries on a pyoxigraph Store.
 
-Each constraint of each shape becomes one query over all its focus nodes (not one per focus node), so a
-graph of millions of triples is validated in seconds. The results are those pySHACL gives (advanced mode,
+Each constraint of each shape is checked for all its focus nodes at once (not once per focus node), and
+the constraints that share a set of focus nodes share a query (``_bulk_queries``), so a graph of millions
+of triples is validated in seconds. The results are those pySHACL gives (advanced mode,
 no inference, every severity reported) for the same data and shapes: focus node, value, result path,
 source shape, constraint component, severity and messages, down to pySHACL's own wording of its default
 messages, which this module borrows from pySHACL rather than copies.
@@ -24,7 +25,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -144,6 +147,25 @@ class _Check:
     weights: tuple[str, ...] = ()
     detail: int | None = None  # results go to this sh:node's group (by focus node), not to the report
     group: int | None = None  # for "node": the group holding the node shape's results
+    bulk: _Bulk | None = None  # the same check as a piece of a query shared by the checks of one focus
+
+
+@dataclass(frozen=True)
+class _Bulk:
+    """A check said without its focus nodes, so that the checks of one set of focus nodes run in one query
+    (``_bulk_queries``) that finds the focus nodes once (a SPARQL target costs an index lookup per node).
+
+    ``absent``: ``piece`` is a SPARQL expression of ?this, true when the focus node passes (a count check, a
+    node shape's value check). Else ``piece`` binds the results ?this and ?value without knowing the focus
+    nodes, from the triples of a path whose every step is a predicate (or its inverse), to be joined with
+    them by hash: Oxigraph evaluates a FILTER (NOT) EXISTS once per value, an index lookup each, which at
+    100,000 focus nodes takes seconds per check.
+    """
+
+    prolog: str
+    focus: str
+    piece: str
+    absent: bool
 
 
 @dataclass
@@ -175,6 +197,7 @@ class _Compiler:
         self.fresh = itertools.count()
         self.groups = itertools.count()
         self.checks: list[_Check] = []
+        self.named_focus: set[str] = set()  # focus patterns of sh:targetNode alone: a few nodes, not worth a scan
 
     def var(self, stem: str) -> str:
         return f"?rg{stem}{next(self.fresh)}"
@@ -213,6 +236,19 @@ class _Compiler:
         if alternatives is not None:
             return "(" + "|".join(self.path(step, depth + 1) for step in self.items(alternatives)) + ")"
         raise UnsupportedShapes(f"a property path this engine does not read: {node}")
+
+    def scannable(self, node: Node) -> bool:
+        """True when every step of a path is a predicate or its inverse (in sequences and alternatives): its
+        pairs can be read from the indexes without a start node, whereas ``p*`` would pair every node."""
+        if isinstance(node, URIRef):
+            return True
+        if (node, RDF.first, None) in self.g:
+            return all(self.scannable(step) for step in self.items(node))
+        inverse = self.one(node, SH.inversePath)
+        if inverse is not None:
+            return self.scannable(inverse)
+        alternatives = self.one(node, SH.alternativePath)
+        return alternatives is not None and all(self.scannable(step) for step in self.items(alternatives))
 
     @staticmethod
     def wrap(path: str) -> str:
@@ -266,7 +302,10 @@ class _Compiler:
             parts.append("{ " + select + " }")
         if not parts:
             return None
-        return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }", prefixes
+        pattern = "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+        if len(parts) == 1 and nodes:
+            self.named_focus.add(pattern)
+        return pattern, prefixes
 
     def prefixes(self, node: Node) -> dict[str, str]:
         """pySHACL's prefixes of a SPARQL query (``collect_prefixes``)."""
@@ -314,6 +353,8 @@ class _Compiler:
         path = self.one(shape, SH.path)
         prolog = _prolog(prefixes)
         values = self.values(shape, focus)
+        step = self.path(path) if path is not None else ""
+        scannable = path is not None and focus not in self.named_focus and self.scannable(path)
         seen: set[URIRef] = set()
         for predicate in sorted(set(self.g.predicates(shape, None)), key=str):
             if predicate in NOT_CONSTRAINTS or predicate in seen:
@@ -324,9 +365,15 @@ class _Compiler:
             objects = list(self.g.objects(shape, predicate))
 
             def add(kind: str, query: str, component: URIRef, param: URIRef | None,
-                    residue: Callable[[Node], bool] | None = None) -> None:
+                    residue: Callable[[Node], bool] | None = None, passes: str | None = None,
+                    rows: str | None = None) -> None:
+                bulk = None
+                if passes is not None:
+                    bulk = _Bulk(prolog, focus, passes, absent=True)
+                elif rows is not None and scannable:
+                    bulk = _Bulk(prolog, focus, rows, absent=False)
                 self.checks.append(_Check(kind, prolog + query, shape, component, param, root_severity, residue,
-                                          weights=weights, detail=detail))
+                                          weights=weights, detail=detail, bulk=bulk))
 
             if predicate in (SH.minCount, SH.maxCount):
                 if path is None:
@@ -335,13 +382,14 @@ class _Compiler:
                 if predicate == SH.minCount and count == 0:
                     continue
                 if predicate == SH.minCount and count == 1:  # the common cases, without counting
-                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {self.path(path)} "
-                                 f"{self.var('v')} }} }}", SH.MinCountConstraintComponent, predicate)
+                    some = f"?this {step} {self.var('v')}"
+                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {some} }} }}",
+                        SH.MinCountConstraintComponent, predicate, passes=f"EXISTS {{ {some} }}")
                     continue
                 if predicate == SH.maxCount and count < 3:
-                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER EXISTS {{ "
-                                 f"{self.distinct_values('?this', self.path(path), count + 1)} }} }}",
-                        SH.MaxCountConstraintComponent, predicate)
+                    too_many = self.distinct_values('?this', step, count + 1)
+                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER EXISTS {{ {too_many} }} }}",
+                        SH.MaxCountConstraintComponent, predicate, passes=f"NOT EXISTS {{ {too_many} }}")
                     continue
                 test = f"< {count}" if predicate == SH.minCount else f"> {count}"
                 component = (SH.MinCountConstraintComponent if predicate == SH.minCount
@@ -352,43 +400,49 @@ class _Compiler:
                 for cls in objects:
                     add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
                                  f"FILTER (!{self.condition_class(cls, '?value')}) }}", SH.ClassConstraintComponent,
-                        predicate)
+                        predicate, **self.value_piece(path, step, partial(self.condition_class, cls), f"?this {step} "
+                                                      f"?value MINUS {{ [[instances {_sparql_term(cls)} ?value]] }}"))
             elif predicate == SH.datatype:
                 datatype = _single(objects, predicate)
-                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
-                             f"FILTER (!{self.condition_datatype(datatype, '?value', exact=False)}) }}",
-                    SH.DatatypeConstraintComponent, predicate, residue=_datatype_check(datatype))
+                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                             f"(!{self.condition_datatype(datatype, '?value', exact=False)}) }}",
+                    SH.DatatypeConstraintComponent, predicate, residue=_datatype_check(datatype),
+                    **self.value_piece(path, step, partial(self.condition_datatype, datatype, exact=False)))
             elif predicate == SH.nodeKind:
                 kind = _single(objects, predicate)
-                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
-                             f"FILTER (!{self.condition_node_kind(kind, '?value')}) }}", SH.NodeKindConstraintComponent,
-                    predicate)
+                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                             f"(!{self.condition_node_kind(kind, '?value')}) }}", SH.NodeKindConstraintComponent,
+                    predicate, **self.value_piece(path, step, partial(self.condition_node_kind, kind)))
             elif predicate in RANGES:
                 component, _operator, _test = RANGES[predicate]
                 for bound in objects:
-                    add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
-                                 f"FILTER (!{self.condition_range(predicate, bound, '?value', exact=False)}) }}",
-                        component, predicate, residue=_range_check(predicate, bound))
+                    add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                                 f"(!{self.condition_range(predicate, bound, '?value', exact=False)}) }}",
+                        component, predicate, residue=_range_check(predicate, bound),
+                        **self.value_piece(path, step, partial(self.condition_range, predicate, bound, exact=False)))
             elif predicate == SH["in"]:
                 members = self.items(_single(objects, predicate))
-                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
-                             f"FILTER (!{self.condition_in(members, '?value')}) }}", SH.InConstraintComponent,
-                    predicate, residue=lambda value, members=frozenset(members): value in members)
+                add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER "
+                             f"(!{self.condition_in(members, '?value')}) }}", SH.InConstraintComponent, predicate,
+                    residue=lambda value, members=frozenset(members): value in members,
+                    **self.value_piece(path, step, partial(self.condition_in, members)))
             elif predicate == SH.hasValue:
                 for expected in objects:
                     term = _sparql_term(expected)
                     if path is None:
-                        query = f"SELECT ?this WHERE {{ {focus} FILTER (!sameTerm(?this, {term})) }}"
+                        add("count", f"SELECT ?this WHERE {{ {focus} FILTER (!sameTerm(?this, {term})) }}",
+                            SH.HasValueConstraintComponent, predicate, passes=f"sameTerm(?this, {term})")
                     else:
-                        query = (f"SELECT ?this WHERE {{ {focus} "
-                                 f"FILTER NOT EXISTS {{ ?this {self.path(path)} {term} }} }}")
-                    add("count", query, SH.HasValueConstraintComponent, predicate)
+                        add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {step} {term} }} }}",
+                            SH.HasValueConstraintComponent, predicate, passes=f"EXISTS {{ ?this {step} {term} }}")
             elif predicate in LOGICAL:
                 for head in objects:
                     members = self.items(head) if predicate != SH["not"] else [head]
                     condition = self.condition_logical(predicate, members, "?value", depth + 1)
                     add("value", f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER (!{condition}) }}",
-                        LOGICAL[predicate], predicate)
+                        LOGICAL[predicate], predicate,
+                        **self.value_piece(path, step, partial(self.condition_logical, predicate, members,
+                                                               depth=depth + 1)))
             elif predicate == SH.qualifiedValueShape:
                 self.qualified(shape, objects, focus, path, add, depth)
             elif predicate == SH.property:
@@ -424,6 +478,16 @@ class _Compiler:
             else:
                 raise UnsupportedShapes(f"{predicate} (on {shape})")
 
+    @staticmethod
+    def value_piece(path: Node | None, step: str, passes: Callable[[str], str], rows: str | None = None
+                    ) -> dict[str, object]:
+        """The bulk form of a value check whose values pass when ``passes(var)`` is true: for a node shape,
+        the condition on ?this (the value); for a property shape, ``rows`` (default: the values along
+        ``step`` that do not pass)."""
+        if path is None:
+            return {"passes": passes("?this")}
+        return {"rows": rows if rows is not None else f"?this {step} ?value FILTER (!{passes('?value')})"}
+
     def qualified(self, shape: Node, objects: list[Node], focus: str, path: Node | None,
                   add: Callable[..., None], depth: int) -> None:
         if path is None:
@@ -443,10 +507,14 @@ class _Compiler:
                     SH.QualifiedMaxCountConstraintComponent, SH.qualifiedValueShape)
             if low is not None:
                 least = _integer([low], SH.qualifiedMinCount)
-                query = (f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {self.path(path)} ?value "
-                         f"FILTER ({condition}) }} }}" if least == 1 else
-                         f"SELECT ?this WHERE {{ {{ {count} }} FILTER (?rgn < {least}) }}")
-                add("count", query, SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
+                if least == 1:
+                    some = f"?this {self.path(path)} ?value FILTER ({condition})"
+                    add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {some} }} }}",
+                        SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape,
+                        passes=f"EXISTS {{ {some} }}")
+                else:
+                    add("count", f"SELECT ?this WHERE {{ {{ {count} }} FILTER (?rgn < {least}) }}",
+                        SH.QualifiedMinCountConstraintComponent, SH.qualifiedValueShape)
 
     def sparql(self, shape: Node, constraint: Node, focus: str, prefixes: dict[str, str], root_severity: Node,
                weights: tuple[str, ...], detail: int | None = None) -> None:
@@ -830,8 +898,86 @@ def _expand_classes(query: str, store: ox.Store, closures: dict[str, list[str]])
     return CLASS_PLACEHOLDER.sub(expand, query)
 
 
-def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
-    """Run ``plan`` on ``store`` (its default graph the union of its graphs); return the results."""
+@dataclass(frozen=True)
+class _BulkQuery:
+    """One query answering several checks of one focus pattern. ``absent``: a row per focus node that fails
+    one of them, with ?rgk0, ?rgk1, ... false for the checks it fails; else rows (?this, ?value) with ?rgk,
+    the position of their check in ``checks``."""
+
+    query: str
+    checks: tuple[int, ...]
+    absent: bool
+
+
+def _bulk_queries(checks: list[_Check]) -> list[_BulkQuery]:
+    """The checks with a ``bulk`` form, as one query per focus pattern and kind (absent or not), so that the
+    focus nodes are found once for all of them.
+
+    Absent checks: each focus node once, with one EXISTS per check (what Oxigraph does fastest for these).
+    The others: the focus nodes joined by hash with the union of the pieces, each evaluated on its own.
+    """
+    groups: dict[tuple[str, str, bool], list[int]] = {}
+    for index, check in enumerate(checks):
+        if check.bulk is not None:
+            groups.setdefault((check.bulk.prolog, check.bulk.focus, check.bulk.absent), []).append(index)
+    queries = []
+    for (prolog, focus, absent), indexes in groups.items():
+        pieces = [checks[index].bulk.piece for index in indexes]  # type: ignore[union-attr]
+        if absent:
+            flags = " ".join(f"BIND ({piece} AS ?rgk{position})" for position, piece in enumerate(pieces))
+            fails = " || ".join(f"!?rgk{position}" for position in range(len(pieces)))
+            query = f"SELECT * WHERE {{ {focus} {flags} FILTER ({fails}) }}"
+        else:
+            union = " UNION ".join(f"{{ SELECT DISTINCT ?this ?value ({position} AS ?rgk) WHERE {{ {piece} }} }}"
+                                   for position, piece in enumerate(pieces))
+            query = f"SELECT ?this ?value ?rgk WHERE {{ {focus} {{ {union} }} }}"
+        queries.append(_BulkQuery(prolog + query, tuple(indexes), absent))
+    return queries
+
+
+QUERY_THREADS = 2  # Oxigraph evaluates a query without holding the GIL: two run at once on two cores
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A query's solutions, read to the end (in a worker thread)."""
+
+    variables: list[ox.Variable]
+    solutions: list[ox.QuerySolution]
+
+    def __iter__(self) -> Iterator[ox.QuerySolution]:
+        return iter(self.solutions)
+
+
+def _answer(store: ox.Store, query: str) -> _Answer:
+    found = store.query(query, use_default_graph_as_union=True)
+    return _Answer(list(found.variables), list(found))  # type: ignore[union-attr,arg-type]
+
+
+def _dispatch(bulks: list[_BulkQuery], answers: list[_Answer]) -> dict[int, list[object]]:
+    """The solutions of each check answered by a bulk query, as its own query would give them."""
+    answered: dict[int, list[object]] = {}
+    for bulk, answer in zip(bulks, answers, strict=True):
+        for index in bulk.checks:
+            answered[index] = []
+        for solution in answer:
+            if not bulk.absent:
+                answered[bulk.checks[int(solution["rgk"].value)]].append(solution)  # type: ignore[union-attr]
+                continue
+            for position, index in enumerate(bulk.checks):
+                passed = solution[f"rgk{position}"]
+                if passed is not None and passed.value == "false":  # unbound: an error, as FILTER takes it
+                    this = solution["this"]
+                    answered[index].append({"this": this, "value": this})  # a node shape's value: itself
+    return answered
+
+
+def run_plan(plan: ShaclPlan, store: ox.Store, bulk: bool = True) -> list[ShaclResult]:
+    """Run ``plan`` on ``store`` (its default graph the union of its graphs); return the results.
+
+    With ``bulk`` the checks of one focus pattern share a query (``_bulk_queries``); without it each check
+    runs its own query (slower at scale; the differential tests compare the two).
+    """
     convert = term_converter()
     closures: dict[str, list[str]] = {}
     messages = _Messages(plan.shapes, store)
@@ -873,8 +1019,16 @@ def run_plan(plan: ShaclPlan, store: ox.Store) -> list[ShaclResult]:
         else:
             groups.setdefault(check.detail, {}).setdefault(result.focus, []).extend([result] * times)
 
-    for check in plan.checks:
-        solutions = store.query(_expand_classes(check.query, store, closures), use_default_graph_as_union=True)
+    bulks = _bulk_queries(plan.checks) if bulk else []
+    in_bulk = {index for bulk in bulks for index in bulk.checks}
+    with ThreadPoolExecutor(QUERY_THREADS) as pool:  # every query asked at once; answers read in plan order
+        asked = [pool.submit(_answer, store, _expand_classes(bulk.query, store, closures)) for bulk in bulks]
+        pending = {index: pool.submit(_answer, store, _expand_classes(check.query, store, closures))
+                   for index, check in enumerate(plan.checks) if index not in in_bulk}
+        answered = _dispatch(bulks, [answer.result() for answer in asked])
+        answers = [answered[index] if index in answered else pending[index].result()
+                   for index in range(len(plan.checks))]
+    for check, solutions in zip(plan.checks, answers, strict=True):
         repeat = weight_of(check) if check.weights else {}
         if check.kind == "sparql":
             assert check.sparql is not None
@@ -910,7 +1064,7 @@ def flatten(results: Iterable[ShaclResult]) -> list[ShaclResult]:
     return flat
 
 
-def _sparql_results(plan: ShaclPlan, check: _Check, solutions: ox.QuerySolutions, store: ox.Store,
+def _sparql_results(plan: ShaclPlan, check: _Check, solutions: _Answer, store: ox.Store,
                     convert: Callable[[object], Node], messages: _Messages, path: Node | None,
                     severity: Node) -> Iterator[ShaclResult]:
     sparql = check.sparql

@@ -19,6 +19,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -38,6 +39,7 @@ from rolegraph.errors import ShapesError
 from rolegraph.rdf.namespaces import PROV, RG, SCHEMA
 from rolegraph.resources import shape_files
 from rolegraph.shacl_sparql import (
+    ShaclPlan,
     ShaclResult,
     UnsupportedShapes,
     compile_shapes,
@@ -423,8 +425,7 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
     ``fallback``), else None. ``first_graph``: subject -> its graph, when the quads came in an order of their
     own (else the store's export order decides)."""
     try:
-        plan = compile_shapes(shapes)
-        results = run_plan(plan, store)
+        results, locator = _check_and_locate(compile_shapes(shapes), store, source_paths, first_graph)
     except (UnsupportedShapes, SyntaxError) as error:
         if engine == "sparql":
             raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
@@ -432,7 +433,6 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
             return None
         del store  # see validate_store: pySHACL parses SPARQL under this frame
         return _validate_pyshacl(quads, shapes, source_paths)
-    locator = _StoreLocator(store, source_paths, first_graph)
     every = flatten(results)  # with the sh:detail results of sh:node, as in pySHACL's report
     blank_nodes = locator.blank_node_graph(every)  # read now: the report must not keep the store open
 
@@ -440,6 +440,16 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
         return report_graph(shapes, results, blank_nodes)
 
     return _report(every, locator, shapes, make_graph, "sparql")
+
+
+def _check_and_locate(plan: ShaclPlan, store: ox.Store, source_paths: dict[str, str],
+                      first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None
+                      ) -> tuple[list[ShaclResult], _StoreLocator]:
+    """Run ``plan`` while, in a thread of its own, the locator reads the job classes and their titles (both
+    mostly wait on Oxigraph, which works without the GIL)."""
+    with ThreadPoolExecutor(1) as pool:
+        locating = pool.submit(_StoreLocator, store, source_paths, first_graph)
+        return run_plan(plan, store), locating.result()
 
 
 def _results_of(results: Graph) -> list[ShaclResult]:
@@ -668,22 +678,31 @@ class _StoreLocator(_Locator):
         return self.store.query(query, use_default_graph_as_union=True)  # type: ignore[return-value]
 
     def _load_classes(self) -> None:
+        """Read the job classes, their names, codes and stub flags, and where their titles were read, in three
+        queries shaped for Oxigraph: a pattern under its own SELECT is joined by hash (one index scan), not
+        looked up once per job class; a title fact is found from its rg:property, not from each class's
+        facts. A class's prov:wasDerivedFrom is looked up when needed (rarely)."""
         convert = self.facts.convert
         uri = {name: f"<{term}>" for name, term in _URI.items()}
         for row in self._select(f"SELECT ?c WHERE {{ ?c a {uri['JobClass']} }}"):
             self.classes[convert(row["c"])] = {}
-        wanted = ("name", "identifier", "stub", "derived")
-        union = " UNION ".join(f"{{ ?c {uri[name]} ?o BIND ({uri[name]} AS ?p) }}" for name in wanted)
-        for row in self._select(f"SELECT ?c ?p ?o WHERE {{ ?c a {uri['JobClass']} . {union} }}"):
+        wanted = ("name", "identifier", "stub")
+        union = " UNION ".join(f"{{ SELECT ?c ?o ({uri[name]} AS ?p) WHERE {{ ?c {uri[name]} ?o }} }}"
+                               for name in wanted)
+        for row in self._select(f"SELECT ?c ?p ?o WHERE {{ {{ SELECT ?c WHERE {{ ?c a {uri['JobClass']} }} }} "
+                                f"{{ {union} }} }}"):
             self.classes[convert(row["c"])].setdefault(convert(row["p"]), []).append(convert(row["o"]))
         source_names: dict[Node, set[Node]] = {}
         for row in self._select(f"""SELECT ?c ?f ?line ?source ?name WHERE {{
-                ?c a {uri['JobClass']} ; {uri['factSource']} ?f . ?f {uri['property']} {uri['name']} .
+                ?f {uri['property']} {uri['name']} . ?c {uri['factSource']} ?f .
                 OPTIONAL {{ ?f {uri['lineStart']} ?line }}
                 OPTIONAL {{ ?f {uri['derived']} ?source OPTIONAL {{ ?source {uri['name']} ?name }} }} }}"""):
+            job_class = convert(row["c"])
+            if job_class not in self.classes:  # a title fact of something else
+                continue
             line = convert(row["line"]) if row["line"] is not None else None
             source = [convert(row["source"])] if row["source"] is not None else []
-            self.titles.setdefault(convert(row["c"]), []).append((convert(row["f"]), line, source))
+            self.titles.setdefault(job_class, []).append((convert(row["f"]), line, source))
             if source:
                 names = source_names.setdefault(source[0], set())
                 if row["name"] is not None:

@@ -18,7 +18,15 @@ from rdflib.namespace import SH
 from rolegraph.cli import cli
 from rolegraph.errors import ShapesError
 from rolegraph.pipeline import build
-from rolegraph.shacl_sparql import UnsupportedShapes, compile_shapes
+from rolegraph.shacl_sparql import (
+    ShaclPlan,
+    ShaclResult,
+    UnsupportedShapes,
+    _bulk_queries,
+    compile_shapes,
+    flatten,
+    run_plan,
+)
 from rolegraph.store import Store, open_store
 from rolegraph.validate import Report, load_shapes, validate_quads, validate_store, write_report
 
@@ -111,6 +119,53 @@ def test_the_engine_compiles_the_shipped_shapes() -> None:
     plan = compile_shapes(SHAPES)
     assert plan.checks
     assert all("SELECT" in check.query for check in plan.checks)
+
+
+def _results_by_shape_and_focus(results: list[ShaclResult]) -> Counter:
+    return Counter((str(result.shape), str(result.component), str(result.focus), str(result.value), result)
+                   for result in flatten(results))
+
+
+def _assert_bulk_equals_own_queries(plan: ShaclPlan, store: ox.Store) -> None:
+    """The checks answered by the shared queries of their focus give exactly the results of their own queries,
+    shape by shape and focus node by focus node."""
+    bulk, own = run_plan(plan, store), run_plan(plan, store, bulk=False)
+    assert bulk
+    assert _results_by_shape_and_focus(bulk) == _results_by_shape_and_focus(own)
+    assert sorted(map(repr, bulk)) == sorted(map(repr, own))
+
+
+def test_bulk_queries_answer_as_each_checks_own_query_on_every_component() -> None:
+    shapes = Graph().parse(ENGINE_DATA / "shapes.ttl")
+    plan = compile_shapes(shapes)
+    shared = {index for query in _bulk_queries(plan.checks) for index in query.checks}
+    # every kind of shared query is exercised: absent flags (count checks, node shapes' values) and rows
+    assert {plan.checks[index].kind for index in shared} == {"count", "value"}
+    assert any(query.absent for query in _bulk_queries(plan.checks))
+    assert any(not query.absent for query in _bulk_queries(plan.checks))
+    store = ox.Store()
+    store.bulk_extend(ox.parse((ENGINE_DATA / "data.ttl").read_bytes(), format=ox.RdfFormat.TURTLE))
+    _assert_bulk_equals_own_queries(plan, store)
+
+
+def test_bulk_queries_answer_as_each_checks_own_query_on_generated_specs(generated_store: Store) -> None:
+    _assert_bulk_equals_own_queries(compile_shapes(SHAPES), generated_store.oxigraph)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_bulk_queries_answer_as_each_checks_own_query_with_facts_removed(built_seeds: tuple[Store, object],
+                                                                        seed: int) -> None:
+    import io
+    import random
+
+    store, _summary = built_seeds
+    buffer = io.BytesIO()
+    store.export(buffer, "nq")
+    quads = list(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS))
+    random.Random(100 + seed).shuffle(quads)
+    damaged = ox.Store()
+    damaged.bulk_extend([quad for index, quad in enumerate(quads) if (index + seed) % 5])
+    _assert_bulk_equals_own_queries(compile_shapes(SHAPES), damaged)
 
 
 UNSUPPORTED = """
