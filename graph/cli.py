@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -108,6 +109,19 @@ def cli(debug: bool) -> None:
     """
 
 
+def peak_memory() -> str:
+    """This process's peak resident memory, and its worker processes' (the largest one), in MB.
+
+    >>> peak_memory().endswith("MB") or "workers" in peak_memory()
+    True
+    """
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in bytes on macOS, in KB elsewhere
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale / 2**20
+    # A Python worker takes 30 MB and more; smaller children are helpers the libraries ran (uname).
+    return f"{own:,.0f} MB" + (f" (largest worker {workers:,.0f} MB)" if workers >= 20 else "")
+
+
 class BuildProgress:
     """A build's progress on stderr: files read, then each later stage, one bar each.
 
@@ -161,6 +175,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
 
     Files that cannot be read are listed with the reason; the rest are still built (exit status 1).
     """
+    started = time.monotonic()
     settings = Settings(store=store_dir, base_iri=base, lock_timeout=lock_timeout)
     files = list(iter_source_paths(paths))
     store = open_store(settings.store, lock_timeout=settings.lock_timeout, on_wait=say_waiting)
@@ -192,6 +207,8 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         ("quads in store", total),
         ("promotion steps", len(summary.ladder.promotions()) if summary.ladder else 0),
         ("failures", len(summary.parsed.failures)),
+        ("time", f"{time.monotonic() - started:.1f} s"),
+        ("peak memory", peak_memory()),
     ):
         table.add_row(label, str(value))
     stdout.print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,14 @@ def test_build_progress_draws_without_a_thread_of_its_own() -> None:
         tick()
         assert [(task.description, task.completed) for task in progress.bars.tasks] == [
             ("reading", 3), ("writing class graphs", 1)]
+
+
+def test_build_summary_says_time_and_peak_memory(tmp_path: Path, specs_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from rolegraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["build", str(specs_dir), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"time\s+│\s+\d+\.\d s", result.output)
+    assert re.search(r"peak memory\s+│\s+[\d,]+ MB", result.output)
