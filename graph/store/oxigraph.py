@@ -220,7 +220,8 @@ class OxigraphStore:
         """Replace one named graph in one transaction; only the difference is written.
 
         An unchanged graph is not touched; a new graph is streamed in by bulk ingestion (one, so all or nothing,
-        up to ``BULK_ATOMIC_QUADS``); otherwise one update deletes the quads that went and inserts the new ones.
+        up to ``BATCH_QUADS``; beyond, complete once its content-hash marker, written last, is there); otherwise
+        one update deletes the quads that went and inserts the new ones.
         """
         self._writable()
         node = ox.NamedNode(graph)
@@ -237,17 +238,19 @@ class OxigraphStore:
                      f"INSERT DATA {{ GRAPH <{graph}> {{\n{added}\n}} }}")
 
     def _add_graph(self, node: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
-        """Stream a new graph in. Beyond one ingestion it goes in several, its content-hash marker (if any) in the
-        last: a graph whose marker is there is complete."""
+        """Stream a new graph in, ``BATCH_QUADS`` quads per ingestion (the ladder graph of 10k classes held
+        900k quads at once: half a GB); its content-hash marker (if any) goes in the last: a graph whose marker is
+        there is complete."""
         markers: list[ox.Quad] = []
         chunk: list[ox.Quad] = []
         for quad in quads:
-            quad = ox.Quad(quad.subject, quad.predicate, quad.object, node)
+            if quad.graph_name != node:
+                quad = ox.Quad(quad.subject, quad.predicate, quad.object, node)
             if quad.predicate == RG.contentHash:
                 markers.append(quad)
                 continue
             chunk.append(quad)
-            if len(chunk) >= BULK_ATOMIC_QUADS:
+            if len(chunk) >= BATCH_QUADS:
                 self._add_new(chunk)
                 chunk = []
         chunk.extend(markers)
