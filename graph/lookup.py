@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from rolegraph.errors import NotFound
-from rolegraph.parser.tables import fold
+from rolegraph.parser.tables import collapse, fold
 from rolegraph.store import Store
 
 __all__ = ["ClassRef", "Fact", "ClassDetails", "list_classes", "find_class", "class_details"]
@@ -125,7 +125,7 @@ def _exact_candidates(store: Store, name: str) -> list[ClassRef]:
     """The classes whose code, title or "code title" is ``name`` as typed or in a usual case (lower, upper,
     title case), or whose IRI it is: found through the store's indexes, a few rows at any size. The caller
     compares them again with fold, and compares every class when none is found here."""
-    typed = " ".join(name.split())
+    typed = collapse(name)
     if not typed or any(char in typed for char in '"\\<>'):
         return []
     variants = sorted({typed, typed.lower(), typed.upper(), typed.title(), string.capwords(typed)})

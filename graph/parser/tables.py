@@ -29,7 +29,7 @@ def fold(text: str) -> str:
     >>> fold("  Typical   DUTIES ")
     'typical duties'
     """
-    return " ".join(text.split()).casefold()
+    return collapse(text).casefold()
 
 
 @lru_cache(maxsize=1 << 16)
