@@ -33,7 +33,6 @@ CACHE_FOLDER = "parse-cache"  # see rolegraph.cache
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
 BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion...
 FIRST_BATCH_QUADS = 25_000  # ...after batches doubling from this size, so loading starts early beside emitting
-BULK_ATOMIC_QUADS = 900_000  # below the bulk loader's batch of 1M quads: one ingestion, all or nothing
 DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?<", re.IGNORECASE)
 FLUSH_EVERY_UPDATES = 200  # replaced class graphs between two flushes of Oxigraph's memory tables
 
@@ -275,18 +274,18 @@ class OxigraphStore:
         """Add quads with Oxigraph's bulk loader: sorted files ingested into the database in one step.
 
         The loader ingests each run of up to 1M quads (its batch size) atomically, so a batch of at most
-        ``BULK_ATOMIC_QUADS`` is all written or not at all, even when the process is killed; it needs no
-        flush and keeps nothing in memory tables.
+        ``BATCH_QUADS`` is all written or not at all, even when the process is killed; it needs no flush and
+        keeps nothing in memory tables.
         """
-        try:
-            self._store.bulk_extend(quads)
-        except OSError as error:
-            raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
+        self._bulk(lambda: self._store.bulk_extend(quads))
 
     def _load_nquads(self, data: bytes) -> None:
         """Bulk-load N-Quads text (as :meth:`_add_new`, but Oxigraph parses the text, without the GIL)."""
+        self._bulk(lambda: self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS))
+
+    def _bulk(self, write: Callable[[], None]) -> None:
         try:
-            self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            write()
         except OSError as error:
             raise StoreError(f"{self.location}: write failed, nothing of this batch was written: {error}") from None
 
