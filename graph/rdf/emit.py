@@ -92,7 +92,7 @@ class ClassGraph:
                 f"{graph} <{RG.describes.value}> <{self.class_iri.value}> {graph}")
 
     def marker_nquads(self) -> bytes:
-        return "".join(f"{line} .\n" for line in self.marker_lines()).encode("utf-8")
+        return _nquads(self.marker_lines())
 
     def triple_lines(self, with_marker: bool = False) -> list[str]:
         """The class graph's lines as N-Triples (the graph name dropped), with the marker lines if asked."""
