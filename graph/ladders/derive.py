@@ -25,6 +25,7 @@ from rolegraph.collector import collector_paused
 from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
 from rolegraph.model import LEVEL_ORDER
+from rolegraph.parser.tables import fold
 from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, skill_rules, statement_key
 
@@ -559,19 +560,11 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
             own.update((sys.intern(f"field: {word}"), 1.0) for word in words_of_field)
         own.update((sys.intern(f"title: {word}"), 1.0) for word in found.title)
         if fact.series:
-            own[sys.intern(f"series: {fold_text(fact.series)}")] = 2.0
+            own[sys.intern(f"series: {fold(fact.series)}")] = 2.0
         features[iri] = own
         context.feature_total[iri] = sum(own.values())
         context.weight.update(own)
     return context
-
-
-def fold_text(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _same_employer(a: ClassFacts, b: ClassFacts) -> bool:
-    return a.employer_known and b.employer_known and a.location == b.location
 
 
 def _derived(context: _Context, a: ClassFacts, b: ClassFacts) -> list[Step]:
@@ -610,7 +603,7 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str) -> Step | 
         return None
     reasons = [f"same employer ({a.location_name or a.location}) and pay plan ({a.pay_plan or 'unnamed'})",
                f"weighted skill overlap {overlap:.2f} (threshold {context.rules.skill_threshold:.2f})"]
-    if a.series and b.series and fold_text(a.series) == fold_text(b.series):
+    if a.series and b.series and fold(a.series) == fold(b.series):
         reasons.append(f"same series ({b.series})")
     return Step(a.iri, b.iri, kind, round(overlap, 3), tuple(reasons), tuple(shared), tuple(missing),
                 **experience)
@@ -686,18 +679,18 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
     exact: dict[tuple[str | None, str], list[ClassFacts]] = defaultdict(list)
     titles: dict[str | None, dict[str, str]] = defaultdict(dict)
     for fact in facts:
-        exact[(fact.location, fold_text(fact.title))].append(fact)
+        exact[(fact.location, fold(fact.title))].append(fact)
         if fact.code:
-            exact[(fact.location, fold_text(fact.code))].append(fact)
-            exact[(fact.location, fold_text(fact.label))].append(fact)
-        titles[fact.location][fact.iri] = fold_text(fact.title)
+            exact[(fact.location, fold(fact.code))].append(fact)
+            exact[(fact.location, fold(fact.label))].append(fact)
+        titles[fact.location][fact.iri] = fold(fact.title)
 
     def resolve(location: str | None, name: str) -> str | None:
-        found = exact.get((location, fold_text(name)), [])
+        found = exact.get((location, fold(name)), [])
         real = [fact for fact in found if not fact.stub] or found
         if len(real) == 1:
             return real[0].iri
-        match = process.extractOne(fold_text(name), titles.get(location, {}), scorer=fuzz.WRatio,
+        match = process.extractOne(fold(name), titles.get(location, {}), scorer=fuzz.WRatio,
                                    score_cutoff=TITLE_MATCH)
         return match[2] if match else None
 
