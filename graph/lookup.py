@@ -16,7 +16,7 @@ from rolegraph.errors import NotFound
 from rolegraph.parser.tables import collapse, fold
 from rolegraph.store import Store
 
-__all__ = ["ClassRef", "Fact", "ClassDetails", "list_classes", "find_class", "class_details"]
+__all__ = ["ClassRef", "Fact", "ClassDetails", "list_classes", "find_class", "class_details", "values_clause"]
 
 FUZZY_THRESHOLD = 85.0  # token-sort ratio: typos pass, a different title does not
 
@@ -58,8 +58,18 @@ def _value(solution: object, name: str) -> str | None:
 
 def list_classes(store: Store, iris: Iterable[str] | None = None) -> list[ClassRef]:
     """Every job class in the store (of ``iris`` only, when given), sorted by jurisdiction, code and title."""
-    only = "" if iris is None else f"VALUES ?class {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
-    return _class_refs(store, only)
+    return _class_refs(store, values_clause("?class", iris))
+
+
+def values_clause(variable: str, iris: Iterable[str] | None) -> str:
+    """A VALUES clause binding ``variable`` to ``iris`` (sorted); "" for None (no restriction).
+
+    >>> values_clause("?c", ["https://b", "https://a"])
+    'VALUES ?c { <https://a> <https://b> }'
+    """
+    if iris is None:
+        return ""
+    return f"VALUES {variable} {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
 
 
 def _class_refs(store: Store, restriction: str) -> list[ClassRef]:

@@ -16,7 +16,7 @@ import networkx as nx
 
 from rolegraph.ladders.derive import PROMOTION_KINDS, Comparison, Step, derive_ladder
 from rolegraph.ladders.facts import load_class_facts, where_of
-from rolegraph.lookup import ClassRef, find_class, list_classes
+from rolegraph.lookup import ClassRef, find_class, list_classes, values_clause
 from rolegraph.store import Store
 
 __all__ = ["LadderPath", "LadderResult", "PathIndex", "load_ladder_graph", "load_ladder_neighbourhood", "iter_paths",
@@ -40,16 +40,9 @@ def skill_labels(store: Store) -> dict[str, str]:
         "SELECT ?c (SAMPLE(?label) AS ?l) WHERE { ?c a skos:Concept ; skos:prefLabel ?label } GROUP BY ?c")}
 
 
-def _values(variable: str, iris: Iterable[str] | None) -> str:
-    """A VALUES clause binding ``variable`` to ``iris`` (sorted); "" for None (no restriction)."""
-    if iris is None:
-        return ""
-    return f"VALUES {variable} {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
-
-
 def _stored_steps(store: Store, sources: Iterable[str] | None = None) -> list[Step]:
     """The promotion steps in the ladder graph (those from ``sources`` only, when given)."""
-    only = _values("?from", sources)
+    only = values_clause("?from", sources)
     fields: dict[str, dict[str, Any]] = {}
     lists: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in store.query(f"""
@@ -154,7 +147,7 @@ def _class_nodes(store: Store, iris: set[str] | None) -> nx.DiGraph:
         graph.add_node(ref.iri, title=ref.title, code=ref.code, label=ref.label,
                        jurisdiction=ref.jurisdiction, stub=ref.stub, grade=None, grade_number=None,
                        skills=frozenset())
-    only = _values("?c", iris)
+    only = values_clause("?c", iris)
     for row in store.query(f"""
         SELECT ?c ?label ?number WHERE {{ {only} ?c a rg:JobClass ; rg:payGrade ?g . ?g rdfs:label ?label .
           OPTIONAL {{ ?g rg:gradeNumber ?number }} }}"""):
