@@ -10,7 +10,7 @@ import hashlib
 import os
 import pickle
 import zlib
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -19,13 +19,17 @@ from rolegraph import __version__
 from rolegraph.collector import collector_paused
 from rolegraph.model import JobClass
 
-__all__ = ["fingerprint", "emit_fingerprint", "cached_class", "remember_class", "load_state", "keep_state",
-           "load_entries", "keep_entries"]
+__all__ = ["SNAPSHOT_STATE", "fingerprint", "emit_fingerprint", "build_fingerprint", "cached_class", "cached_class_of",
+           "remember_class", "load_state", "keep_state", "forget_state", "load_entries", "keep_entries", "shard_of",
+           "load_shards", "keep_shards"]
 
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
 STATE_FOLDER = "state"  # what a build keeps for the next one (the ladder it wrote), beside the parse cache
 SHARDS = 64  # a state of many entries is kept in this many files, so that a small change rewrites one or two
+# What a build keeps of itself for a rebuild by difference (rolegraph.rebuild). Unlike the other states, it is
+# trusted without checking every class graph, so anything else that writes to a store forgets it.
+SNAPSHOT_STATE = "snapshot"
 
 
 @cache
@@ -55,15 +59,35 @@ def emit_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _entry(directory: Path, path: Path, data: bytes) -> Path:
-    name = hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return directory / fingerprint() / f"{hashlib.sha256(data).hexdigest()}-{name}.pickle"
+@cache
+def build_fingerprint() -> str:
+    """A digest of everything a build's output depends on: the emitting code (``emit_fingerprint``, which covers
+    parsing), the ladder stage (``rolegraph.ladders``; its rule table is a parser rule table), and the build
+    itself (pipeline, rebuild, coverage)."""
+    digest = hashlib.sha256(emit_fingerprint().encode())
+    entries = [entry for entry in files("rolegraph.ladders").iterdir() if entry.name.endswith(".py")]
+    entries.extend(files("rolegraph").joinpath(name) for name in ("pipeline.py", "rebuild.py", "coverage.py"))
+    for entry in sorted(entries, key=lambda entry: str(entry)):
+        digest.update(entry.name.encode())
+        digest.update(entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _entry(directory: Path, name: str, sha256: str) -> Path:
+    tag = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return directory / fingerprint() / f"{sha256}-{tag}.pickle"
 
 
 def cached_class(directory: Path, path: Path, data: bytes) -> JobClass | None:
     """The job class parsed earlier from these bytes under this file name, or None."""
+    return cached_class_of(directory, path.name, hashlib.sha256(data).hexdigest())
+
+
+def cached_class_of(directory: Path, name: str, sha256: str) -> JobClass | None:
+    """The job class parsed earlier from a file ``name`` whose bytes have this ``sha256`` (as its
+    ``SourceDocumentRef`` records them), or None."""
     try:
-        with _entry(directory, path, data).open("rb") as handle:
+        with _entry(directory, name, sha256).open("rb") as handle:
             found = pickle.load(handle)  # noqa: S301 - our own cache, in the user's own store directory
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
@@ -72,7 +96,7 @@ def cached_class(directory: Path, path: Path, data: bytes) -> JobClass | None:
 
 def remember_class(directory: Path, path: Path, data: bytes, job_class: JobClass) -> None:
     """Keep a parsed class (written whole, then renamed, so a reader never sees half an entry)."""
-    entry = _entry(directory, path, data)
+    entry = _entry(directory, path.name, hashlib.sha256(data).hexdigest())
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         partial = entry.with_suffix(f".{os.getpid()}.partial")
@@ -110,10 +134,16 @@ def keep_state(directory: Path | None, name: str, value: object) -> None:
         pass
 
 
-def _shard_of(key: Hashable) -> int:
+def forget_state(directory: Path | None, name: str) -> None:
+    """Remove what a build kept under ``name``: a state that no longer describes the store must not be found."""
+    if directory is not None:
+        (directory / STATE_FOLDER / f"{name}.pickle").unlink(missing_ok=True)
+
+
+def shard_of(key: Hashable) -> int:
     """The shard a key is kept in: the same in every process (no salted ``hash``).
 
-    >>> _shard_of("0f3a"), _shard_of(("/specs/a.txt", 1, 2))
+    >>> shard_of("0f3a"), shard_of(("/specs/a.txt", 1, 2))
     (48, 55)
     """
     return zlib.crc32(repr(key).encode("utf-8", "surrogateescape")) % SHARDS
@@ -138,10 +168,29 @@ def keep_entries(directory: Path | None, name: str, tag: str, entries: dict, bef
         return
     shards: list[dict] = [{} for _ in range(SHARDS)]
     for key, value in entries.items():
-        shards[_shard_of(key)][key] = value
+        shards[shard_of(key)][key] = value
     kept: list[set] = [set() for _ in range(SHARDS)]
     for key in before:
-        kept[_shard_of(key)].add(key)
+        kept[shard_of(key)].add(key)
     for shard, found in enumerate(shards):
         if found.keys() != kept[shard] or not before:
             keep_state(directory, f"{name}-{shard:02d}", (tag, found))
+
+
+def load_shards(directory: Path | None, name: str, tag: str, shards: Iterable[int]) -> dict[int, dict] | None:
+    """Some shards of the entries kept under ``name`` and ``tag`` (shard -> its entries), or None when one of them
+    is missing, damaged or kept under another tag: then the entries are not known, and only a full build (which
+    writes them all again) may change them."""
+    found: dict[int, dict] = {}
+    for shard in set(shards):
+        kept = load_state(directory, f"{name}-{shard:02d}")
+        if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == tag and isinstance(kept[1], dict)):
+            return None
+        found[shard] = kept[1]
+    return found
+
+
+def keep_shards(directory: Path | None, name: str, tag: str, shards: dict[int, dict]) -> None:
+    """Write some shards of the entries kept under ``name`` (see ``load_shards``): a change of a few entries."""
+    for shard, entries in shards.items():
+        keep_state(directory, f"{name}-{shard:02d}", (tag, entries))

@@ -169,8 +169,10 @@ class BuildProgress:
 @store_option
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the job classes.")
 @click.option("--lock-timeout", default=60.0, show_default=True, help="Seconds to wait for another build.")
+@click.option("--full", is_flag=True, help="Check every class graph in the store against the files, as a first "
+              "build does, rather than rebuild from the changed files alone (for a store written by other means).")
 @reports_errors
-def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: float) -> None:
+def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: float, full: bool) -> None:
     """Read the job specifications under PATHS (files or folders) into the store.
 
     Files that cannot be read are listed with the reason; the rest are still built (exit status 1).
@@ -185,10 +187,10 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
             if len(files) >= PROGRESS_MIN_FILES:
                 with BuildProgress(len(files)) as progress:
                     summary = build_specs(files, store, Iris(settings.base_iri), progress=progress.file_read,
-                                          stages=progress.stage)
+                                          stages=progress.stage, full=full)
             else:
-                summary = build_specs(files, store, Iris(settings.base_iri))
-        total = len(store)
+                summary = build_specs(files, store, Iris(settings.base_iri), full=full)
+        total = summary.quads if summary.quads is not None else len(store)
     finally:
         store.close()
     table = Table(title=f"rolegraph build -> {store_dir}", show_header=False)
@@ -205,7 +207,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         ("class graphs unchanged", len(summary.written.unchanged)),
         ("class graphs removed", len(summary.written.removed)),
         ("quads in store", total),
-        ("promotion steps", len(summary.ladder.promotions()) if summary.ladder else 0),
+        ("promotion steps", summary.promotions),
         ("failures", len(summary.parsed.failures)),
         ("time", f"{time.monotonic() - started:.1f} s"),
         ("peak memory", peak_memory()),
@@ -213,7 +215,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         table.add_row(label, str(value))
     stdout.print(table)
     if summary.classes:
-        click.echo(format_coverage(coverage_of_classes(summary.parsed.classes), limit=COVERAGE_SHOWN,
+        click.echo(format_coverage(summary.coverage, limit=COVERAGE_SHOWN,
                                    only_stated=True))
     for skipped in summary.parsed.skipped:
         click.echo(f"rolegraph: skipped {skipped}", err=True)

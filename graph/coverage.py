@@ -6,6 +6,7 @@ Two sources give the same report: parsed classes (:func:`coverage_of_classes`, u
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,8 @@ from rolegraph.model import JobClass, RequirementItem
 from rolegraph.parser.tables import fold, load_rules
 from rolegraph.store import Store
 
-__all__ = ["FIELDS", "Unparsed", "Coverage", "coverage_of_classes", "coverage_of_store", "format_coverage"]
+__all__ = ["FIELDS", "Unparsed", "Coverage", "coverage_of_classes", "coverage_changed", "coverage_of_store",
+           "format_coverage"]
 
 
 def _bulletin(getter: Callable[[Any], Any]) -> Callable[[JobClass], bool]:
@@ -107,6 +109,35 @@ def coverage_of_classes(classes: Iterable[JobClass]) -> Coverage:
                                              f"requirement {item.label or path.number} kept as text: "
                                              f"{item.text[:80]}"))
     return Coverage(len(real), counts, missing, sorted(unparsed))
+
+
+def coverage_changed(coverage: Coverage, gone: Iterable[JobClass], came: Iterable[JobClass]) -> Coverage:
+    """``coverage`` of some classes, with the classes ``gone`` taken out and those that ``came`` put in: what
+    ``coverage_of_classes`` gives for the classes after the change (a rebuild changes a few classes of many).
+
+    >>> from rolegraph.model import Provenance, Text
+    >>> clerk = JobClass(Text("Clerk", Provenance("a.txt", "00", 1, 1)), ())
+    >>> coverage_changed(coverage_of_classes([clerk]), [clerk], []) == coverage_of_classes([])
+    True
+    """
+    removed, added = coverage_of_classes(gone), coverage_of_classes(came)
+    counts = {name: count - removed.counts[name] + added.counts[name] for name, count in coverage.counts.items()}
+    missing = {name: sorted(_without(coverage.missing.get(name, []), removed.missing[name]) + added.missing[name])
+               for name in EXPECTED}
+    unparsed = sorted(_without(coverage.unparsed, removed.unparsed) + added.unparsed)
+    return Coverage(coverage.total - removed.total + added.total, counts, missing, unparsed)
+
+
+def _without(items: list[Any], taken: list[Any]) -> list[Any]:
+    """``items`` less one of each of ``taken`` (as multisets)."""
+    left = Counter(taken)
+    kept = []
+    for item in items:
+        if left[item]:
+            left[item] -= 1
+        else:
+            kept.append(item)
+    return kept
 
 
 def _value(row: Any, name: str) -> str:

@@ -22,9 +22,11 @@ from multiprocessing.pool import Pool
 from pathlib import Path
 
 from rolegraph.cache import (
+    SNAPSHOT_STATE,
     cached_class,
     emit_fingerprint,
     fingerprint,
+    forget_state,
     keep_entries,
     keep_state,
     load_entries,
@@ -32,6 +34,7 @@ from rolegraph.cache import (
     remember_class,
 )
 from rolegraph.collector import collector_paused
+from rolegraph.coverage import Coverage, coverage_of_classes
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
 from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
@@ -59,6 +62,7 @@ FILES_STATE = "files"  # file stat -> parsed class, for the files of the last bu
 RACY_NS, RACY_COARSE_NS = 100_000_000, 2_000_000_000
 VOCABULARY_STATE = "vocabulary"  # (digest of every KSA statement, the vocabulary built from them)
 EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build (in shards)
+FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ class Parsed:
     # id -> (a class as parsed, the digest of its repr) for the classes of files the last build parsed too:
     # a class merging left as parsed is not written out again to work out its emit key
     digests: dict[int, tuple[JobClass, bytes]] = field(default_factory=dict, repr=False)
+    # for each class as parsed (before merging), in order: the position of its file in ``files``, and the class
+    origins: list[tuple[int, JobClass]] = field(default_factory=list, repr=False)
+    # the stat of each file in ``files`` (None: unreadable, or changed too near the build's start to be trusted)
+    stats: list[FileStat | None] = field(default_factory=list, repr=False)
 
     @property
     def source_names(self) -> list[str]:
@@ -96,15 +104,42 @@ class Parsed:
 class BuildSummary:
     parsed: Parsed
     written: WriteSummary
-    ladder: Ladder | None = None  # promotion steps written to the ladder graph
+    ladder: Ladder | None = None  # promotion steps written to the ladder graph (None: the ladder was not derived)
+    quads: int | None = None  # quads in the store after the build (None: not counted)
+    # Figures a rebuild by difference (rolegraph.rebuild) carries from the last build, so that it need not load
+    # every class: then ``parsed.classes`` are only worked out if asked for.
+    class_count: int | None = None
+    stub_count: int | None = None
+    promotion_count: int | None = None
+    coverage_found: Coverage | None = field(default=None, repr=False)
+    by_difference: bool = False  # built by rolegraph.rebuild, from the changed files alone
+    full_because: str = ""  # why a full build was not one by difference
 
     @property
     def classes(self) -> int:
+        if self.class_count is not None:
+            return self.class_count
         return sum(1 for job_class in self.parsed.classes if not job_class.stub)
 
     @property
     def stubs(self) -> int:
+        if self.stub_count is not None:
+            return self.stub_count
         return sum(1 for job_class in self.parsed.classes if job_class.stub)
+
+    @property
+    def promotions(self) -> int:
+        """How many promotion steps the ladder graph holds."""
+        if self.promotion_count is not None:
+            return self.promotion_count
+        return len(self.ladder.promotions()) if self.ladder is not None else 0
+
+    @property
+    def coverage(self) -> Coverage:
+        """The coverage report of the classes built (worked out once)."""
+        if self.coverage_found is None:
+            self.coverage_found = coverage_of_classes(self.parsed.classes)
+        return self.coverage_found
 
     @property
     def ok(self) -> bool:
@@ -183,21 +218,22 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         keep_entries(cache_directory, FILES_STATE, FILES_STATE_FORMAT + fingerprint(), kept, known)
         digests = {id(job_class): (job_class, digest) for job_class, digest in kept.values()}
     skipped: list[Failure] = []
-    for result in results:
+    origins: list[tuple[int, JobClass]] = []
+    for position, result in enumerate(results):
         if isinstance(result, Failure):
             (skipped if result.skipped else failures).append(result)
         else:
             parsed.append(result)
+            origins.append((position, result))
+    trusted = [None if stat is None or _racy(stat[-1], started) else stat for stat in stats]
     with collector_paused():
-        return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped, digests)
+        return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped, digests, origins, trusted)
 
 
 def _may_fork() -> bool:
     """Whether worker processes may be forked: the system can, and this process runs no other thread."""
     return "fork" in get_all_start_methods() and threading.active_count() == 1
 
-
-FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
 
 
 def _file_stat(path: Path) -> FileStat | None:
@@ -229,7 +265,7 @@ def _known_files(cache_directory: Path | None) -> dict[FileStat, tuple[JobClass,
 
 
 def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
-          progress: Progress | None = None, stages: Stages | None = None) -> BuildSummary:
+          progress: Progress | None = None, stages: Stages | None = None, full: bool = False) -> BuildSummary:
     """Build the specifications under ``paths`` into ``store``.
 
     Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
@@ -237,22 +273,58 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     way to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
     bulk batches, a changed one in its own transaction); graphs built earlier from the same files and no
     longer produced are removed. ``progress`` is told of each file read, ``stages`` of the stages after that.
+
+    A store with a cache directory keeps a snapshot of the build; when only a few files changed since, and
+    nothing other classes see of them, the next build works on their classes alone (``rolegraph.rebuild``),
+    unless ``full``: then every class graph in the store is checked against the files, as in a first build.
     """
+    # rolegraph.rebuild is the build by difference, built on this module's stages: imported here, not above
+    from rolegraph.rebuild import NotByDifference, build_by_difference, keep_snapshot
+
     iris = iris or Iris()
-    parsed = parse_paths(paths, progress, cache_directory=getattr(store, "cache_directory", None))
+    stages = stages or _no_stages
+    files = list(iter_source_paths(paths))
+    cache_directory = getattr(store, "cache_directory", None)
+    reason = "asked for"
+    if not full:
+        try:
+            with collector_paused():
+                return build_by_difference(files, store, iris, progress, stages)
+        except NotByDifference as why:
+            reason = str(why)
+    forget_state(cache_directory, SNAPSHOT_STATE)  # until this build has written all it writes
+    parsed = parse_paths(files, progress, cache_directory=cache_directory)
     with collector_paused():
-        return _build_parsed(parsed, store, iris, stages or _no_stages)
+        summary, made = _build_parsed(parsed, store, iris, stages)
+        summary.quads, summary.full_because = len(store), reason
+        if cache_directory is not None:
+            keep_snapshot(cache_directory, iris, summary, made, store)
+    return summary
 
 
 def _no_stages(name: str, total: int | None) -> Callable[[], None]:
     return lambda: None
 
 
-def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no_stages) -> BuildSummary:
+@dataclass(frozen=True)
+class Made:
+    """What a full build worked out on the way that a snapshot of it keeps (see rolegraph.rebuild)."""
+
+    emit_keys: list[str]  # per class built
+    names: bytes  # the digest of every class's name that each emit key starts from (``_names_digest``)
+    vocabulary_key: str
+    titles: dict[tuple[tuple[str, str], str], str]  # the emitter's: (jurisdiction key, folded title) -> class IRI
+    emitted: dict[int, Emitted]  # per class built
+
+
+def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no_stages
+                  ) -> tuple[BuildSummary, Made | None]:
     cache_directory = getattr(store, "cache_directory", None)
-    vocabulary = _vocabulary(parsed.classes, cache_directory)
+    vocabulary_key, vocabulary = _vocabulary(parsed.classes, cache_directory)
     concept_label = vocabulary.label_of
-    keys = _emit_keys(parsed.classes, iris, concept_label, parsed.digests) if cache_directory is not None else []
+    names = _names_digest(parsed.classes, iris)
+    keys = ([_emit_key(names, job_class, concept_label, parsed.digests) for job_class in parsed.classes]
+            if cache_directory is not None else [])
     before = load_entries(cache_directory, EMIT_STATE, emit_fingerprint())
     stored = store.class_graph_hashes() if before else None
     # A class whose graph the store holds as the last build emitted it (same inputs, same content hash) is not
@@ -273,13 +345,25 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no
         keep_entries(cache_directory, EMIT_STATE, emit_fingerprint(),
                      {keys[position]: entry for position, entry in emitted.items()}, before)
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
-    facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
-    labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
     stages("deriving promotion steps", None)
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
-    ladder = write_ladder(store, iris, facts=None if written.others else facts, labels=labels,
-                          cache_directory=cache_directory, versions=_fact_versions(emitted, keys) if keys else None)
-    return BuildSummary(parsed, written, ladder)
+    ladder = write_ladder(store, iris, facts=None if written.others else ladder_facts(emitted.values()),
+                          labels=ladder_labels(emitted.values()), cache_directory=cache_directory,
+                          versions=fact_versions(emitted, keys) if keys else None)
+    made = None
+    if keys and not written.others:
+        made = Made(keys, names, vocabulary_key, {key: iri.value for key, iri in emitter.titles.items()}, emitted)
+    return BuildSummary(parsed, written, ladder), made
+
+
+def ladder_facts(entries: Iterable[Emitted]) -> list[ClassFacts]:
+    """The ladder facts of the classes emitted, in the order the ladder stage takes them (by class IRI)."""
+    return sorted((fact for entry in entries for fact in entry.facts), key=lambda fact: fact.iri)
+
+
+def ladder_labels(entries: Iterable[Emitted]) -> dict[str, str]:
+    """Skill concept -> label, over the classes emitted."""
+    return {concept: label for entry in entries for concept, label in entry.labels.items()}
 
 
 @dataclass(frozen=True)
@@ -370,7 +454,7 @@ def _noted_from_worker(found: list[tuple[int, ClassGraph, Emitted]], emitted: di
         yield graph
 
 
-def _fact_versions(emitted: dict[int, Emitted], keys: list[str]) -> dict[str, str]:
+def fact_versions(emitted: dict[int, Emitted], keys: list[str]) -> dict[str, str]:
     """Class IRI -> the emit key of the graph its facts came from (the key changes whenever they can). A class
     with facts from two graphs gets none, so the ladder stage always takes it as changed."""
     versions: dict[str, str] = {}
@@ -385,11 +469,11 @@ def _fact_versions(emitted: dict[int, Emitted], keys: list[str]) -> dict[str, st
     return versions
 
 
-def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabulary:
-    """The skills vocabulary of ``classes``; the last build's when the statements are the same (in the same
-    order) and so are the skills rules and code."""
+def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> tuple[str, Vocabulary]:
+    """The skills vocabulary of ``classes``, with the key it is kept under; the last build's when the statements
+    are the same (in the same order) and so are the skills rules and code."""
     if cache_directory is None:
-        return vocabulary_of_classes(classes)
+        return "", vocabulary_of_classes(classes)
     digest = hashlib.sha256(emit_fingerprint().encode())
     for job_class in classes:
         for ksa in job_class.ksas:
@@ -398,10 +482,10 @@ def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> Vocabu
     key = digest.hexdigest()
     kept = load_state(cache_directory, VOCABULARY_STATE)
     if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], Vocabulary):
-        return kept[1]
+        return key, kept[1]
     vocabulary = vocabulary_of_classes(classes)
     keep_state(cache_directory, VOCABULARY_STATE, (key, vocabulary))
-    return vocabulary
+    return key, vocabulary
 
 
 def _class_digest(job_class: JobClass) -> bytes:
@@ -409,22 +493,23 @@ def _class_digest(job_class: JobClass) -> bytes:
     return hashlib.sha256(repr(job_class).encode()).digest()
 
 
-def _emit_keys(classes: list[JobClass], iris: Iris, concept_label: Callable[[Ksa], str],
-               digests: dict[int, tuple[JobClass, bytes]]) -> list[str]:
-    """For each class, a digest of everything its graph is made of: the emitting code, the base IRI, the
-    class (the digest of its repr: from ``digests`` when it is the class as parsed), the skill concept of each of
-    its statements, and the names of all classes (job families and bulletins refer to other classes by title)."""
+def _names_digest(classes: list[JobClass], iris: Iris) -> bytes:
+    """A digest of the emitting code, the base IRI and the names of all classes (job families and bulletins refer
+    to other classes by title): what every emit key starts from."""
     names = hashlib.sha256(f"{emit_fingerprint()} {iris.base}".encode())
     for job_class in classes:
         place = job_class.jurisdiction
         names.update(repr(((place.state, place.name) if place else None, job_class.title.value,
                            job_class.code.value if job_class.code else None)).encode())
-    context = names.digest()
-    keys = []
-    for job_class in classes:
-        digest = hashlib.sha256(context)
-        found = digests.get(id(job_class))
-        digest.update(found[1] if found is not None and found[0] is job_class else _class_digest(job_class))
-        digest.update("\n".join(concept_label(ksa) for ksa in job_class.ksas).encode())
-        keys.append(digest.hexdigest())
-    return keys
+    return names.digest()
+
+
+def _emit_key(names: bytes, job_class: JobClass, concept_label: Callable[[Ksa], str],
+              digests: dict[int, tuple[JobClass, bytes]] | None = None) -> str:
+    """A digest of everything a class's graph is made of: ``names`` (see ``_names_digest``), the class (the digest
+    of its repr: from ``digests`` when it is the class as parsed), and the skill concept of each statement."""
+    digest = hashlib.sha256(names)
+    found = digests.get(id(job_class)) if digests else None
+    digest.update(found[1] if found is not None and found[0] is job_class else _class_digest(job_class))
+    digest.update("\n".join(concept_label(ksa) for ksa in job_class.ksas).encode())
+    return digest.hexdigest()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from rolegraph import pipeline
+from rolegraph import pipeline, rebuild
 from rolegraph.rdf import emit_class_graphs
 
 
@@ -214,7 +214,9 @@ def test_unchanged_files_are_not_read_again(specs_dir: Path, tmp_path: Path, mon
     specs = shutil.copytree(specs_dir, tmp_path / "specs")  # keeps the files' times: well before the build
     read: list[str] = []
     real_read = pipeline.read_and_parse
-    monkeypatch.setattr(pipeline, "read_and_parse", lambda path, **kw: read.append(path.name) or real_read(path, **kw))
+    for module in (pipeline, rebuild):  # a full build, and a rebuild by difference
+        monkeypatch.setattr(module, "read_and_parse",
+                            lambda path, **kw: read.append(path.name) or real_read(path, **kw))
     with open_store(tmp_path / "store") as store:
         pipeline.build([specs], store)
         assert len(read) == 5
@@ -256,7 +258,7 @@ def test_a_changed_skill_statement_rebuilds_as_a_fresh_build(tmp_path: Path) -> 
 
 
 def test_entries_are_kept_in_shards_and_only_changed_shards_are_written(tmp_path: Path) -> None:
-    from rolegraph.cache import STATE_FOLDER, _shard_of, keep_entries, load_entries
+    from rolegraph.cache import STATE_FOLDER, keep_entries, load_entries, shard_of
 
     entries = {f"key-{number}": number * number for number in range(1000)}
     keep_entries(tmp_path, "squares", "v1", entries, {})
@@ -270,14 +272,14 @@ def test_entries_are_kept_in_shards_and_only_changed_shards_are_written(tmp_path
     after["key-1005"] = 1005 * 1005
     keep_entries(tmp_path, "squares", "v1", after, before)
     rewritten = {path.name for path in files if path.stat().st_ino != inodes[path.name]}
-    assert rewritten == {f"squares-{_shard_of(key):02d}.pickle" for key in ("key-5", "key-1005")}
+    assert rewritten == {f"squares-{shard_of(key):02d}.pickle" for key in ("key-5", "key-1005")}
     assert load_entries(tmp_path, "squares", "v1") == after
     assert load_entries(tmp_path, "squares", "v2") == {}  # kept under another tag (code): not used
-    damaged = tmp_path / STATE_FOLDER / f"squares-{_shard_of('key-7'):02d}.pickle"
+    damaged = tmp_path / STATE_FOLDER / f"squares-{shard_of('key-7'):02d}.pickle"
     damaged.write_bytes(b"not a pickle")
     found = load_entries(tmp_path, "squares", "v1")
     assert "key-7" not in found and found == {key: value for key, value in after.items()
-                                              if _shard_of(key) != _shard_of("key-7")}
+                                              if shard_of(key) != shard_of("key-7")}
 
 
 def test_emit_keys_from_the_digests_kept_equal_those_worked_out(specs_dir: Path, tmp_path: Path) -> None:
@@ -291,15 +293,18 @@ def test_emit_keys_from_the_digests_kept_equal_those_worked_out(specs_dir: Path,
                  if job_class is again.digests.get(id(job_class), (None, b""))[0]]
     assert 0 < len(as_parsed) < len(again.classes)  # merging and named classes change some, not all
     label = vocabulary_of_classes(again.classes).label_of
-    assert pipeline._emit_keys(again.classes, Iris(), label, again.digests) == \
-        pipeline._emit_keys(again.classes, Iris(), label, {}) == \
-        pipeline._emit_keys(first.classes, Iris(), label, first.digests)
+
+    def keys(parsed: pipeline.Parsed, digests: dict) -> list[str]:
+        names = pipeline._names_digest(parsed.classes, Iris())
+        return [pipeline._emit_key(names, job_class, label, digests) for job_class in parsed.classes]
+
+    assert keys(again, again.digests) == keys(again, {}) == keys(first, first.digests)
 
 
 _BUILD_IN_A_CLEAN_PROCESS = """
 import os, sys
 from pathlib import Path
-from rolegraph import pipeline
+from rolegraph import pipeline, rebuild
 from rolegraph.store import open_store
 
 real = pipeline._emit_in_worker

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -266,10 +266,16 @@ class ClassGraphEmitter:
     """
 
     def __init__(self, classes: Sequence[JobClass], iris: Iris | None = None,
-                 concept_label: Callable[[Ksa], str] | None = None) -> None:
+                 concept_label: Callable[[Ksa], str] | None = None,
+                 titles: Mapping[tuple[tuple[str, str], str], str] | None = None) -> None:
+        """``titles``, when given, are the ``titles`` of an emitter made earlier with every class (as IRI strings):
+        then ``classes`` may be a few of them (a rebuild by difference emits only those)."""
         self.classes, self.iris = classes, iris or Iris()
         self.concept_label = concept_label or (lambda ksa: skill_label(ksa.text))
         self.titles: dict[tuple[tuple[str, str], str], NamedNode] = {}
+        if titles is not None:
+            self.titles = {key: NamedNode(iri) for key, iri in titles.items()}
+            return
         for job_class in classes:
             self.titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
                                    self.iris.node(_class_path(job_class, self.iris)))

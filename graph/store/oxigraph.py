@@ -20,6 +20,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from rolegraph.cache import SNAPSHOT_STATE, forget_state
 from rolegraph.errors import QueryError, StoreError, StoreLocked
 from rolegraph.rdf import ClassGraph
 from rolegraph.rdf.namespaces import PREFIXES, PROV, RG, SCHEMA
@@ -318,6 +319,7 @@ class OxigraphStore:
         if not keeps_graphs:
             raise StoreError(f"import needs a format that keeps named graphs (nq, trig, jsonld), "
                              f"not {format_name}")
+        forget_state(self.cache_directory, SNAPSHOT_STATE)  # the next build checks every class graph again
         try:
             self._store.load(data, format=rdf_format)
         except (SyntaxError, ValueError, OSError) as error:
