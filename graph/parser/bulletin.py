@@ -67,16 +67,18 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
     return tuple(found)
 
 
-def parse_exam_type(text: str, where: Provenance, notes: Iterable[Text], table: BulletinRules) -> Text | None:
-    """The City's EXAM_TYPE code from the closing "TO BE GIVEN ... BASIS" statement, else the header note.
+def parse_exam_type(statement: re.Match[str] | None, where: Provenance, notes: Iterable[Text],
+                    table: BulletinRules) -> Text | None:
+    """The City's EXAM_TYPE code from the closing "TO BE GIVEN ... BASIS" statement (``table.exam_basis``'s match),
+    else the header note.
 
     >>> from rolegraph.parser.tables import load_rules
-    >>> where = Provenance("a", "0", 1, 1)
-    >>> parse_exam_type("THIS EXAMINATION IS TO BE GIVEN ONLY ON AN INTERDEPARTMENTAL PROMOTIONAL BASIS",
-    ...                 where, (), load_rules().bulletin).value
+    >>> where, table = Provenance("a", "0", 1, 1), load_rules().bulletin
+    >>> statement = table.exam_basis.search("THIS EXAMINATION IS TO BE GIVEN ONLY ON AN INTERDEPARTMENTAL "
+    ...                                     "PROMOTIONAL BASIS")
+    >>> parse_exam_type(statement, where, (), table).value
     'INT_DEPT_PROM'
     """
-    statement = table.exam_basis.search(text)
     if statement is not None:
         basis = " ".join(statement.group("basis").split())
         for rule in table.exam_types:
@@ -165,7 +167,7 @@ def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values:
     return Bulletin(
         open_date=values.get("open_date"),
         revised_date=values.get("revised_date"),
-        exam_type=parse_exam_type(document.text, where, notes, table),
+        exam_type=parse_exam_type(statement, where, notes, table),
         salaries=tuple(salary for passage in passages.get("salary", []) for salary in parse_salaries(passage, table)),
         salary_notes=_paragraphs(passages.get("salary_notes", [])),
         requirement_notes=requirement_notes,
