@@ -108,6 +108,12 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
     return facts
 
 
+def _not_a_specification(text: str, rules: Rules) -> str | None:
+    """The reason of the first not_a_specification rule matching the line (white space collapsed), else None."""
+    folded = collapse(text)
+    return next((reason for rule, reason in rules.not_a_specification if rule.pattern.search(folded)), None)
+
+
 def _line_rule_text(text: str, some_rule: re.Pattern[str]) -> str:
     """The line's text with white space collapsed when ``some_rule`` matches it (a line rule may), else ""."""
     text = collapse(text)
@@ -215,11 +221,10 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         SourceError: the document has no job title, so it is not a job specification.
     """
     rules = rules or load_rules()
+    refusal = rules.memo("not a specification", partial(_not_a_specification, rules=rules))
     for line in document.lines:
-        folded = " ".join(line.text.split())
-        for rule, reason in rules.not_a_specification:
-            if rule.pattern.search(folded):
-                raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
+        if (reason := refusal(line.text)) is not None:
+            raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
     split = split_sections(document, rules)
     facts = _read_line_facts(document, split.header, rules)
     title = facts.text("title")
