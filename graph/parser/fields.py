@@ -92,6 +92,16 @@ def clauses(passage: Passage) -> Iterator[tuple[int, int]]:
         yield cursor, len(passage.text)
 
 
+def clause_matches(rule: PhraseRule, passage: Passage) -> Iterator[re.Match[str]]:
+    """The matches of ``rule`` in ``passage``, clause by clause; a clause without what the rule requires is skipped."""
+    text = passage.text
+    if not rule.could_match(text):
+        return
+    for start, end in clauses(passage):
+        if rule.could_match(text[start:end]):
+            yield from rule.pattern.finditer(text, start, end)
+
+
 def sentences(passage: Passage, start: int = 0, end: int | None = None) -> Iterator[Span]:
     """The sentences of a passage (or part of it), each with its lines."""
     end = len(passage.text) if end is None else end
@@ -186,7 +196,7 @@ def parse_education(passage: Passage, rules: Rules) -> list[Text]:
     """Education statements ("Graduation from High School or GED equivalent")."""
     found: list[Text] = []
     for rule in rules.education_rules:
-        for match in (m for start, end in clauses(passage) for m in rule.pattern.finditer(passage.text, start, end)):
+        for match in clause_matches(rule, passage):
             span = _clean(passage.span(match.start("education"), match.end("education")))
             if span.text and all(span.text != text.value for text in found):
                 found.append(Text(span.text, span.where))
@@ -213,7 +223,7 @@ def parse_experience(passage: Passage, rules: Rules) -> list[ExperienceRequireme
     found: list[ExperienceRequirement] = []
     consumed_until = -1
     for rule in rules.experience_rules:
-        for match in (m for start, end in clauses(passage) for m in rule.pattern.finditer(passage.text, start, end)):
+        for match in clause_matches(rule, passage):
             if match.start() < consumed_until:
                 continue
             months = rules.months(match.group("number"), match.group("unit"))
@@ -247,10 +257,7 @@ def _included_parts(passage: Passage, start: int, rules: Rules) -> tuple[list[Ex
 def parse_substitution(passage: Passage, rules: Rules) -> Text | None:
     """The first statement that allows substituting training for experience (or the reverse)."""
     for rule in rules.substitution_rules:
-        if not rule.could_match(passage.text):
-            continue
-        match = next((m for start, end in clauses(passage) if (m := rule.pattern.search(passage.text, start, end))),
-                     None)
+        match = next(clause_matches(rule, passage), None)
         if match:
             span = _clean(passage.span(match.start("substitution"), match.end("substitution")))
             return Text(span.text, span.where)

@@ -213,6 +213,8 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
             covered.append((match.start(), match.end()))
             break
     for rule in table.class_mentions:
+        if not rule.could_match(passage.text):
+            continue
         for match in rule.pattern.finditer(passage.text):
             names = named_classes(match.group("classes"), table)
             position = match.start("classes")
@@ -276,7 +278,7 @@ def _education(passage: Passage, rules: Rules) -> tuple[EducationRequirement, ..
     found: list[EducationRequirement] = []
     for sentence in sentences(passage):
         for rule in table.schools:
-            match = rule.pattern.search(sentence.text)
+            match = rule.pattern.search(sentence.text) if rule.could_match(sentence.text) else None
             if match is None:
                 continue
             majors: tuple[str, ...] = ()
@@ -306,7 +308,7 @@ def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
     for sentence in sentences(passage):
         values: dict[str, str] = {}
         for rule in table.courses:
-            match = rule.pattern.search(sentence.text)
+            match = rule.pattern.search(sentence.text) if rule.could_match(sentence.text) else None
             if match:
                 values.update({key: value for key, value in match.groupdict().items() if value})
         if not values:

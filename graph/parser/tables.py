@@ -42,6 +42,20 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+# Characters an ignore-case pattern takes for an ASCII letter that str.lower() leaves alone or makes two of.
+IGNORECASE_ASCII_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def lower_as_ignorecase(text: str) -> str:
+    """``text`` in lower case as an ignore-case pattern compares it with ASCII letters, so that a lower-case ASCII
+    word in a match is in the result ("\u017f" reads as "s").
+
+    >>> lower_as_ignorecase("Long \u017fervice")
+    'long service'
+    """
+    return (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
+
+
 class Memos:
     """Mixin for rule sets: :meth:`memo` keeps a LineMemo per question asked of every line."""
 
@@ -99,10 +113,11 @@ class PhraseRule:
     def could_match(self, text: str) -> bool:
         """False when ``text`` lacks what every match contains (a cheap test before the pattern).
 
-        >>> PhraseRule("r", "f", re.compile("may substitute"), "", requires="substitut").could_match("Or more.")
-        False
+        >>> rule = PhraseRule("r", "f", re.compile("may substitute", re.IGNORECASE), "", requires="substitut")
+        >>> rule.could_match("Or more."), rule.could_match("MAY \u017fUBSTITUTE")
+        (False, True)
         """
-        return not self.requires or self.requires in text.lower()
+        return not self.requires or self.requires in lower_as_ignorecase(text)
 
 
 LineRule = PhraseRule
