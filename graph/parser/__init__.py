@@ -121,9 +121,8 @@ def _line_rule_text(text: str, some_rule: re.Pattern[str]) -> str:
 
 
 def _names_a_jurisdiction(text: str, rules: Rules) -> bool:
-    """Whether a jurisdiction rule matches somewhere in ``text`` (its required words first: cheaper)."""
-    return (any(rule.could_match(text) for rule in rules.jurisdiction_rules)
-            and rules.any_jurisdiction_rule.search(text) is not None)
+    """Whether a jurisdiction rule matches somewhere in ``text`` (each rule only where its required words are)."""
+    return any(rule.could_match(text) and rule.pattern.search(text) is not None for rule in rules.jurisdiction_rules)
 
 
 def _continue_fields(fields: dict[str, str], lines: list[Line] | tuple[Line, ...], index: int,

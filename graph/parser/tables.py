@@ -224,10 +224,6 @@ class Rules(Memos):
                 for fallback in (False, True)}
 
     @cached_property
-    def any_jurisdiction_rule(self) -> re.Pattern[str]:
-        return any_of(self.jurisdiction_rules)
-
-    @cached_property
     def any_state_rule(self) -> re.Pattern[str]:
         return any_of(self.state_rules)
 
