@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
 from rolegraph.parser.fields import sentences
 from rolegraph.parser.passage import Passage
-from rolegraph.parser.tables import BulletinRules, fold
+from rolegraph.parser.tables import BulletinRules, fold, has_required
 
 __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
 
@@ -101,7 +101,8 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
     """
     best: License | None = None
     # Only lines that name a licence are read (a sentence naming one is on one line: a paragraph per line).
-    names_a_licence = table.memo("names a licence", lambda text: table.license_name.search(text) is not None)
+    names_a_licence = table.memo("names a licence", lambda text: has_required(text, table.license_name_requires)
+                                 and table.license_name.search(text) is not None)
     lines = [(Passage([line], passage.source, passage.sha256), is_requirement)
              for group, is_requirement in ((requirements, True), (passages, False)) for passage in group
              for line in passage.lines if names_a_licence(line.text)]

@@ -16,7 +16,7 @@ from rolegraph.errors import RuleError
 from rolegraph.resources import rule_table
 
 __all__ = ["PhraseRule", "LineRule", "LicenseRules", "BulletinRules", "Rules", "load_rules", "fold", "collapse",
-           "LineMemo"]
+           "LineMemo", "has_required"]
 
 
 MEMO_LIMIT = 50_000  # answers a LineMemo keeps; past that it starts over, so a long build stays small
@@ -46,14 +46,14 @@ def collapse(text: str) -> str:
 IGNORECASE_ASCII_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
-def lower_as_ignorecase(text: str) -> str:
-    """``text`` in lower case as an ignore-case pattern compares it with ASCII letters, so that a lower-case ASCII
-    word in a match is in the result ("\u017f" reads as "s").
+def has_required(text: str, requires: str) -> bool:
+    """Whether lower-case ``requires`` occurs in ``text`` read as an ignore-case pattern reads it ("" always does):
+    False means no match of a pattern that contains ``requires`` can be found in ``text``.
 
-    >>> lower_as_ignorecase("Long \u017fervice")
-    'long service'
+    >>> has_required("Long \u017fervice", "service"), has_required("Long term", "service"), has_required("x", "")
+    (True, False, True)
     """
-    return (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
+    return not requires or requires in (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
 
 
 class Memos:
@@ -117,7 +117,7 @@ class PhraseRule:
         >>> rule.could_match("Or more."), rule.could_match("MAY \u017fUBSTITUTE")
         (False, True)
         """
-        return not self.requires or self.requires in lower_as_ignorecase(text)
+        return has_required(text, self.requires)
 
 
 LineRule = PhraseRule
@@ -164,6 +164,7 @@ class BulletinRules(Memos):
     majors: tuple[PhraseRule, ...]
     courses: tuple[PhraseRule, ...]
     license_name: re.Pattern[str]
+    license_name_requires: str  # lower-case text every license_name match contains
     license_type: re.Pattern[str]
     license_possible: tuple[re.Pattern[str], ...]
     license_required: tuple[re.Pattern[str], ...]
@@ -437,6 +438,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         majors=rules("major"),
         courses=rules("course"),
         license_name=_compile("drivers_license.name", license_table["name"], re.IGNORECASE),
+        license_name_requires=license_table.get("name_requires", "").lower(),
         license_type=_compile("drivers_license.type", license_table["type"], re.IGNORECASE),
         license_possible=_patterns("drivers_license.possible", license_table["possible"]),
         license_required=_patterns("drivers_license.required", license_table["required"]),
