@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
 from rolegraph.parser.fields import sentences
 from rolegraph.parser.passage import Passage
-from rolegraph.parser.tables import BulletinRules, fold, has_required
+from rolegraph.parser.tables import BulletinRules, collapse, fold, has_required
 
 __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
 
@@ -130,16 +131,19 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
 
 def parse_exam_weights(passage: Passage, table: BulletinRules) -> tuple[ExamWeight, ...]:
     """The "part . . . . weight" lines of a selection process section."""
-    found = []
-    for line in passage.lines:
-        text = " ".join(line.text.split())
-        for rule in table.exam_weights:
-            match = rule.pattern.match(text)
-            if match:
-                where = Provenance(passage.source, passage.sha256, line.number, line.number)
-                found.append(ExamWeight(match.group("part").strip(), match.group("weight").replace(" ", ""), where))
-                break
-    return tuple(found)
+    weight_of = table.memo("exam weight", partial(_exam_weight, table=table))
+    return tuple(ExamWeight(*weight, Provenance(passage.source, passage.sha256, line.number, line.number))
+                 for line in passage.lines if (weight := weight_of(line.text)) is not None)
+
+
+def _exam_weight(text: str, table: BulletinRules) -> tuple[str, str] | None:
+    """(part, weight) of a "part . . . . weight" line (white space collapsed), by the first exam_weight rule."""
+    text = collapse(text)
+    for rule in table.exam_weights:
+        match = rule.pattern.match(text)
+        if match:
+            return match.group("part").strip(), match.group("weight").replace(" ", "")
+    return None
 
 
 def _paragraphs(passages: Iterable[Passage]) -> tuple[Text, ...]:
