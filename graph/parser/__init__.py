@@ -240,8 +240,16 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
 
     qualification = passages(*QUALIFICATION_SECTIONS)
     education = [text for passage in qualification for text in parse_education(passage, rules)]
-    experience: list[ExperienceRequirement] = [
-        requirement for passage in qualification for requirement in parse_experience(passage, rules)]
+    bulletin_rules = (rules.bulletin if rules.bulletin is not None
+                      and any(name in by_name for name in rules.bulletin.sections) else None)
+    paths: tuple[RequirementPath, ...] = ()
+    requirement_notes: tuple[Text, ...] = ()
+    for passage in passages("requirements") if bulletin_rules is not None else ():
+        section_paths, notes = parse_requirement_paths(passage, rules)
+        paths, requirement_notes = paths + section_paths, requirement_notes + notes
+    # a bulletin's requirement paths say what experience it asks for; else the qualification sections do
+    experience: tuple[ExperienceRequirement, ...] = flatten_experience(paths) if paths else tuple(
+        requirement for passage in qualification for requirement in parse_experience(passage, rules))
     ksa_passages = passages("ksa")
     ksa_skip: list[Span] = []
     for passage in ksa_passages:
@@ -297,20 +305,13 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         elif code.value != named.value:
             conflicts.append(Conflict("code", (code, named)))
     bulletin = None
-    paths: tuple[RequirementPath, ...] = ()
-    if rules.bulletin is not None and any(name in by_name for name in rules.bulletin.sections):
-        requirement_notes: tuple[Text, ...] = ()
-        for passage in passages("requirements"):
-            found, notes = parse_requirement_paths(passage, rules)
-            paths, requirement_notes = paths + found, requirement_notes + notes
-        if paths:
-            experience = list(flatten_experience(paths))
+    if bulletin_rules is not None:
         values = {key: Text(_iso_date(value.value, BULLETIN_DATE_FORMATS, "%Y-%m-%d") or value.value, value.where)
                   for key in ("open_date", "revised_date") if (value := facts.text(key)) is not None}
         if (note := facts.text("exam_note")) is not None:
             values["exam_note"] = note
         whole = Passage(document.lines, document.name, document.sha256)
-        bulletin = read_bulletin(by_name, whole, values, requirement_notes, rules.bulletin)
+        bulletin = read_bulletin(by_name, whole, values, requirement_notes, bulletin_rules)
         if (note := facts.text("posting_note")) is not None:
             kept_sections.append(Section("posting note", note.value, note.where))
         # Nothing silently dropped: a salary or requirement section nothing was read from is kept as text.
@@ -342,7 +343,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         duties=duties,
         ksas=tuple(ksas),
         education=tuple(education),
-        experience=tuple(experience),
+        experience=experience,
         substitution=substitution,
         licenses=tuple(licenses),
         supervision=Supervision(direct, indirect),
