@@ -13,8 +13,9 @@ RULES = load_rules()
 
 @pytest.mark.parametrize("rule", RULES.phrase_rules, ids=lambda rule: rule.name)
 def test_rule_matches_its_example(rule: PhraseRule) -> None:
-    assert rule.pattern.search(rule.example), f"rule {rule.name} does not match its own example"
-    assert rule.could_match(rule.example), f"rule {rule.name}: its example lacks what it requires"
+    match = rule.pattern.search(rule.example)
+    assert match, f"rule {rule.name} does not match its own example"
+    assert rule.could_match(match.group(0)), f"rule {rule.name}: its example's match lacks what it requires"
 
 
 def test_levels_are_ordered_weakest_first() -> None:

@@ -46,14 +46,23 @@ def collapse(text: str) -> str:
 IGNORECASE_ASCII_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
-def has_required(text: str, requires: str) -> bool:
-    """Whether lower-case ``requires`` occurs in ``text`` read as an ignore-case pattern reads it ("" always does):
-    False means no match of a pattern that contains ``requires`` can be found in ``text``.
+def has_required(text: str, requires: tuple[str, ...]) -> bool:
+    """Whether one of the lower-case words ``requires`` occurs in ``text`` read as an ignore-case pattern reads it
+    (True when there are none): False means no match of a pattern each of whose matches contains one of them can
+    be found in ``text``.
 
-    >>> has_required("Long \u017fervice", "service"), has_required("Long term", "service"), has_required("x", "")
-    (True, False, True)
+    >>> has_required("Long \u017fervice", ("service",)), has_required("Long term", ("service", "hours"))
+    (True, False)
     """
-    return not requires or requires in (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
+    if not requires:
+        return True
+    folded = (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
+    return any(word in folded for word in requires)
+
+
+def _required_words(value: str | list[str]) -> tuple[str, ...]:
+    """A table's ``requires`` (a word, or a list of words one of which every match contains) in lower case."""
+    return tuple(word.lower() for word in ([value] if isinstance(value, str) else value))
 
 
 class Memos:
@@ -106,14 +115,15 @@ class PhraseRule:
     pattern: re.Pattern[str]
     example: str
     region: str = "any"
-    requires: str = ""  # lower-case text every match contains: text without it is skipped, pattern unrun
+    # lower-case words one of which every match contains: text with none of them is skipped, pattern unrun
+    requires: tuple[str, ...] = ()
     # A line rule's value may go on over the lines right after it that match this (a title on two lines).
     continued_by: re.Pattern[str] | None = None
 
     def could_match(self, text: str) -> bool:
         """False when ``text`` lacks what every match contains (a cheap test before the pattern).
 
-        >>> rule = PhraseRule("r", "f", re.compile("may substitute", re.IGNORECASE), "", requires="substitut")
+        >>> rule = PhraseRule("r", "f", re.compile("may substitute", re.IGNORECASE), "", requires=("substitut",))
         >>> rule.could_match("Or more."), rule.could_match("MAY \u017fUBSTITUTE")
         (False, True)
         """
@@ -164,7 +174,7 @@ class BulletinRules(Memos):
     majors: tuple[PhraseRule, ...]
     courses: tuple[PhraseRule, ...]
     license_name: re.Pattern[str]
-    license_name_requires: str  # lower-case text every license_name match contains
+    license_name_requires: tuple[str, ...]  # lower-case words one of which every license_name match contains
     license_type: re.Pattern[str]
     license_possible: tuple[re.Pattern[str], ...]
     license_required: tuple[re.Pattern[str], ...]
@@ -302,7 +312,7 @@ def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) 
         flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
         rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=_compile(name, pattern, flags),
                                 example=entry["example"], region=entry.get("region", "any"),
-                                requires=entry.get("requires", "").lower(),
+                                requires=_required_words(entry.get("requires", [])),
                                 continued_by=_compile(f"{name}.continued_by", entry["continued_by"], flags)
                                 if "continued_by" in entry else None))
     return tuple(rules)
@@ -438,7 +448,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         majors=rules("major"),
         courses=rules("course"),
         license_name=_compile("drivers_license.name", license_table["name"], re.IGNORECASE),
-        license_name_requires=license_table.get("name_requires", "").lower(),
+        license_name_requires=_required_words(license_table.get("name_requires", [])),
         license_type=_compile("drivers_license.type", license_table["type"], re.IGNORECASE),
         license_possible=_patterns("drivers_license.possible", license_table["possible"]),
         license_required=_patterns("drivers_license.required", license_table["required"]),
