@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 
 from rolegraph.errors import NotASpecification, SourceError
 from rolegraph.model import (
@@ -147,6 +147,7 @@ def _continue_fields(fields: dict[str, str], lines: list[Line] | tuple[Line, ...
     return last
 
 
+@lru_cache(maxsize=4096)  # bulletins share their dates
 def _iso_date(text: str | None, formats: tuple[str, ...], output: str) -> str | None:
     """Parse a date as written into ISO form; None when no format fits.
 
