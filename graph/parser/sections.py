@@ -43,7 +43,7 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     True
     """
     stripped = text.strip()
-    if "(" in stripped:  # CONTINUED needs one; most lines have none
+    if "(cont" in stripped.lower():  # what CONTINUED needs; most lines have none
         stripped = CONTINUED.sub("", stripped)
     whole = fold(stripped.rstrip(":").strip())
     if whole in rules.heading_to_section:
