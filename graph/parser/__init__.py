@@ -45,7 +45,7 @@ from rolegraph.parser.fields import (
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.requirements import flatten_experience, parse_requirement_paths
 from rolegraph.parser.sections import RawSection, split_sections
-from rolegraph.parser.tables import Rules, collapse, load_rules
+from rolegraph.parser.tables import AnyRule, Rules, collapse, load_rules
 
 __all__ = ["parse_spec", "LineFacts"]
 
@@ -114,7 +114,7 @@ def _not_a_specification(text: str, rules: Rules) -> str | None:
     return next((reason for rule, reason in rules.not_a_specification if rule.pattern.search(folded)), None)
 
 
-def _line_rule_text(text: str, some_rule: re.Pattern[str]) -> str:
+def _line_rule_text(text: str, some_rule: AnyRule) -> str:
     """The line's text with white space collapsed when ``some_rule`` matches it (a line rule may), else ""."""
     text = collapse(text)
     return text if text and some_rule.match(text) else ""

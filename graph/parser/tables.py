@@ -15,8 +15,8 @@ from typing import Any
 from rolegraph.errors import RuleError
 from rolegraph.resources import rule_table
 
-__all__ = ["PhraseRule", "LineRule", "LicenseRules", "BulletinRules", "Rules", "load_rules", "fold", "collapse",
-           "LineMemo", "has_required"]
+__all__ = ["PhraseRule", "LineRule", "AnyRule", "LicenseRules", "BulletinRules", "Rules", "load_rules", "fold",
+           "collapse", "LineMemo", "has_required"]
 
 
 MEMO_LIMIT = 50_000  # answers a LineMemo keeps; past that it starts over, so a long build stays small
@@ -149,6 +149,30 @@ NEVER = re.compile("(?!)")
 
 
 @dataclass(frozen=True)
+class AnyRule:
+    """Whether any of some rules matches at the start of a text: the rules that require no words as one joined
+    pattern, each rule that does only on text containing them."""
+
+    joined: re.Pattern[str]
+    guarded: tuple[PhraseRule, ...]
+
+    @classmethod
+    def of(cls, rules: list[PhraseRule]) -> AnyRule:
+        return cls(any_of(rule for rule in rules if not rule.requires), tuple(rule for rule in rules if rule.requires))
+
+    def match(self, text: str) -> bool:
+        """Whether one of the rules matches at the start of ``text``.
+
+        >>> rules = [PhraseRule("a", "a", re.compile("code:"), ""),
+        ...          PhraseRule("b", "b", re.compile(".*branch", re.IGNORECASE), "", requires=("branch",))]
+        >>> [AnyRule.of(rules).match(text) for text in ("code: 1", "Clerical Branch", "Clerical Group")]
+        [True, True, False]
+        """
+        return self.joined.match(text) is not None or any(
+            rule.could_match(text) and rule.pattern.match(text) is not None for rule in self.guarded)
+
+
+@dataclass(frozen=True)
 class BulletinRules(Memos):
     """Rules of the City of Los Angeles bulletin layout: salaries, exam type, requirement structure, feeders."""
 
@@ -232,9 +256,9 @@ class Rules(Memos):
                 + (self.bulletin.phrase_rules if self.bulletin else ()))
 
     @cached_property
-    def line_rules_any(self) -> dict[bool, re.Pattern[str]]:
-        """header fallback? -> one pattern matching where any of those line rules matches (a cheap first test)."""
-        return {fallback: any_of(rule for rule in self.line_rules if (rule.region == "header") == fallback)
+    def line_rules_any(self) -> dict[bool, AnyRule]:
+        """header fallback? -> whether any of those line rules matches at a text's start (a cheap first test)."""
+        return {fallback: AnyRule.of([rule for rule in self.line_rules if (rule.region == "header") == fallback])
                 for fallback in (False, True)}
 
     @cached_property
