@@ -151,14 +151,17 @@ NEVER = re.compile("(?!)")
 @dataclass(frozen=True)
 class AnyRule:
     """Whether any of some rules matches at the start of a text: the rules that require no words as one joined
-    pattern, each rule that does only on text containing them."""
+    pattern, the rules that do as another, tried only on text containing one of their words."""
 
     joined: re.Pattern[str]
-    guarded: tuple[PhraseRule, ...]
+    guarded: re.Pattern[str]
+    guard_words: tuple[str, ...]
 
     @classmethod
     def of(cls, rules: list[PhraseRule]) -> AnyRule:
-        return cls(any_of(rule for rule in rules if not rule.requires), tuple(rule for rule in rules if rule.requires))
+        guarded = [rule for rule in rules if rule.requires]
+        return cls(any_of(rule for rule in rules if not rule.requires), any_of(guarded),
+                   tuple(word for rule in guarded for word in rule.requires))
 
     def match(self, text: str) -> bool:
         """Whether one of the rules matches at the start of ``text``.
@@ -168,8 +171,8 @@ class AnyRule:
         >>> [AnyRule.of(rules).match(text) for text in ("code: 1", "Clerical Branch", "Clerical Group")]
         [True, True, False]
         """
-        return self.joined.match(text) is not None or any(
-            rule.could_match(text) and rule.pattern.match(text) is not None for rule in self.guarded)
+        return self.joined.match(text) is not None or (
+            has_required(text, self.guard_words) and self.guarded.match(text) is not None)
 
 
 @dataclass(frozen=True)
