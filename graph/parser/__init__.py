@@ -211,7 +211,7 @@ def _passage(section: RawSection, document: SourceDocument, consumed: set[int]) 
 
 
 def _paragraph_texts(passage: Passage) -> tuple[Text, ...]:
-    return tuple(Text(span.text, span.where) for span in (p.span() for p in passage.paragraphs()) if span.text)
+    return tuple(Text(span.text, span.where) for span in passage.paragraph_spans())
 
 
 def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass:

@@ -147,8 +147,7 @@ def _exam_weight(text: str, table: BulletinRules) -> tuple[str, str] | None:
 
 
 def _paragraphs(passages: Iterable[Passage]) -> tuple[Text, ...]:
-    return tuple(Text(span.text, span.where) for passage in passages for paragraph in passage.paragraphs()
-                 if (span := paragraph.span()).text)
+    return tuple(Text(span.text, span.where) for passage in passages for span in passage.paragraph_spans())
 
 
 def _whole(passages: list[Passage]) -> Text | None:
