@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolegraph.errors import RuleError
 from rolegraph.parser import tables
@@ -53,3 +57,17 @@ def test_heading_under_two_fields_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     _with_table(monkeypatch, "headings", {"headings": {"summary": ["duties"], "duties": ["Duties"]}})
     with pytest.raises(RuleError, match="'Duties' is listed under both"):
         load_rules()
+
+
+@settings(max_examples=500)
+@given(words=st.lists(st.text("aAb-", max_size=3), min_size=1, max_size=6),
+       texts=st.lists(st.text("aAb-", max_size=4), max_size=6))
+def test_alternation_matches_what_the_flat_list_matches(words: list[str], texts: list[str]) -> None:
+    """Grouping words by their beginnings changes no match, with or without ignore-case, whatever follows."""
+    flat = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    for flags in (0, re.IGNORECASE):
+        for after in ("", r"\b", "b", "$"):
+            grouped = re.compile(f"(?P<word>{tables._alternation(words)}){after}", flags)
+            plain = re.compile(f"(?P<word>{flat}){after}", flags)
+            assert [[match.span("word") for match in grouped.finditer(text)] for text in texts] == [
+                [match.span("word") for match in plain.finditer(text)] for text in texts]

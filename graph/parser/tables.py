@@ -5,6 +5,7 @@ The tables are the parser's knowledge of layouts; this module only checks and co
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -305,8 +306,38 @@ def _compile(rule_name: str, pattern: str, flags: int) -> re.Pattern[str]:
 
 
 def _alternation(words: list[str] | dict[str, Any]) -> str:
-    """A regex alternation, longest first so "one and one-half" wins over "one"."""
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    r"""A regex alternation, longest first so "one and one-half" wins over "one".
+
+    Words sharing a beginning share it in the pattern: it matches exactly what the flat list matches, but the
+    engine enters a branch per beginning where it entered one per word, at every place it tries.
+
+    >>> print(_alternation(["one", "two", "one-half", "one and one-half"]))
+    one(?:\ and\ one\-half|\-half|)|two
+    """
+    ordered = sorted(words, key=len, reverse=True)
+    if not all(word.isascii() for word in ordered):  # ignore-case twins ("\u017f" for "s") would spoil the grouping
+        return "|".join(re.escape(word) for word in ordered)
+    return _shared_beginnings(ordered)
+
+
+def _shared_beginnings(words: list[str]) -> str:
+    """An alternation of ASCII ``words`` tried in the given order, words with one beginning grouped under it.
+
+    Two words whose first letters differ (ignoring case) never match at the same place, so grouping words by
+    their first letter changes no match, provided each group keeps its words' order (the empty word, shortest,
+    stays last).
+    """
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:1].lower(), []).append(word)
+    branches = []
+    for group in groups.values():
+        shared = os.path.commonprefix(group)
+        if len(group) > 1 and shared:
+            branches.append(f"{re.escape(shared)}(?:{_shared_beginnings([word[len(shared):] for word in group])})")
+        else:
+            branches.extend(re.escape(word) for word in group)
+    return "|".join(branches)
 
 
 NAMED_GROUP = re.compile(r"\(\?P<\w+>")
