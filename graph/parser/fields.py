@@ -25,7 +25,9 @@ __all__ = [
 SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
 ROMAN_NUMERAL = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.IGNORECASE)
 ACRONYM = re.compile(r"^\([A-Z]{2,4}\)$")  # "(EMS)": an abbreviation in brackets stays in capitals
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+# A sentence's closing mark, then (group 1) the white space before the next: the mark first, not looked behind
+# for, lets the engine skip to the marks.
+SENTENCE_END = re.compile(r"[.!?](\s+)(?=[A-Z(\"'])")
 TRAILING_PUNCTUATION = " .;,:"
 
 
@@ -106,11 +108,11 @@ def sentences(passage: Passage, start: int = 0, end: int | None = None) -> Itera
     """The sentences of a passage (or part of it), each with its lines."""
     end = len(passage.text) if end is None else end
     cursor = start
-    for match in SENTENCE_END.finditer(passage.text, start, end):
-        piece = passage.span(cursor, match.start())
+    for match in SENTENCE_END.finditer(passage.text, max(start - 1, 0), end):  # a mark just before start counts
+        piece = passage.span(cursor, match.start(1))
         if piece.text:
             yield piece
-        cursor = match.end()
+        cursor = match.end(1)
     piece = passage.span(cursor, end)
     if piece.text:
         yield piece
