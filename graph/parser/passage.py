@@ -60,6 +60,8 @@ class Passage:
         return self._numbers[index]
 
     def where(self, start: int = 0, end: int | None = None) -> Provenance:
+        if len(self._numbers) == 1:  # one line: every offset is on it
+            return Provenance(self.source, self.sha256, self._numbers[0], self._numbers[0])
         end = len(self.text) if end is None else end
         return Provenance(self.source, self.sha256, self.line_at(start), self.line_at(max(start, end - 1)))
 
