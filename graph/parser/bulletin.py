@@ -140,7 +140,7 @@ def _exam_weight(text: str, table: BulletinRules) -> tuple[str, str] | None:
     """(part, weight) of a "part . . . . weight" line (white space collapsed), by the first exam_weight rule."""
     text = collapse(text)
     for rule in table.exam_weights:
-        match = rule.pattern.match(text)
+        match = rule.pattern.match(text) if rule.could_match(text) else None
         if match:
             return match.group("part").strip(), match.group("weight").replace(" ", "")
     return None
