@@ -73,7 +73,8 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
     names: list[str] = []
     pieces = ORGANISATION_SPLIT.split(text)
     last = pieces[-1].split() if pieces else []
-    shared = {fold(word) for word in table.shared_rest}
+    folded = table.folded_titles
+    shared = folded.shared_rest
     if len(last) > 1 and fold(last[0]) in shared:  # "Executive, Senior or Web Content Producer"
         pieces = [f"{piece} {' '.join(last[1:])}" if fold(piece) in shared else piece for piece in pieces[:-1]]
         pieces.append(" ".join(last))
@@ -81,8 +82,9 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
         pieces = [f"{piece} {' '.join(last)}" if fold(piece) in shared else piece for piece in pieces]
     for piece in pieces:
         piece = piece.strip(" ,;.")
-        for prefix in table.strip_prefixes:
-            if fold(piece).startswith(fold(prefix) + " "):
+        folded_piece = fold(piece)
+        for prefix, folded_prefix in folded.strip_prefixes:
+            if folded_piece.startswith(folded_prefix):
                 piece = piece[len(prefix):].strip()
                 break
         words = [table.abbreviations.get(word, word) for word in piece.split()]
@@ -91,7 +93,7 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
         while words and words[-1].casefold() in {"and", "of", "&"}:
             words.pop()
         name = " ".join(words)
-        if not name or any(fold(name) == fold(stop) for stop in table.not_classes):
+        if not name or fold(name) in folded.not_classes:
             continue
         if name not in names:
             names.append(name)

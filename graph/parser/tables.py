@@ -16,8 +16,8 @@ from typing import Any
 from rolegraph.errors import RuleError
 from rolegraph.resources import rule_table
 
-__all__ = ["PhraseRule", "LineRule", "AnyRule", "LicenseRules", "BulletinRules", "Rules", "load_rules", "fold",
-           "collapse", "LineMemo", "has_required"]
+__all__ = ["PhraseRule", "LineRule", "AnyRule", "LicenseRules", "BulletinRules", "FoldedTitles", "Rules", "load_rules",
+           "fold", "collapse", "LineMemo", "has_required"]
 
 
 MEMO_LIMIT = 50_000  # answers a LineMemo keeps; past that it starts over, so a long build stays small
@@ -177,6 +177,15 @@ class AnyRule:
 
 
 @dataclass(frozen=True)
+class FoldedTitles:
+    """BulletinRules' not_classes and shared_rest folded, and each strip prefix with its folded form + " "."""
+
+    not_classes: frozenset[str]
+    shared_rest: frozenset[str]
+    strip_prefixes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class BulletinRules(Memos):
     """Rules of the City of Los Angeles bulletin layout: salaries, exam type, requirement structure, feeders."""
 
@@ -216,6 +225,13 @@ class BulletinRules(Memos):
     substitution_item: re.Pattern[str] = NEVER
     shared_item: re.Pattern[str] = NEVER
     lead_continues: re.Pattern[str] = NEVER
+
+    @cached_property
+    def folded_titles(self) -> FoldedTitles:
+        """The class-title word tables folded once, for comparing with folded text."""
+        return FoldedTitles(frozenset(fold(name) for name in self.not_classes),
+                            frozenset(fold(word) for word in self.shared_rest),
+                            tuple((prefix, fold(prefix) + " ") for prefix in self.strip_prefixes))
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
