@@ -34,7 +34,7 @@ from rolegraph.model import (
     Text,
 )
 from rolegraph.parser.fields import ROMAN_NUMERAL, parse_experience, parse_license, sentences
-from rolegraph.parser.passage import Passage
+from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
 __all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
@@ -274,11 +274,11 @@ def _split_list(text: str) -> tuple[str, ...]:
     return tuple(piece.strip() for piece in pieces if piece.strip())
 
 
-def _education(passage: Passage, rules: Rules) -> tuple[EducationRequirement, ...]:
+def _education(item_sentences: list[Span], rules: Rules) -> tuple[EducationRequirement, ...]:
     table = rules.bulletin
     assert table is not None
     found: list[EducationRequirement] = []
-    for sentence in sentences(passage):
+    for sentence in item_sentences:
         for rule in table.schools:
             match = rule.pattern.search(sentence.text) if rule.could_match(sentence.text) else None
             if match is None:
@@ -303,11 +303,11 @@ def _number(text: str | None, rules: Rules) -> int | None:
     return int(value) if value is not None else int(text) if text.isdigit() else None
 
 
-def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
+def _courses(item_sentences: list[Span], rules: Rules) -> tuple[CourseRequirement, ...]:
     table = rules.bulletin
     assert table is not None
     found: list[CourseRequirement] = []
-    for sentence in sentences(passage):
+    for sentence in item_sentences:
         values: dict[str, str] = {}
         for rule in table.courses:
             match = rule.pattern.search(sentence.text) if rule.could_match(sentence.text) else None
@@ -321,12 +321,12 @@ def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
     return tuple(found)
 
 
-def _licenses(passage: Passage, rules: Rules) -> tuple[License, ...]:
+def _licenses(item_sentences: list[Span], rules: Rules) -> tuple[License, ...]:
     """Licences a requirement names, each under the name the first [[license_name]] rule reads."""
     table = rules.bulletin
     assert table is not None
     found: list[License] = []
-    for sentence in sentences(passage):
+    for sentence in item_sentences:
         if not rules.licenses.names.search(sentence.text):
             continue
         match = next((match for rule in table.license_names if (match := rule.pattern.search(sentence.text))), None)
@@ -343,6 +343,7 @@ def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
     assert table is not None
     own = Passage(node.lines, passage.source, passage.sha256)
     experience = _experience(own, rules) if own else ()
+    own_sentences = list(sentences(own))  # read for education, courses and licences alike
     children = tuple(_item(child, passage, rules) for child in node.children)
     if experience:  # sub-items with nothing of their own say what the experience must be in
         children = tuple(child if child.understood else replace(child, experience_function=True)
@@ -352,9 +353,9 @@ def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
     return RequirementItem(
         label=node.label, text=own.text, where=whole.where(),
         experience=experience,
-        education=_education(own, rules) if own else (),
-        courses=_courses(own, rules) if own else (),
-        licenses=_licenses(own, rules) if own else (),
+        education=_education(own_sentences, rules),
+        courses=_courses(own_sentences, rules),
+        licenses=_licenses(own_sentences, rules),
         items=children, conjunction=_sub_conjunction(node, table))
 
 
