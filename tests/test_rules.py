@@ -71,3 +71,8 @@ def test_alternation_matches_what_the_flat_list_matches(words: list[str], texts:
             plain = re.compile(f"(?P<word>{flat}){after}", flags)
             assert [[match.span("word") for match in grouped.finditer(text)] for text in texts] == [
                 [match.span("word") for match in plain.finditer(text)] for text in texts]
+
+
+@given(st.text(st.characters(), max_size=12) | st.text(" \t\u00a0\u2028ab", max_size=12))
+def test_collapse_is_split_and_join(text: str) -> None:
+    assert tables.collapse(text) == " ".join(text.split())

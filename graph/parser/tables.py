@@ -40,6 +40,8 @@ def collapse(text: str) -> str:
     >>> collapse("  office  work. ")
     'office work.'
     """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # printable text's only white space is " ": single spaces between words, already collapsed
     return " ".join(text.split())
 
 
