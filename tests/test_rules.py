@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolegraph.errors import RuleError
 from rolegraph.parser import tables
@@ -13,8 +17,9 @@ RULES = load_rules()
 
 @pytest.mark.parametrize("rule", RULES.phrase_rules, ids=lambda rule: rule.name)
 def test_rule_matches_its_example(rule: PhraseRule) -> None:
-    assert rule.pattern.search(rule.example), f"rule {rule.name} does not match its own example"
-    assert rule.could_match(rule.example), f"rule {rule.name}: its example lacks what it requires"
+    match = rule.pattern.search(rule.example)
+    assert match, f"rule {rule.name} does not match its own example"
+    assert rule.could_match(match.group(0)), f"rule {rule.name}: its example's match lacks what it requires"
 
 
 def test_levels_are_ordered_weakest_first() -> None:
@@ -52,3 +57,22 @@ def test_heading_under_two_fields_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     _with_table(monkeypatch, "headings", {"headings": {"summary": ["duties"], "duties": ["Duties"]}})
     with pytest.raises(RuleError, match="'Duties' is listed under both"):
         load_rules()
+
+
+@settings(max_examples=500)
+@given(words=st.lists(st.text("aAb-", max_size=3), min_size=1, max_size=6),
+       texts=st.lists(st.text("aAb-", max_size=4), max_size=6))
+def test_alternation_matches_what_the_flat_list_matches(words: list[str], texts: list[str]) -> None:
+    """Grouping words by their beginnings changes no match, with or without ignore-case, whatever follows."""
+    flat = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    for flags in (0, re.IGNORECASE):
+        for after in ("", r"\b", "b", "$"):
+            grouped = re.compile(f"(?P<word>{tables._alternation(words)}){after}", flags)
+            plain = re.compile(f"(?P<word>{flat}){after}", flags)
+            assert [[match.span("word") for match in grouped.finditer(text)] for text in texts] == [
+                [match.span("word") for match in plain.finditer(text)] for text in texts]
+
+
+@given(st.text(st.characters(), max_size=12) | st.text(" \t\u00a0\u2028ab", max_size=12))
+def test_collapse_is_split_and_join(text: str) -> None:
+    assert tables.collapse(text) == " ".join(text.split())

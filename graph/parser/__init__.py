@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 
 from rolegraph.errors import NotASpecification, SourceError
 from rolegraph.model import (
@@ -45,7 +45,7 @@ from rolegraph.parser.fields import (
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.requirements import flatten_experience, parse_requirement_paths
 from rolegraph.parser.sections import RawSection, split_sections
-from rolegraph.parser.tables import Rules, collapse, load_rules
+from rolegraph.parser.tables import AnyRule, Rules, collapse, load_rules
 
 __all__ = ["parse_spec", "LineFacts"]
 
@@ -108,16 +108,21 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
     return facts
 
 
-def _line_rule_text(text: str, some_rule: re.Pattern[str]) -> str:
+def _not_a_specification(text: str, rules: Rules) -> str | None:
+    """The reason of the first not_a_specification rule matching the line (white space collapsed), else None."""
+    folded = collapse(text)
+    return next((reason for rule, reason in rules.not_a_specification if rule.pattern.search(folded)), None)
+
+
+def _line_rule_text(text: str, some_rule: AnyRule) -> str:
     """The line's text with white space collapsed when ``some_rule`` matches it (a line rule may), else ""."""
     text = collapse(text)
     return text if text and some_rule.match(text) else ""
 
 
 def _names_a_jurisdiction(text: str, rules: Rules) -> bool:
-    """Whether a jurisdiction rule matches somewhere in ``text`` (its required words first: cheaper)."""
-    return (any(rule.could_match(text) for rule in rules.jurisdiction_rules)
-            and rules.any_jurisdiction_rule.search(text) is not None)
+    """Whether a jurisdiction rule matches somewhere in ``text`` (each rule only where its required words are)."""
+    return any(rule.could_match(text) and rule.pattern.search(text) is not None for rule in rules.jurisdiction_rules)
 
 
 def _continue_fields(fields: dict[str, str], lines: list[Line] | tuple[Line, ...], index: int,
@@ -142,6 +147,7 @@ def _continue_fields(fields: dict[str, str], lines: list[Line] | tuple[Line, ...
     return last
 
 
+@lru_cache(maxsize=4096)  # bulletins share their dates
 def _iso_date(text: str | None, formats: tuple[str, ...], output: str) -> str | None:
     """Parse a date as written into ISO form; None when no format fits.
 
@@ -205,7 +211,7 @@ def _passage(section: RawSection, document: SourceDocument, consumed: set[int]) 
 
 
 def _paragraph_texts(passage: Passage) -> tuple[Text, ...]:
-    return tuple(Text(span.text, span.where) for span in (p.span() for p in passage.paragraphs()) if span.text)
+    return tuple(Text(span.text, span.where) for span in passage.paragraph_spans())
 
 
 def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass:
@@ -215,11 +221,10 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         SourceError: the document has no job title, so it is not a job specification.
     """
     rules = rules or load_rules()
+    refusal = rules.memo("not a specification", partial(_not_a_specification, rules=rules))
     for line in document.lines:
-        folded = " ".join(line.text.split())
-        for rule, reason in rules.not_a_specification:
-            if rule.pattern.search(folded):
-                raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
+        if (reason := refusal(line.text)) is not None:
+            raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
     split = split_sections(document, rules)
     facts = _read_line_facts(document, split.header, rules)
     title = facts.text("title")
@@ -236,8 +241,16 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
 
     qualification = passages(*QUALIFICATION_SECTIONS)
     education = [text for passage in qualification for text in parse_education(passage, rules)]
-    experience: list[ExperienceRequirement] = [
-        requirement for passage in qualification for requirement in parse_experience(passage, rules)]
+    bulletin_rules = (rules.bulletin if rules.bulletin is not None
+                      and any(name in by_name for name in rules.bulletin.sections) else None)
+    paths: tuple[RequirementPath, ...] = ()
+    requirement_notes: tuple[Text, ...] = ()
+    for passage in passages("requirements") if bulletin_rules is not None else ():
+        section_paths, notes = parse_requirement_paths(passage, rules)
+        paths, requirement_notes = paths + section_paths, requirement_notes + notes
+    # a bulletin's requirement paths say what experience it asks for; else the qualification sections do
+    experience: tuple[ExperienceRequirement, ...] = flatten_experience(paths) if paths else tuple(
+        requirement for passage in qualification for requirement in parse_experience(passage, rules))
     ksa_passages = passages("ksa")
     ksa_skip: list[Span] = []
     for passage in ksa_passages:
@@ -293,20 +306,13 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         elif code.value != named.value:
             conflicts.append(Conflict("code", (code, named)))
     bulletin = None
-    paths: tuple[RequirementPath, ...] = ()
-    if rules.bulletin is not None and any(name in by_name for name in rules.bulletin.sections):
-        requirement_notes: tuple[Text, ...] = ()
-        for passage in passages("requirements"):
-            found, notes = parse_requirement_paths(passage, rules)
-            paths, requirement_notes = paths + found, requirement_notes + notes
-        if paths:
-            experience = list(flatten_experience(paths))
+    if bulletin_rules is not None:
         values = {key: Text(_iso_date(value.value, BULLETIN_DATE_FORMATS, "%Y-%m-%d") or value.value, value.where)
                   for key in ("open_date", "revised_date") if (value := facts.text(key)) is not None}
         if (note := facts.text("exam_note")) is not None:
             values["exam_note"] = note
         whole = Passage(document.lines, document.name, document.sha256)
-        bulletin = read_bulletin(by_name, whole, values, requirement_notes, rules.bulletin)
+        bulletin = read_bulletin(by_name, whole, values, requirement_notes, bulletin_rules)
         if (note := facts.text("posting_note")) is not None:
             kept_sections.append(Section("posting note", note.value, note.where))
         # Nothing silently dropped: a salary or requirement section nothing was read from is kept as text.
@@ -338,7 +344,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         duties=duties,
         ksas=tuple(ksas),
         education=tuple(education),
-        experience=tuple(experience),
+        experience=experience,
         substitution=substitution,
         licenses=tuple(licenses),
         supervision=Supervision(direct, indirect),

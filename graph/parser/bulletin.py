@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
 from rolegraph.parser.fields import sentences
 from rolegraph.parser.passage import Passage
-from rolegraph.parser.tables import BulletinRules, fold
+from rolegraph.parser.tables import BulletinRules, collapse, fold, has_required
 
 __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
 
@@ -67,16 +68,18 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
     return tuple(found)
 
 
-def parse_exam_type(text: str, where: Provenance, notes: Iterable[Text], table: BulletinRules) -> Text | None:
-    """The City's EXAM_TYPE code from the closing "TO BE GIVEN ... BASIS" statement, else the header note.
+def parse_exam_type(statement: re.Match[str] | None, where: Provenance, notes: Iterable[Text],
+                    table: BulletinRules) -> Text | None:
+    """The City's EXAM_TYPE code from the closing "TO BE GIVEN ... BASIS" statement (``table.exam_basis``'s match),
+    else the header note.
 
     >>> from rolegraph.parser.tables import load_rules
-    >>> where = Provenance("a", "0", 1, 1)
-    >>> parse_exam_type("THIS EXAMINATION IS TO BE GIVEN ONLY ON AN INTERDEPARTMENTAL PROMOTIONAL BASIS",
-    ...                 where, (), load_rules().bulletin).value
+    >>> where, table = Provenance("a", "0", 1, 1), load_rules().bulletin
+    >>> statement = table.exam_basis.search("THIS EXAMINATION IS TO BE GIVEN ONLY ON AN INTERDEPARTMENTAL "
+    ...                                     "PROMOTIONAL BASIS")
+    >>> parse_exam_type(statement, where, (), table).value
     'INT_DEPT_PROM'
     """
-    statement = table.exam_basis.search(text)
     if statement is not None:
         basis = " ".join(statement.group("basis").split())
         for rule in table.exam_types:
@@ -99,7 +102,8 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
     """
     best: License | None = None
     # Only lines that name a licence are read (a sentence naming one is on one line: a paragraph per line).
-    names_a_licence = table.memo("names a licence", lambda text: table.license_name.search(text) is not None)
+    names_a_licence = table.memo("names a licence", lambda text: has_required(text, table.license_name_requires)
+                                 and table.license_name.search(text) is not None)
     lines = [(Passage([line], passage.source, passage.sha256), is_requirement)
              for group, is_requirement in ((requirements, True), (passages, False)) for passage in group
              for line in passage.lines if names_a_licence(line.text)]
@@ -127,21 +131,23 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
 
 def parse_exam_weights(passage: Passage, table: BulletinRules) -> tuple[ExamWeight, ...]:
     """The "part . . . . weight" lines of a selection process section."""
-    found = []
-    for line in passage.lines:
-        text = " ".join(line.text.split())
-        for rule in table.exam_weights:
-            match = rule.pattern.match(text)
-            if match:
-                where = Provenance(passage.source, passage.sha256, line.number, line.number)
-                found.append(ExamWeight(match.group("part").strip(), match.group("weight").replace(" ", ""), where))
-                break
-    return tuple(found)
+    weight_of = table.memo("exam weight", partial(_exam_weight, table=table))
+    return tuple(ExamWeight(*weight, Provenance(passage.source, passage.sha256, line.number, line.number))
+                 for line in passage.lines if (weight := weight_of(line.text)) is not None)
+
+
+def _exam_weight(text: str, table: BulletinRules) -> tuple[str, str] | None:
+    """(part, weight) of a "part . . . . weight" line (white space collapsed), by the first exam_weight rule."""
+    text = collapse(text)
+    for rule in table.exam_weights:
+        match = rule.pattern.match(text) if rule.could_match(text) else None
+        if match:
+            return match.group("part").strip(), match.group("weight").replace(" ", "")
+    return None
 
 
 def _paragraphs(passages: Iterable[Passage]) -> tuple[Text, ...]:
-    return tuple(Text(span.text, span.where) for passage in passages for paragraph in passage.paragraphs()
-                 if (span := paragraph.span()).text)
+    return tuple(Text(span.text, span.where) for passage in passages for span in passage.paragraph_spans())
 
 
 def _whole(passages: list[Passage]) -> Text | None:
@@ -165,7 +171,7 @@ def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values:
     return Bulletin(
         open_date=values.get("open_date"),
         revised_date=values.get("revised_date"),
-        exam_type=parse_exam_type(document.text, where, notes, table),
+        exam_type=parse_exam_type(statement, where, notes, table),
         salaries=tuple(salary for passage in passages.get("salary", []) for salary in parse_salaries(passage, table)),
         salary_notes=_paragraphs(passages.get("salary_notes", [])),
         requirement_notes=requirement_notes,

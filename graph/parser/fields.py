@@ -25,7 +25,9 @@ __all__ = [
 SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
 ROMAN_NUMERAL = re.compile(r"^(?=[ivxlc]+$)c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.IGNORECASE)
 ACRONYM = re.compile(r"^\([A-Z]{2,4}\)$")  # "(EMS)": an abbreviation in brackets stays in capitals
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+# A sentence's closing mark, then (group 1) the white space before the next: the mark first, not looked behind
+# for, lets the engine skip to the marks.
+SENTENCE_END = re.compile(r"[.!?](\s+)(?=[A-Z(\"'])")
 TRAILING_PUNCTUATION = " .;,:"
 
 
@@ -92,15 +94,25 @@ def clauses(passage: Passage) -> Iterator[tuple[int, int]]:
         yield cursor, len(passage.text)
 
 
+def clause_matches(rule: PhraseRule, passage: Passage) -> Iterator[re.Match[str]]:
+    """The matches of ``rule`` in ``passage``, clause by clause; a clause without what the rule requires is skipped."""
+    text = passage.text
+    if not rule.could_match(text):
+        return
+    for start, end in clauses(passage):
+        if rule.could_match(text[start:end]):
+            yield from rule.pattern.finditer(text, start, end)
+
+
 def sentences(passage: Passage, start: int = 0, end: int | None = None) -> Iterator[Span]:
     """The sentences of a passage (or part of it), each with its lines."""
     end = len(passage.text) if end is None else end
     cursor = start
-    for match in SENTENCE_END.finditer(passage.text, start, end):
-        piece = passage.span(cursor, match.start())
+    for match in SENTENCE_END.finditer(passage.text, max(start - 1, 0), end):  # a mark just before start counts
+        piece = passage.span(cursor, match.start(1))
         if piece.text:
             yield piece
-        cursor = match.end()
+        cursor = match.end(1)
     piece = passage.span(cursor, end)
     if piece.text:
         yield piece
@@ -186,7 +198,7 @@ def parse_education(passage: Passage, rules: Rules) -> list[Text]:
     """Education statements ("Graduation from High School or GED equivalent")."""
     found: list[Text] = []
     for rule in rules.education_rules:
-        for match in (m for start, end in clauses(passage) for m in rule.pattern.finditer(passage.text, start, end)):
+        for match in clause_matches(rule, passage):
             span = _clean(passage.span(match.start("education"), match.end("education")))
             if span.text and all(span.text != text.value for text in found):
                 found.append(Text(span.text, span.where))
@@ -213,7 +225,7 @@ def parse_experience(passage: Passage, rules: Rules) -> list[ExperienceRequireme
     found: list[ExperienceRequirement] = []
     consumed_until = -1
     for rule in rules.experience_rules:
-        for match in (m for start, end in clauses(passage) for m in rule.pattern.finditer(passage.text, start, end)):
+        for match in clause_matches(rule, passage):
             if match.start() < consumed_until:
                 continue
             months = rules.months(match.group("number"), match.group("unit"))
@@ -247,10 +259,7 @@ def _included_parts(passage: Passage, start: int, rules: Rules) -> tuple[list[Ex
 def parse_substitution(passage: Passage, rules: Rules) -> Text | None:
     """The first statement that allows substituting training for experience (or the reverse)."""
     for rule in rules.substitution_rules:
-        if not rule.could_match(passage.text):
-            continue
-        match = next((m for start, end in clauses(passage) if (m := rule.pattern.search(passage.text, start, end))),
-                     None)
+        match = next(clause_matches(rule, passage), None)
         if match:
             span = _clean(passage.span(match.start("substitution"), match.end("substitution")))
             return Text(span.text, span.where)

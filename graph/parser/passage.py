@@ -60,6 +60,8 @@ class Passage:
         return self._numbers[index]
 
     def where(self, start: int = 0, end: int | None = None) -> Provenance:
+        if len(self._numbers) == 1:  # one line: every offset is on it
+            return Provenance(self.source, self.sha256, self._numbers[0], self._numbers[0])
         end = len(self.text) if end is None else end
         return Provenance(self.source, self.sha256, self.line_at(start), self.line_at(max(start, end - 1)))
 
@@ -73,22 +75,41 @@ class Passage:
 
     def paragraphs(self) -> Iterator[Passage]:
         """Split on blank lines and on bullets; each bullet item is a paragraph of its own (marker removed)."""
+        return (Passage(lines, self.source, self.sha256) for lines in self._paragraph_lines())
+
+    def paragraph_spans(self) -> Iterator[Span]:
+        """``paragraph.span()`` of each paragraph whose text is not empty; a one-line paragraph's is read off its
+        line, without building its passage.
+
+        >>> passage = Passage([Line(1, "One."), Line(2, ""), Line(3, "- Two"), Line(4, "  lines.")], "a.txt", "0")
+        >>> [(span.text, str(span.where)) for span in passage.paragraph_spans()]
+        [('One.', 'a.txt:1'), ('Two lines.', 'a.txt:3-4')]
+        """
+        for lines in self._paragraph_lines():
+            if len(lines) == 1:
+                text = collapse(lines[0].text)
+                if text:
+                    yield Span(text, Provenance(self.source, self.sha256, lines[0].number, lines[0].number))
+            elif (span := Passage(lines, self.source, self.sha256).span()).text:
+                yield span
+
+    def _paragraph_lines(self) -> Iterator[list[Line]]:
         current: list[Line] = []
         for line in self.all_lines:
             if not line.text.strip():
                 if current:
-                    yield Passage(current, self.source, self.sha256)
+                    yield current
                 current = []
                 continue
             bullet = BULLET.match(line.text)
             if bullet:
                 if current:
-                    yield Passage(current, self.source, self.sha256)
+                    yield current
                 current = [Line(line.number, line.text[bullet.end():])]
             else:
                 current.append(line)
         if current:
-            yield Passage(current, self.source, self.sha256)
+            yield current
 
     @property
     def has_bullets(self) -> bool:

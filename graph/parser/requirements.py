@@ -34,7 +34,7 @@ from rolegraph.model import (
     Text,
 )
 from rolegraph.parser.fields import ROMAN_NUMERAL, parse_experience, parse_license, sentences
-from rolegraph.parser.passage import Passage
+from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
 __all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
@@ -73,7 +73,8 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
     names: list[str] = []
     pieces = ORGANISATION_SPLIT.split(text)
     last = pieces[-1].split() if pieces else []
-    shared = {fold(word) for word in table.shared_rest}
+    folded = table.folded_titles
+    shared = folded.shared_rest
     if len(last) > 1 and fold(last[0]) in shared:  # "Executive, Senior or Web Content Producer"
         pieces = [f"{piece} {' '.join(last[1:])}" if fold(piece) in shared else piece for piece in pieces[:-1]]
         pieces.append(" ".join(last))
@@ -81,8 +82,9 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
         pieces = [f"{piece} {' '.join(last)}" if fold(piece) in shared else piece for piece in pieces]
     for piece in pieces:
         piece = piece.strip(" ,;.")
-        for prefix in table.strip_prefixes:
-            if fold(piece).startswith(fold(prefix) + " "):
+        folded_piece = fold(piece)
+        for prefix, folded_prefix in folded.strip_prefixes:
+            if folded_piece.startswith(folded_prefix):
                 piece = piece[len(prefix):].strip()
                 break
         words = [table.abbreviations.get(word, word) for word in piece.split()]
@@ -91,7 +93,7 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
         while words and words[-1].casefold() in {"and", "of", "&"}:
             words.pop()
         name = " ".join(words)
-        if not name or any(fold(name) == fold(stop) for stop in table.not_classes):
+        if not name or fold(name) in folded.not_classes:
             continue
         if name not in names:
             names.append(name)
@@ -213,6 +215,8 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
             covered.append((match.start(), match.end()))
             break
     for rule in table.class_mentions:
+        if not rule.could_match(passage.text):
+            continue
         for match in rule.pattern.finditer(passage.text):
             names = named_classes(match.group("classes"), table)
             position = match.start("classes")
@@ -270,13 +274,13 @@ def _split_list(text: str) -> tuple[str, ...]:
     return tuple(piece.strip() for piece in pieces if piece.strip())
 
 
-def _education(passage: Passage, rules: Rules) -> tuple[EducationRequirement, ...]:
+def _education(item_sentences: list[Span], rules: Rules) -> tuple[EducationRequirement, ...]:
     table = rules.bulletin
     assert table is not None
     found: list[EducationRequirement] = []
-    for sentence in sentences(passage):
+    for sentence in item_sentences:
         for rule in table.schools:
-            match = rule.pattern.search(sentence.text)
+            match = rule.pattern.search(sentence.text) if rule.could_match(sentence.text) else None
             if match is None:
                 continue
             majors: tuple[str, ...] = ()
@@ -299,14 +303,14 @@ def _number(text: str | None, rules: Rules) -> int | None:
     return int(value) if value is not None else int(text) if text.isdigit() else None
 
 
-def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
+def _courses(item_sentences: list[Span], rules: Rules) -> tuple[CourseRequirement, ...]:
     table = rules.bulletin
     assert table is not None
     found: list[CourseRequirement] = []
-    for sentence in sentences(passage):
+    for sentence in item_sentences:
         values: dict[str, str] = {}
         for rule in table.courses:
-            match = rule.pattern.search(sentence.text)
+            match = rule.pattern.search(sentence.text) if rule.could_match(sentence.text) else None
             if match:
                 values.update({key: value for key, value in match.groupdict().items() if value})
         if not values:
@@ -317,12 +321,12 @@ def _courses(passage: Passage, rules: Rules) -> tuple[CourseRequirement, ...]:
     return tuple(found)
 
 
-def _licenses(passage: Passage, rules: Rules) -> tuple[License, ...]:
+def _licenses(item_sentences: list[Span], rules: Rules) -> tuple[License, ...]:
     """Licences a requirement names, each under the name the first [[license_name]] rule reads."""
     table = rules.bulletin
     assert table is not None
     found: list[License] = []
-    for sentence in sentences(passage):
+    for sentence in item_sentences:
         if not rules.licenses.names.search(sentence.text):
             continue
         match = next((match for rule in table.license_names if (match := rule.pattern.search(sentence.text))), None)
@@ -339,6 +343,7 @@ def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
     assert table is not None
     own = Passage(node.lines, passage.source, passage.sha256)
     experience = _experience(own, rules) if own else ()
+    own_sentences = list(sentences(own))  # read for education, courses and licences alike
     children = tuple(_item(child, passage, rules) for child in node.children)
     if experience:  # sub-items with nothing of their own say what the experience must be in
         children = tuple(child if child.understood else replace(child, experience_function=True)
@@ -348,9 +353,9 @@ def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
     return RequirementItem(
         label=node.label, text=own.text, where=whole.where(),
         experience=experience,
-        education=_education(own, rules) if own else (),
-        courses=_courses(own, rules) if own else (),
-        licenses=_licenses(own, rules) if own else (),
+        education=_education(own_sentences, rules),
+        courses=_courses(own_sentences, rules),
+        licenses=_licenses(own_sentences, rules),
         items=children, conjunction=_sub_conjunction(node, table))
 
 

@@ -42,7 +42,9 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     >>> heading_of("Job Code: 885.2", load_rules()) is None
     True
     """
-    stripped = CONTINUED.sub("", text.strip())
+    stripped = text.strip()
+    if "(cont" in stripped.lower():  # what CONTINUED needs; most lines have none
+        stripped = CONTINUED.sub("", stripped)
     whole = fold(stripped.rstrip(":").strip())
     if whole in rules.heading_to_section:
         return rules.heading_to_section[whole], stripped.rstrip(":").strip(), ""

@@ -5,6 +5,7 @@ The tables are the parser's knowledge of layouts; this module only checks and co
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from typing import Any
 from rolegraph.errors import RuleError
 from rolegraph.resources import rule_table
 
-__all__ = ["PhraseRule", "LineRule", "LicenseRules", "BulletinRules", "Rules", "load_rules", "fold", "collapse",
-           "LineMemo"]
+__all__ = ["PhraseRule", "LineRule", "AnyRule", "LicenseRules", "BulletinRules", "FoldedTitles", "Rules", "load_rules",
+           "fold", "collapse", "LineMemo", "has_required"]
 
 
 MEMO_LIMIT = 50_000  # answers a LineMemo keeps; past that it starts over, so a long build stays small
@@ -39,7 +40,35 @@ def collapse(text: str) -> str:
     >>> collapse("  office  work. ")
     'office work.'
     """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # printable text's only white space is " ": single spaces between words, already collapsed
     return " ".join(text.split())
+
+
+# Characters an ignore-case pattern takes for an ASCII letter that str.lower() leaves alone or makes two of.
+IGNORECASE_ASCII_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def has_required(text: str, requires: tuple[str, ...]) -> bool:
+    """Whether one of the lower-case words ``requires`` occurs in ``text`` read as an ignore-case pattern reads it
+    (True when there are none): False means no match of a pattern each of whose matches contains one of them can
+    be found in ``text``.
+
+    >>> has_required("Long \u017fervice", ("service",)), has_required("Long term", ("service", "hours"))
+    (True, False)
+    """
+    if not requires:
+        return True
+    folded = (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
+    for word in requires:
+        if word in folded:
+            return True
+    return False
+
+
+def _required_words(value: str | list[str]) -> tuple[str, ...]:
+    """A table's ``requires`` (a word, or a list of words one of which every match contains) in lower case."""
+    return tuple(word.lower() for word in ([value] if isinstance(value, str) else value))
 
 
 class Memos:
@@ -58,29 +87,29 @@ class Memos:
         return found
 
 
-class LineMemo:
+class LineMemo(dict[str, Any]):
     """Answers to one question asked of every line, by the line's text: bulletins repeat most of their lines
     (three in four of the LA corpus's 59,769 lines are repeats), so each distinct line is worked out once.
+    Calling it looks the answer up (a dict lookup, no Python call when it is known).
 
     >>> ask = LineMemo(str.upper)
-    >>> ask("salary"), ask("salary"), len(ask.answers)
+    >>> ask("salary"), ask("salary"), len(ask)
     ('SALARY', 'SALARY', 1)
     """
 
-    __slots__ = ("answers", "ask")
+    __slots__ = ("ask",)
 
     def __init__(self, ask: Callable[[str], Any]) -> None:
+        super().__init__()
         self.ask = ask
-        self.answers: dict[str, Any] = {}
 
-    def __call__(self, text: str) -> Any:
-        answers = self.answers
-        if text in answers:
-            return answers[text]
-        if len(answers) >= MEMO_LIMIT:
-            answers.clear()
-        answer = answers[text] = self.ask(text)
+    def __missing__(self, text: str) -> Any:
+        if len(self) >= MEMO_LIMIT:
+            self.clear()
+        answer = self[text] = self.ask(text)
         return answer
+
+    __call__ = dict.__getitem__
 
 
 @dataclass(frozen=True)
@@ -92,17 +121,19 @@ class PhraseRule:
     pattern: re.Pattern[str]
     example: str
     region: str = "any"
-    requires: str = ""  # lower-case text every match contains: text without it is skipped, pattern unrun
+    # lower-case words one of which every match contains: text with none of them is skipped, pattern unrun
+    requires: tuple[str, ...] = ()
     # A line rule's value may go on over the lines right after it that match this (a title on two lines).
     continued_by: re.Pattern[str] | None = None
 
     def could_match(self, text: str) -> bool:
         """False when ``text`` lacks what every match contains (a cheap test before the pattern).
 
-        >>> PhraseRule("r", "f", re.compile("may substitute"), "", requires="substitut").could_match("Or more.")
-        False
+        >>> rule = PhraseRule("r", "f", re.compile("may substitute", re.IGNORECASE), "", requires=("substitut",))
+        >>> rule.could_match("Or more."), rule.could_match("MAY \u017fUBSTITUTE")
+        (False, True)
         """
-        return not self.requires or self.requires in text.lower()
+        return has_required(text, self.requires)
 
 
 LineRule = PhraseRule
@@ -118,6 +149,42 @@ class LicenseRules:
 
 
 NEVER = re.compile("(?!)")
+
+
+@dataclass(frozen=True)
+class AnyRule:
+    """Whether any of some rules matches at the start of a text: the rules that require no words as one joined
+    pattern, the rules that do as another, tried only on text containing one of their words."""
+
+    joined: re.Pattern[str]
+    guarded: re.Pattern[str]
+    guard_words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rules: list[PhraseRule]) -> AnyRule:
+        guarded = [rule for rule in rules if rule.requires]
+        return cls(any_of(rule for rule in rules if not rule.requires), any_of(guarded),
+                   tuple(word for rule in guarded for word in rule.requires))
+
+    def match(self, text: str) -> bool:
+        """Whether one of the rules matches at the start of ``text``.
+
+        >>> rules = [PhraseRule("a", "a", re.compile("code:"), ""),
+        ...          PhraseRule("b", "b", re.compile(".*branch", re.IGNORECASE), "", requires=("branch",))]
+        >>> [AnyRule.of(rules).match(text) for text in ("code: 1", "Clerical Branch", "Clerical Group")]
+        [True, True, False]
+        """
+        return self.joined.match(text) is not None or (
+            has_required(text, self.guard_words) and self.guarded.match(text) is not None)
+
+
+@dataclass(frozen=True)
+class FoldedTitles:
+    """BulletinRules' not_classes and shared_rest folded, and each strip prefix with its folded form + " "."""
+
+    not_classes: frozenset[str]
+    shared_rest: frozenset[str]
+    strip_prefixes: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -149,6 +216,7 @@ class BulletinRules(Memos):
     majors: tuple[PhraseRule, ...]
     courses: tuple[PhraseRule, ...]
     license_name: re.Pattern[str]
+    license_name_requires: tuple[str, ...]  # lower-case words one of which every license_name match contains
     license_type: re.Pattern[str]
     license_possible: tuple[re.Pattern[str], ...]
     license_required: tuple[re.Pattern[str], ...]
@@ -159,6 +227,13 @@ class BulletinRules(Memos):
     substitution_item: re.Pattern[str] = NEVER
     shared_item: re.Pattern[str] = NEVER
     lead_continues: re.Pattern[str] = NEVER
+
+    @cached_property
+    def folded_titles(self) -> FoldedTitles:
+        """The class-title word tables folded once, for comparing with folded text."""
+        return FoldedTitles(frozenset(fold(name) for name in self.not_classes),
+                            frozenset(fold(word) for word in self.shared_rest),
+                            tuple((prefix, fold(prefix) + " ") for prefix in self.strip_prefixes))
 
     @property
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
@@ -203,14 +278,10 @@ class Rules(Memos):
                 + (self.bulletin.phrase_rules if self.bulletin else ()))
 
     @cached_property
-    def line_rules_any(self) -> dict[bool, re.Pattern[str]]:
-        """header fallback? -> one pattern matching where any of those line rules matches (a cheap first test)."""
-        return {fallback: any_of(rule for rule in self.line_rules if (rule.region == "header") == fallback)
+    def line_rules_any(self) -> dict[bool, AnyRule]:
+        """header fallback? -> whether any of those line rules matches at a text's start (a cheap first test)."""
+        return {fallback: AnyRule.of([rule for rule in self.line_rules if (rule.region == "header") == fallback])
                 for fallback in (False, True)}
-
-    @cached_property
-    def any_jurisdiction_rule(self) -> re.Pattern[str]:
-        return any_of(self.jurisdiction_rules)
 
     @cached_property
     def any_state_rule(self) -> re.Pattern[str]:
@@ -253,8 +324,38 @@ def _compile(rule_name: str, pattern: str, flags: int) -> re.Pattern[str]:
 
 
 def _alternation(words: list[str] | dict[str, Any]) -> str:
-    """A regex alternation, longest first so "one and one-half" wins over "one"."""
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    r"""A regex alternation, longest first so "one and one-half" wins over "one".
+
+    Words sharing a beginning share it in the pattern: it matches exactly what the flat list matches, but the
+    engine enters a branch per beginning where it entered one per word, at every place it tries.
+
+    >>> print(_alternation(["one", "two", "one-half", "one and one-half"]))
+    one(?:\ and\ one\-half|\-half|)|two
+    """
+    ordered = sorted(words, key=len, reverse=True)
+    if not all(word.isascii() for word in ordered):  # ignore-case twins ("\u017f" for "s") would spoil the grouping
+        return "|".join(re.escape(word) for word in ordered)
+    return _shared_beginnings(ordered)
+
+
+def _shared_beginnings(words: list[str]) -> str:
+    """An alternation of ASCII ``words`` tried in the given order, words with one beginning grouped under it.
+
+    Two words whose first letters differ (ignoring case) never match at the same place, so grouping words by
+    their first letter changes no match, provided each group keeps its words' order (the empty word, shortest,
+    stays last).
+    """
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:1].lower(), []).append(word)
+    branches = []
+    for group in groups.values():
+        shared = os.path.commonprefix(group)
+        if len(group) > 1 and shared:
+            branches.append(f"{re.escape(shared)}(?:{_shared_beginnings([word[len(shared):] for word in group])})")
+        else:
+            branches.extend(re.escape(word) for word in group)
+    return "|".join(branches)
 
 
 NAMED_GROUP = re.compile(r"\(\?P<\w+>")
@@ -290,7 +391,7 @@ def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) 
         flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
         rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=_compile(name, pattern, flags),
                                 example=entry["example"], region=entry.get("region", "any"),
-                                requires=entry.get("requires", "").lower(),
+                                requires=_required_words(entry.get("requires", [])),
                                 continued_by=_compile(f"{name}.continued_by", entry["continued_by"], flags)
                                 if "continued_by" in entry else None))
     return tuple(rules)
@@ -426,6 +527,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         majors=rules("major"),
         courses=rules("course"),
         license_name=_compile("drivers_license.name", license_table["name"], re.IGNORECASE),
+        license_name_requires=_required_words(license_table.get("name_requires", [])),
         license_type=_compile("drivers_license.type", license_table["type"], re.IGNORECASE),
         license_possible=_patterns("drivers_license.possible", license_table["possible"]),
         license_required=_patterns("drivers_license.required", license_table["required"]),

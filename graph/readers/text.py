@@ -37,8 +37,13 @@ MARKDOWN_TO_PLAIN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!])"), r"\1"),  # backslash escapes
     (re.compile(r"\s+$"), ""),  # trailing spaces (Markdown hard breaks)
 )
-MARKDOWN_MARKS = ("#", "**", "---", "***", "___")  # text without any of these shows no MARKDOWN_SIGNS
-MARKDOWN_SIGNS = re.compile(r"^\s{0,3}#{1,6}\s|\*\*[^*]+\*\*|^\s{0,3}-{3,}\s*$", re.MULTILINE)
+# Markdown syntax that shows a file is Markdown, each with the mark it contains: text without the mark is not
+# searched for it (one search per sign present, not one joined search tried at every position).
+MARKDOWN_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("#", re.compile(r"^\s{0,3}#{1,6}\s", re.MULTILINE)),  # ATX heading
+    ("**", re.compile(r"\*\*[^*]+\*\*")),  # bold
+    ("---", re.compile(r"^\s{0,3}-{3,}\s*$", re.MULTILINE)),  # horizontal rule
+)
 
 
 def decode_bytes(path: Path, data: bytes) -> str:
@@ -99,7 +104,7 @@ def read_text_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
     _check_is_text(path, text)
     raw = split_lines(text)
     is_markdown = path.suffix.lower() in {".md", ".markdown"} or (
-        any(mark in text for mark in MARKDOWN_MARKS) and bool(MARKDOWN_SIGNS.search(text)))
+        any(mark in text and pattern.search(text) is not None for mark, pattern in MARKDOWN_SIGNS))
     if is_markdown:
         raw = [unwrap_markdown(line) for line in raw]
     lines = [Line(number, line.replace("\f", "").rstrip()) for number, line in enumerate(raw, start=1)]
