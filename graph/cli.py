@@ -34,7 +34,7 @@ from rolegraph.pipeline import build as build_specs
 from rolegraph.pipeline import parse_paths
 from rolegraph.rdf import DEFAULT_BASE, Iris
 from rolegraph.rdf.namespaces import PREFIXES
-from rolegraph.readers import iter_source_paths
+from rolegraph.readers import list_source_files
 from rolegraph.settings import DEFAULT_STORE, Settings
 from rolegraph.store import EXPORT_FORMATS, open_store
 from rolegraph.validate import (
@@ -179,7 +179,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
     """
     started = time.monotonic()
     settings = Settings(store=store_dir, base_iri=base, lock_timeout=lock_timeout)
-    files = list(iter_source_paths(paths))
+    files = list_source_files(paths)
     store = open_store(settings.store, lock_timeout=settings.lock_timeout, on_wait=say_waiting)
     try:
         # the cyclic collector paused: a build makes millions of acyclic objects that live until the command ends

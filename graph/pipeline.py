@@ -42,7 +42,7 @@ from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass, Ksa
 from rolegraph.parser import parse_spec
 from rolegraph.rdf import ClassGraph, ClassGraphEmitter, Iris
-from rolegraph.readers import iter_source_paths, read_source
+from rolegraph.readers import list_source_files, read_source
 from rolegraph.skills import Vocabulary, skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
 
@@ -180,7 +180,7 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     ``cache_directory``, sources whose bytes were parsed before are not parsed again, and files the last
     build parsed that are unchanged on disk (same path, inode, size and times) are not even read.
     """
-    files = list(iter_source_paths(paths))
+    files = list_source_files(paths)
     parse = partial(read_and_parse, cache_directory=cache_directory)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parsed: list[JobClass] = []
@@ -283,7 +283,7 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
 
     iris = iris or Iris()
     stages = stages or _no_stages
-    files = list(iter_source_paths(paths))
+    files = list_source_files(paths)
     cache_directory = getattr(store, "cache_directory", None)
     reason = "asked for"
     if not full:

@@ -23,11 +23,14 @@ returns None and the full build runs.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, overload
+
+import numpy as np
 
 from rolegraph.cache import (
     SNAPSHOT_STATE,
@@ -90,7 +93,8 @@ class Snapshot:
 
     tag: str  # build_fingerprint() and the base IRI: a snapshot is only used by the same code, for the same IRIs
     files: list[str]
-    stats: list[FileStat | None]  # None: not to be trusted (unreadable, or changed just before that build)
+    folder: str  # the working folder (``files`` may be relative to it)
+    stats: np.ndarray  # per file: device, inode, size, change and modification times (ns); -1s: not to be trusted
     origins: list[tuple[int, str, str]]  # per class as parsed: its file's position, its source's name and sha256
     members: list[tuple[int, ...]]  # per class built: the classes as parsed merged into it (none for a stub)
     emit_keys: list[str]
@@ -171,7 +175,7 @@ def keep_snapshot(directory: Path, iris: Iris, summary: BuildSummary, made: Made
             return  # a source that is not one of a parsed class's: no snapshot (the next build is a full one)
         members.append(found)
     snapshot = Snapshot(
-        _tag(iris), [str(path) for path in parsed.files], parsed.stats,
+        _tag(iris), [str(path) for path in parsed.files], os.getcwd(), _stat_numbers(parsed.stats),
         [(position, job_class.sources[0].name, job_class.sources[0].sha256)
          for position, job_class in parsed.origins],
         members, made.emit_keys, [made.emitted[position].graph for position in range(len(parsed.classes))],
@@ -181,6 +185,32 @@ def keep_snapshot(directory: Path, iris: Iris, summary: BuildSummary, made: Made
         parsed.failures, parsed.skipped, summary.classes, summary.stubs, summary.written.triples, summary.quads,
         store.graph_marker(iris.ladder_graph.value), summary.promotions, summary.coverage)
     keep_state(directory, SNAPSHOT_STATE, snapshot)
+
+
+def _stat_numbers(stats: list[FileStat | None]) -> np.ndarray:
+    """File stats as a table of numbers (all but the path, which the snapshot has in ``files``); -1s for None.
+
+    >>> _stat_numbers([("/a", 1, 2, 3, 4, 5), None]).tolist()
+    [[1, 2, 3, 4, 5], [-1, -1, -1, -1, -1]]
+    """
+    rows = [stat[1:] if stat is not None else (-1, -1, -1, -1, -1) for stat in stats]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 5)
+
+
+def _stat_row(path: Path) -> tuple[int, int, int, int, int]:
+    """A file's row of ``_stat_numbers`` (what ``_file_stat`` gives but the path), read afresh."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return -1, -1, -1, -1, -1
+    return found.st_dev, found.st_ino, found.st_size, found.st_ctime_ns, found.st_mtime_ns
+
+
+def _file_stat_of(path: Path, numbers: np.ndarray) -> FileStat | None:
+    """The FileStat a row of ``_stat_numbers`` was made from (as ``_file_stat`` gives it), or None."""
+    if numbers[0] == -1:
+        return None
+    return (os.path.abspath(path), *(int(number) for number in numbers))  # type: ignore[return-value]
 
 
 def _load_snapshot(directory: Path | None, iris: Iris) -> Snapshot | None:
@@ -212,14 +242,15 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
     snapshot = _load_snapshot(directory, iris)
     if snapshot is None:
         raise NotByDifference("no snapshot of a last build by this rolegraph")
-    if [str(path) for path in files] != snapshot.files:
+    if os.getcwd() != snapshot.folder or [str(path) for path in files] != snapshot.files:
         raise NotByDifference("not the files of the last build")
     started = time.time_ns()
-    stats = [_file_stat(path) for path in files]
-    changed = [position for position, (now, then) in enumerate(zip(stats, snapshot.stats, strict=True))
-               if now is None or now != then]
+    numbers = np.array([_stat_row(path) for path in files], dtype=np.int64).reshape(len(files), 5)
+    changed = np.flatnonzero((numbers != snapshot.stats).any(axis=1) | (numbers[:, 0] == -1)).tolist()
     if len(changed) > MAX_CHANGED:
         raise NotByDifference(f"{len(changed)} files changed (more than {MAX_CHANGED})")
+    stats = {position: _file_stat(files[position]) for position in changed}
+    old_stats = {position: _file_stat_of(files[position], snapshot.stats[position]) for position in changed}
     if not changed and store.graph_marker(iris.ladder_graph.value) == snapshot.ladder:
         return _summary(snapshot, files, directory, WriteSummary(unchanged=list(snapshot.graphs),
                                                                  triples=snapshot.triples))
@@ -249,7 +280,7 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
                             else stats[position]) for position in changed}
     known = load_shards(directory, FILES_STATE, files_state_tag,
                         [shard_of(stat) for position in changed
-                         for stat in (snapshot.stats[position], new_stats[position]) if stat is not None])
+                         for stat in (old_stats[position], new_stats[position]) if stat is not None])
     if emitted is None or known is None:
         raise NotByDifference("the build state kept with the store is incomplete")
     old_entries = [emitted[shard_of(key)].get(key) for key in (snapshot.emit_keys[c.position] for c in changes)]
@@ -285,7 +316,7 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
         promotions, ladder_marker, quads = len(ladder.promotions()), store.graph_marker(iris.ladder_graph.value), \
             len(store)
     for position in changed:
-        old_stat, new_stat = snapshot.stats[position], new_stats[position]
+        old_stat, new_stat = old_stats[position], new_stats[position]
         if old_stat is not None:
             known[shard_of(old_stat)].pop(old_stat, None)
         if new_stat is not None:
@@ -294,10 +325,10 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
     keep_shards(directory, FILES_STATE, files_state_tag, known)
     coverage = coverage_changed(snapshot.coverage, [change.before for change in changes],
                                 [change.after for change in changes])
-    stats_now = list(snapshot.stats)
+    stats_now = snapshot.stats.copy()
     origins = list(snapshot.origins)
     for position in changed:
-        stats_now[position] = new_stats[position]
+        stats_now[position] = _stat_numbers([new_stats[position]])[0]
         source = fresh[origin_of_file[position]].sources[0]
         origins[origin_of_file[position]] = (position, source.name, source.sha256)
     keep_state(directory, SNAPSHOT_STATE, replace(

@@ -10,14 +10,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from rolegraph.ladders.derive import PROMOTION_KINDS, Comparison, Step, derive_ladder
 from rolegraph.ladders.facts import load_class_facts, where_of
 from rolegraph.lookup import ClassRef, find_class, list_classes, values_clause
 from rolegraph.store import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["LadderPath", "LadderResult", "PathIndex", "load_ladder_graph", "load_ladder_neighbourhood", "iter_paths",
            "paths", "skill_labels"]
@@ -140,6 +141,8 @@ def _has_ladder(store: Store) -> bool:
 def _class_nodes(store: Store, iris: set[str] | None) -> nx.DiGraph:
     """A DiGraph with a node per job class (of ``iris`` only, when given) and its attributes, and the skill
     labels in ``graph.graph["skill_labels"]``."""
+    import networkx as nx  # here: a build need not load networkx
+
     graph = nx.DiGraph()
     labels = skill_labels(store)
     graph.graph["skill_labels"] = labels
@@ -287,6 +290,8 @@ class LadderResult:
         """The classes and steps on the returned paths (for drawing)."""
         nodes = {self.origin.iri} | {iri for path in self.paths for iri in path.classes}
         edges = {(path.classes[i], path.classes[i + 1]) for path in self.paths for i in range(len(path.steps))}
+        import networkx as nx  # here: a build need not load networkx
+
         view = nx.DiGraph()
         view.add_nodes_from((iri, self.node(iri)) for iri in sorted(nodes))
         view.add_edges_from((a, b, self.graph.edges[a, b]) for a, b in sorted(edges))

@@ -11,8 +11,6 @@ import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 
-import networkx as nx
-
 from rolegraph.ladders.derive import Step
 from rolegraph.ladders.query import LadderResult
 from rolegraph.ladders.svg import render_svg
@@ -125,6 +123,8 @@ def render_dot(result: LadderResult) -> str:
 def render_graphml(result: LadderResult) -> str:
     """GraphML of the classes and steps on the paths (scalar attributes only)."""
     view = result.subgraph()
+    import networkx as nx  # here: a build need not load networkx
+
     graph = nx.DiGraph()
     for node, data in view.nodes(data=True):
         graph.add_node(node, **{key: str(data.get(key) or "") for key in ("title", "code", "grade", "jurisdiction")})

@@ -19,9 +19,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
-import networkx as nx
+if TYPE_CHECKING:  # only for the annotations: svg stays a leaf module, and a build need not load networkx
+    import networkx as nx
 
-if TYPE_CHECKING:  # only for the annotation: svg stays a leaf module
     from rolegraph.ladders.query import LadderResult
 
 __all__ = ["render_svg", "draw_ladder"]
@@ -53,6 +53,8 @@ def _levels(graph: nx.DiGraph) -> dict[str, float]:
     """A height per class: its grade number; a class without one sits just below what it leads to."""
     level: dict[str, float] = {n: float(graph.nodes[n]["grade_number"]) for n in graph
                                if graph.nodes[n].get("grade_number") is not None}
+    import networkx as nx  # here: a build need not load networkx
+
     for node in reversed(list(nx.topological_sort(graph)) if nx.is_directed_acyclic_graph(graph) else graph):
         if node not in level:
             above = [level[s] for s in graph.successors(node) if s in level]
@@ -121,6 +123,8 @@ def draw_ladder(graph: nx.DiGraph) -> str:
 def render_svg(result: LadderResult) -> str:
     """The SVG of a :class:`~rolegraph.ladders.query.LadderResult`: the classes and steps on its paths."""
     view = result.subgraph()
+    import networkx as nx  # here: a build need not load networkx
+
     graph = nx.DiGraph()
     for node, data in view.nodes(data=True):
         graph.add_node(node, **{key: data.get(key) for key in ("title", "code", "grade", "grade_number", "stub")})

@@ -15,7 +15,8 @@ from rolegraph.errors import SourceError
 from rolegraph.model import SourceDocument
 from rolegraph.readers import pdf, text
 
-__all__ = ["SUFFIX_TO_READER", "MAX_TEXT_BYTES", "MAX_PDF_BYTES", "read_source", "iter_source_paths"]
+__all__ = ["SUFFIX_TO_READER", "MAX_TEXT_BYTES", "MAX_PDF_BYTES", "read_source", "iter_source_paths",
+           "SourceFiles", "list_source_files"]
 
 Reader = Callable[[Path, bytes, str], SourceDocument]
 
@@ -82,6 +83,15 @@ def read_source(path: Path | str) -> SourceDocument:
     return reader(path, data, sha256)
 
 
+class SourceFiles(list[Path]):
+    """Files as :func:`iter_source_paths` lists them: a build given these does not walk or stat them again."""
+
+
+def list_source_files(paths: Iterable[Path | str]) -> SourceFiles:
+    """The files named, directories walked (see :func:`iter_source_paths`); a SourceFiles given stays as it is."""
+    return paths if isinstance(paths, SourceFiles) else SourceFiles(iter_source_paths(paths))
+
+
 def iter_source_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
     """Yield the files named, walking directories recursively in sorted order.
 
@@ -95,6 +105,7 @@ def iter_source_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
             continue
         for folder, subfolders, names in os.walk(path, followlinks=False):
             subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+            base = Path(folder)
             for name in sorted(names):
                 if not name.startswith("."):
-                    yield Path(folder) / name
+                    yield base / name
