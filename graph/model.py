@@ -46,7 +46,7 @@ __all__ = [
 LEVEL_ORDER: tuple[str, ...] = ("some", "working", "good", "considerable", "thorough")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of a source document: its 1-based number in the original file and its text."""
 
@@ -54,7 +54,7 @@ class Line:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceDocument:
     """A readable source: what a reader hands to the parser.
 
@@ -71,7 +71,7 @@ class SourceDocument:
         return self.path.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a fact came from: a source document and an inclusive 1-based line range."""
 
@@ -86,7 +86,7 @@ class Provenance:
         return f"{self.source}:{self.line_start}-{self.line_end}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Text:
     """A piece of text and where it came from."""
 
@@ -94,7 +94,7 @@ class Text:
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Jurisdiction:
     """The employer a class belongs to. ``name`` is None when only the state is known."""
 
@@ -105,7 +105,7 @@ class Jurisdiction:
     state_evidence: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PayGrade:
     """A pay plan (e.g. "GS", None when unstated) and grade (e.g. "13")."""
 
@@ -114,14 +114,14 @@ class PayGrade:
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ordinance:
     number: str
     date: str | None  # ISO 8601
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Classification:
     branch: Text | None = None
     group: Text | None = None
@@ -129,20 +129,20 @@ class Classification:
     revision: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     description: str
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Duty:
     description: str
     tasks: tuple[Task, ...]
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ksa:
     """A knowledge, skill or ability statement.
 
@@ -156,7 +156,7 @@ class Ksa:
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExperienceRequirement:
     """Months of experience in a field; ``included`` are parts counted within ``months``.
 
@@ -174,7 +174,7 @@ class ExperienceRequirement:
     schedule: str | None = None  # "FULL_TIME" or "PART_TIME" when the spec says
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class License:
     """A licence or certificate; ``required`` is "required" or a condition such as "some positions"."""
 
@@ -186,13 +186,13 @@ class License:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Supervision:
     direct: Text | None = None
     indirect: Text | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """A section kept as text: one the parser has no structure for, or context worth showing."""
 
@@ -201,7 +201,7 @@ class Section:
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """Two sources of one class disagree on a field; both values are kept."""
 
@@ -209,7 +209,7 @@ class Conflict:
     values: tuple[Text, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MergeEvidence:
     """Why two documents were taken as one class."""
 
@@ -219,7 +219,7 @@ class MergeEvidence:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JobClass:
     """One job class as read from one or more specifications."""
 
@@ -261,7 +261,7 @@ class JobClass:
         return f"{self.code.value} {self.title.value}" if self.code else self.title.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceDocumentRef:
     """A source document as the model refers to it (name, sha256, path as given)."""
 
@@ -271,7 +271,7 @@ class SourceDocumentRef:
     media_type: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SalaryRange:
     """An annual salary range in USD; ``high`` is None for a flat rate; ``department`` when it is one's only.
 
@@ -290,7 +290,7 @@ class SalaryRange:
         return f"${self.low}" if self.high is None else f"${self.low}-${self.high}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExamWeight:
     """One part of the selection process and its weight ("Interview", "100%" or "Qualifying")."""
 
@@ -299,7 +299,7 @@ class ExamWeight:
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EducationRequirement:
     """Education asked for: school type (the City's SCHOOL_TYPE values), years, majors."""
 
@@ -310,7 +310,7 @@ class EducationRequirement:
     majors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CourseRequirement:
     """Courses asked for: how many, semester/quarter units, subjects."""
 
@@ -322,7 +322,7 @@ class CourseRequirement:
     subjects: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequirementItem:
     """One numbered or lettered requirement; ``items`` are its sub-requirements joined by ``conjunction``.
 
@@ -348,7 +348,7 @@ class RequirementItem:
                     or any(item.understood for item in self.items))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequirementPath:
     """One alternative way to qualify: every item must hold. A class's paths combine with "or"."""
 
@@ -357,7 +357,7 @@ class RequirementPath:
     where: Provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bulletin:
     """What a job bulletin states beyond the class specification."""
 
@@ -376,7 +376,7 @@ class Bulletin:
     drivers_license: License | None = None  # required ("required") or possibly required ("possibly required")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassReference:
     """A job class named in a requirement, resolved to a class by code or title (rapidfuzz score 0-100).
 

@@ -89,7 +89,7 @@ def _share(wanted: frozenset[str], have: frozenset[str]) -> float:
     return 1.0 if not wanted else len(wanted & have) / len(wanted)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartCheck:
     """A part of the required experience and whether the lower class's work shows it."""
 
@@ -98,7 +98,7 @@ class PartCheck:
     evidenced: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One step from ``source`` to ``target`` (class IRIs), with everything that explains it."""
 
@@ -130,7 +130,7 @@ class Step:
         return self.kind in PROMOTION_KINDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """Two classes of different employers that look alike (never a promotion step)."""
 
@@ -155,7 +155,7 @@ class Ladder:
 # -- derivation ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _ClassWords:
     """The words of one class that derivation works with: what its label-free text costs to work out."""
 

@@ -20,7 +20,7 @@ __all__ = ["Experience", "FamilyMember", "ClassFacts", "load_class_facts", "wher
            "FACT_PREDICATES", "facts_of_quads", "concept_labels_of_quads"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Experience:
     """An experience requirement: ``months`` in ``field``; ``parts`` are counted within the months.
 
@@ -41,7 +41,7 @@ class Experience:
     alternative: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FamilyMember:
     """A class named in a stated job family, lowest first."""
 
@@ -52,7 +52,7 @@ class FamilyMember:
     where: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassFacts:
     """One job class as the ladder stage sees it."""
 
