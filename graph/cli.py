@@ -197,6 +197,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, value in (
+        ("build", "by difference" if summary.by_difference else f"full: {summary.full_because}"),
         ("files read", len(summary.parsed.files)),
         ("job classes", summary.classes),
         ("named classes (stubs)", summary.stubs),

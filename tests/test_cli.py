@@ -38,6 +38,25 @@ def test_build_prints_a_summary(runner: CliRunner, specs_dir: Path, tmp_path: Pa
         assert any(label in line and line.rstrip(" │|").endswith(value) for line in result.stdout.splitlines()), label
 
 
+def test_a_second_build_says_it_went_by_difference_and_full_forces_a_full_one(runner: CliRunner, specs_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    import os
+
+    specs = shutil.copytree(specs_dir, tmp_path / "specs")  # keeps the files' times: well before the build
+    store = str(tmp_path / "s")
+
+    def build_row(*options: str) -> str:
+        result = runner.invoke(cli, ["build", str(specs), "--store", store, *options])
+        assert result.exit_code == 0, result.output
+        return next(line for line in result.stdout.splitlines() if "│ build " in line)
+
+    assert "full: no snapshot of a last build" in build_row()
+    assert "by difference" in build_row()
+    assert "full: asked for" in build_row("--full")
+    os.utime(next(specs.iterdir()), ns=(0, 0))  # only its times changed: still by difference
+    assert "by difference" in build_row()
+
+
 def test_build_with_bad_files_builds_the_rest_and_exits_1(runner: CliRunner, specs_dir: Path,
                                                           tmp_path: Path) -> None:
     mixed = tmp_path / "mixed"
