@@ -211,3 +211,36 @@ def test_a_file_that_no_longer_reads_takes_a_full_build_and_is_reported(built) -
     assert [failure.path.name for failure in summary.parsed.failures] == [path.name]
     again = pipeline.build([specs], store)  # it still fails: not by difference (it failed then, and fails now)
     assert not again.by_difference and [failure.path.name for failure in again.parsed.failures] == [path.name]
+
+
+def test_rebuilds_of_edited_la_bulletins_equal_full_builds(la_corpus: Path, la_pdfs: Path, tmp_path: Path) -> None:
+    """Real bulletins: two editions of one class merge, PDFs and their text files merge, stub classes abound."""
+    specs = tmp_path / "la"
+    shutil.copytree(la_corpus, specs / "text")
+    shutil.copytree(la_pdfs, specs / "pdf")
+    for number, path in enumerate(sorted(specs.rglob("*.*"))):
+        _date(path, number % 1000)
+    merged = next(path for path in sorted((specs / "text").iterdir())
+                  if (specs / "pdf" / path.with_suffix(".pdf").name).exists())
+    with_years = next(path for path in sorted((specs / "text").iterdir())[100:]
+                      if b"two years of full-time" in path.read_bytes())
+    edits = [  # (the file, the edit, by difference)
+        (merged, lambda text: text.replace("full-time", "full time", 1), True),
+        (with_years, lambda text: text.replace("two years of full-time", "three years of full-time", 1), True),
+        # every line but the first moves down one: a bulletin that names no class is still rebuilt by difference
+        (sorted((specs / "text").iterdir())[200], lambda text: text.replace("\n", "\n\n", 1), True),
+    ]
+    with open_store(tmp_path / "store") as store:
+        pipeline.build([specs], store)
+        for step, (path, edit, by_difference) in enumerate(edits):
+            text = path.read_bytes().decode("utf-8", "surrogateescape")
+            changed = edit(text)
+            assert changed != text
+            path.write_bytes(changed.encode("utf-8", "surrogateescape"))
+            _date(path, 2000 + step)
+            summary = pipeline.build([specs], store)
+            assert summary.by_difference == by_difference, summary.full_because
+            with open_store(None) as fresh:
+                expected = pipeline.build([specs], fresh)
+                assert _export(store) == _export(fresh)
+                assert _figures(summary, len(store)) == _figures(expected, len(fresh))
