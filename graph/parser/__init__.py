@@ -42,7 +42,7 @@ from rolegraph.parser.fields import (
     sentences,
     title_case,
 )
-from rolegraph.parser.passage import Passage, Span
+from rolegraph.parser.passage import Passage, Span, provenance
 from rolegraph.parser.requirements import flatten_experience, parse_requirement_paths
 from rolegraph.parser.sections import RawSection, split_sections
 from rolegraph.parser.tables import AnyRule, Rules, collapse, load_rules
@@ -100,7 +100,7 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules)
                 last = line.number
                 if rule.continued_by is not None:
                     last = _continue_fields(fields, lines, index, rule.continued_by, facts.consumed)
-                where = Provenance(document.name, document.sha256, line.number, last)
+                where = provenance(document.name, document.sha256, line.number, last)
                 for key, value in fields.items():
                     facts.values.setdefault(key, (value, where))
                 facts.consumed.update(range(line.number, last + 1))
@@ -184,7 +184,7 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
         for line in candidates:
             match = rule.pattern.search(line.text)
             if match:
-                where = Provenance(document.name, document.sha256, line.number, line.number)
+                where = provenance(document.name, document.sha256, line.number, line.number)
                 name = " ".join(match.group("jurisdiction").split())
                 state = rules.gazetteer.get(name)
                 evidence = (f"named in the text ({rule.name}); gazetteer: {name} is in {state}" if state
@@ -197,7 +197,7 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
         for rule in rules.state_rules:
             match = rule.pattern.search(line.text)
             if match:
-                where = Provenance(document.name, document.sha256, line.number, line.number)
+                where = provenance(document.name, document.sha256, line.number, line.number)
                 state = states[match.group("state").casefold()]
                 quote = " ".join(line.text.split())
                 return Jurisdiction(None, state, True, Text(quote, where),
@@ -273,7 +273,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
     summary = next((Text(p.span().text, p.where()) for p in passages("summary")), None)
     duties = tuple(parse_duty(paragraph, rules) for passage in passages("duties")
                    for paragraph in passage.paragraphs() if paragraph)
-    job_family = tuple(Text(line.text.strip(), Provenance(document.name, document.sha256, line.number,
+    job_family = tuple(Text(line.text.strip(), provenance(document.name, document.sha256, line.number,
                                                           line.number))
                        for passage in passages("job_family") for line in passage.lines)
     direct = next((Text(p.span().text, p.where()) for p in passages("supervision_direct")), None)
@@ -300,7 +300,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
     conflicts: list[Conflict] = []
     in_name = next((match for rule in rules.file_name_rules if (match := rule.pattern.search(document.name))), None)
     if in_name is not None:
-        named = Text(in_name.group("code"), Provenance(document.name, document.sha256, 0, 0))
+        named = Text(in_name.group("code"), provenance(document.name, document.sha256, 0, 0))
         if code is None:
             code = named
         elif code.value != named.value:

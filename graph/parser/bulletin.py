@@ -11,7 +11,7 @@ from functools import partial
 
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
 from rolegraph.parser.fields import sentences
-from rolegraph.parser.passage import Passage
+from rolegraph.parser.passage import Passage, provenance
 from rolegraph.parser.tables import BulletinRules, collapse, fold, has_required
 
 __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
@@ -74,7 +74,7 @@ def parse_exam_type(statement: re.Match[str] | None, where: Provenance, notes: I
     else the header note.
 
     >>> from rolegraph.parser.tables import load_rules
-    >>> where, table = Provenance("a", "0", 1, 1), load_rules().bulletin
+    >>> where, table = provenance("a", "0", 1, 1), load_rules().bulletin
     >>> statement = table.exam_basis.search("THIS EXAMINATION IS TO BE GIVEN ONLY ON AN INTERDEPARTMENTAL "
     ...                                     "PROMOTIONAL BASIS")
     >>> parse_exam_type(statement, where, (), table).value
@@ -132,7 +132,7 @@ def parse_drivers_license(passages: Iterable[Passage], table: BulletinRules,
 def parse_exam_weights(passage: Passage, table: BulletinRules) -> tuple[ExamWeight, ...]:
     """The "part . . . . weight" lines of a selection process section."""
     weight_of = table.memo("exam weight", partial(_exam_weight, table=table))
-    return tuple(ExamWeight(*weight, Provenance(passage.source, passage.sha256, line.number, line.number))
+    return tuple(ExamWeight(*weight, provenance(passage.source, passage.sha256, line.number, line.number))
                  for line in passage.lines if (weight := weight_of(line.text)) is not None)
 
 
@@ -156,7 +156,7 @@ def _whole(passages: list[Passage]) -> Text | None:
         return None
     first, last = texts[0].where(), texts[-1].where()
     return Text(" ".join(passage.text for passage in texts),
-                Provenance(first.source, first.sha256, first.line_start, last.line_end))
+                provenance(first.source, first.sha256, first.line_start, last.line_end))
 
 
 def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values: dict[str, Text],
