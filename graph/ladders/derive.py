@@ -237,6 +237,7 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
                                          if iri in versions and previous.versions.get(iri) == versions[iri]}
     context = _context(by_iri, rules, skill_labels, words)
     index = _FeatureIndex(context)
+    context.features.clear()  # the index holds them now (a dict a class: at 100k classes, some 120 MB)
     postings = dict(zip(index.names, index.counts.tolist(), strict=True))
     dirty: set[str] = set()
     if usable:
@@ -260,7 +261,7 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
                                for score, first, second in kept}.items()):
         found = old.get(pair)
         comparisons[pair] = (found if found is not None and not dirty & set(pair)
-                             else _comparison(context, pair[0], pair[1], score))
+                             else _comparison(index, pair[0], pair[1], score))
     ladder.comparisons = list(comparisons.values())
     derivation = Derivation(rules, dict(versions), context.words, context.idf, postings, derived, best, comparisons)
     return ladder, derivation
@@ -407,6 +408,12 @@ class _FeatureIndex:
                                                                 self.posting_ptr[feature + 1]]
                                            for feature in features]))
         return others[others != first]
+
+    def shared(self, first: str, second: str) -> tuple[str, ...]:
+        """The features two classes both hold, in name order."""
+        rows = [self.indices[self.indptr[number]:self.indptr[number + 1]]
+                for number in (self.number[first], self.number[second])]
+        return tuple(self.names[feature] for feature in np.intersect1d(*rows, assume_unique=True).tolist())
 
     def count_of(self, feature: str) -> int:
         """How many classes hold ``feature`` (0 for one none holds)."""
@@ -666,9 +673,8 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[s
                 justified_by=tuple(n for n in (*(o.node for o in group), a.grade_node, b.grade_node) if n))
 
 
-def _comparison(context: _Context, first: str, second: str, score: float) -> Comparison:
-    shared = sorted(context.features[first].keys() & context.features[second].keys())
-    return Comparison(first, second, score, tuple(shared))
+def _comparison(index: _FeatureIndex, first: str, second: str, score: float) -> Comparison:
+    return Comparison(first, second, score, index.shared(first, second))
 
 
 # -- explicit steps ------------------------------------------------------------------------------------
