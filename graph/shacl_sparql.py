@@ -1071,6 +1071,8 @@ def _sparql_results(plan: ShaclPlan, check: _Check, solutions: _Answer, store: o
     assert sparql is not None
     names = [variable.value for variable in solutions.variables]
     rows: dict[Node | None, list[tuple[object, ...]]] = {}
+    kept: set[tuple[object, ...]] = set()  # (focus, this, path, value, other bindings) of each row kept once
+    failed: set[Node | None] = set()  # focus nodes with their one failure row
     for solution in solutions:
         bound = {name: convert(solution[name]) for name in names
                  if name != "rgfocus" and solution[name] is not None}
@@ -1080,15 +1082,17 @@ def _sparql_results(plan: ShaclPlan, check: _Check, solutions: _Answer, store: o
             convert(solution["this"]) if sparql.has_this else None)
         violations = rows.setdefault(focus, [])
         if bound.pop("failure", None) is not None:
-            if not any(len(violation) == 2 for violation in violations):  # one failure per focus node
+            if focus not in failed:  # one failure per focus node
+                failed.add(focus)
                 violations.append((True, bound))
             continue
         p, v, t = bound.pop("path", None), bound.pop("value", None), bound.pop("this", None)
         if p is None and v is None and t is None:
             continue
-        row = (t, p, v, bound)
-        if row not in violations:
-            violations.append(row)
+        key = (focus, t, p, v, frozenset(bound.items()))  # a set: thousands of rows may share one focus
+        if key not in kept:
+            kept.add(key)
+            violations.append((t, p, v, bound))
     if sparql.has_this:
         by_focus = rows
     else:
