@@ -654,12 +654,6 @@ class _Compiler:
                 elif predicate == SH.maxCount:
                     parts.append(f"NOT EXISTS {{ {self.distinct_values(var, step, count + 1)} }}")
                 continue
-            if predicate == SH["class"] and path is not None:
-                for cls in objects:  # as a pattern: Oxigraph evaluates FILTER NOT EXISTS faster than !EXISTS
-                    value = self.var("v")
-                    parts.append(f"NOT EXISTS {{ {var} {self.path(path)} {value} "
-                                 f"FILTER NOT EXISTS {{ [[instances {_sparql_term(cls)} {value}]] }} }}")
-                continue
             if predicate == SH.property:
                 for inner in objects:
                     if self.one(inner, SH.path) is None:
