@@ -250,6 +250,15 @@ class _Compiler:
         alternatives = self.one(node, SH.alternativePath)
         return alternatives is not None and all(self.scannable(step) for step in self.items(alternatives))
 
+    def path_pattern(self, node: Node, subject: str, obj: str) -> str:
+        """A graph pattern matching ``subject`` and ``obj`` joined by the path: for an alternative path, the
+        UNION of its alternatives (Oxigraph answers an EXISTS over a UNION with index lookups, but over an
+        alternative path with its slower path evaluator)."""
+        alternatives = None if isinstance(node, URIRef) else self.one(node, SH.alternativePath)
+        if alternatives is None:
+            return f"{subject} {self.path(node)} {obj}"
+        return " UNION ".join(f"{{ {subject} {self.path(step)} {obj} }}" for step in self.items(alternatives))
+
     @staticmethod
     def wrap(path: str) -> str:
         return path if path.startswith(("(", "<")) else f"({path})"
@@ -382,7 +391,7 @@ class _Compiler:
                 if predicate == SH.minCount and count == 0:
                     continue
                 if predicate == SH.minCount and count == 1:  # the common cases, without counting
-                    some = f"?this {step} {self.var('v')}"
+                    some = self.path_pattern(path, "?this", self.var("v"))
                     add("count", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ {some} }} }}",
                         SH.MinCountConstraintComponent, predicate, passes=f"EXISTS {{ {some} }}")
                     continue
@@ -1071,6 +1080,8 @@ def _sparql_results(plan: ShaclPlan, check: _Check, solutions: _Answer, store: o
     assert sparql is not None
     names = [variable.value for variable in solutions.variables]
     rows: dict[Node | None, list[tuple[object, ...]]] = {}
+    kept: set[tuple[object, ...]] = set()  # (focus, this, path, value, other bindings) of each row kept once
+    failed: set[Node | None] = set()  # focus nodes with their one failure row
     for solution in solutions:
         bound = {name: convert(solution[name]) for name in names
                  if name != "rgfocus" and solution[name] is not None}
@@ -1080,15 +1091,17 @@ def _sparql_results(plan: ShaclPlan, check: _Check, solutions: _Answer, store: o
             convert(solution["this"]) if sparql.has_this else None)
         violations = rows.setdefault(focus, [])
         if bound.pop("failure", None) is not None:
-            if not any(len(violation) == 2 for violation in violations):  # one failure per focus node
+            if focus not in failed:  # one failure per focus node
+                failed.add(focus)
                 violations.append((True, bound))
             continue
         p, v, t = bound.pop("path", None), bound.pop("value", None), bound.pop("this", None)
         if p is None and v is None and t is None:
             continue
-        row = (t, p, v, bound)
-        if row not in violations:
-            violations.append(row)
+        key = (focus, t, p, v, frozenset(bound.items()))  # a set: thousands of rows may share one focus
+        if key not in kept:
+            kept.add(key)
+            violations.append((t, p, v, bound))
     if sparql.has_this:
         by_focus = rows
     else:

@@ -414,7 +414,8 @@ def _oxigraph_store(store: Store) -> ox.Store | None:
 def _validate_pyshacl(quads: Iterable[ox.Quad], shapes: Graph, source_paths: dict[str, str]) -> Report:
     data = _read_data(quads)
     _conforms, results = run_pyshacl(data.graph, shapes)
-    return _report(_results_of(results), _Locator(data, source_paths), shapes, results, "pyshacl")
+    locator = _Locator(data, source_paths)
+    return _report(_results_of(results), locator, _checked_classes(locator), shapes, results, "pyshacl")
 
 
 def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, str], engine: str,
@@ -425,7 +426,7 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
     ``fallback``), else None. ``first_graph``: subject -> its graph, when the quads came in an order of their
     own (else the store's export order decides)."""
     try:
-        results, locator = _check_and_locate(compile_shapes(shapes), store, source_paths, first_graph)
+        results, (locator, classes) = _check_and_locate(compile_shapes(shapes), store, source_paths, first_graph)
     except (UnsupportedShapes, SyntaxError) as error:
         if engine == "sparql":
             raise ShapesError(f"the SPARQL engine cannot run these shapes: {_one_line(error)}") from None
@@ -439,17 +440,25 @@ def _validate_oxigraph(store: ox.Store, shapes: Graph, source_paths: dict[str, s
     def make_graph() -> Graph:
         return report_graph(shapes, results, blank_nodes)
 
-    return _report(every, locator, shapes, make_graph, "sparql")
+    return _report(every, locator, classes, shapes, make_graph, "sparql")
 
 
 def _check_and_locate(plan: ShaclPlan, store: ox.Store, source_paths: dict[str, str],
                       first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None
-                      ) -> tuple[list[ShaclResult], _StoreLocator]:
-    """Run ``plan`` while, in a thread of its own, the locator reads the job classes and their titles (both
-    mostly wait on Oxigraph, which works without the GIL)."""
+                      ) -> tuple[list[ShaclResult], tuple[_StoreLocator, list[CheckedClass]]]:
+    """Run ``plan`` while, in a thread of its own, the locator reads the job classes and their titles and
+    makes the checked classes (both mostly wait on Oxigraph, which works without the GIL)."""
     with ThreadPoolExecutor(1) as pool:
-        locating = pool.submit(_StoreLocator, store, source_paths, first_graph)
+        locating = pool.submit(_locate_classes, store, source_paths, first_graph)
         return run_plan(plan, store), locating.result()
+
+
+def _locate_classes(store: ox.Store, source_paths: dict[str, str],
+                    first_graph: dict[object, ox.NamedNode | ox.BlankNode] | None
+                    ) -> tuple[_StoreLocator, list[CheckedClass]]:
+    """A locator on ``store`` and the job classes it found, as the report lists them."""
+    locator = _StoreLocator(store, source_paths, first_graph)
+    return locator, _checked_classes(locator)
 
 
 def _results_of(results: Graph) -> list[ShaclResult]:
@@ -752,14 +761,18 @@ class _StoreLocator(_Locator):
         return graph
 
 
-def _report(results: list[ShaclResult], locator: _Locator | _StoreLocator, shapes: Graph,
-            graph: Graph | Callable[[], Graph], engine: str) -> Report:
-    infos: dict[Node, ShapeInfo] = {}
+def _checked_classes(locator: _Locator | _StoreLocator) -> list[CheckedClass]:
+    """Every job class of the data, in the order of their files and title lines."""
+    return sorted((locator.checked_class(job_class) for job_class in locator.job_classes()),
+                  key=lambda checked: (checked.file or "\uffff", checked.line or 0, checked.iri))
+
+
+def _report(results: list[ShaclResult], locator: _Locator | _StoreLocator, classes: list[CheckedClass],
+            shapes: Graph, graph: Graph | Callable[[], Graph], engine: str) -> Report:
+    infos: dict[Node | None, tuple[ShapeInfo, bool]] = {}
     findings = [_finding(shapes, result, locator, infos) for result in results]
     findings.sort(key=lambda f: (f.file or "\uffff", f.line or 0, f.focus_class, -severity_rank(f.severity),
                                  f.shape, f.message, f.focus_node, f.path or "", f.value or ""))
-    classes = sorted((locator.checked_class(job_class) for job_class in locator.job_classes()),
-                     key=lambda checked: (checked.file or "\uffff", checked.line or 0, checked.iri))
     return Report(_dedupe(findings), classes, _shape_infos(shapes), graph, engine)
 
 
@@ -773,18 +786,25 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _finding(shapes: Graph, result: ShaclResult, locator: _Locator | _StoreLocator,
-             infos: dict[Node, ShapeInfo]) -> Finding:
-    focus, source_shape, path, value = result.focus, result.shape, result.path, result.value
+def _source_shape_info(shapes: Graph, source_shape: Node | None) -> tuple[ShapeInfo, bool]:
+    """The named shape a result of ``source_shape`` is reported under, and whether ``source_shape`` (or one of
+    its SPARQL constraints) words its own messages."""
     named = _named_shape(shapes, source_shape) if source_shape is not None else None
-    if named not in infos:
-        infos[named] = (_shape_info(shapes, named) if named is not None
-                        else ShapeInfo("Shape", "Shape", "", "violation"))
-    info = infos[named]
+    info = _shape_info(shapes, named) if named is not None else ShapeInfo("Shape", "Shape", "", "violation")
     own_message = source_shape is not None and (
         shapes.value(source_shape, SH.message) is not None
         or any(shapes.value(constraint, SH.message) is not None
                for constraint in shapes.objects(source_shape, SH.sparql)))
+    return info, own_message
+
+
+def _finding(shapes: Graph, result: ShaclResult, locator: _Locator | _StoreLocator,
+             infos: dict[Node | None, tuple[ShapeInfo, bool]]) -> Finding:
+    """The finding of one result; ``infos`` keeps each source shape's ``_source_shape_info``."""
+    focus, source_shape, path, value = result.focus, result.shape, result.path, result.value
+    if source_shape not in infos:
+        infos[source_shape] = _source_shape_info(shapes, source_shape)
+    info, own_message = infos[source_shape]
     messages = sorted(str(message) for message in result.messages)
     message = (messages[0] if own_message and messages else info.message or (messages[0] if messages else ""))
     if isinstance(value, URIRef) and not locator.is_subject(focus):
