@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 import pyoxigraph as ox
@@ -288,16 +290,35 @@ def export(store_dir: Path, format_name: str, output: Path | None) -> None:
     """Export the whole graph."""
     store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
-        buffer = io.BytesIO()
         if format_name == "kaggle-csv":
             text = io.StringIO()
             write_kaggle_csv(kaggle_rows(store), text)
-            buffer.write(text.getvalue().encode("utf-8"))
-        else:
-            store.export(buffer, format_name)
+            _write(text.getvalue().encode("utf-8"), output)
+            return
+        with _streamed(output) as handle:  # streamed: at 100k classes the N-Quads are 5 GB
+            store.export(handle, format_name)
     finally:
         store.close()
-    _write(buffer.getvalue(), output)
+
+
+@contextmanager
+def _streamed(output: Path | None) -> Iterator[IO[bytes]]:
+    """Where to write an export: stdout, or a file written whole or not at all (a partial file, then renamed)."""
+    if output is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("wb", buffering=1 << 20) as handle:
+            yield handle
+        os.replace(partial, output)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        fail(f"{output}: cannot write: {error.strerror or error}")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 @cli.command()
