@@ -154,10 +154,18 @@ def load_entries(directory: Path | None, name: str, tag: str) -> dict:
     shard, or of one kept under another tag, are left out."""
     entries: dict = {}
     for shard in range(SHARDS):
-        found = load_state(directory, f"{name}-{shard:02d}")
-        if isinstance(found, tuple) and len(found) == 2 and found[0] == tag and isinstance(found[1], dict):
-            entries.update(found[1])
+        found = _kept_shard(directory, name, tag, shard)
+        if found is not None:
+            entries.update(found)
     return entries
+
+
+def _kept_shard(directory: Path | None, name: str, tag: str, shard: int) -> dict | None:
+    """One shard of the entries kept under ``name`` and ``tag``, or None (missing, damaged, another tag)."""
+    found = load_state(directory, f"{name}-{shard:02d}")
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == tag and isinstance(found[1], dict):
+        return found[1]
+    return None
 
 
 def keep_entries(directory: Path | None, name: str, tag: str, entries: dict, before: dict) -> None:
@@ -183,10 +191,10 @@ def load_shards(directory: Path | None, name: str, tag: str, shards: Iterable[in
     writes them all again) may change them."""
     found: dict[int, dict] = {}
     for shard in set(shards):
-        kept = load_state(directory, f"{name}-{shard:02d}")
-        if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == tag and isinstance(kept[1], dict)):
+        kept = _kept_shard(directory, name, tag, shard)
+        if kept is None:
             return None
-        found[shard] = kept[1]
+        found[shard] = kept
     return found
 
 

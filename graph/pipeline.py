@@ -348,23 +348,21 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no
     store.replace_graph(skills_graph(iris).value, vocabulary_quads(vocabulary, iris))
     stages("deriving promotion steps", None)
     # Facts in hand cover the store unless it also holds classes built from other files: then read them all.
-    ladder = write_ladder(store, iris, facts=None if written.others else ladder_facts(emitted.values()),
-                          labels=ladder_labels(emitted.values()), cache_directory=cache_directory,
-                          versions=fact_versions(emitted, keys) if keys else None)
+    ladder = write_ladder_of(emitted, keys, store, iris, cache_directory, read_facts=bool(written.others))
     made = None
     if keys and not written.others:
         made = Made(keys, names, vocabulary_key, {key: iri.value for key, iri in emitter.titles.items()}, emitted)
     return BuildSummary(parsed, written, ladder), made
 
 
-def ladder_facts(entries: Iterable[Emitted]) -> list[ClassFacts]:
-    """The ladder facts of the classes emitted, in the order the ladder stage takes them (by class IRI)."""
-    return sorted((fact for entry in entries for fact in entry.facts), key=lambda fact: fact.iri)
-
-
-def ladder_labels(entries: Iterable[Emitted]) -> dict[str, str]:
-    """Skill concept -> label, over the classes emitted."""
-    return {concept: label for entry in entries for concept, label in entry.labels.items()}
+def write_ladder_of(emitted: dict[int, Emitted], keys: list[str], store: Store, iris: Iris,
+                    cache_directory: Path | None, read_facts: bool = False) -> Ladder:
+    """The ladder stage: derive the steps from the facts of the classes ``emitted`` (by position; ``keys`` are
+    their emit keys, empty without a cache directory), or from the store's when ``read_facts``, and write them."""
+    facts = sorted((fact for entry in emitted.values() for fact in entry.facts), key=lambda fact: fact.iri)
+    labels = {concept: label for entry in emitted.values() for concept, label in entry.labels.items()}
+    return write_ladder(store, iris, facts=None if read_facts else facts, labels=labels,
+                        cache_directory=cache_directory, versions=fact_versions(emitted, keys) if keys else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,12 +489,20 @@ def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> tuple[
             digest.update(ksa.text.encode("utf-8", "surrogateescape"))
             digest.update(b"\0")
     key = digest.hexdigest()
-    kept = load_state(cache_directory, VOCABULARY_STATE)
-    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], Vocabulary):
-        return key, kept[1]
+    kept = kept_vocabulary(cache_directory, key)
+    if kept is not None:
+        return key, kept
     vocabulary = vocabulary_of_classes(classes)
     keep_state(cache_directory, VOCABULARY_STATE, (key, vocabulary))
     return key, vocabulary
+
+
+def kept_vocabulary(cache_directory: Path, key: str) -> Vocabulary | None:
+    """The skills vocabulary the last build kept under ``key`` (see ``_vocabulary``), or None."""
+    kept = load_state(cache_directory, VOCABULARY_STATE)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], Vocabulary):
+        return kept[1]
+    return None
 
 
 def _class_digest(job_class: JobClass) -> bytes:

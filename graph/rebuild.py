@@ -47,7 +47,7 @@ from rolegraph.cache import (
     shard_of,
 )
 from rolegraph.coverage import Coverage, coverage_changed
-from rolegraph.ladders import Ladder, write_ladder
+from rolegraph.ladders import Ladder
 from rolegraph.merge import _duties_text, _experience_names, _richness, jurisdiction_key, merge_classes
 from rolegraph.model import ClassReference, JobClass, Provenance
 from rolegraph.parser.tables import fold
@@ -55,7 +55,6 @@ from rolegraph.pipeline import (
     EMIT_STATE,
     FILES_STATE,
     FILES_STATE_FORMAT,
-    VOCABULARY_STATE,
     BuildSummary,
     Emitted,
     Failure,
@@ -70,11 +69,10 @@ from rolegraph.pipeline import (
     _file_stat,
     _racy,
     _ticking,
-    fact_versions,
-    ladder_facts,
-    ladder_labels,
+    kept_vocabulary,
     parse_paths,
     read_and_parse,
+    write_ladder_of,
 )
 from rolegraph.rdf import ClassGraphEmitter, Iris
 from rolegraph.skills import Vocabulary
@@ -382,19 +380,19 @@ def _stubs_named_in(snapshot: Snapshot, sha256: dict[str, str]) -> list[_Change]
     return changes
 
 
-def _merged(members: list[JobClass | None], references: tuple[ClassReference, ...]) -> JobClass:
+def _merged(members: list[JobClass], references: tuple[ClassReference, ...]) -> JobClass:
     """The class built from ``members`` (in build order) with the named classes resolved as ``references``."""
-    merged = merge_classes(job_class for job_class in members if job_class is not None)
+    merged = merge_classes(members)
     if len(merged) != 1:
         raise NotByDifference("classes merged in the last build do not merge again")
     return replace(merged[0], class_references=references) if references else merged[0]
 
 
 def _kept_vocabulary(directory: Path, key: str) -> Vocabulary:
-    kept = load_state(directory, VOCABULARY_STATE)
-    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], Vocabulary):
-        return kept[1]
-    raise NotByDifference("the skills vocabulary kept with the store is not the last build's")
+    kept = kept_vocabulary(directory, key)
+    if kept is None:
+        raise NotByDifference("the skills vocabulary kept with the store is not the last build's")
+    return kept
 
 
 def _quads_in(store: Store, graph: str) -> int:
@@ -407,8 +405,7 @@ def _write_ladder_again(store: Store, iris: Iris, directory: Path, emit_keys: li
     """The ladder stage of a full build, from the facts every class's kept entry holds."""
     entries = load_entries(directory, EMIT_STATE, emit_fingerprint())
     emitted: dict[int, Emitted] = {position: entries[key] for position, key in enumerate(emit_keys)}
-    return write_ladder(store, iris, facts=ladder_facts(emitted.values()), labels=ladder_labels(emitted.values()),
-                        cache_directory=directory, versions=fact_versions(emitted, emit_keys))
+    return write_ladder_of(emitted, emit_keys, store, iris, directory)
 
 
 class _StoredClasses(Sequence[JobClass]):
