@@ -238,11 +238,17 @@ def _may_fork() -> bool:
 
 
 def _file_stat(path: Path) -> FileStat | None:
+    numbers = stat_numbers(path)
+    return None if numbers is None else (os.path.abspath(path), *numbers)
+
+
+def stat_numbers(path: Path) -> tuple[int, int, int, int, int] | None:
+    """A file's FileStat but its path: device, inode, size, change and modification times (ns); None if unreadable."""
     try:
         found = os.stat(path)
     except OSError:
         return None
-    return (os.path.abspath(path), found.st_dev, found.st_ino, found.st_size, found.st_ctime_ns, found.st_mtime_ns)
+    return found.st_dev, found.st_ino, found.st_size, found.st_ctime_ns, found.st_mtime_ns
 
 
 def _racy(modified_ns: int, started_ns: int) -> bool:

@@ -72,6 +72,7 @@ from rolegraph.pipeline import (
     kept_vocabulary,
     parse_paths,
     read_and_parse,
+    stat_numbers,
     write_ladder_of,
 )
 from rolegraph.rdf import ClassGraphEmitter, Iris
@@ -196,12 +197,8 @@ def _stat_numbers(stats: list[FileStat | None]) -> np.ndarray:
 
 
 def _stat_row(path: Path) -> tuple[int, int, int, int, int]:
-    """A file's row of ``_stat_numbers`` (what ``_file_stat`` gives but the path), read afresh."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return -1, -1, -1, -1, -1
-    return found.st_dev, found.st_ino, found.st_size, found.st_ctime_ns, found.st_mtime_ns
+    """A file's row of ``_stat_numbers``, read afresh."""
+    return stat_numbers(path) or (-1, -1, -1, -1, -1)
 
 
 def _file_stat_of(path: Path, numbers: np.ndarray) -> FileStat | None:
