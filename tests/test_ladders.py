@@ -23,6 +23,7 @@ from rolegraph.ladders import (
     FamilyMember,
     derive_ladder,
     derive_ladder_again,
+    derive_ladder_around,
     iter_paths,
     ladder_rules,
     load_class_facts,
@@ -283,6 +284,74 @@ def test_deriving_again_equals_deriving_afresh(seed: int) -> None:
         fresh = derive_ladder(classes, rules)
         assert ladder.steps == fresh.steps and ladder.comparisons == fresh.comparisons, round_
     assert ladder.candidates < fresh.candidates or len(classes) != 160
+
+
+def _named_class(rng: random.Random, number: int, titles: list[str]) -> ClassFacts:
+    """A made-up class as ``_random_class`` makes them, some naming others: in a job family, or as the class their
+    experience must be gained in (by title, as written, or by IRI)."""
+    facts = _random_class(rng, number)
+    if titles and rng.random() < 0.3:
+        family = tuple(FamilyMember(f"{facts.iri}/family/{n}", n, rng.choice(titles), None) for n in range(3))
+        facts = replace(facts, family=family)
+    if titles and facts.experience and rng.random() < 0.4:
+        [option] = facts.experience
+        facts = replace(facts, experience=(replace(option, in_class_titles=(rng.choice(titles),)),))
+    return facts
+
+
+def _changed_around(rng: random.Random, facts: ClassFacts) -> ClassFacts:
+    """``facts`` with one thing changed that leaves its name, place and the classes it names as they are."""
+    other = _random_class(rng, 0)
+    change = rng.choice(("skills", "grade_number", "series", "profile", "months", "field"))
+    if change in ("months", "field"):
+        if not facts.experience:
+            return replace(facts, skills=other.skills)
+        [option] = facts.experience
+        value = rng.choice((6, 12, 24, 48)) if change == "months" else rng.choice(FIELD_WORDS)
+        return replace(facts, experience=(replace(option, **{change: Decimal(value) if change == "months"
+                                                             else value}),))
+    return replace(facts, **{change: getattr(other, change)})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_deriving_around_changed_classes_equals_deriving_afresh(seed: int) -> None:
+    """One class, then a few, changed at a time: deriving from their facts and the previous derivation alone (the
+    others' facts read only where a change reaches them) gives what deriving everything gives; a change of a
+    name is refused (None), and deriving again from every class's facts takes over."""
+    rng = random.Random(seed)
+    rules = replace(ladder_rules(), max_postings=15, comparable_per_class=2, comparable_threshold=0.2)
+    classes: list[ClassFacts] = []
+    for number in range(160):
+        classes.append(_named_class(rng, number, [facts.title for facts in classes[-40:]]))
+    classes.sort(key=lambda facts: facts.iri)
+    ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
+    assert any(step.kind == "explicit" for step in ladder.steps) and ladder.comparisons
+    kept = {facts.iri: (facts, derivation.words[facts.iri]) for facts in classes}
+    asked: list[int] = []
+
+    def read(iris):
+        asked.append(len(iris))
+        return {iri: kept[iri] for iri in iris if iri in kept}
+
+    refused = 0
+    for round_ in range(24):
+        positions = rng.sample(range(len(classes)), 1 if round_ % 3 else 3)
+        for position in positions:
+            classes[position] = (_changed_class(rng, classes[position]) if round_ % 8 == 7
+                                 else _changed_around(rng, classes[position]))
+        changed = {classes[position].iri: classes[position] for position in positions}
+        found = derive_ladder_around(derivation, changed, read, rules)
+        fresh = derive_ladder(classes, rules)
+        if found is None:
+            refused += 1
+            ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
+            kept = {facts.iri: (facts, derivation.words[facts.iri]) for facts in classes}
+        else:
+            ladder, derivation, words = found
+            kept.update({iri: (facts, words[iri]) for iri, facts in changed.items()})
+        assert ladder.steps == fresh.steps and ladder.comparisons == fresh.comparisons, round_
+    assert 0 < refused < 24
+    assert max(asked) < len(classes)  # never every class's facts
 
 
 # -- paths ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from rolegraph.ladders.derive import (
     Step,
     derive_ladder,
     derive_ladder_again,
+    derive_ladder_around,
     ladder_rules,
 )
 from rolegraph.ladders.facts import (
@@ -53,7 +54,7 @@ from rolegraph.store import Store
 __all__ = [
     "KINDS", "PROMOTION_KINDS", "ClassFacts", "Experience", "FamilyMember", "Step", "PartCheck", "Comparison",
     "Ladder", "LadderRules", "LadderPath", "LadderResult", "Derivation", "derive_ladder", "derive_ladder_again",
-    "ladder_rules", "load_class_facts",
+    "derive_ladder_around", "ladder_rules", "load_class_facts",
     "facts_of_quads", "concept_labels_of_quads",
     "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder", "LADDER_STATE",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -30,7 +30,7 @@ from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, skill_rules, statement_key
 
 __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "Comparison", "Ladder",
-           "Derivation", "derive_ladder", "derive_ladder_again", "KINDS", "PROMOTION_KINDS"]
+           "Derivation", "derive_ladder", "derive_ladder_again", "derive_ladder_around", "KINDS", "PROMOTION_KINDS"]
 
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
@@ -176,17 +176,25 @@ class _Context:
     feature_total: dict[str, float] = field(default_factory=dict)
     weight: dict[str, float] = field(default_factory=dict)  # feature -> its weight (the same in every class)
     words: dict[str, _ClassWords] = field(default_factory=dict)
+    frequency: dict[str, int] = field(default_factory=dict)  # skill concept -> how many classes require it
+    everyone: Mapping[str, int] | None = None  # every class's IRI, when ``facts`` holds only some of them
 
     def label(self, concept: str) -> str:
         return self.labels.get(concept) or concept.rsplit("/", 1)[-1].replace("-", " ")
 
+    def known(self, iri: str) -> bool:
+        """Whether ``iri`` is one of the classes derived from (``facts`` has it, or can be given it)."""
+        return iri in (self.facts if self.everyone is None else self.everyone)
+
 
 @dataclass
 class Derivation:
-    """What a derivation keeps so that the next one (``derive_ladder_again``) derives only what changed.
+    """What a derivation keeps so that the next one derives only what changed (``derive_ladder_again`` from every
+    class's facts, ``derive_ladder_around`` from those of the classes that changed).
 
     ``versions`` say which facts it was derived from (class IRI -> a key that changes whenever the class's facts
-    or skill labels do); the rest is what those facts gave.
+    or skill labels do); the rest is what those facts gave. ``versions`` and ``words`` are per class: kept apart
+    (see ``rolegraph.ladders.kept``), a derivation may come without them (``detached``).
     """
 
     rules: LadderRules
@@ -197,6 +205,30 @@ class Derivation:
     derived: dict[tuple[str, str], Step]  # derived and lateral steps, explained, before explicit steps win a pair
     best: dict[str, tuple[tuple[float, str, str], ...]]  # class -> its best comparisons: (score, first, second)
     comparisons: dict[tuple[str, str], Comparison]
+    explicit: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # owner -> the explicit steps it states
+    resolved: dict[str, Resolution] = field(default_factory=dict)  # owner -> the classes its names resolved to
+    frequency: dict[str, int] = field(default_factory=dict)  # skill concept -> how many classes require it
+    labels: dict[str, str] = field(default_factory=dict)  # the skill labels derived with
+    index: _FeatureIndex | None = None
+    in_order: bool = False  # derived from facts in IRI order (what ``derive_ladder_around`` works on)
+    detached: bool = False  # ``versions`` and ``words`` left out
+
+    def ladder(self) -> Ladder:
+        """The ladder this derivation gave."""
+        return _assembled(self.explicit, self.derived, self.comparisons)
+
+
+def _assembled(explicit: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step],
+               comparisons: Mapping[tuple[str, str], Comparison]) -> Ladder:
+    """The ladder of explicit steps (by owner, in the order stated: the first of a pair wins), derived steps (where
+    no explicit step joins the pair) and comparisons, in pair order."""
+    steps: dict[tuple[str, str], Step] = {}
+    for owned in explicit.values():
+        for step in owned:
+            steps.setdefault((step.source, step.target), step)
+    for key, step in derived.items():
+        steps.setdefault(key, step)
+    return Ladder([step for _, step in sorted(steps.items())], list(comparisons.values()))
 
 
 def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
@@ -232,13 +264,14 @@ def derive_ladder_again(facts: Iterable[ClassFacts], versions: Mapping[str, str]
 def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[str, str],
             versions: Mapping[str, str], previous: Derivation | None = None) -> tuple[Ladder, Derivation]:
     by_iri = {fact.iri: fact for fact in facts}
+    if previous is not None and previous.detached:
+        previous = None  # its per-class part left out: nothing to compare with
     usable = previous is not None and previous.rules == rules and len(previous.words) == len(by_iri)
     words = {} if previous is None else {iri: found for iri, found in previous.words.items()
                                          if iri in versions and previous.versions.get(iri) == versions[iri]}
     context = _context(by_iri, rules, skill_labels, words)
     index = _FeatureIndex(context)
     context.features.clear()  # the index holds them now (a dict a class: at 100k classes, some 120 MB)
-    postings = dict(zip(index.names, index.counts.tolist(), strict=True))
     dirty: set[str] = set()
     if usable:
         assert previous is not None
@@ -249,22 +282,113 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
         ladder, derived, best = _derive_changed(context, index, previous, dirty)
     else:
         ladder, derived, best = _derive_all(context, index)
-    steps: dict[tuple[str, str], Step] = {}
-    for step in _explicit_steps(context):
-        steps.setdefault((step.source, step.target), _explained(context, step))
-    for key, step in derived.items():
-        steps.setdefault(key, step)
-    ladder.steps = [step for _, step in sorted(steps.items())]
-    old = previous.comparisons if usable and previous is not None else {}
+    explicit, resolved = _explicit_steps(context, by_iri.values())
+    derivation = _derivation(context, index, previous if usable else None, dirty, derived, best, explicit, resolved)
+    derivation.versions, derivation.words, derivation.detached = dict(versions), context.words, False
+    derivation.in_order = all(first < second for first, second in zip(by_iri, list(by_iri)[1:], strict=False))
+    found = derivation.ladder()
+    found.candidates = ladder.candidates
+    return found, derivation
+
+
+def _derivation(context: _Context, index: _FeatureIndex, previous: Derivation | None, dirty: set[str],
+                derived: dict[tuple[str, str], Step], best: dict[str, tuple[tuple[float, str, str], ...]],
+                explicit: dict[str, tuple[Step, ...]], resolved: dict[str, Resolution]) -> Derivation:
+    """What a derivation keeps (its versions and words left to the caller), its comparisons made: those of the
+    ``previous`` derivation kept where neither class is ``dirty``."""
+    old = previous.comparisons if previous is not None else {}
     comparisons: dict[tuple[str, str], Comparison] = {}
     for pair, score in sorted({(first, second): score for kept in best.values()
                                for score, first, second in kept}.items()):
         found = old.get(pair)
         comparisons[pair] = (found if found is not None and not dirty & set(pair)
                              else _comparison(index, pair[0], pair[1], score))
-    ladder.comparisons = list(comparisons.values())
-    derivation = Derivation(rules, dict(versions), context.words, context.idf, postings, derived, best, comparisons)
-    return ladder, derivation
+    postings = dict(zip(index.names, index.counts.tolist(), strict=True))
+    return Derivation(context.rules, {}, {}, context.idf, postings, derived, best, comparisons, explicit, resolved,
+                      dict(context.frequency), dict(context.labels), index, in_order=True, detached=True)
+
+
+def derive_ladder_around(previous: Derivation, changed: Mapping[str, ClassFacts],
+                         kept: Callable[[Collection[str]], Mapping[str, tuple[ClassFacts, _ClassWords]]],
+                         rules: LadderRules | None = None,
+                         ) -> tuple[Ladder, Derivation, dict[str, _ClassWords]] | None:
+    """``derive_ladder_again`` for the same classes as ``previous``, of which those in ``changed`` (class IRI ->
+    its facts now) changed, reading no other class's facts than those a change reaches: ``kept`` gives the facts
+    and words of the classes asked for, as the previous derivation had them. Returns the ladder, the derivation
+    (detached: its versions and words are the caller's to keep) and the words of the classes changed; or None
+    when the change reaches beyond what this can redo (a class's name, place or the classes it names; a quarter
+    of the classes or more), and everything must be derived again."""
+    rules = rules or ladder_rules()
+    index = previous.index
+    if (index is None or not previous.in_order or previous.rules != rules
+            or any(iri not in index.number for iri in changed)):
+        return None
+    with collector_paused():
+        return _derive_around(previous, index, dict(changed), kept, rules)
+
+
+def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str, ClassFacts],
+                   kept: Callable[[Collection[str]], Mapping[str, tuple[ClassFacts, _ClassWords]]],
+                   rules: LadderRules) -> tuple[Ladder, Derivation, dict[str, _ClassWords]] | None:
+    before = kept(list(changed))
+    if any(iri not in before or _identity(before[iri][0]) != _identity(fact) or _names(before[iri][0]) != _names(fact)
+           for iri, fact in changed.items()):
+        return None
+    frequency = Counter(previous.frequency)
+    for iri, fact in changed.items():
+        frequency.subtract(before[iri][0].skills.keys())
+        frequency.update(fact.skills.keys())
+    count = max(len(index.iris), 1)
+    idf = {concept: math.log(1 + count / df) for concept, df in frequency.items() if df > 0}
+    moved = {concept for concept, value in idf.items() if previous.idf.get(concept) != value}
+    moved.update(concept for concept in previous.idf if concept not in idf)
+    reweighed = {iri for concept in moved if concept in index.position for iri in index.holders(concept)}
+    quarter = len(index.iris) // 4
+    if len(changed.keys() | reweighed) > quarter:
+        return None
+    context = _Context({}, rules, previous.labels, idf, {}, {}, {}, everyone=index.number)
+    context.frequency = {concept: df for concept, df in frequency.items() if df > 0}
+    for fact in changed.values():
+        _add_class(context, fact, _class_words(fact, rules, context.label))
+    for fact, words in kept(sorted(reweighed - changed.keys())).values():
+        _add_class(context, fact, words)
+    index = index.with_rows({index.number[iri]: own for iri, own in context.features.items()}, context.weight,
+                            {index.number[iri]: total for iri, total in context.feature_total.items()}, rules)
+    dirty = set(context.features)
+    limit = rules.max_postings
+    flipped = {feature for feature in previous.postings.keys() | index.position.keys()
+               if (previous.postings.get(feature, 0) <= limit) != (index.count_of(feature) <= limit)}
+    for feature in flipped & index.position.keys():
+        dirty.update(index.holders(feature))
+    if len(dirty) > quarter:
+        return None
+    owners = {owner for owner, resolution in previous.resolved.items()
+              if owner in dirty or any(iri in dirty for iri in resolution[0])
+              or any(iri in dirty for named in resolution[1] for iri in named)}
+    needed = set(dirty) | owners
+    needed.update(iri for owner in owners for iri in _resolved_iris(previous.resolved[owner]))
+    for iri in dirty:
+        first = index.number[iri]
+        others = index.partners(first)
+        needed.update(index.iris[other] for other in others[index.same_employer(first, others)].tolist())
+    for fact, words in kept(sorted(needed - context.words.keys())).values():
+        _add_words(context, fact, words)
+    ladder, derived, best = _derive_changed(context, index, previous, dirty)
+    found, resolved = _explicit_steps(context, [context.facts[owner] for owner in sorted(owners)],
+                                      previous.resolved)
+    explicit = {owner: steps for owner, steps in previous.explicit.items() if owner not in owners}
+    explicit.update(found)
+    derivation = _derivation(context, index, previous, dirty, derived, best, dict(sorted(explicit.items())),
+                             {**previous.resolved, **resolved})
+    result = derivation.ladder()
+    result.candidates = ladder.candidates
+    return result, derivation, {iri: context.words[iri] for iri in changed}
+
+
+def _resolved_iris(resolution: Resolution) -> Iterator[str]:
+    yield from (iri for iri in resolution[0] if iri is not None)
+    for named in resolution[1]:
+        yield from named
 
 
 def _derive_all(context: _Context, index: _FeatureIndex,
@@ -368,19 +492,73 @@ class _FeatureIndex:
         self.indptr = np.concatenate(([0], np.cumsum(lengths)))
         self.indices = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(self.indptr[-1]))
         self.total = np.array([context.feature_total[iri] for iri in self.iris], dtype=np.float64)
-        holders = np.repeat(np.arange(len(self.iris), dtype=np.int64), lengths)
-        order = np.argsort(self.indices, kind="stable")  # postings: classes in IRI order, feature by feature
-        self.posting_classes = holders[order]
-        self.counts = counts = np.bincount(self.indices, minlength=len(names))
-        self.posting_ptr = np.concatenate(([0], np.cumsum(counts)))
-        self.rare = counts <= context.rules.max_postings
         places: dict[str | None, int] = {}
         self.employer = np.array([places.setdefault(fact.location, len(places)) if fact.employer_known else -1
                                   for fact in map(context.facts.__getitem__, self.iris)], dtype=np.int64)
         self.stub = np.array([context.facts[iri].stub for iri in self.iris], dtype=bool)
         self.threshold = context.rules.comparable_threshold
-        self._marked = np.zeros(len(names), dtype=np.float64)
-        self._counted = np.zeros(len(names), dtype=np.int64)
+        self._post(context.rules)
+
+    def _post(self, rules: LadderRules) -> None:
+        """The postings (classes in IRI order, feature by feature) and counts, from the rows."""
+        lengths = np.diff(self.indptr)
+        holders = np.repeat(np.arange(len(self.iris), dtype=np.int64), lengths)
+        order = np.argsort(self.indices, kind="stable")
+        self.posting_classes = holders[order]
+        self.counts = counts = np.bincount(self.indices, minlength=len(self.names))
+        self.posting_ptr = np.concatenate(([0], np.cumsum(counts)))
+        self.rare = counts <= rules.max_postings
+        self._marked = np.zeros(len(self.names), dtype=np.float64)
+        self._counted = np.zeros(len(self.names), dtype=np.int64)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Kept without what is quickly made again (the numbering dicts, the scratch arrays)."""
+        return {name: value for name, value in self.__dict__.items()
+                if name not in ("number", "position", "_marked", "_counted")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.number = {iri: position for position, iri in enumerate(self.iris)}
+        self.position = {name: position for position, name in enumerate(self.names)}
+        self._marked = np.zeros(len(self.names), dtype=np.float64)
+        self._counted = np.zeros(len(self.names), dtype=np.int64)
+
+    def with_rows(self, rows: Mapping[int, Mapping[str, float]], weight: Mapping[str, float],
+                  totals: Mapping[int, float], rules: LadderRules) -> _FeatureIndex:
+        """This index with the features of the classes numbered in ``rows`` replaced (the classes stay the same),
+        ``weight`` of the features named there and the ``totals`` of those classes: what ``_FeatureIndex`` of
+        the classes with those rows gives, without going through every class."""
+        names = sorted(set(self.names).union(*rows.values()))
+        position = {name: number for number, name in enumerate(names)}
+        remap = np.array([position[name] for name in self.names], dtype=np.int64)
+        pieces, lengths, start = [], np.diff(self.indptr), 0
+        for owner in sorted(rows):
+            pieces.append(remap[self.indices[self.indptr[start]:self.indptr[owner]]])
+            row = np.array(sorted(position[feature] for feature in rows[owner]), dtype=np.int64)
+            pieces.append(row)
+            lengths[owner] = len(row)
+            start = owner + 1
+        pieces.append(remap[self.indices[self.indptr[start]:]])
+        indices = np.concatenate(pieces)
+        held = np.bincount(indices, minlength=len(names)) > 0
+        if not held.all():  # features no class holds any more
+            renumber = np.cumsum(held) - 1
+            indices = renumber[indices]
+            names = [name for name, kept in zip(names, held.tolist(), strict=True) if kept]
+        old_weight = dict(zip(self.names, self.weight.tolist(), strict=True))
+        new = object.__new__(_FeatureIndex)
+        new.iris, new.number, new.names = self.iris, self.number, names
+        new.position = {name: number for number, name in enumerate(names)}
+        new.weight = np.array([weight[name] if name in weight else old_weight[name] for name in names],
+                              dtype=np.float64)
+        new.indptr = np.concatenate(([0], np.cumsum(lengths)))
+        new.indices = indices
+        new.total = self.total.copy()
+        for owner, total in totals.items():
+            new.total[owner] = total
+        new.employer, new.stub, new.threshold = self.employer, self.stub, self.threshold
+        new._post(rules)
+        return new
 
     def candidates(self) -> Iterator[tuple[int, np.ndarray]]:
         """(class, its candidates after it in IRI order): classes sharing a feature held by at most
@@ -554,24 +732,38 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
     profile: dict[str, frozenset[str]] = {}
     entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]] = {}
     features: dict[str, dict[str, float]] = {}
-    context = _Context(by_iri, rules, labels, idf, profile, entry, features)
+    context = _Context(by_iri, rules, labels, idf, profile, entry, features, frequency=dict(frequency))
     for iri, fact in by_iri.items():
         found = words.get(iri)
         if found is None:
             found = _class_words(fact, rules, context.label)
-        context.words[iri] = found
-        entry[iri] = tuple(zip(fact.experience, found.entry, strict=True))
-        profile[iri] = found.profile
-        own: dict[str, float] = {concept: idf[concept] for concept in fact.skills}
-        for words_of_field in found.entry:
-            own.update((sys.intern(f"field: {word}"), 1.0) for word in words_of_field)
-        own.update((sys.intern(f"title: {word}"), 1.0) for word in found.title)
-        if fact.series:
-            own[sys.intern(f"series: {fold(fact.series)}")] = 2.0
-        features[iri] = own
-        context.feature_total[iri] = sum(own.values())
-        context.weight.update(own)
+        _add_class(context, fact, found)
     return context
+
+
+def _add_words(context: _Context, fact: ClassFacts, words: _ClassWords) -> None:
+    """Put one class's facts and words in ``context``."""
+    iri = fact.iri
+    context.facts[iri] = fact
+    context.words[iri] = words
+    context.entry[iri] = tuple(zip(fact.experience, words.entry, strict=True))
+    context.profile[iri] = words.profile
+
+
+def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[str, float]:
+    """Put one class in ``context`` (its facts, words, entry, profile, features and their total); its features."""
+    iri = fact.iri
+    _add_words(context, fact, words)
+    own: dict[str, float] = {concept: context.idf[concept] for concept in fact.skills}
+    for words_of_field in words.entry:
+        own.update((sys.intern(f"field: {word}"), 1.0) for word in words_of_field)
+    own.update((sys.intern(f"title: {word}"), 1.0) for word in words.title)
+    if fact.series:
+        own[sys.intern(f"series: {fold(fact.series)}")] = 2.0
+    context.features[iri] = own
+    context.feature_total[iri] = sum(own.values())
+    context.weight.update(own)
+    return own
 
 
 def _derived(context: _Context, a: ClassFacts, b: ClassFacts) -> list[Step]:
@@ -703,35 +895,78 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
     return resolve
 
 
-def _explicit_steps(context: _Context) -> list[Step]:
+Resolution = tuple[tuple[str | None, ...], tuple[tuple[str, ...], ...]]  # family member IRIs; named, per option
+
+
+def _resolution(owner: ClassFacts, resolve: Callable[[str | None, str], str | None]) -> Resolution:
+    """The classes ``owner``'s job family and experience name, resolved: what its explicit steps join."""
+    return (tuple(member.member or resolve(owner.location, member.name) for member in owner.family),
+            tuple(tuple(sorted(set(option.in_classes) | {iri for title in option.in_class_titles
+                                                         if (iri := resolve(owner.location, title)) is not None}))
+                  for option in owner.experience))
+
+
+def _names(owner: ClassFacts) -> tuple[Any, ...]:
+    """What ``_resolution`` reads of ``owner``: while it and every class's ``_identity`` stay, so does that."""
+    return (owner.location, tuple((member.name, member.member) for member in owner.family),
+            tuple((option.in_classes, option.in_class_titles) for option in owner.experience))
+
+
+def _identity(fact: ClassFacts) -> tuple[Any, ...]:
+    """What resolving names and pairing employers read of a class (``_resolver``, ``_FeatureIndex``)."""
+    return fact.location, fold(fact.title), fact.code, fold(fact.label), fact.stub, fact.employer_known
+
+
+def _explicit_steps(context: _Context, owners: Iterable[ClassFacts],
+                    resolutions: Mapping[str, Resolution] | None = None,
+                    ) -> tuple[dict[str, tuple[Step, ...]], dict[str, Resolution]]:
+    """The explicit steps each of ``owners`` states (owner IRI -> its steps, explained, in order; owners stating
+    none are left out) and what its names resolved to. ``resolutions`` are those worked out before (the classes
+    and the owners' names unchanged since); without them, names are resolved among every class in ``context``."""
     facts = context.facts
-    resolve = _resolver(list(facts.values()))
-    steps: list[Step] = []
-    for owner in facts.values():
-        members = [(member, member.member or resolve(owner.location, member.name)) for member in owner.family]
-        members = [(member, iri) for member, iri in members if iri in facts]
-        for (low, low_iri), (high, high_iri) in zip(members, members[1:], strict=False):
-            if low_iri == high_iri:
+    resolve = _resolver(list(facts.values())) if resolutions is None else None
+    found: dict[str, tuple[Step, ...]] = {}
+    resolved: dict[str, Resolution] = {}
+    for owner in owners:
+        if not owner.family and not any(option.in_classes or option.in_class_titles for option in owner.experience):
+            continue
+        if resolutions is None:
+            assert resolve is not None
+            resolution = resolved[owner.iri] = _resolution(owner, resolve)
+        else:
+            resolution = resolved[owner.iri] = resolutions[owner.iri]
+        steps = [_explained(context, step) for step in _owner_steps(context, owner, resolution)]
+        if steps:
+            found[owner.iri] = tuple(steps)
+    return found, resolved
+
+
+def _owner_steps(context: _Context, owner: ClassFacts, resolution: Resolution) -> Iterator[Step]:
+    """The explicit steps one class states: along its job family, and from the classes its experience names."""
+    facts = context.facts
+    members = [(member, iri) for member, iri in zip(owner.family, resolution[0], strict=True)
+               if iri is not None and context.known(iri)]
+    for (low, low_iri), (high, high_iri) in zip(members, members[1:], strict=False):
+        if low_iri == high_iri:
+            continue
+        step = _explicit(context, facts[low_iri], facts[high_iri],
+                         f"stated job family of {owner.label}: {low.name} -> {high.name}",
+                         sources=(low.where, high.where), nodes=(low.node, high.node))
+        if step is not None:
+            yield step
+    for option, named in zip(owner.experience, resolution[1], strict=True):
+        for iri in named:
+            if not context.known(iri):
                 continue
-            step = _explicit(context, facts[low_iri], facts[high_iri],
-                             f"stated job family of {owner.label}: {low.name} -> {high.name}",
-                             sources=(low.where, high.where), nodes=(low.node, high.node))
+            lower = facts[iri]
+            if lower.iri == owner.iri or (lower.location != owner.location
+                                          and lower.employer_known and owner.employer_known):
+                continue
+            step = _explicit(context, lower, owner,
+                             f"{owner.label} requires {option.months} months as {lower.title}",
+                             sources=(option.where,), nodes=(option.node,), named=option)
             if step is not None:
-                steps.append(step)
-        for option in owner.experience:
-            named = set(option.in_classes) | {iri for title in option.in_class_titles
-                                              if (iri := resolve(owner.location, title)) is not None}
-            for iri in sorted(named):
-                lower = facts.get(iri)
-                if lower is None or lower.iri == owner.iri or (lower.location != owner.location
-                                                              and lower.employer_known and owner.employer_known):
-                    continue
-                step = _explicit(context, lower, owner,
-                                 f"{owner.label} requires {option.months} months as {lower.title}",
-                                 sources=(option.where,), nodes=(option.node,), named=option)
-                if step is not None:
-                    steps.append(step)
-    return steps
+                yield step
 
 
 def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str, sources: tuple[str, ...],
