@@ -47,7 +47,7 @@ from rolegraph.cache import (
     shard_of,
 )
 from rolegraph.coverage import Coverage, coverage_changed
-from rolegraph.ladders import Ladder
+from rolegraph.ladders import ClassFacts, Ladder, write_ladder_around
 from rolegraph.merge import _duties_text, _experience_names, _richness, jurisdiction_key, merge_classes
 from rolegraph.model import ClassReference, JobClass, Provenance
 from rolegraph.parser.tables import fold
@@ -308,7 +308,8 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
                                                                                       strict=True)):
         stages("deriving promotion steps", None)
         before = _quads_in(store, iris.ladder_graph.value)
-        ladder = _write_ladder_again(store, iris, directory, emit_keys)
+        ladder = _write_ladder_around(store, iris, directory, changes, old_entries, new_entries) or \
+            _write_ladder_again(store, iris, directory, emit_keys)
         promotions, ladder_marker = len(ladder.promotions()), store.graph_marker(iris.ladder_graph.value)
         quads += _quads_in(store, iris.ladder_graph.value) - before
     for position in changed:
@@ -396,6 +397,22 @@ def _quads_in(store: Store, graph: str) -> int:
     """How many quads one named graph holds (counting the ladder graph's is a tenth of counting the store's)."""
     [row] = list(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
     return int(row["n"].value)
+
+
+def _write_ladder_around(store: Store, iris: Iris, directory: Path, changes: list[_Change],
+                         old_entries: list[Emitted], new_entries: list[Emitted]) -> Ladder | None:
+    """The ladder stage from the facts of the classes changed alone (``write_ladder_around``), when their skill
+    labels are as they were and each class's facts come from one graph; None when it cannot be done so."""
+    changed: dict[str, ClassFacts] = {}
+    versions: dict[str, str] = {}
+    for change, old, new in zip(changes, old_entries, new_entries, strict=True):
+        if old.labels != new.labels or {fact.iri for fact in old.facts} != {fact.iri for fact in new.facts}:
+            return None
+        for fact in new.facts:
+            if fact.iri in changed:
+                return None
+            changed[fact.iri], versions[fact.iri] = fact, change.key
+    return write_ladder_around(store, iris, changed, versions, directory)
 
 
 def _write_ladder_again(store: Store, iris: Iris, directory: Path, emit_keys: list[str]) -> Ladder:

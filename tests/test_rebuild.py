@@ -101,9 +101,18 @@ def _pick(specs: Path, where: str, used: set[str]) -> Path:
     raise AssertionError(f"no file for {where!r}")
 
 
-def test_each_rebuild_equals_a_full_build_of_the_same_files(built, tmp_path: Path) -> None:
+def test_each_rebuild_equals_a_full_build_of_the_same_files(built, tmp_path: Path, monkeypatch) -> None:
     specs, store = built
     used: set[str] = set()
+    around: list[bool] = []  # whether each ladder stage of a rebuild derived from the changed classes alone
+
+    def write_ladder_around(*args, **options):
+        ladder = write_around(*args, **options)
+        around.append(ladder is not None)
+        return ladder
+
+    write_around = rebuild.write_ladder_around
+    monkeypatch.setattr(rebuild, "write_ladder_around", write_ladder_around)
     for step, (what, where, edit, by_difference) in enumerate(EDITS, start=1):
         path = _pick(specs, where, used)
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -117,6 +126,7 @@ def test_each_rebuild_equals_a_full_build_of_the_same_files(built, tmp_path: Pat
             assert _figures(summary, len(store)) == _figures(expected, len(fresh)), what
         if by_difference:  # the classes, when asked for, are those of a full build too
             assert coverage_of_classes(summary.parsed.classes) == expected.coverage
+    assert around.count(True) >= 2, around  # the experience edits: their ladder facts changed
 
 
 def test_a_rebuild_by_difference_parses_and_writes_only_the_changed_file(built, monkeypatch: pytest.MonkeyPatch

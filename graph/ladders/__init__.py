@@ -21,7 +21,6 @@ from pathlib import Path
 
 from pyoxigraph import Literal, Quad
 
-from rolegraph.cache import keep_state, load_state
 from rolegraph.ladders.derive import (
     KINDS,
     PROMOTION_KINDS,
@@ -44,6 +43,7 @@ from rolegraph.ladders.facts import (
     facts_of_quads,
     load_class_facts,
 )
+from rolegraph.ladders.kept import LADDER_STATE, KeptLadder, attached, keep_ladder, load_kept
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
 from rolegraph.ladders.rdf import iter_ladder_quads, ladder_delta, ladder_digest, ladder_quads
 from rolegraph.ladders.svg import render_svg
@@ -56,11 +56,9 @@ __all__ = [
     "Ladder", "LadderRules", "LadderPath", "LadderResult", "Derivation", "derive_ladder", "derive_ladder_again",
     "derive_ladder_around", "ladder_rules", "load_class_facts",
     "facts_of_quads", "concept_labels_of_quads",
-    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder", "LADDER_STATE",
+    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder",
+    "write_ladder_around", "LADDER_STATE",
 ]
-
-LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept for the next build
-
 
 def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
                  facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None,
@@ -75,26 +73,58 @@ def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | No
     there is derived again (``derive_ladder_again``: the same ladder).
     """
     iris = iris or Iris()
-    kept = load_state(cache_directory, LADDER_STATE)
-    if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[1], Ladder)):
-        kept = None
+    found = load_kept(cache_directory)
     derivation = None
     if facts is None:
         ladder = derive_ladder(load_class_facts(store), rules, skill_labels(store))
     elif versions is None:
         ladder = derive_ladder(facts, rules, labels)
     else:
-        previous = kept[2] if kept is not None and isinstance(kept[2], Derivation) else None
+        previous = None
+        if found is not None and found[0].derivation is not None:
+            previous = attached(found[0].derivation, found[1])
         ladder, derivation = derive_ladder_again(facts, versions, previous, rules, labels)
+    digest = _write(store, iris, found[0] if found is not None else None, ladder)
+    keep_ladder(cache_directory, digest, ladder, derivation, {fact.iri: fact for fact in facts or ()},
+                derivation.words if derivation is not None else {}, versions or {}, whole=True)
+    return ladder
+
+
+def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFacts], versions: Mapping[str, str],
+                        cache_directory: Path | None, rules: LadderRules | None = None) -> Ladder | None:
+    """``write_ladder`` for a store whose classes are those the kept ladder was derived from, of which those in
+    ``changed`` (class IRI -> its facts, with the same skill labels; ``versions``: their new versions) changed:
+    the facts of no other class are needed (``derive_ladder_around``). None, with nothing written, when that
+    cannot be done: nothing kept, a store that no longer holds the kept ladder, a change reaching too far."""
+    found = load_kept(cache_directory)
+    if found is None or found[0].derivation is None or \
+            store.graph_marker(iris.ladder_graph.value) != found[0].digest:
+        return None
+    kept, classes = found
+    known = classes.versions_of(changed)
+    if len(known) != len(changed) or "" in known.values():
+        return None  # a class not kept, or one whose facts came from two graphs
+    around = derive_ladder_around(kept.derivation, changed, classes, rules)
+    if around is None:
+        return None
+    ladder, derivation, words = around
+    digest = _write(store, iris, kept, ladder)
+    keep_ladder(cache_directory, digest, ladder, derivation, changed, words, versions, whole=False)
+    return ladder
+
+
+def _write(store: Store, iris: Iris, kept: KeptLadder | None, ladder: Ladder) -> str:
+    """Make the store's ladder graph that of ``ladder``: by difference from the ``kept`` ladder when the store
+    holds it, else whole. Returns its content hash."""
     graph = iris.ladder_graph
     digest = ladder_digest(ladder, iris)
     stored = store.graph_marker(graph.value)
-    if kept is not None and kept[0] == stored:
+    last = kept.last_ladder() if kept is not None and kept.digest == stored else None
+    if last is not None:
         if stored != digest:
-            gone, came = ladder_delta(kept[1], ladder)
+            gone, came = ladder_delta(last, ladder)
             store.change_graph(graph.value, ladder_quads(gone, iris), ladder_quads(came, iris), digest)
     elif stored != digest:
         marker = Quad(graph, RG.contentHash, Literal(digest), graph)
         store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
-    keep_state(cache_directory, LADDER_STATE, (digest, ladder, derivation))
-    return ladder
+    return digest

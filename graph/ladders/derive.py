@@ -350,7 +350,10 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     context.frequency = {concept: df for concept, df in frequency.items() if df > 0}
     for fact in changed.values():
         _add_class(context, fact, _class_words(fact, rules, context.label))
-    for fact, words in kept(sorted(reweighed - changed.keys())).values():
+    found = kept(sorted(reweighed - changed.keys()))
+    if len(found) != len(reweighed - changed.keys()):
+        return None
+    for fact, words in found.values():
         _add_class(context, fact, words)
     index = index.with_rows({index.number[iri]: own for iri, own in context.features.items()}, context.weight,
                             {index.number[iri]: total for iri, total in context.feature_total.items()}, rules)
@@ -371,7 +374,10 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
         first = index.number[iri]
         others = index.partners(first)
         needed.update(index.iris[other] for other in others[index.same_employer(first, others)].tolist())
-    for fact, words in kept(sorted(needed - context.words.keys())).values():
+    found = kept(sorted(needed - context.words.keys()))
+    if len(found) != len(needed - context.words.keys()):
+        return None  # a class the change reaches is not kept
+    for fact, words in found.values():
         _add_words(context, fact, words)
     ladder, derived, best = _derive_changed(context, index, previous, dirty)
     found, resolved = _explicit_steps(context, [context.facts[owner] for owner in sorted(owners)],

@@ -1,0 +1,177 @@
+"""What the ladder stage keeps for the next build, so that it can derive again only what changed.
+
+Two parts, written one after the other and tied by a generation token:
+
+- a pickle (``LADDER_STATE`` in the cache's state folder): the content hash of the ladder graph written, and the
+  derivation without its per-class part (``Derivation.detached``), or the ladder itself when there is no
+  derivation;
+- a SQLite table beside it (``ladder-classes.sqlite``): each class's facts, words and version, read a class at a
+  time, so that a change of one class reads the facts of the classes it reaches and no others.
+
+The pickle is removed before the table changes and written after, with the table's token: a build stopped
+between the two leaves a pickle that does not match (or none), and the next ladder stage derives everything.
+Like every kept state, it is only used after checking it against the store (the content hash the ladder graph
+records), so a stale or missing one costs time, not truth.
+"""
+
+from __future__ import annotations
+
+import pickle
+import secrets
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rolegraph.cache import STATE_FOLDER, forget_state, keep_state, load_state
+from rolegraph.collector import collector_paused
+from rolegraph.ladders.derive import Derivation, Ladder
+from rolegraph.ladders.facts import ClassFacts
+
+__all__ = ["LADDER_STATE", "KeptLadder", "KeptClasses", "load_kept", "keep_ladder"]
+
+LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept for the next build
+CLASSES_FILE = "ladder-classes.sqlite"
+_CHUNK = 500  # classes asked for in one query (SQLite allows 32,766 parameters; smaller is as fast)
+
+
+@dataclass
+class KeptLadder:
+    """The kept pickle: what the ladder graph was written from."""
+
+    digest: str  # the content hash the ladder graph records
+    ladder: Ladder | None  # kept when there is no derivation
+    derivation: Derivation | None  # detached: its classes' versions and words are in the table
+    generation: str  # the table's token when this was kept
+
+    def last_ladder(self) -> Ladder | None:
+        """The ladder the graph was written from."""
+        return self.derivation.ladder() if self.derivation is not None else self.ladder
+
+
+class KeptClasses:
+    """The kept table of classes: facts, words and version by class IRI. Called with IRIs, it gives the facts and
+    words of those it holds (``derive_ladder_around``'s ``kept``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path)) as connection:
+            yield connection
+
+    def generation(self) -> str | None:
+        try:
+            with self._connection() as connection:
+                row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+
+    def __call__(self, iris: Collection[str]) -> dict[str, tuple[ClassFacts, Any]]:
+        wanted = list(iris)
+        found: dict[str, tuple[ClassFacts, Any]] = {}
+        with self._connection() as connection, collector_paused():
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start:start + _CHUNK]
+                rows = connection.execute(f"SELECT iri, facts, words FROM classes WHERE iri IN "  # noqa: S608
+                                          f"({', '.join('?' * len(chunk))})", chunk)
+                for iri, facts, words in rows:
+                    found[iri] = (pickle.loads(facts), pickle.loads(words))  # noqa: S301 - our own cache
+        return found
+
+    def versions_of(self, iris: Collection[str]) -> dict[str, str]:
+        """The kept versions of those of ``iris`` the table holds."""
+        wanted = list(iris)
+        found: dict[str, str] = {}
+        with self._connection() as connection:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start:start + _CHUNK]
+                found.update(connection.execute(f"SELECT iri, version FROM classes WHERE iri IN "  # noqa: S608
+                                                f"({', '.join('?' * len(chunk))})", chunk))
+        return found
+
+    def versions_and_words(self) -> tuple[dict[str, str], dict[str, Any]]:
+        """Every class's version and words (what deriving again from every class's facts starts from)."""
+        versions: dict[str, str] = {}
+        words: dict[str, Any] = {}
+        with self._connection() as connection, collector_paused():
+            for iri, version, data in connection.execute("SELECT iri, version, words FROM classes"):
+                versions[iri] = version
+                words[iri] = pickle.loads(data)  # noqa: S301 - our own cache
+        return versions, words
+
+    def write(self, rows: Mapping[str, tuple[ClassFacts, Any, str]], whole: bool) -> str:
+        """Keep ``rows`` (class IRI -> facts, words, version), in one transaction, under a new generation token;
+        with ``whole``, they are every class: rows of others go, and rows whose version is kept are not written
+        again ("": no version, always written). Returns the token."""
+        generation = secrets.token_hex(8)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as connection, collector_paused(), connection:
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS classes "
+                               "(iri TEXT PRIMARY KEY, version TEXT, facts BLOB, words BLOB)")
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            wanted = dict(rows)
+            if whole:
+                stored = dict(connection.execute("SELECT iri, version FROM classes"))
+                connection.executemany("DELETE FROM classes WHERE iri = ?",
+                                       [(iri,) for iri in stored if iri not in wanted])
+                wanted = {iri: row for iri, row in wanted.items() if not row[2] or stored.get(iri) != row[2]}
+            connection.executemany(
+                "INSERT OR REPLACE INTO classes (iri, version, facts, words) VALUES (?, ?, ?, ?)",
+                ((iri, version, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL),
+                  pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL))
+                 for iri, (facts, words, version) in wanted.items()))
+            connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (generation,))
+        return generation
+
+
+def _classes(directory: Path) -> KeptClasses:
+    return KeptClasses(directory / STATE_FOLDER / CLASSES_FILE)
+
+
+def load_kept(directory: Path | None) -> tuple[KeptLadder, KeptClasses] | None:
+    """The kept ladder and its table of classes, or None (none kept, or the two not of one build)."""
+    if directory is None:
+        return None
+    kept = load_state(directory, LADDER_STATE)
+    if not isinstance(kept, KeptLadder):
+        return None
+    classes = _classes(directory)
+    if kept.derivation is not None and classes.generation() != kept.generation:
+        return None
+    return kept, classes
+
+
+def keep_ladder(directory: Path | None, digest: str, ladder: Ladder, derivation: Derivation | None,
+                facts: Mapping[str, ClassFacts], words: Mapping[str, Any], versions: Mapping[str, str],
+                whole: bool) -> None:
+    """Keep what the ladder graph was written from: ``derivation`` (or, without one, the ``ladder``), and the
+    ``facts``, ``words`` and ``versions`` of the classes derived from (``whole``: all of them; otherwise those
+    that changed)."""
+    if directory is None:
+        return
+    forget_state(directory, LADDER_STATE)
+    generation = ""
+    if derivation is not None:
+        rows = {iri: (fact, words[iri], versions.get(iri, "")) for iri, fact in facts.items()}
+        try:
+            generation = _classes(directory).write(rows, whole)
+        except (OSError, sqlite3.Error):
+            return  # nothing kept: the next ladder stage derives everything
+        derivation = replace(derivation, versions={}, words={}, detached=True)
+    keep_state(directory, LADDER_STATE, KeptLadder(digest, ladder if derivation is None else None, derivation,
+                                                   generation))
+
+
+def attached(derivation: Derivation, classes: KeptClasses) -> Derivation | None:
+    """``derivation`` with its classes' versions and words read back from the table (None if it cannot be)."""
+    try:
+        versions, words = classes.versions_and_words()
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return replace(derivation, versions=versions, words=words, detached=False)
