@@ -47,7 +47,7 @@ from rolegraph.cache import (
     shard_of,
 )
 from rolegraph.coverage import Coverage, coverage_changed
-from rolegraph.ladders import ClassFacts, Ladder, write_ladder_around
+from rolegraph.ladders import ClassFacts, Ladder, LadderChange, write_ladder_around
 from rolegraph.merge import _duties_text, _experience_names, _richness, jurisdiction_key, merge_classes
 from rolegraph.model import ClassReference, JobClass, Provenance
 from rolegraph.parser.tables import fold
@@ -307,11 +307,16 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
     if any((new.facts, new.labels) != (old.facts, old.labels) for new, old in zip(new_entries, old_entries,
                                                                                       strict=True)):
         stages("deriving promotion steps", None)
-        before = _quads_in(store, iris.ladder_graph.value)
-        ladder = _write_ladder_around(store, iris, directory, changes, old_entries, new_entries) or \
-            _write_ladder_again(store, iris, directory, emit_keys)
-        promotions, ladder_marker = len(ladder.promotions()), store.graph_marker(iris.ladder_graph.value)
-        quads += _quads_in(store, iris.ladder_graph.value) - before
+        change = _write_ladder_around(store, iris, directory, changes, old_entries, new_entries)
+        if change is not None:
+            promotions += change.promotions
+            quads += change.quads
+        else:
+            before = _quads_in(store, iris.ladder_graph.value)
+            ladder = _write_ladder_again(store, iris, directory, emit_keys)
+            promotions = len(ladder.promotions())
+            quads += _quads_in(store, iris.ladder_graph.value) - before
+        ladder_marker = store.graph_marker(iris.ladder_graph.value)
     for position in changed:
         old_stat, new_stat = old_stats[position], new_stats[position]
         if old_stat is not None:
@@ -400,7 +405,7 @@ def _quads_in(store: Store, graph: str) -> int:
 
 
 def _write_ladder_around(store: Store, iris: Iris, directory: Path, changes: list[_Change],
-                         old_entries: list[Emitted], new_entries: list[Emitted]) -> Ladder | None:
+                         old_entries: list[Emitted], new_entries: list[Emitted]) -> LadderChange | None:
     """The ladder stage from the facts of the classes changed alone (``write_ladder_around``), when their skill
     labels are as they were and each class's facts come from one graph; None when it cannot be done so."""
     changed: dict[str, ClassFacts] = {}

@@ -21,6 +21,7 @@ from rolegraph.ladders import (
     ClassFacts,
     Experience,
     FamilyMember,
+    Ladder,
     derive_ladder,
     derive_ladder_again,
     derive_ladder_around,
@@ -299,6 +300,19 @@ def _named_class(rng: random.Random, number: int, titles: list[str]) -> ClassFac
     return facts
 
 
+def _changed_by(ladder: Ladder, gone: Ladder, came: Ladder) -> Ladder:
+    """``ladder`` without the steps and comparisons ``gone`` and with those that ``came``."""
+    steps = {(step.source, step.target): step for step in ladder.steps}
+    comparisons = {(item.first, item.second): item for item in ladder.comparisons}
+    for step in gone.steps:
+        assert steps.pop((step.source, step.target)) == step
+    for item in gone.comparisons:
+        assert comparisons.pop((item.first, item.second)) == item
+    steps.update(((step.source, step.target), step) for step in came.steps)
+    comparisons.update(((item.first, item.second), item) for item in came.comparisons)
+    return Ladder([steps[key] for key in sorted(steps)], [comparisons[key] for key in sorted(comparisons)])
+
+
 def _changed_around(rng: random.Random, facts: ClassFacts) -> ClassFacts:
     """``facts`` with one thing changed that leaves its name, place and the classes it names as they are."""
     other = _random_class(rng, 0)
@@ -327,11 +341,16 @@ def test_deriving_around_changed_classes_equals_deriving_afresh(seed: int) -> No
     ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
     assert any(step.kind == "explicit" for step in ladder.steps) and ladder.comparisons
     kept = {facts.iri: (facts, derivation.words[facts.iri]) for facts in classes}
+    statements = dict(derivation.explicit)
     asked: list[int] = []
 
     def read(iris):
         asked.append(len(iris))
         return {iri: kept[iri] for iri in iris if iri in kept}
+
+    def stated(owners):
+        asked.append(len(owners))
+        return {owner: statements[owner] for owner in owners if owner in statements}
 
     refused = 0
     for round_ in range(24):
@@ -340,15 +359,18 @@ def test_deriving_around_changed_classes_equals_deriving_afresh(seed: int) -> No
             classes[position] = (_changed_class(rng, classes[position]) if round_ % 8 == 7
                                  else _changed_around(rng, classes[position]))
         changed = {classes[position].iri: classes[position] for position in positions}
-        found = derive_ladder_around(derivation, changed, read, rules)
+        around = derive_ladder_around(derivation, changed, read, stated, rules)
         fresh = derive_ladder(classes, rules)
-        if found is None:
+        if around is None:
             refused += 1
             ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
             kept = {facts.iri: (facts, derivation.words[facts.iri]) for facts in classes}
+            statements = dict(derivation.explicit)
         else:
-            ladder, derivation, words = found
-            kept.update({iri: (facts, words[iri]) for iri, facts in changed.items()})
+            ladder, derivation = _changed_by(ladder, around.gone, around.came), around.derivation
+            kept.update({iri: (facts, around.words[iri]) for iri, facts in changed.items()})
+            statements.update(around.stated)
+            assert derivation.ladder(statements) == ladder, round_
         assert ladder.steps == fresh.steps and ladder.comparisons == fresh.comparisons, round_
     assert 0 < refused < 24
     assert max(asked) < len(classes)  # never every class's facts

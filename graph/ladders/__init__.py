@@ -16,6 +16,7 @@ Stable API (the web front end uses it):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
@@ -43,9 +44,9 @@ from rolegraph.ladders.facts import (
     facts_of_quads,
     load_class_facts,
 )
-from rolegraph.ladders.kept import LADDER_STATE, KeptLadder, attached, keep_ladder, load_kept
+from rolegraph.ladders.kept import LADDER_STATE, attached, keep_ladder, last_ladder, load_kept
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
-from rolegraph.ladders.rdf import iter_ladder_quads, ladder_delta, ladder_digest, ladder_quads
+from rolegraph.ladders.rdf import digest_of_total, iter_ladder_quads, ladder_delta, ladder_quads, ladder_total
 from rolegraph.ladders.svg import render_svg
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import RG
@@ -57,7 +58,7 @@ __all__ = [
     "derive_ladder_around", "ladder_rules", "load_class_facts",
     "facts_of_quads", "concept_labels_of_quads",
     "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder",
-    "write_ladder_around", "LADDER_STATE",
+    "write_ladder_around", "LadderChange", "LADDER_STATE",
 ]
 
 def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
@@ -84,42 +85,11 @@ def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | No
         if found is not None and found[0].derivation is not None:
             previous = attached(found[0].derivation, found[1])
         ladder, derivation = derive_ladder_again(facts, versions, previous, rules, labels)
-    digest = _write(store, iris, found[0] if found is not None else None, ladder)
-    keep_ladder(cache_directory, digest, ladder, derivation, {fact.iri: fact for fact in facts or ()},
-                derivation.words if derivation is not None else {}, versions or {}, whole=True)
-    return ladder
-
-
-def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFacts], versions: Mapping[str, str],
-                        cache_directory: Path | None, rules: LadderRules | None = None) -> Ladder | None:
-    """``write_ladder`` for a store whose classes are those the kept ladder was derived from, of which those in
-    ``changed`` (class IRI -> its facts, with the same skill labels; ``versions``: their new versions) changed:
-    the facts of no other class are needed (``derive_ladder_around``). None, with nothing written, when that
-    cannot be done: nothing kept, a store that no longer holds the kept ladder, a change reaching too far."""
-    found = load_kept(cache_directory)
-    if found is None or found[0].derivation is None or \
-            store.graph_marker(iris.ladder_graph.value) != found[0].digest:
-        return None
-    kept, classes = found
-    known = classes.versions_of(changed)
-    if len(known) != len(changed) or "" in known.values():
-        return None  # a class not kept, or one whose facts came from two graphs
-    around = derive_ladder_around(kept.derivation, changed, classes, rules)
-    if around is None:
-        return None
-    ladder, derivation, words = around
-    digest = _write(store, iris, kept, ladder)
-    keep_ladder(cache_directory, digest, ladder, derivation, changed, words, versions, whole=False)
-    return ladder
-
-
-def _write(store: Store, iris: Iris, kept: KeptLadder | None, ladder: Ladder) -> str:
-    """Make the store's ladder graph that of ``ladder``: by difference from the ``kept`` ladder when the store
-    holds it, else whole. Returns its content hash."""
     graph = iris.ladder_graph
-    digest = ladder_digest(ladder, iris)
+    total = ladder_total(ladder)
+    digest = digest_of_total(total, iris)
     stored = store.graph_marker(graph.value)
-    last = kept.last_ladder() if kept is not None and kept.digest == stored else None
+    last = last_ladder(*found) if found is not None and found[0].digest == stored else None
     if last is not None:
         if stored != digest:
             gone, came = ladder_delta(last, ladder)
@@ -127,4 +97,44 @@ def _write(store: Store, iris: Iris, kept: KeptLadder | None, ladder: Ladder) ->
     elif stored != digest:
         marker = Quad(graph, RG.contentHash, Literal(digest), graph)
         store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
-    return digest
+    keep_ladder(cache_directory, digest, total, ladder, derivation, {fact.iri: fact for fact in facts or ()},
+                derivation.words if derivation is not None else {}, versions or {},
+                derivation.explicit if derivation is not None else {}, whole=True)
+    return ladder
+
+
+@dataclass(frozen=True)
+class LadderChange:
+    """What ``write_ladder_around`` changed in the ladder graph."""
+
+    promotions: int  # promotion steps added, less those removed
+    quads: int  # quads added, less those removed
+
+
+def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFacts], versions: Mapping[str, str],
+                        cache_directory: Path | None, rules: LadderRules | None = None) -> LadderChange | None:
+    """``write_ladder`` for a store whose classes are those the kept ladder was derived from, of which those in
+    ``changed`` (class IRI -> its facts, with the same skill labels; ``versions``: their new versions) changed:
+    the facts of no other class are needed (``derive_ladder_around``), and only the steps and comparisons that
+    changed are written. None, with nothing written, when that cannot be done: nothing kept, a store that no
+    longer holds the kept ladder, a change reaching too far."""
+    found = load_kept(cache_directory)
+    graph = iris.ladder_graph
+    if found is None or found[0].derivation is None or store.graph_marker(graph.value) != found[0].digest:
+        return None
+    kept, classes = found
+    known = classes.versions_of(changed)
+    if len(known) != len(changed) or "" in known.values():
+        return None  # a class not kept, or one whose facts came from two graphs
+    assert kept.derivation is not None
+    around = derive_ladder_around(kept.derivation, changed, classes, classes.stated, rules)
+    if around is None:
+        return None
+    total = (kept.total - ladder_total(around.gone) + ladder_total(around.came)) % (1 << 128)
+    digest = digest_of_total(total, iris)
+    removed, added = ladder_quads(around.gone, iris), ladder_quads(around.came, iris)
+    if digest != kept.digest:
+        store.change_graph(graph.value, removed, added, digest)
+    keep_ladder(cache_directory, digest, total, Ladder(), around.derivation, changed, around.words, versions,
+                around.stated, whole=False)
+    return LadderChange(len(around.came.promotions()) - len(around.gone.promotions()), len(added) - len(removed))

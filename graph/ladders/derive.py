@@ -30,7 +30,8 @@ from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, skill_rules, statement_key
 
 __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "Comparison", "Ladder",
-           "Derivation", "derive_ladder", "derive_ladder_again", "derive_ladder_around", "KINDS", "PROMOTION_KINDS"]
+           "Derivation", "Around", "derive_ladder", "derive_ladder_again", "derive_ladder_around", "KINDS",
+           "PROMOTION_KINDS"]
 
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
@@ -206,16 +207,29 @@ class Derivation:
     best: dict[str, tuple[tuple[float, str, str], ...]]  # class -> its best comparisons: (score, first, second)
     comparisons: dict[tuple[str, str], Comparison]
     explicit: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # owner -> the explicit steps it states
+    claims: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # pair -> owners stating it
     resolved: dict[str, Resolution] = field(default_factory=dict)  # owner -> the classes its names resolved to
     frequency: dict[str, int] = field(default_factory=dict)  # skill concept -> how many classes require it
     labels: dict[str, str] = field(default_factory=dict)  # the skill labels derived with
     index: _FeatureIndex | None = None
     in_order: bool = False  # derived from facts in IRI order (what ``derive_ladder_around`` works on)
-    detached: bool = False  # ``versions`` and ``words`` left out
+    detached: bool = False  # ``versions``, ``words`` and ``explicit`` left out
 
-    def ladder(self) -> Ladder:
-        """The ladder this derivation gave."""
-        return _assembled(self.explicit, self.derived, self.comparisons)
+    def ladder(self, explicit: Mapping[str, tuple[Step, ...]] | None = None) -> Ladder:
+        """The ladder this derivation gave (a detached one needs the ``explicit`` steps it was derived with)."""
+        return _assembled(self.explicit if explicit is None else explicit, self.derived, self.comparisons)
+
+
+@dataclass
+class Around:
+    """What ``derive_ladder_around`` gives: how the ladder changed, and what to keep for the next derivation."""
+
+    gone: Ladder  # steps and comparisons that went or changed
+    came: Ladder  # those that came or changed
+    derivation: Derivation  # detached
+    words: dict[str, _ClassWords]  # of the classes changed
+    stated: dict[str, tuple[Step, ...]]  # the explicit steps of the classes whose statements were redone (or ())
+    candidates: int = 0
 
 
 def _assembled(explicit: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step],
@@ -304,32 +318,38 @@ def _derivation(context: _Context, index: _FeatureIndex, previous: Derivation | 
         comparisons[pair] = (found if found is not None and not dirty & set(pair)
                              else _comparison(index, pair[0], pair[1], score))
     postings = dict(zip(index.names, index.counts.tolist(), strict=True))
-    return Derivation(context.rules, {}, {}, context.idf, postings, derived, best, comparisons, explicit, resolved,
-                      dict(context.frequency), dict(context.labels), index, in_order=True, detached=True)
+    claims: dict[tuple[str, str], list[str]] = {}
+    for owner, steps in explicit.items():
+        for pair in dict.fromkeys((step.source, step.target) for step in steps):
+            claims.setdefault(pair, []).append(owner)
+    return Derivation(context.rules, {}, {}, context.idf, postings, derived, best, comparisons, explicit,
+                      {pair: tuple(owners) for pair, owners in claims.items()}, resolved, dict(context.frequency),
+                      dict(context.labels), index, in_order=True, detached=True)
 
 
 def derive_ladder_around(previous: Derivation, changed: Mapping[str, ClassFacts],
                          kept: Callable[[Collection[str]], Mapping[str, tuple[ClassFacts, _ClassWords]]],
-                         rules: LadderRules | None = None,
-                         ) -> tuple[Ladder, Derivation, dict[str, _ClassWords]] | None:
-    """``derive_ladder_again`` for the same classes as ``previous``, of which those in ``changed`` (class IRI ->
-    its facts now) changed, reading no other class's facts than those a change reaches: ``kept`` gives the facts
-    and words of the classes asked for, as the previous derivation had them. Returns the ladder, the derivation
-    (detached: its versions and words are the caller's to keep) and the words of the classes changed; or None
-    when the change reaches beyond what this can redo (a class's name, place or the classes it names; a quarter
-    of the classes or more), and everything must be derived again."""
+                         stated: Callable[[Collection[str]], Mapping[str, tuple[Step, ...]]],
+                         rules: LadderRules | None = None) -> Around | None:
+    """``derive_ladder_again`` for the same classes as ``previous`` (detached or not), of which those in
+    ``changed`` (class IRI -> its facts now) changed, reading no other class's facts than those a change reaches:
+    ``kept`` gives the facts and words of the classes asked for, and ``stated`` the explicit steps of the classes
+    asked for, as the previous derivation had them. Returns how the ladder changed and what to keep (see
+    :class:`Around`); or None when the change reaches beyond what this can redo (a class's name, place or the
+    classes it names; a quarter of the classes or more), and everything must be derived again."""
     rules = rules or ladder_rules()
     index = previous.index
     if (index is None or not previous.in_order or previous.rules != rules
             or any(iri not in index.number for iri in changed)):
         return None
     with collector_paused():
-        return _derive_around(previous, index, dict(changed), kept, rules)
+        return _derive_around(previous, index, dict(changed), kept, stated, rules)
 
 
 def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str, ClassFacts],
                    kept: Callable[[Collection[str]], Mapping[str, tuple[ClassFacts, _ClassWords]]],
-                   rules: LadderRules) -> tuple[Ladder, Derivation, dict[str, _ClassWords]] | None:
+                   stated: Callable[[Collection[str]], Mapping[str, tuple[Step, ...]]],
+                   rules: LadderRules) -> Around | None:
     before = kept(list(changed))
     if any(iri not in before or _identity(before[iri][0]) != _identity(fact) or _names(before[iri][0]) != _names(fact)
            for iri, fact in changed.items()):
@@ -382,13 +402,65 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     ladder, derived, best = _derive_changed(context, index, previous, dirty)
     found, resolved = _explicit_steps(context, [context.facts[owner] for owner in sorted(owners)],
                                       previous.resolved)
-    explicit = {owner: steps for owner, steps in previous.explicit.items() if owner not in owners}
-    explicit.update(found)
-    derivation = _derivation(context, index, previous, dirty, derived, best, dict(sorted(explicit.items())),
+    derivation = _derivation(context, index, previous, dirty, derived, best, found,
                              {**previous.resolved, **resolved})
-    result = derivation.ladder()
-    result.candidates = ladder.candidates
-    return result, derivation, {iri: context.words[iri] for iri in changed}
+    before = dict(stated(sorted(owners)))
+    after = {owner: found.get(owner, ()) for owner in owners}
+    derivation.claims = claims = _claimed(previous.claims, before, after)
+    touched = {(step.source, step.target) for steps in chain(before.values(), after.values()) for step in steps}
+    touched.update(key for key in chain(previous.derived, derived) if dirty & set(key))
+    others = {first for pair in touched for first in (_first(previous.claims, pair), _first(claims, pair))
+              if first is not None and first not in owners}
+    redone = dict(sorted(after.items()))
+    others_stated = stated(sorted(others))
+    before.update(others_stated)
+    after.update(others_stated)
+    gone, came = Ladder(), Ladder()
+    for pair in sorted(touched):
+        old = _winner(pair, previous.claims, before, previous.derived)
+        new = _winner(pair, claims, after, derived)
+        if old != new:
+            gone.steps.extend([old] if old is not None else [])
+            came.steps.extend([new] if new is not None else [])
+    for pair in sorted(previous.comparisons.keys() | derivation.comparisons.keys()):
+        old_comparison, new_comparison = previous.comparisons.get(pair), derivation.comparisons.get(pair)
+        if old_comparison != new_comparison:
+            gone.comparisons.extend([old_comparison] if old_comparison is not None else [])
+            came.comparisons.extend([new_comparison] if new_comparison is not None else [])
+    derivation.explicit = {}
+    return Around(gone, came, derivation, {iri: context.words[iri] for iri in changed}, redone, ladder.candidates)
+
+
+def _first(claims: Mapping[tuple[str, str], tuple[str, ...]], pair: tuple[str, str]) -> str | None:
+    owners = claims.get(pair)
+    return owners[0] if owners else None
+
+
+def _claimed(claims: Mapping[tuple[str, str], tuple[str, ...]], before: Mapping[str, tuple[Step, ...]],
+             after: Mapping[str, tuple[Step, ...]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``claims`` (pair -> the owners stating it, in IRI order) with the owners of ``after`` stating what they
+    state now instead of what they stated ``before``."""
+    found = dict(claims)
+    pairs = {(step.source, step.target) for steps in chain(before.values(), after.values()) for step in steps}
+    stating = {owner: {(step.source, step.target) for step in steps} for owner, steps in after.items()}
+    for pair in pairs:
+        owners = sorted({owner for owner in found.get(pair, ()) if owner not in after}
+                        | {owner for owner, held in stating.items() if pair in held})
+        if owners:
+            found[pair] = tuple(owners)
+        else:
+            found.pop(pair, None)
+    return found
+
+
+def _winner(pair: tuple[str, str], claims: Mapping[tuple[str, str], tuple[str, ...]],
+            stated: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step]) -> Step | None:
+    """The step the ladder holds for ``pair``: the first explicit one the first owner stating it states, else
+    the derived one (see ``_assembled``)."""
+    owner = _first(claims, pair)
+    if owner is not None:
+        return next(step for step in stated[owner] if (step.source, step.target) == pair)
+    return derived.get(pair)
 
 
 def _resolved_iris(resolution: Resolution) -> Iterator[str]:

@@ -5,8 +5,9 @@ Two parts, written one after the other and tied by a generation token:
 - a pickle (``LADDER_STATE`` in the cache's state folder): the content hash of the ladder graph written, and the
   derivation without its per-class part (``Derivation.detached``), or the ladder itself when there is no
   derivation;
-- a SQLite table beside it (``ladder-classes.sqlite``): each class's facts, words and version, read a class at a
-  time, so that a change of one class reads the facts of the classes it reaches and no others.
+- a SQLite file beside it (``ladder-classes.sqlite``): each class's facts, words and version, and the explicit
+  steps each class states, read a class at a time, so that a change of one class reads the facts and statements
+  of the classes it reaches and no others.
 
 The pickle is removed before the table changes and written after, with the table's token: a build stopped
 between the two leaves a pickle that does not match (or none), and the next ladder stage derives everything.
@@ -27,10 +28,10 @@ from typing import Any
 
 from rolegraph.cache import STATE_FOLDER, forget_state, keep_state, load_state
 from rolegraph.collector import collector_paused
-from rolegraph.ladders.derive import Derivation, Ladder
+from rolegraph.ladders.derive import Derivation, Ladder, Step
 from rolegraph.ladders.facts import ClassFacts
 
-__all__ = ["LADDER_STATE", "KeptLadder", "KeptClasses", "load_kept", "keep_ladder"]
+__all__ = ["LADDER_STATE", "KeptLadder", "KeptClasses", "load_kept", "keep_ladder", "last_ladder", "attached"]
 
 LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept for the next build
 CLASSES_FILE = "ladder-classes.sqlite"
@@ -42,18 +43,15 @@ class KeptLadder:
     """The kept pickle: what the ladder graph was written from."""
 
     digest: str  # the content hash the ladder graph records
+    total: int  # the sum of its items' hashes (rolegraph.ladders.rdf.ladder_total)
     ladder: Ladder | None  # kept when there is no derivation
-    derivation: Derivation | None  # detached: its classes' versions and words are in the table
+    derivation: Derivation | None  # detached: its classes' versions, words and statements are in the table
     generation: str  # the table's token when this was kept
-
-    def last_ladder(self) -> Ladder | None:
-        """The ladder the graph was written from."""
-        return self.derivation.ladder() if self.derivation is not None else self.ladder
 
 
 class KeptClasses:
-    """The kept table of classes: facts, words and version by class IRI. Called with IRIs, it gives the facts and
-    words of those it holds (``derive_ladder_around``'s ``kept``)."""
+    """The kept tables: each class's facts, words and version, and the explicit steps each class states. Called
+    with IRIs, it gives the facts and words of those it holds (``derive_ladder_around``'s ``kept``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -71,28 +69,34 @@ class KeptClasses:
             return None
         return row[0] if row else None
 
-    def __call__(self, iris: Collection[str]) -> dict[str, tuple[ClassFacts, Any]]:
-        wanted = list(iris)
-        found: dict[str, tuple[ClassFacts, Any]] = {}
-        with self._connection() as connection, collector_paused():
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start:start + _CHUNK]
-                rows = connection.execute(f"SELECT iri, facts, words FROM classes WHERE iri IN "  # noqa: S608
-                                          f"({', '.join('?' * len(chunk))})", chunk)
-                for iri, facts, words in rows:
-                    found[iri] = (pickle.loads(facts), pickle.loads(words))  # noqa: S301 - our own cache
-        return found
-
-    def versions_of(self, iris: Collection[str]) -> dict[str, str]:
-        """The kept versions of those of ``iris`` the table holds."""
-        wanted = list(iris)
-        found: dict[str, str] = {}
+    def _rows(self, query: str, keys: Collection[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query`` (ending in ``IN``) for ``keys``, asked for a chunk at a time."""
+        wanted = list(keys)
         with self._connection() as connection:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start:start + _CHUNK]
-                found.update(connection.execute(f"SELECT iri, version FROM classes WHERE iri IN "  # noqa: S608
-                                                f"({', '.join('?' * len(chunk))})", chunk))
-        return found
+                yield from connection.execute(f"{query} ({', '.join('?' * len(chunk))})", chunk)
+
+    def __call__(self, iris: Collection[str]) -> dict[str, tuple[ClassFacts, Any]]:
+        with collector_paused():
+            return {iri: (pickle.loads(facts), pickle.loads(words))  # noqa: S301 - our own cache
+                    for iri, facts, words in self._rows("SELECT iri, facts, words FROM classes WHERE iri IN", iris)}
+
+    def stated(self, owners: Collection[str]) -> dict[str, tuple[Step, ...]]:
+        """The explicit steps each of ``owners`` states (those stating none are left out)."""
+        with collector_paused():
+            return {owner: pickle.loads(steps)  # noqa: S301 - our own cache
+                    for owner, steps in self._rows("SELECT owner, steps FROM stated WHERE owner IN", owners)}
+
+    def stated_all(self) -> dict[str, tuple[Step, ...]]:
+        """The explicit steps of every class stating some, in IRI order."""
+        with self._connection() as connection, collector_paused():
+            return {owner: pickle.loads(steps)  # noqa: S301 - our own cache
+                    for owner, steps in connection.execute("SELECT owner, steps FROM stated ORDER BY owner")}
+
+    def versions_of(self, iris: Collection[str]) -> dict[str, str]:
+        """The kept versions of those of ``iris`` the table holds."""
+        return dict(self._rows("SELECT iri, version FROM classes WHERE iri IN", iris))
 
     def versions_and_words(self) -> tuple[dict[str, str], dict[str, Any]]:
         """Every class's version and words (what deriving again from every class's facts starts from)."""
@@ -104,16 +108,19 @@ class KeptClasses:
                 words[iri] = pickle.loads(data)  # noqa: S301 - our own cache
         return versions, words
 
-    def write(self, rows: Mapping[str, tuple[ClassFacts, Any, str]], whole: bool) -> str:
-        """Keep ``rows`` (class IRI -> facts, words, version), in one transaction, under a new generation token;
-        with ``whole``, they are every class: rows of others go, and rows whose version is kept are not written
-        again ("": no version, always written). Returns the token."""
+    def write(self, rows: Mapping[str, tuple[ClassFacts, Any, str]], stated: Mapping[str, tuple[Step, ...]],
+              whole: bool) -> str:
+        """Keep ``rows`` (class IRI -> facts, words, version) and what classes state (owner -> its explicit
+        steps; none: no row), in one transaction, under a new generation token. With ``whole``, they are every
+        class: rows of others go, and rows whose version is kept are not written again ("": no version, always
+        written). Returns the token."""
         generation = secrets.token_hex(8)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as connection, collector_paused(), connection:
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS classes "
                                "(iri TEXT PRIMARY KEY, version TEXT, facts BLOB, words BLOB)")
+            connection.execute("CREATE TABLE IF NOT EXISTS stated (owner TEXT PRIMARY KEY, steps BLOB)")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             wanted = dict(rows)
             if whole:
@@ -121,11 +128,17 @@ class KeptClasses:
                 connection.executemany("DELETE FROM classes WHERE iri = ?",
                                        [(iri,) for iri in stored if iri not in wanted])
                 wanted = {iri: row for iri, row in wanted.items() if not row[2] or stored.get(iri) != row[2]}
+                connection.execute("DELETE FROM stated")
             connection.executemany(
                 "INSERT OR REPLACE INTO classes (iri, version, facts, words) VALUES (?, ?, ?, ?)",
                 ((iri, version, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL),
                   pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL))
                  for iri, (facts, words, version) in wanted.items()))
+            connection.executemany("DELETE FROM stated WHERE owner = ?",
+                                   [(owner,) for owner, steps in stated.items() if not steps])
+            connection.executemany("INSERT OR REPLACE INTO stated (owner, steps) VALUES (?, ?)",
+                                   ((owner, pickle.dumps(steps, protocol=pickle.HIGHEST_PROTOCOL))
+                                    for owner, steps in stated.items() if steps))
             connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (generation,))
         return generation
 
@@ -147,12 +160,24 @@ def load_kept(directory: Path | None) -> tuple[KeptLadder, KeptClasses] | None:
     return kept, classes
 
 
-def keep_ladder(directory: Path | None, digest: str, ladder: Ladder, derivation: Derivation | None,
+def last_ladder(kept: KeptLadder, classes: KeptClasses) -> Ladder | None:
+    """The ladder the graph was written from (None: it cannot be told)."""
+    if kept.derivation is None:
+        return kept.ladder
+    if not kept.derivation.in_order:
+        return None  # a derivation from facts out of IRI order: its statements' order is not the table's
+    try:
+        return kept.derivation.ladder(classes.stated_all())
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def keep_ladder(directory: Path | None, digest: str, total: int, ladder: Ladder, derivation: Derivation | None,
                 facts: Mapping[str, ClassFacts], words: Mapping[str, Any], versions: Mapping[str, str],
-                whole: bool) -> None:
+                stated: Mapping[str, tuple[Step, ...]], whole: bool) -> None:
     """Keep what the ladder graph was written from: ``derivation`` (or, without one, the ``ladder``), and the
-    ``facts``, ``words`` and ``versions`` of the classes derived from (``whole``: all of them; otherwise those
-    that changed)."""
+    ``facts``, ``words`` and ``versions`` of the classes derived from and what classes ``stated`` (``whole``:
+    all of them; otherwise those that changed)."""
     if directory is None:
         return
     forget_state(directory, LADDER_STATE)
@@ -160,12 +185,12 @@ def keep_ladder(directory: Path | None, digest: str, ladder: Ladder, derivation:
     if derivation is not None:
         rows = {iri: (fact, words[iri], versions.get(iri, "")) for iri, fact in facts.items()}
         try:
-            generation = _classes(directory).write(rows, whole)
+            generation = _classes(directory).write(rows, stated, whole)
         except (OSError, sqlite3.Error):
             return  # nothing kept: the next ladder stage derives everything
-        derivation = replace(derivation, versions={}, words={}, detached=True)
-    keep_state(directory, LADDER_STATE, KeptLadder(digest, ladder if derivation is None else None, derivation,
-                                                   generation))
+        derivation = replace(derivation, versions={}, words={}, explicit={}, detached=True)
+    keep_state(directory, LADDER_STATE, KeptLadder(digest, total, ladder if derivation is None else None,
+                                                   derivation, generation))
 
 
 def attached(derivation: Derivation, classes: KeptClasses) -> Derivation | None:

@@ -10,17 +10,22 @@ get ``rg:comparableTo`` both ways and an ``rg:Comparison`` node with the score.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from rolegraph.ladders.derive import Ladder
+from rolegraph.ladders.derive import Comparison, Ladder, Step
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, XSD
 
-__all__ = ["ladder_quads", "iter_ladder_quads", "step_iri", "canonical_decimal", "ladder_digest", "ladder_delta"]
+__all__ = ["ladder_quads", "iter_ladder_quads", "step_iri", "canonical_decimal", "ladder_digest", "ladder_total",
+           "items_total", "digest_of_total", "ladder_delta"]
+
+_MODULUS = 1 << 128
+_MODULE = Path(__file__).read_bytes()  # a change of how the graph is written is a change of every digest
 
 
 def _key(*parts: str) -> str:
@@ -111,10 +116,30 @@ def iter_ladder_quads(ladder: Ladder, iris: Iris | None = None) -> Iterator[Quad
 def ladder_digest(ladder: Ladder, iris: Iris | None = None) -> str:
     """A hash of everything the ladder graph of ``ladder`` holds (steps, comparisons, base IRI, this module),
     recorded in the graph (``rg:contentHash``) so a later build can tell what the store holds."""
+    return digest_of_total(ladder_total(ladder), iris)
+
+
+def ladder_total(ladder: Ladder) -> int:
+    """The sum of the hashes of the ladder's steps and comparisons (mod 2**128), which its digest is made from:
+    a change of a few items changes it by their hashes alone (``items_total``)."""
+    return items_total(chain(ladder.steps, ladder.comparisons))
+
+
+def items_total(items: Iterable[Step | Comparison]) -> int:
+    """The sum of the hashes of ``items`` (mod 2**128).
+
+    >>> items_total([]) == 0
+    True
+    """
+    return sum(int.from_bytes(hashlib.sha256(repr(item).encode("utf-8")).digest()[:16], "big")
+               for item in items) % _MODULUS
+
+
+def digest_of_total(total: int, iris: Iris | None = None) -> str:
+    """The ladder digest of the items whose hashes sum to ``total``."""
     digest = hashlib.sha256((iris or Iris()).base.encode())
-    digest.update(Path(__file__).read_bytes())
-    for item in (*ladder.steps, *ladder.comparisons):
-        digest.update(repr(item).encode("utf-8"))
+    digest.update(_MODULE)
+    digest.update(total.to_bytes(16, "big"))
     return digest.hexdigest()
 
 
