@@ -159,7 +159,8 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
             "https://w3id.org/rolegraph/id/graph/ladders")))
         again = pipeline.build([specs], store)
         assert changes == [] and emitted == []  # nothing changed: nothing emitted, nothing written
-        assert again.ladder == first.ladder and again.written.triples == first.written.triples
+        # (whether by difference or not: that depends on how long ago the specs were written, see _racy)
+        assert again.promotions == first.promotions and again.written.triples == first.written.triples
         # a lower class of a ladder now asks for more experience: its steps change, the rest of the ladder not
         step = first.ladder.promotions()[0]
         target = next(job_class for job_class in first.parsed.classes

@@ -97,7 +97,7 @@ def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | No
     elif stored != digest:
         marker = Quad(graph, RG.contentHash, Literal(digest), graph)
         store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
-    keep_ladder(cache_directory, digest, total, ladder, derivation, {fact.iri: fact for fact in facts or ()},
+    keep_ladder(cache_directory, digest, total, derivation, Ladder(), ladder, {fact.iri: fact for fact in facts or ()},
                 derivation.words if derivation is not None else {}, versions or {},
                 derivation.explicit if derivation is not None else {}, whole=True)
     return ladder
@@ -135,6 +135,6 @@ def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFac
     removed, added = ladder_quads(around.gone, iris), ladder_quads(around.came, iris)
     if digest != kept.digest:
         store.change_graph(graph.value, removed, added, digest)
-    keep_ladder(cache_directory, digest, total, Ladder(), around.derivation, changed, around.words, versions,
-                around.stated, whole=False)
+    keep_ladder(cache_directory, digest, total, around.derivation, around.gone, around.came, changed, around.words,
+                versions, around.stated, whole=False)
     return LadderChange(len(around.came.promotions()) - len(around.gone.promotions()), len(added) - len(removed))

@@ -164,6 +164,17 @@ class _ClassWords:
     profile: frozenset[str]  # what its work is: profile text, skill labels and experience fields
     title: frozenset[str]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled a class at a time (rolegraph.ladders.kept), the words would come back as strings of their own
+        return _interned_words, (self.entry, self.profile, self.title)
+
+
+def _interned_words(entry: tuple[frozenset[str], ...], profile: frozenset[str], title: frozenset[str],
+                    ) -> _ClassWords:
+    """A class's words as unpickled, interned: every class shares the same few thousand words."""
+    return _ClassWords(tuple(frozenset(map(sys.intern, words)) for words in entry),
+                       frozenset(map(sys.intern, profile)), frozenset(map(sys.intern, title)))
+
 
 @dataclass
 class _Context:

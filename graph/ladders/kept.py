@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rolegraph.cache import STATE_FOLDER, forget_state, keep_state, load_state
+from rolegraph.cache import STATE_FOLDER, build_fingerprint, forget_state, keep_state, load_state
 from rolegraph.collector import collector_paused
-from rolegraph.ladders.derive import Derivation, Ladder, Step
+from rolegraph.ladders.derive import Comparison, Derivation, Ladder, Step
 from rolegraph.ladders.facts import ClassFacts
 
 __all__ = ["LADDER_STATE", "KeptLadder", "KeptClasses", "load_kept", "keep_ladder", "last_ladder", "attached"]
@@ -47,6 +47,7 @@ class KeptLadder:
     ladder: Ladder | None  # kept when there is no derivation
     derivation: Derivation | None  # detached: its classes' versions, words and statements are in the table
     generation: str  # the table's token when this was kept
+    tag: str = ""  # build_fingerprint(): a state is only used by the code that kept it
 
 
 class KeptClasses:
@@ -88,11 +89,13 @@ class KeptClasses:
             return {owner: pickle.loads(steps)  # noqa: S301 - our own cache
                     for owner, steps in self._rows("SELECT owner, steps FROM stated WHERE owner IN", owners)}
 
-    def stated_all(self) -> dict[str, tuple[Step, ...]]:
-        """The explicit steps of every class stating some, in IRI order."""
+    def ladder(self) -> Ladder:
+        """The ladder kept item by item (see ``write``), in pair order."""
+        ladder = Ladder()
         with self._connection() as connection, collector_paused():
-            return {owner: pickle.loads(steps)  # noqa: S301 - our own cache
-                    for owner, steps in connection.execute("SELECT owner, steps FROM stated ORDER BY owner")}
+            for kind, item in connection.execute("SELECT kind, item FROM items ORDER BY kind, first, second"):
+                (ladder.comparisons if kind == "c" else ladder.steps).append(pickle.loads(item))  # noqa: S301
+        return ladder
 
     def versions_of(self, iris: Collection[str]) -> dict[str, str]:
         """The kept versions of those of ``iris`` the table holds."""
@@ -109,10 +112,11 @@ class KeptClasses:
         return versions, words
 
     def write(self, rows: Mapping[str, tuple[ClassFacts, Any, str]], stated: Mapping[str, tuple[Step, ...]],
-              whole: bool) -> str:
-        """Keep ``rows`` (class IRI -> facts, words, version) and what classes state (owner -> its explicit
-        steps; none: no row), in one transaction, under a new generation token. With ``whole``, they are every
-        class: rows of others go, and rows whose version is kept are not written again ("": no version, always
+              gone: Ladder, came: Ladder, whole: bool) -> str:
+        """Keep ``rows`` (class IRI -> facts, words, version), what classes state (owner -> its explicit steps;
+        none: no row) and the ladder's items (those ``gone`` removed, those that ``came`` added), in one
+        transaction, under a new generation token. With ``whole``, they are every class and ``came`` is the whole
+        ladder: rows of others go, and rows whose version is kept are not written again ("": no version, always
         written). Returns the token."""
         generation = secrets.token_hex(8)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +125,8 @@ class KeptClasses:
             connection.execute("CREATE TABLE IF NOT EXISTS classes "
                                "(iri TEXT PRIMARY KEY, version TEXT, facts BLOB, words BLOB)")
             connection.execute("CREATE TABLE IF NOT EXISTS stated (owner TEXT PRIMARY KEY, steps BLOB)")
+            connection.execute("CREATE TABLE IF NOT EXISTS items "
+                               "(kind TEXT, first TEXT, second TEXT, item BLOB, PRIMARY KEY (kind, first, second))")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             wanted = dict(rows)
             if whole:
@@ -129,18 +135,32 @@ class KeptClasses:
                                        [(iri,) for iri in stored if iri not in wanted])
                 wanted = {iri: row for iri, row in wanted.items() if not row[2] or stored.get(iri) != row[2]}
                 connection.execute("DELETE FROM stated")
+                connection.execute("DELETE FROM items")
             connection.executemany(
                 "INSERT OR REPLACE INTO classes (iri, version, facts, words) VALUES (?, ?, ?, ?)",
-                ((iri, version, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL),
-                  pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL))
-                 for iri, (facts, words, version) in wanted.items()))
+                ((iri, version, _pickled(facts), _pickled(words)) for iri, (facts, words, version) in wanted.items()))
             connection.executemany("DELETE FROM stated WHERE owner = ?",
                                    [(owner,) for owner, steps in stated.items() if not steps])
             connection.executemany("INSERT OR REPLACE INTO stated (owner, steps) VALUES (?, ?)",
-                                   ((owner, pickle.dumps(steps, protocol=pickle.HIGHEST_PROTOCOL))
-                                    for owner, steps in stated.items() if steps))
+                                   ((owner, _pickled(steps)) for owner, steps in stated.items() if steps))
+            connection.executemany("DELETE FROM items WHERE kind = ? AND first = ? AND second = ?",
+                                   [key for key, _ in _items(gone)])
+            connection.executemany("INSERT OR REPLACE INTO items (kind, first, second, item) VALUES (?, ?, ?, ?)",
+                                   ((*key, _pickled(item)) for key, item in _items(came)))
             connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (generation,))
         return generation
+
+
+def _pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _items(ladder: Ladder) -> Iterator[tuple[tuple[str, str, str], Step | Comparison]]:
+    """The ladder's items with their keys in the items table: ("s", source, target) or ("c", first, second)."""
+    for step in ladder.steps:
+        yield ("s", step.source, step.target), step
+    for comparison in ladder.comparisons:
+        yield ("c", comparison.first, comparison.second), comparison
 
 
 def _classes(directory: Path) -> KeptClasses:
@@ -152,7 +172,7 @@ def load_kept(directory: Path | None) -> tuple[KeptLadder, KeptClasses] | None:
     if directory is None:
         return None
     kept = load_state(directory, LADDER_STATE)
-    if not isinstance(kept, KeptLadder):
+    if not isinstance(kept, KeptLadder) or getattr(kept, "tag", None) != build_fingerprint():
         return None
     classes = _classes(directory)
     if kept.derivation is not None and classes.generation() != kept.generation:
@@ -164,20 +184,19 @@ def last_ladder(kept: KeptLadder, classes: KeptClasses) -> Ladder | None:
     """The ladder the graph was written from (None: it cannot be told)."""
     if kept.derivation is None:
         return kept.ladder
-    if not kept.derivation.in_order:
-        return None  # a derivation from facts out of IRI order: its statements' order is not the table's
     try:
-        return kept.derivation.ladder(classes.stated_all())
+        return classes.ladder()
     except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
 
-def keep_ladder(directory: Path | None, digest: str, total: int, ladder: Ladder, derivation: Derivation | None,
-                facts: Mapping[str, ClassFacts], words: Mapping[str, Any], versions: Mapping[str, str],
-                stated: Mapping[str, tuple[Step, ...]], whole: bool) -> None:
-    """Keep what the ladder graph was written from: ``derivation`` (or, without one, the ``ladder``), and the
-    ``facts``, ``words`` and ``versions`` of the classes derived from and what classes ``stated`` (``whole``:
-    all of them; otherwise those that changed)."""
+def keep_ladder(directory: Path | None, digest: str, total: int, derivation: Derivation | None,
+                gone: Ladder, came: Ladder, facts: Mapping[str, ClassFacts], words: Mapping[str, Any],
+                versions: Mapping[str, str], stated: Mapping[str, tuple[Step, ...]], whole: bool) -> None:
+    """Keep what the ladder graph was written from: ``derivation`` and the ladder's items (those ``gone`` and those
+    that ``came``; ``whole``: ``came`` is all of it), and the ``facts``, ``words`` and ``versions`` of the
+    classes derived from and what classes ``stated`` (``whole``: all of them; otherwise those that changed).
+    Without a derivation, the ladder (``came``) is kept whole, in the pickle."""
     if directory is None:
         return
     forget_state(directory, LADDER_STATE)
@@ -185,12 +204,12 @@ def keep_ladder(directory: Path | None, digest: str, total: int, ladder: Ladder,
     if derivation is not None:
         rows = {iri: (fact, words[iri], versions.get(iri, "")) for iri, fact in facts.items()}
         try:
-            generation = _classes(directory).write(rows, stated, whole)
+            generation = _classes(directory).write(rows, stated, gone, came, whole)
         except (OSError, sqlite3.Error):
             return  # nothing kept: the next ladder stage derives everything
         derivation = replace(derivation, versions={}, words={}, explicit={}, detached=True)
-    keep_state(directory, LADDER_STATE, KeptLadder(digest, total, ladder if derivation is None else None,
-                                                   derivation, generation))
+    keep_state(directory, LADDER_STATE, KeptLadder(digest, total, came if derivation is None else None,
+                                                   derivation, generation, build_fingerprint()))
 
 
 def attached(derivation: Derivation, classes: KeptClasses) -> Derivation | None:
