@@ -26,7 +26,7 @@ __all__ = ["SNAPSHOT_STATE", "fingerprint", "emit_fingerprint", "build_fingerpri
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
 STATE_FOLDER = "state"  # what a build keeps for the next one (the ladder it wrote), beside the parse cache
-SHARDS = 64  # a state of many entries is kept in this many files, so that a small change rewrites one or two
+SHARDS = 256  # a state of many entries is kept in this many files, so that a small change rewrites one or two
 # What a build keeps of itself for a rebuild by difference (rolegraph.rebuild). Unlike the other states, it is
 # trusted without checking every class graph, so anything else that writes to a store forgets it.
 SNAPSHOT_STATE = "snapshot"
@@ -144,7 +144,7 @@ def shard_of(key: Hashable) -> int:
     """The shard a key is kept in: the same in every process (no salted ``hash``).
 
     >>> shard_of("0f3a"), shard_of(("/specs/a.txt", 1, 2))
-    (48, 55)
+    (48, 119)
     """
     return zlib.crc32(repr(key).encode("utf-8", "surrogateescape")) % SHARDS
 

@@ -6,9 +6,11 @@ point a person at the exact line a fact came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
+from typing import Any, TypeVar
 
 __all__ = [
     "LEVEL_ORDER",
@@ -40,6 +42,7 @@ __all__ = [
     "Bulletin",
     "ClassReference",
     "replace",
+    "pickled_by_fields",
 ]
 
 # Proficiency levels, weakest first: the order is the meaning (parser/rules/phrases.toml repeats it).
@@ -389,3 +392,32 @@ class ClassReference:
     target_code: str | None
     method: str
     score: float
+
+
+Pickled = TypeVar("Pickled", bound=type)
+
+
+def pickled_by_fields(cls: Pickled) -> Pickled:
+    """Make a dataclass pickle as its class and field values, passed back to its ``__init__``: what the build
+    state keeps of every class. (A slots dataclass's own ``__getstate__`` looks its fields up anew for every
+    object: at 100k classes, most of the second a rebuild spends loading and keeping a few shards.)
+
+    >>> import pickle
+    >>> where = Provenance("a.txt", "5ha", 3, 4)
+    >>> pickle.loads(pickle.dumps(where)) == where
+    True
+    """
+    names = tuple(item.name for item in fields(cls))
+    values = attrgetter(*names) if len(names) > 1 else (lambda value: (getattr(value, names[0]),))
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:  # noqa: N807 - the pickle protocol's name
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+for _value in list(globals().values()):  # every slots dataclass of the model
+    if isinstance(_value, type) and is_dataclass(_value) and "__slots__" in vars(_value):
+        pickled_by_fields(_value)
+

@@ -40,7 +40,7 @@ from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
 from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
 from rolegraph.merge import add_named_classes, merge_classes
-from rolegraph.model import JobClass, Ksa
+from rolegraph.model import JobClass, Ksa, pickled_by_fields
 from rolegraph.parser import parse_spec
 from rolegraph.rdf import ClassGraph, ClassGraphEmitter, Iris
 from rolegraph.readers import list_source_files, read_source
@@ -371,6 +371,7 @@ def write_ladder_of(emitted: dict[int, Emitted], keys: list[str], store: Store, 
                         cache_directory=cache_directory, versions=fact_versions(emitted, keys) if keys else None)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Emitted:
     """What a build keeps of an emitted class graph for the next build, and for its own ladder stage."""

@@ -259,22 +259,28 @@ def test_a_changed_skill_statement_rebuilds_as_a_fresh_build(tmp_path: Path) -> 
     assert _fresh_build(specs, tmp_path / "fresh") == incremental
 
 
-def test_entries_are_kept_in_shards_and_only_changed_shards_are_written(tmp_path: Path) -> None:
-    from rolegraph.cache import STATE_FOLDER, keep_entries, load_entries, shard_of
+def _stamp(path: Path) -> tuple[int, int]:
+    """What tells a file written again (its inode alone may be reused by the file written next)."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
 
-    entries = {f"key-{number}": number * number for number in range(1000)}
+
+def test_entries_are_kept_in_shards_and_only_changed_shards_are_written(tmp_path: Path) -> None:
+    from rolegraph.cache import SHARDS, STATE_FOLDER, keep_entries, load_entries, shard_of
+
+    entries = {f"key-{number}": number * number for number in range(4000)}
     keep_entries(tmp_path, "squares", "v1", entries, {})
     files = sorted((tmp_path / STATE_FOLDER).glob("squares-*.pickle"))
-    inodes = {path.name: path.stat().st_ino for path in files}
-    assert len(files) == 64
+    stamps = {path.name: _stamp(path) for path in files}
+    assert len(files) == SHARDS
     before = load_entries(tmp_path, "squares", "v1")
     assert before == entries
     after = dict(before)
     del after["key-5"]
-    after["key-1005"] = 1005 * 1005
+    after["key-5005"] = 5005 * 5005
     keep_entries(tmp_path, "squares", "v1", after, before)
-    rewritten = {path.name for path in files if path.stat().st_ino != inodes[path.name]}
-    assert rewritten == {f"squares-{shard_of(key):02d}.pickle" for key in ("key-5", "key-1005")}
+    rewritten = {path.name for path in files if _stamp(path) != stamps[path.name]}
+    assert rewritten == {f"squares-{shard_of(key):02d}.pickle" for key in ("key-5", "key-5005")}
     assert load_entries(tmp_path, "squares", "v1") == after
     assert load_entries(tmp_path, "squares", "v2") == {}  # kept under another tag (code): not used
     damaged = tmp_path / STATE_FOLDER / f"squares-{shard_of('key-7'):02d}.pickle"

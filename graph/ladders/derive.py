@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rolegraph.collector import collector_paused
 from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
-from rolegraph.model import LEVEL_ORDER
+from rolegraph.model import LEVEL_ORDER, pickled_by_fields
 from rolegraph.parser.tables import fold
 from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, skill_rules, statement_key
@@ -90,6 +90,7 @@ def _share(wanted: frozenset[str], have: frozenset[str]) -> float:
     return 1.0 if not wanted else len(wanted & have) / len(wanted)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PartCheck:
     """A part of the required experience and whether the lower class's work shows it."""
@@ -99,6 +100,7 @@ class PartCheck:
     evidenced: bool
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step from ``source`` to ``target`` (class IRIs), with everything that explains it."""
@@ -131,6 +133,7 @@ class Step:
         return self.kind in PROMOTION_KINDS
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """Two classes of different employers that look alike (never a promotion step)."""

@@ -14,12 +14,14 @@ from decimal import Decimal, InvalidOperation
 
 from pyoxigraph import Quad
 
+from rolegraph.model import pickled_by_fields
 from rolegraph.store import Store
 
 __all__ = ["Experience", "FamilyMember", "ClassFacts", "load_class_facts", "where_of", "index_quads", "index_triples",
            "FACT_PREDICATES", "facts_of_quads", "concept_labels_of_quads"]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Experience:
     """An experience requirement: ``months`` in ``field``; ``parts`` are counted within the months.
@@ -41,6 +43,7 @@ class Experience:
     alternative: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FamilyMember:
     """A class named in a stated job family, lowest first."""
@@ -52,6 +55,7 @@ class FamilyMember:
     where: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ClassFacts:
     """One job class as the ladder stage sees it."""
