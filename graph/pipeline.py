@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -85,7 +85,7 @@ class Parsed:
     """Job classes parsed and merged from a set of paths, with the files that failed."""
 
     classes: list[JobClass]
-    files: list[Path]
+    files: Sequence[Path]
     failures: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)  # recognised as not job specifications
     # id -> (a class as parsed, the digest of its repr) for the classes of files the last build parsed too:
@@ -242,7 +242,7 @@ def _file_stat(path: Path) -> FileStat | None:
     return None if numbers is None else (os.path.abspath(path), *numbers)
 
 
-def stat_numbers(path: Path) -> tuple[int, int, int, int, int] | None:
+def stat_numbers(path: Path | str) -> tuple[int, int, int, int, int] | None:
     """A file's FileStat but its path: device, inode, size, change and modification times (ns); None if unreadable."""
     try:
         found = os.stat(path)

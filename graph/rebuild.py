@@ -76,6 +76,7 @@ from rolegraph.pipeline import (
     write_ladder_of,
 )
 from rolegraph.rdf import ClassGraphEmitter, Iris
+from rolegraph.readers import SourceFiles
 from rolegraph.skills import Vocabulary
 from rolegraph.store import Store, WriteSummary
 
@@ -174,7 +175,7 @@ def keep_snapshot(directory: Path, iris: Iris, summary: BuildSummary, made: Made
             return  # a source that is not one of a parsed class's: no snapshot (the next build is a full one)
         members.append(found)
     snapshot = Snapshot(
-        _tag(iris), [str(path) for path in parsed.files], os.getcwd(), _stat_numbers(parsed.stats),
+        _tag(iris), _names(parsed.files), os.getcwd(), _stat_numbers(parsed.stats),
         [(position, job_class.sources[0].name, job_class.sources[0].sha256)
          for position, job_class in parsed.origins],
         members, made.emit_keys, [made.emitted[position].graph for position in range(len(parsed.classes))],
@@ -196,7 +197,12 @@ def _stat_numbers(stats: list[FileStat | None]) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(len(rows), 5)
 
 
-def _stat_row(path: Path) -> tuple[int, int, int, int, int]:
+def _names(files: Sequence[Path]) -> list[str]:
+    """The files' names, as ``str`` of their paths."""
+    return files.names if isinstance(files, SourceFiles) else [str(path) for path in files]
+
+
+def _stat_row(path: Path | str) -> tuple[int, int, int, int, int]:
     """A file's row of ``_stat_numbers``, read afresh."""
     return stat_numbers(path) or (-1, -1, -1, -1, -1)
 
@@ -227,7 +233,7 @@ class NotByDifference(Exception):  # noqa: N818 - not an error: the reason a bui
     """Why a build cannot be one by difference (one line): the build is then a full one."""
 
 
-def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: Progress | None,
+def build_by_difference(files: Sequence[Path], store: Store, iris: Iris, progress: Progress | None,
                         stages: Stages) -> BuildSummary:
     """Build ``files`` into ``store`` from the classes of the files changed since the last build alone; raises
     NotByDifference, before writing anything, when that cannot be done exactly (see the module's docstring)."""
@@ -237,10 +243,11 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
     snapshot = _load_snapshot(directory, iris)
     if snapshot is None:
         raise NotByDifference("no snapshot of a last build by this rolegraph")
-    if os.getcwd() != snapshot.folder or [str(path) for path in files] != snapshot.files:
+    names = _names(files)
+    if os.getcwd() != snapshot.folder or names != snapshot.files:
         raise NotByDifference("not the files of the last build")
     started = time.time_ns()
-    numbers = np.array([_stat_row(path) for path in files], dtype=np.int64).reshape(len(files), 5)
+    numbers = np.array([_stat_row(name) for name in names], dtype=np.int64).reshape(len(files), 5)
     changed = np.flatnonzero((numbers != snapshot.stats).any(axis=1) | (numbers[:, 0] == -1)).tolist()
     if len(changed) > MAX_CHANGED:
         raise NotByDifference(f"{len(changed)} files changed (more than {MAX_CHANGED})")
@@ -340,7 +347,7 @@ def build_by_difference(files: list[Path], store: Store, iris: Iris, progress: P
                     written, ladder)
 
 
-def _summary(snapshot: Snapshot, files: list[Path], directory: Path, written: WriteSummary,
+def _summary(snapshot: Snapshot, files: Sequence[Path], directory: Path, written: WriteSummary,
              ladder: Ladder | None = None) -> BuildSummary:
     parsed = Parsed(_StoredClasses(files, directory), files, list(snapshot.failures), list(snapshot.skipped))
     return BuildSummary(parsed, written, ladder, snapshot.quads, snapshot.classes, snapshot.stubs,
@@ -431,7 +438,7 @@ class _StoredClasses(Sequence[JobClass]):
     """The classes of a build by difference, worked out (from the files state: nothing is parsed) only when
     asked for: a build by difference does not need them."""
 
-    def __init__(self, files: list[Path], directory: Path) -> None:
+    def __init__(self, files: Sequence[Path], directory: Path) -> None:
         self.files, self.directory = files, directory
         self.classes: list[JobClass] | None = None
 
