@@ -254,3 +254,43 @@ def test_rebuilds_of_edited_la_bulletins_equal_full_builds(la_corpus: Path, la_p
                 expected = pipeline.build([specs], fresh)
                 assert _export(store) == _export(fresh)
                 assert _figures(summary, len(store)) == _figures(expected, len(fresh))
+
+
+@pytest.mark.parametrize("damage", ["a table of classes from another build", "no table of classes",
+                                    "a ladder written by another"])
+def test_a_ladder_state_that_does_not_hold_together_is_not_used(built, tmp_path: Path, damage: str) -> None:
+    """The ladder state is a pickle and a SQLite file, written one after the other: when they do not belong
+    together (a build stopped between the two, a file removed) or the store's ladder graph is not the one kept,
+    the ladder is derived from every class's facts, and the store still equals a fresh build."""
+    import sqlite3
+
+    from rolegraph.cache import STATE_FOLDER
+    from rolegraph.ladders import kept
+    from rolegraph.rdf import Iris
+    from rolegraph.rdf.namespaces import RG
+
+    specs, store = built
+    table = store.cache_directory / STATE_FOLDER / kept.CLASSES_FILE
+    if damage == "a table of classes from another build":
+        with sqlite3.connect(table) as connection:
+            connection.execute("UPDATE meta SET value = 'another' WHERE key = 'generation'")
+    elif damage == "no table of classes":
+        table.unlink()
+    else:
+        graph = Iris().ladder_graph.value
+        marker = f"<{graph}> <{RG.contentHash.value}>"
+        store.oxigraph.update(f"DELETE {{ GRAPH <{graph}> {{ {marker} ?hash }} }} "
+                              f"INSERT {{ GRAPH <{graph}> {{ {marker} \"written by another\" }} }} "
+                              f"WHERE {{ GRAPH <{graph}> {{ {marker} ?hash }} }}")
+    assert kept.load_kept(store.cache_directory) is None or damage == "a ladder written by another"
+    path = _pick(specs, "years experience", set())
+    path.write_text(_first(r"\(\d+\) years? experience", "(7) years experience")(path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    _date(path, 800)
+    summary = pipeline.build([specs], store)
+    assert summary.by_difference == (damage != "a ladder written by another")  # that takes a full build
+    with open_store(tmp_path / "fresh") as fresh:
+        expected = pipeline.build([specs], fresh)
+        assert _export(store) == _export(fresh)
+        assert _figures(summary, len(store)) == _figures(expected, len(fresh))
+    assert kept.load_kept(store.cache_directory) is not None  # kept again, whole

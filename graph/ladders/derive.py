@@ -174,9 +174,15 @@ class _ClassWords:
 
 def _interned_words(entry: tuple[frozenset[str], ...], profile: frozenset[str], title: frozenset[str],
                     ) -> _ClassWords:
-    """A class's words as unpickled, interned: every class shares the same few thousand words."""
-    return _ClassWords(tuple(frozenset(map(sys.intern, words)) for words in entry),
-                       frozenset(map(sys.intern, profile)), frozenset(map(sys.intern, title)))
+    """A class's words as unpickled, shared as ``field_words`` shares them: every class holds the same few
+    thousand words, and many the same field and title words (at 100k classes, 300 MB when each had its own)."""
+    return _ClassWords(tuple(_shared_words(words) for words in entry), frozenset(map(sys.intern, profile)),
+                       _shared_words(title))
+
+
+@lru_cache(maxsize=1 << 16)
+def _shared_words(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(map(sys.intern, words))
 
 
 @dataclass
