@@ -294,3 +294,31 @@ def test_a_ladder_state_that_does_not_hold_together_is_not_used(built, tmp_path:
         assert _export(store) == _export(fresh)
         assert _figures(summary, len(store)) == _figures(expected, len(fresh))
     assert kept.load_kept(store.cache_directory) is not None  # kept again, whole
+
+
+def test_a_ladder_state_kept_by_other_code_is_written_again_whole(built, tmp_path: Path) -> None:
+    """Class words worked out by other code (other stop words, say) must not outlive it: a full build with this
+    code writes every class's row again, though the class's facts (its version) are the same."""
+    import pickle
+    import sqlite3
+    from dataclasses import replace
+
+    from rolegraph.cache import STATE_FOLDER, keep_state, load_state
+    from rolegraph.ladders import kept
+
+    specs, store = built
+    with sqlite3.connect(store.cache_directory / STATE_FOLDER / kept.CLASSES_FILE) as connection:
+        wrong = pickle.dumps(pickle.loads(connection.execute("SELECT words FROM classes").fetchone()[0]))
+        connection.execute("UPDATE classes SET words = ?", (wrong,))  # every class with one class's words
+        connection.execute("UPDATE meta SET value = 'other code' WHERE key = 'tag'")
+    state = load_state(store.cache_directory, kept.LADDER_STATE)
+    keep_state(store.cache_directory, kept.LADDER_STATE, replace(state, tag="other code"))
+    assert not pipeline.build([specs], store, full=True).by_difference
+    path = _pick(specs, "years experience", set())
+    path.write_text(_first(r"\(\d+\) years? experience", "(8) years experience")(path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    _date(path, 900)
+    assert pipeline.build([specs], store).by_difference
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(store) == _export(fresh)

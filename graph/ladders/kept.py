@@ -116,8 +116,8 @@ class KeptClasses:
         """Keep ``rows`` (class IRI -> facts, words, version), what classes state (owner -> its explicit steps;
         none: no row) and the ladder's items (those ``gone`` removed, those that ``came`` added), in one
         transaction, under a new generation token. With ``whole``, they are every class and ``came`` is the whole
-        ladder: rows of others go, and rows whose version is kept are not written again ("": no version, always
-        written). Returns the token."""
+        ladder: rows of others go, and rows whose version is kept (by this code: ``build_fingerprint``) are not
+        written again ("": no version, always written). Returns the token."""
         generation = secrets.token_hex(8)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as connection, collector_paused(), connection:
@@ -130,6 +130,9 @@ class KeptClasses:
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             wanted = dict(rows)
             if whole:
+                tag = connection.execute("SELECT value FROM meta WHERE key = 'tag'").fetchone()
+                if tag is None or tag[0] != build_fingerprint():  # words worked out by other code
+                    connection.execute("DELETE FROM classes")
                 stored = dict(connection.execute("SELECT iri, version FROM classes"))
                 connection.executemany("DELETE FROM classes WHERE iri = ?",
                                        [(iri,) for iri in stored if iri not in wanted])
@@ -147,7 +150,8 @@ class KeptClasses:
                                    [key for key, _ in _items(gone)])
             connection.executemany("INSERT OR REPLACE INTO items (kind, first, second, item) VALUES (?, ?, ?, ?)",
                                    ((*key, _pickled(item)) for key, item in _items(came)))
-            connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (generation,))
+            connection.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                   [("generation", generation), ("tag", build_fingerprint())])
         return generation
 
 
