@@ -322,3 +322,23 @@ def test_a_ladder_state_kept_by_other_code_is_written_again_whole(built, tmp_pat
     with open_store(tmp_path / "fresh") as fresh:
         pipeline.build([specs], fresh)
         assert _export(store) == _export(fresh)
+
+
+def test_a_damaged_table_of_classes_is_not_used(built, tmp_path: Path) -> None:
+    """Rows that do not unpickle (a damaged file): the ladder is derived from every class's facts instead."""
+    import sqlite3
+
+    from rolegraph.cache import STATE_FOLDER
+    from rolegraph.ladders import kept
+
+    specs, store = built
+    with sqlite3.connect(store.cache_directory / STATE_FOLDER / kept.CLASSES_FILE) as connection:
+        connection.execute("UPDATE classes SET facts = x'00', words = x'00'")
+    path = _pick(specs, "years experience", set())
+    path.write_text(_first(r"\(\d+\) years? experience", "(6) years experience")(path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    _date(path, 1000)
+    assert pipeline.build([specs], store).by_difference
+    with open_store(tmp_path / "fresh") as fresh:
+        pipeline.build([specs], fresh)
+        assert _export(store) == _export(fresh)

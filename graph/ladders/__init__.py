@@ -44,7 +44,7 @@ from rolegraph.ladders.facts import (
     facts_of_quads,
     load_class_facts,
 )
-from rolegraph.ladders.kept import LADDER_STATE, attached, keep_ladder, last_ladder, load_kept
+from rolegraph.ladders.kept import LADDER_STATE, StateUnreadable, attached, keep_ladder, last_ladder, load_kept
 from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
 from rolegraph.ladders.rdf import digest_of_total, iter_ladder_quads, ladder_delta, ladder_quads, ladder_total
 from rolegraph.ladders.svg import render_svg
@@ -123,11 +123,14 @@ def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFac
     if found is None or found[0].derivation is None or store.graph_marker(graph.value) != found[0].digest:
         return None
     kept, classes = found
-    known = classes.versions_of(changed)
-    if len(known) != len(changed) or "" in known.values():
-        return None  # a class not kept, or one whose facts came from two graphs
     assert kept.derivation is not None
-    around = derive_ladder_around(kept.derivation, changed, classes, classes.stated, rules)
+    try:
+        known = classes.versions_of(changed)
+        if len(known) != len(changed) or "" in known.values():
+            return None  # a class not kept, or one whose facts came from two graphs
+        around = derive_ladder_around(kept.derivation, changed, classes, classes.stated, rules)
+    except StateUnreadable:
+        return None  # a damaged table
     if around is None:
         return None
     total = (kept.total - ladder_total(around.gone) + ladder_total(around.came)) % (1 << 128)

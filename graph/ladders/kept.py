@@ -31,11 +31,14 @@ from rolegraph.collector import collector_paused
 from rolegraph.ladders.derive import Comparison, Derivation, Ladder, Step
 from rolegraph.ladders.facts import ClassFacts
 
-__all__ = ["LADDER_STATE", "KeptLadder", "KeptClasses", "load_kept", "keep_ladder", "last_ladder", "attached"]
+__all__ = ["LADDER_STATE", "UNREADABLE", "StateUnreadable", "KeptLadder", "KeptClasses", "load_kept", "keep_ladder",
+           "last_ladder", "attached"]
 
 LADDER_STATE = "ladder"  # the ladder last written, with its content hash, kept for the next build
 CLASSES_FILE = "ladder-classes.sqlite"
 _CHUNK = 500  # classes asked for in one query (SQLite allows 32,766 parameters; smaller is as fast)
+# what reading a damaged or foreign state may raise: then it is not used
+UNREADABLE = (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 
 
 @dataclass
@@ -79,13 +82,13 @@ class KeptClasses:
                 yield from connection.execute(f"{query} ({', '.join('?' * len(chunk))})", chunk)
 
     def __call__(self, iris: Collection[str]) -> dict[str, tuple[ClassFacts, Any]]:
-        with collector_paused():
+        with collector_paused(), _readable():
             return {iri: (pickle.loads(facts), pickle.loads(words))  # noqa: S301 - our own cache
                     for iri, facts, words in self._rows("SELECT iri, facts, words FROM classes WHERE iri IN", iris)}
 
     def stated(self, owners: Collection[str]) -> dict[str, tuple[Step, ...]]:
         """The explicit steps each of ``owners`` states (those stating none are left out)."""
-        with collector_paused():
+        with collector_paused(), _readable():
             return {owner: pickle.loads(steps)  # noqa: S301 - our own cache
                     for owner, steps in self._rows("SELECT owner, steps FROM stated WHERE owner IN", owners)}
 
@@ -99,7 +102,8 @@ class KeptClasses:
 
     def versions_of(self, iris: Collection[str]) -> dict[str, str]:
         """The kept versions of those of ``iris`` the table holds."""
-        return dict(self._rows("SELECT iri, version FROM classes WHERE iri IN", iris))
+        with _readable():
+            return dict(self._rows("SELECT iri, version FROM classes WHERE iri IN", iris))
 
     def versions_and_words(self) -> tuple[dict[str, str], dict[str, Any]]:
         """Every class's version and words (what deriving again from every class's facts starts from)."""
@@ -167,6 +171,18 @@ def _items(ladder: Ladder) -> Iterator[tuple[tuple[str, str, str], Step | Compar
         yield ("c", comparison.first, comparison.second), comparison
 
 
+class StateUnreadable(Exception):  # noqa: N818 - not an error: the state is then not used
+    """The kept table could not be read (damaged, or written by other code)."""
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    try:
+        yield
+    except UNREADABLE as error:
+        raise StateUnreadable(str(error)) from error
+
+
 def _classes(directory: Path) -> KeptClasses:
     return KeptClasses(directory / STATE_FOLDER / CLASSES_FILE)
 
@@ -190,7 +206,7 @@ def last_ladder(kept: KeptLadder, classes: KeptClasses) -> Ladder | None:
         return kept.ladder
     try:
         return classes.ladder()
-    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except UNREADABLE:
         return None
 
 
@@ -220,6 +236,6 @@ def attached(derivation: Derivation, classes: KeptClasses) -> Derivation | None:
     """``derivation`` with its classes' versions and words read back from the table (None if it cannot be)."""
     try:
         versions, words = classes.versions_and_words()
-    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+    except UNREADABLE:
         return None
     return replace(derivation, versions=versions, words=words, detached=False)
