@@ -61,6 +61,7 @@ __all__ = [
     "write_ladder_around", "LadderChange", "LADDER_STATE",
 ]
 
+
 def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | None = None,
                  facts: list[ClassFacts] | None = None, labels: dict[str, str] | None = None,
                  cache_directory: Path | None = None, versions: Mapping[str, str] | None = None) -> Ladder:
