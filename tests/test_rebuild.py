@@ -283,11 +283,7 @@ def test_a_ladder_state_that_does_not_hold_together_is_not_used(built, tmp_path:
                               f"INSERT {{ GRAPH <{graph}> {{ {marker} \"written by another\" }} }} "
                               f"WHERE {{ GRAPH <{graph}> {{ {marker} ?hash }} }}")
     assert kept.load_kept(store.cache_directory) is None or damage == "a ladder written by another"
-    path = _pick(specs, "years experience", set())
-    path.write_text(_first(r"\(\d+\) years? experience", "(7) years experience")(path.read_text(encoding="utf-8")),
-                    encoding="utf-8")
-    _date(path, 800)
-    summary = pipeline.build([specs], store)
+    summary = _experience_edited(specs, store, 7, 800)
     assert summary.by_difference == (damage != "a ladder written by another")  # that takes a full build
     with open_store(tmp_path / "fresh") as fresh:
         expected = pipeline.build([specs], fresh)
@@ -314,14 +310,8 @@ def test_a_ladder_state_kept_by_other_code_is_written_again_whole(built, tmp_pat
     state = load_state(store.cache_directory, kept.LADDER_STATE)
     keep_state(store.cache_directory, kept.LADDER_STATE, replace(state, tag="other code"))
     assert not pipeline.build([specs], store, full=True).by_difference
-    path = _pick(specs, "years experience", set())
-    path.write_text(_first(r"\(\d+\) years? experience", "(8) years experience")(path.read_text(encoding="utf-8")),
-                    encoding="utf-8")
-    _date(path, 900)
-    assert pipeline.build([specs], store).by_difference
-    with open_store(tmp_path / "fresh") as fresh:
-        pipeline.build([specs], fresh)
-        assert _export(store) == _export(fresh)
+    assert _experience_edited(specs, store, 8, 900).by_difference
+    _same_as_fresh(specs, store, tmp_path)
 
 
 def test_a_damaged_table_of_classes_is_not_used(built, tmp_path: Path) -> None:
@@ -334,11 +324,20 @@ def test_a_damaged_table_of_classes_is_not_used(built, tmp_path: Path) -> None:
     specs, store = built
     with sqlite3.connect(store.cache_directory / STATE_FOLDER / kept.CLASSES_FILE) as connection:
         connection.execute("UPDATE classes SET facts = x'00', words = x'00'")
+    assert _experience_edited(specs, store, 6, 1000).by_difference
+    _same_as_fresh(specs, store, tmp_path)
+
+
+def _experience_edited(specs: Path, store, years: int, when: int) -> pipeline.BuildSummary:
+    """Build again after changing the years of experience a spec asks for (its ladder facts change)."""
     path = _pick(specs, "years experience", set())
-    path.write_text(_first(r"\(\d+\) years? experience", "(6) years experience")(path.read_text(encoding="utf-8")),
-                    encoding="utf-8")
-    _date(path, 1000)
-    assert pipeline.build([specs], store).by_difference
+    path.write_text(_first(r"\(\d+\) years? experience", f"({years}) years experience")(
+        path.read_text(encoding="utf-8")), encoding="utf-8")
+    _date(path, when)
+    return pipeline.build([specs], store)
+
+
+def _same_as_fresh(specs: Path, store, tmp_path: Path) -> None:
     with open_store(tmp_path / "fresh") as fresh:
         pipeline.build([specs], fresh)
         assert _export(store) == _export(fresh)
