@@ -62,6 +62,11 @@ class _BackgroundLoader:
         self.wait()
         self._pending = self._executor.submit(self._load, data)
 
+    @property
+    def idle(self) -> bool:
+        """Whether no batch is being loaded."""
+        return self._pending is None or self._pending.done()
+
     def wait(self) -> None:
         pending, self._pending = self._pending, None
         if pending is not None:
@@ -191,6 +196,9 @@ class OxigraphStore:
         produced: set[str] = set(summary.unchanged)
         batch: list[bytes] = []  # N-Quads of new graphs, for the next bulk ingestion
         batch_quads, batch_limit = 0, FIRST_BATCH_QUADS
+        # In memory a bulk ingestion makes no files, so its size does not matter: the loader is given what there is
+        # whenever it is idle (it then never waits while quads are at hand, and little is left once all are made).
+        eager = self.location == ":memory:"
         replaced = 0
         with _BackgroundLoader(self._load_nquads) as loader:
             for graph in summary.to_write(graphs, existing, produced):
@@ -208,7 +216,7 @@ class OxigraphStore:
                 else:  # new: added whole with other new graphs, one bulk ingestion per batch
                     batch += (graph.nquads, graph.marker_nquads(), graph.shared_nquads)
                     batch_quads += graph.size + 2
-                    if batch_quads >= batch_limit:
+                    if batch_quads >= batch_limit or (eager and loader.idle):
                         loader.load(b"".join(batch))
                         batch, batch_quads, batch_limit = [], 0, min(2 * batch_limit, BATCH_QUADS)
             if batch:
