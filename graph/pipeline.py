@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import tempfile
 import threading
 import time
 from collections import deque
@@ -401,16 +402,42 @@ EMIT_CHUNK = 32  # classes per task of an emit worker
 _EMITTER: ClassGraphEmitter | None = None  # what forked emit workers emit: set just before they are forked
 
 
-def _emit_in_worker(positions: list[int]) -> list[tuple[int, ClassGraph, Emitted]]:
+Found = list[tuple[int, ClassGraph, Emitted]]  # an emit worker's classes: position, graph, what the build keeps
+
+
+def _emit_in_worker(positions: list[int], folder: str) -> tuple[str, Found]:
     """In an emit worker: the graphs of the classes at ``positions`` (without their triples: their facts are
-    read here, and not sent back) and what the build keeps of each."""
+    read here, and not sent back) and what the build keeps of each.
+
+    Their N-Quads come back through a file in ``folder`` (its name is returned), one graph's class and shared
+    quads after another, and the graphs without them: through the pool's pipe, 64 KB a read, they cost the
+    building process 0.2 s of CPU at LA (77 MB).
+    """
     assert _EMITTER is not None, "emit workers are forked after _EMITTER is set"
-    found = []
+    found: Found = []
     with collector_paused():
         for position in positions:
             graph = _EMITTER(position)
-            found.append((position, graph.without_triples(), _emitted(graph)))
-    return found
+            found.append((position, graph, _emitted(graph)))
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as file:
+            file.write(b"".join(part for _, graph, _ in found for part in (graph.nquads, graph.shared_nquads)))
+        return file.name, [(position, graph.without_text(), entry) for position, graph, entry in found]
+
+
+def _with_text(answer: tuple[str, Found]) -> Found:
+    """An emit worker's answer with each graph's N-Quads read back from the file it wrote (then removed)."""
+    name, found = answer
+    path = Path(name)
+    data = path.read_bytes()
+    path.unlink()
+    graphs: Found = []
+    start = 0
+    for position, graph, entry in found:
+        middle = start + graph.nquads_length
+        end = middle + graph.shared_nquads_length
+        graphs.append((position, replace(graph, nquads=data[start:middle], shared_nquads=data[middle:end]), entry))
+        start = end
+    return graphs
 
 
 @contextmanager
@@ -430,23 +457,24 @@ def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[in
         return
     _EMITTER = emitter
     try:
-        with get_context("fork").Pool(workers) as pool:
-            yield (graph for found in _bounded_map(pool, positions, 2 * workers)
+        with tempfile.TemporaryDirectory(prefix="rolegraph-emit-") as folder, \
+                get_context("fork").Pool(workers) as pool:
+            yield (graph for found in _bounded_map(pool, positions, 2 * workers, folder)
                    for graph in _noted_from_worker(found, emitted))
     finally:
         _EMITTER = None
 
 
-def _bounded_map(pool: Pool, positions: list[int], ahead: int) -> Iterator[list[tuple[int, ClassGraph, Emitted]]]:
+def _bounded_map(pool: Pool, positions: list[int], ahead: int, folder: str) -> Iterator[Found]:
     """``_emit_in_worker`` over chunks of ``positions``, results in order, at most ``ahead`` chunks in flight:
-    workers faster than the store would otherwise pile the whole corpus's N-Quads up in this process."""
+    workers faster than the store would otherwise pile the whole corpus's N-Quads up (here, or in ``folder``)."""
     chunks = (positions[start:start + EMIT_CHUNK] for start in range(0, len(positions), EMIT_CHUNK))
-    pending = deque(pool.apply_async(_emit_in_worker, (chunk,)) for chunk in islice(chunks, ahead))
+    pending = deque(pool.apply_async(_emit_in_worker, (chunk, folder)) for chunk in islice(chunks, ahead))
     while pending:
-        found = pending.popleft().get()
+        answer = pending.popleft().get()
         if (chunk := next(chunks, None)) is not None:
-            pending.append(pool.apply_async(_emit_in_worker, (chunk,)))
-        yield found
+            pending.append(pool.apply_async(_emit_in_worker, (chunk, folder)))
+        yield _with_text(answer)
 
 
 def _noted(graph: ClassGraph, position: int, emitted: dict[int, Emitted]) -> ClassGraph:
@@ -454,8 +482,7 @@ def _noted(graph: ClassGraph, position: int, emitted: dict[int, Emitted]) -> Cla
     return graph
 
 
-def _noted_from_worker(found: list[tuple[int, ClassGraph, Emitted]], emitted: dict[int, Emitted]
-                       ) -> Iterator[ClassGraph]:
+def _noted_from_worker(found: Found, emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
     for position, graph, entry in found:
         emitted[position] = _interned(entry)
         yield graph

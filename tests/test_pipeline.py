@@ -317,9 +317,9 @@ from rolegraph.store import open_store
 
 real = pipeline._emit_in_worker
 
-def spying(positions):  # runs in the emit workers, which look it up in the module they inherited
+def spying(positions, folder):  # runs in the emit workers, which look it up in the module they inherited
     Path(sys.argv[3], str(os.getpid())).touch()
-    return real(positions)
+    return real(positions, folder)
 
 pipeline._emit_in_worker = spying
 with open_store(sys.argv[2]) as store:

@@ -66,6 +66,9 @@ class ClassGraph:
     shared_nquads: bytes = b""
     triples: tuple[Triple, ...] = ()
     size: int = 0  # how many quads: the class graph's and the shared ones
+    # the lengths of ``nquads`` and ``shared_nquads`` in a graph sent without them (``without_text``)
+    nquads_length: int = 0
+    shared_nquads_length: int = 0
 
     @cached_property
     def lines(self) -> tuple[str, ...]:
@@ -100,9 +103,10 @@ class ClassGraph:
         lines = (*self.lines, *self.marker_lines()) if with_marker else self.lines
         return [line[:-cut] for line in lines]
 
-    def without_triples(self) -> ClassGraph:
-        """The same graph without its ``triples`` (smaller to send to another process)."""
-        return replace(self, triples=())
+    def without_text(self) -> ClassGraph:
+        """The same graph without its ``triples`` nor its N-Quads (sent apart), whose lengths it keeps."""
+        return replace(self, triples=(), nquads=b"", shared_nquads=b"", nquads_length=len(self.nquads),
+                       shared_nquads_length=len(self.shared_nquads))
 
 
 def _lines(nquads: bytes) -> tuple[str, ...]:
