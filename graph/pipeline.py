@@ -474,6 +474,8 @@ def _bounded_map(pool: Pool, positions: list[int], ahead: int, folder: str) -> I
         answer = pending.popleft().get()
         if (chunk := next(chunks, None)) is not None:
             pending.append(pool.apply_async(_emit_in_worker, (chunk, folder)))
+        else:  # every chunk asked for: each worker ends once it has no more (not after the store's last load)
+            pool.close()
         yield _with_text(answer)
 
 
