@@ -398,7 +398,7 @@ def _emitted(graph: ClassGraph) -> Emitted:
                    concept_labels_of_quads(index))
 
 
-EMIT_CHUNK = 32  # classes per task of an emit worker
+EMIT_CHUNK = 16  # classes per task of an emit worker
 _EMITTER: ClassGraphEmitter | None = None  # what forked emit workers emit: set just before they are forked
 
 
