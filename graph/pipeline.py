@@ -56,7 +56,7 @@ Progress = Callable[[Path], None]  # told of each file as it is read
 Stages = Callable[[str, int | None], Callable[[], None]]
 
 PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
-PARSE_CHUNK = 64
+PARSE_CHUNK = 16
 FILES_STATE_FORMAT = "2:"  # entries: file stat -> (parsed class, _class_digest of it)
 FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build (in shards: cache.keep_entries)
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
