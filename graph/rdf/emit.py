@@ -115,7 +115,7 @@ def _lines(nquads: bytes) -> tuple[str, ...]:
 
 
 def _nquads(lines: Sequence[str]) -> bytes:
-    return "".join(f"{line} .\n" for line in lines).encode("utf-8")
+    return (" .\n".join(lines) + " .\n").encode("utf-8") if lines else b""
 
 
 _DERIVED_FROM, _LINE_START, _LINE_END = PROV.wasDerivedFrom.value, RG.lineStart.value, RG.lineEnd.value
