@@ -99,8 +99,7 @@ def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | No
         marker = Quad(graph, RG.contentHash, Literal(digest), graph)
         store.replace_graph(graph.value, chain(iter_ladder_quads(ladder, iris), [marker]))
     keep_ladder(cache_directory, digest, total, derivation, Ladder(), ladder, {fact.iri: fact for fact in facts or ()},
-                derivation.words if derivation is not None else {}, versions or {},
-                derivation.explicit if derivation is not None else {}, whole=True)
+                derivation.words if derivation is not None else {}, versions or {}, whole=True)
     return ladder
 
 
@@ -129,7 +128,7 @@ def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFac
         known = classes.versions_of(changed)
         if len(known) != len(changed) or "" in known.values():
             return None  # a class not kept, or one whose facts came from two graphs
-        around = derive_ladder_around(kept.derivation, changed, classes, classes.stated, rules)
+        around = derive_ladder_around(kept.derivation, changed, classes, classes.last, rules)
     except StateUnreadable:
         return None  # a damaged table
     if around is None:
@@ -140,5 +139,5 @@ def write_ladder_around(store: Store, iris: Iris, changed: Mapping[str, ClassFac
     if digest != kept.digest:
         store.change_graph(graph.value, removed, added, digest)
     keep_ladder(cache_directory, digest, total, around.derivation, around.gone, around.came, changed, around.words,
-                versions, around.stated, whole=False)
+                versions, whole=False)
     return LadderChange(len(around.came.promotions()) - len(around.gone.promotions()), len(added) - len(removed))

@@ -226,18 +226,13 @@ class Derivation:
     derived: dict[tuple[str, str], Step]  # derived and lateral steps, explained, before explicit steps win a pair
     best: dict[str, tuple[tuple[float, str, str], ...]]  # class -> its best comparisons: (score, first, second)
     comparisons: dict[tuple[str, str], Comparison]
-    explicit: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # owner -> the explicit steps it states
     claims: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # pair -> owners stating it
     resolved: dict[str, Resolution] = field(default_factory=dict)  # owner -> the classes its names resolved to
     frequency: dict[str, int] = field(default_factory=dict)  # skill concept -> how many classes require it
     labels: dict[str, str] = field(default_factory=dict)  # the skill labels derived with
     index: _FeatureIndex | None = None
     in_order: bool = False  # derived from facts in IRI order (what ``derive_ladder_around`` works on)
-    detached: bool = False  # ``versions``, ``words`` and ``explicit`` left out
-
-    def ladder(self, explicit: Mapping[str, tuple[Step, ...]] | None = None) -> Ladder:
-        """The ladder this derivation gave (a detached one needs the ``explicit`` steps it was derived with)."""
-        return _assembled(self.explicit if explicit is None else explicit, self.derived, self.comparisons)
+    detached: bool = False  # ``versions`` and ``words`` left out
 
 
 @dataclass
@@ -248,7 +243,6 @@ class Around:
     came: Ladder  # those that came or changed
     derivation: Derivation  # detached
     words: dict[str, _ClassWords]  # of the classes changed
-    stated: dict[str, tuple[Step, ...]]  # the explicit steps of the classes whose statements were redone (or ())
     candidates: int = 0
 
 
@@ -320,7 +314,7 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
     derivation = _derivation(context, index, previous if usable else None, dirty, derived, best, explicit, resolved)
     derivation.versions, derivation.words, derivation.detached = dict(versions), context.words, False
     derivation.in_order = all(first < second for first, second in zip(by_iri, list(by_iri)[1:], strict=False))
-    found = derivation.ladder()
+    found = _assembled(explicit, derived, derivation.comparisons)
     found.candidates = ladder.candidates
     return found, derivation
 
@@ -342,33 +336,33 @@ def _derivation(context: _Context, index: _FeatureIndex, previous: Derivation | 
     for owner, steps in explicit.items():
         for pair in dict.fromkeys((step.source, step.target) for step in steps):
             claims.setdefault(pair, []).append(owner)
-    return Derivation(context.rules, {}, {}, context.idf, postings, derived, best, comparisons, explicit,
+    return Derivation(context.rules, {}, {}, context.idf, postings, derived, best, comparisons,
                       {pair: tuple(owners) for pair, owners in claims.items()}, resolved, dict(context.frequency),
                       dict(context.labels), index, in_order=True, detached=True)
 
 
 def derive_ladder_around(previous: Derivation, changed: Mapping[str, ClassFacts],
                          kept: Callable[[Collection[str]], Mapping[str, tuple[ClassFacts, _ClassWords]]],
-                         stated: Callable[[Collection[str]], Mapping[str, tuple[Step, ...]]],
+                         last: Callable[[Collection[tuple[str, str]]], Mapping[tuple[str, str], Step]],
                          rules: LadderRules | None = None) -> Around | None:
     """``derive_ladder_again`` for the same classes as ``previous`` (detached or not), of which those in
     ``changed`` (class IRI -> its facts now) changed, reading no other class's facts than those a change reaches:
-    ``kept`` gives the facts and words of the classes asked for, and ``stated`` the explicit steps of the classes
-    asked for, as the previous derivation had them. Returns how the ladder changed and what to keep (see
-    :class:`Around`); or None when the change reaches beyond what this can redo (a class's name, place or the
-    classes it names; a quarter of the classes or more), and everything must be derived again."""
+    ``kept`` gives the facts and words of the classes asked for, as the previous derivation had them, and ``last``
+    the steps the previous ladder held for the pairs asked for. Returns how the ladder changed and what to keep
+    (see :class:`Around`); or None when the change reaches beyond what this can redo (a class's name, place or
+    the classes it names; a quarter of the classes or more), and everything must be derived again."""
     rules = rules or ladder_rules()
     index = previous.index
     if (index is None or not previous.in_order or previous.rules != rules
             or any(iri not in index.number for iri in changed)):
         return None
     with collector_paused():
-        return _derive_around(previous, index, dict(changed), kept, stated, rules)
+        return _derive_around(previous, index, dict(changed), kept, last, rules)
 
 
 def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str, ClassFacts],
                    kept: Callable[[Collection[str]], Mapping[str, tuple[ClassFacts, _ClassWords]]],
-                   stated: Callable[[Collection[str]], Mapping[str, tuple[Step, ...]]],
+                   last: Callable[[Collection[tuple[str, str]]], Mapping[tuple[str, str], Step]],
                    rules: LadderRules) -> Around | None:
     before = kept(list(changed))
     if any(iri not in before or _identity(before[iri][0]) != _identity(fact) or _names(before[iri][0]) != _names(fact)
@@ -422,23 +416,27 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     ladder, derived, best = _derive_changed(context, index, previous, dirty)
     found, resolved = _explicit_steps(context, [context.facts[owner] for owner in sorted(owners)],
                                       previous.resolved)
-    derivation = _derivation(context, index, previous, dirty, derived, best, found,
-                             {**previous.resolved, **resolved})
-    before = dict(stated(sorted(owners)))
-    after = {owner: found.get(owner, ()) for owner in owners}
-    derivation.claims = claims = _claimed(previous.claims, before, after)
-    touched = {(step.source, step.target) for steps in chain(before.values(), after.values()) for step in steps}
+    derivation = _derivation(context, index, previous, dirty, derived, best, {}, {**previous.resolved, **resolved})
+    stating = {owner: found.get(owner, ()) for owner in owners}  # what the redone owners state now
+    derivation.claims = claims = _claimed(previous.claims, stating)
+    touched = {pair for pair, claimants in previous.claims.items() if owners.intersection(claimants)}
+    touched.update((step.source, step.target) for steps in stating.values() for step in steps)
     touched.update(key for key in chain(previous.derived, derived) if dirty & set(key))
-    others = {first for pair in touched for first in (_first(previous.claims, pair), _first(claims, pair))
-              if first is not None and first not in owners}
-    redone = dict(sorted(after.items()))
-    others_stated = stated(sorted(others))
-    before.update(others_stated)
-    after.update(others_stated)
+    # the first owners stating a touched pair that were not redone state what they stated (nothing they name
+    # changed); what they state is worked out again, from their facts and those of the classes they name
+    others = {claims[pair][0] for pair in touched if pair in claims and claims[pair][0] not in owners}
+    needed = others | {iri for owner in others for iri in _resolved_iris(previous.resolved[owner])}
+    found = kept(sorted(needed - context.words.keys()))
+    if len(found) != len(needed - context.words.keys()):
+        return None
+    for fact, words in found.values():
+        _add_words(context, fact, words)
+    stating.update(_explicit_steps(context, [context.facts[owner] for owner in sorted(others)],
+                                   previous.resolved)[0])
+    before = last(sorted(touched))
     gone, came = Ladder(), Ladder()
     for pair in sorted(touched):
-        old = _winner(pair, previous.claims, before, previous.derived)
-        new = _winner(pair, claims, after, derived)
+        old, new = before.get(pair), _winner(pair, claims, stating, derived)
         if old != new:
             gone.steps.extend([old] if old is not None else [])
             came.steps.extend([new] if new is not None else [])
@@ -447,39 +445,31 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
         if old_comparison != new_comparison:
             gone.comparisons.extend([old_comparison] if old_comparison is not None else [])
             came.comparisons.extend([new_comparison] if new_comparison is not None else [])
-    derivation.explicit = {}
-    return Around(gone, came, derivation, {iri: context.words[iri] for iri in changed}, redone, ladder.candidates)
+    return Around(gone, came, derivation, {iri: context.words[iri] for iri in changed}, ladder.candidates)
 
 
-def _first(claims: Mapping[tuple[str, str], tuple[str, ...]], pair: tuple[str, str]) -> str | None:
-    owners = claims.get(pair)
-    return owners[0] if owners else None
-
-
-def _claimed(claims: Mapping[tuple[str, str], tuple[str, ...]], before: Mapping[str, tuple[Step, ...]],
-             after: Mapping[str, tuple[Step, ...]]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """``claims`` (pair -> the owners stating it, in IRI order) with the owners of ``after`` stating what they
-    state now instead of what they stated ``before``."""
-    found = dict(claims)
-    pairs = {(step.source, step.target) for steps in chain(before.values(), after.values()) for step in steps}
-    stating = {owner: {(step.source, step.target) for step in steps} for owner, steps in after.items()}
-    for pair in pairs:
-        owners = sorted({owner for owner in found.get(pair, ()) if owner not in after}
-                        | {owner for owner, held in stating.items() if pair in held})
-        if owners:
-            found[pair] = tuple(owners)
-        else:
-            found.pop(pair, None)
+def _claimed(claims: Mapping[tuple[str, str], tuple[str, ...]], stating: Mapping[str, tuple[Step, ...]],
+             ) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``claims`` (pair -> the owners stating it, in IRI order) with the owners in ``stating`` stating what they
+    state there instead of what they stated."""
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for pair, owners in claims.items():
+        kept = tuple(owner for owner in owners if owner not in stating)
+        if kept:
+            found[pair] = kept
+    for owner, steps in stating.items():
+        for pair in dict.fromkeys((step.source, step.target) for step in steps):
+            found[pair] = tuple(sorted((*found.get(pair, ()), owner)))
     return found
 
 
 def _winner(pair: tuple[str, str], claims: Mapping[tuple[str, str], tuple[str, ...]],
-            stated: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step]) -> Step | None:
+            stating: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step]) -> Step | None:
     """The step the ladder holds for ``pair``: the first explicit one the first owner stating it states, else
     the derived one (see ``_assembled``)."""
-    owner = _first(claims, pair)
-    if owner is not None:
-        return next(step for step in stated[owner] if (step.source, step.target) == pair)
+    owners = claims.get(pair)
+    if owners:
+        return next(step for step in stating[owners[0]] if (step.source, step.target) == pair)
     return derived.get(pair)
 
 

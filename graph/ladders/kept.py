@@ -5,9 +5,9 @@ Two parts, written one after the other and tied by a generation token:
 - a pickle (``LADDER_STATE`` in the cache's state folder): the content hash of the ladder graph written, and the
   derivation without its per-class part (``Derivation.detached``), or the ladder itself when there is no
   derivation;
-- a SQLite file beside it (``ladder-classes.sqlite``): each class's facts, words and version, and the explicit
-  steps each class states, read a class at a time, so that a change of one class reads the facts and statements
-  of the classes it reaches and no others.
+- a SQLite file beside it (``ladder-classes.sqlite``): each class's facts, words and version, and each step and
+  comparison of the ladder, read a class (or a pair) at a time, so that a change of one class reads the facts
+  of the classes it reaches and the steps it touches, and no others.
 
 The pickle is removed before the table changes and written after, with the table's token: a build stopped
 between the two leaves a pickle that does not match (or none), and the next ladder stage derives everything.
@@ -54,8 +54,8 @@ class KeptLadder:
 
 
 class KeptClasses:
-    """The kept tables: each class's facts, words and version, and the explicit steps each class states. Called
-    with IRIs, it gives the facts and words of those it holds (``derive_ladder_around``'s ``kept``)."""
+    """The kept tables: each class's facts, words and version, and the ladder's items. Called with IRIs, it gives
+    the facts and words of those it holds (``derive_ladder_around``'s ``kept``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -86,11 +86,16 @@ class KeptClasses:
             return {iri: (pickle.loads(facts), pickle.loads(words))  # noqa: S301 - our own cache
                     for iri, facts, words in self._rows("SELECT iri, facts, words FROM classes WHERE iri IN", iris)}
 
-    def stated(self, owners: Collection[str]) -> dict[str, tuple[Step, ...]]:
-        """The explicit steps each of ``owners`` states (those stating none are left out)."""
-        with collector_paused(), _readable():
-            return {owner: pickle.loads(steps)  # noqa: S301 - our own cache
-                    for owner, steps in self._rows("SELECT owner, steps FROM stated WHERE owner IN", owners)}
+    def last(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], Step]:
+        """The steps the kept ladder holds for those of ``pairs`` it holds (``derive_ladder_around``'s ``last``)."""
+        found: dict[tuple[str, str], Step] = {}
+        with self._connection() as connection, collector_paused(), _readable():
+            for source, target in pairs:
+                row = connection.execute("SELECT item FROM items WHERE kind = 's' AND first = ? AND second = ?",
+                                         (source, target)).fetchone()
+                if row is not None:
+                    found[(source, target)] = pickle.loads(row[0])  # noqa: S301 - our own cache
+        return found
 
     def ladder(self) -> Ladder:
         """The ladder kept item by item (see ``write``), in pair order."""
@@ -115,20 +120,17 @@ class KeptClasses:
                 words[iri] = pickle.loads(data)  # noqa: S301 - our own cache
         return versions, words
 
-    def write(self, rows: Mapping[str, tuple[ClassFacts, Any, str]], stated: Mapping[str, tuple[Step, ...]],
-              gone: Ladder, came: Ladder, whole: bool) -> str:
-        """Keep ``rows`` (class IRI -> facts, words, version), what classes state (owner -> its explicit steps;
-        none: no row) and the ladder's items (those ``gone`` removed, those that ``came`` added), in one
-        transaction, under a new generation token. With ``whole``, they are every class and ``came`` is the whole
-        ladder: rows of others go, and rows whose version is kept (by this code: ``build_fingerprint``) are not
-        written again ("": no version, always written). Returns the token."""
+    def write(self, rows: Mapping[str, tuple[ClassFacts, Any, str]], gone: Ladder, came: Ladder, whole: bool) -> str:
+        """Keep ``rows`` (class IRI -> facts, words, version) and the ladder's items (those ``gone`` removed, those
+        that ``came`` added), in one transaction, under a new generation token. With ``whole``, they are every
+        class and ``came`` is the whole ladder: rows of others go, and rows whose version is kept (by this code:
+        ``build_fingerprint``) are not written again ("": no version, always written). Returns the token."""
         generation = secrets.token_hex(8)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as connection, collector_paused(), connection:
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS classes "
                                "(iri TEXT PRIMARY KEY, version TEXT, facts BLOB, words BLOB)")
-            connection.execute("CREATE TABLE IF NOT EXISTS stated (owner TEXT PRIMARY KEY, steps BLOB)")
             connection.execute("CREATE TABLE IF NOT EXISTS items "
                                "(kind TEXT, first TEXT, second TEXT, item BLOB, PRIMARY KEY (kind, first, second))")
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -141,15 +143,10 @@ class KeptClasses:
                 connection.executemany("DELETE FROM classes WHERE iri = ?",
                                        [(iri,) for iri in stored if iri not in wanted])
                 wanted = {iri: row for iri, row in wanted.items() if not row[2] or stored.get(iri) != row[2]}
-                connection.execute("DELETE FROM stated")
                 connection.execute("DELETE FROM items")
             connection.executemany(
                 "INSERT OR REPLACE INTO classes (iri, version, facts, words) VALUES (?, ?, ?, ?)",
                 ((iri, version, _pickled(facts), _pickled(words)) for iri, (facts, words, version) in wanted.items()))
-            connection.executemany("DELETE FROM stated WHERE owner = ?",
-                                   [(owner,) for owner, steps in stated.items() if not steps])
-            connection.executemany("INSERT OR REPLACE INTO stated (owner, steps) VALUES (?, ?)",
-                                   ((owner, _pickled(steps)) for owner, steps in stated.items() if steps))
             connection.executemany("DELETE FROM items WHERE kind = ? AND first = ? AND second = ?",
                                    [key for key, _ in _items(gone)])
             connection.executemany("INSERT OR REPLACE INTO items (kind, first, second, item) VALUES (?, ?, ?, ?)",
@@ -212,11 +209,11 @@ def last_ladder(kept: KeptLadder, classes: KeptClasses) -> Ladder | None:
 
 def keep_ladder(directory: Path | None, digest: str, total: int, derivation: Derivation | None,
                 gone: Ladder, came: Ladder, facts: Mapping[str, ClassFacts], words: Mapping[str, Any],
-                versions: Mapping[str, str], stated: Mapping[str, tuple[Step, ...]], whole: bool) -> None:
+                versions: Mapping[str, str], whole: bool) -> None:
     """Keep what the ladder graph was written from: ``derivation`` and the ladder's items (those ``gone`` and those
     that ``came``; ``whole``: ``came`` is all of it), and the ``facts``, ``words`` and ``versions`` of the
-    classes derived from and what classes ``stated`` (``whole``: all of them; otherwise those that changed).
-    Without a derivation, the ladder (``came``) is kept whole, in the pickle."""
+    classes derived from (``whole``: all of them; otherwise those that changed). Without a derivation, the ladder
+    (``came``) is kept whole, in the pickle."""
     if directory is None:
         return
     forget_state(directory, LADDER_STATE)
@@ -224,10 +221,10 @@ def keep_ladder(directory: Path | None, digest: str, total: int, derivation: Der
     if derivation is not None:
         rows = {iri: (fact, words[iri], versions.get(iri, "")) for iri, fact in facts.items()}
         try:
-            generation = _classes(directory).write(rows, stated, gone, came, whole)
+            generation = _classes(directory).write(rows, gone, came, whole)
         except (OSError, sqlite3.Error):
             return  # nothing kept: the next ladder stage derives everything
-        derivation = replace(derivation, versions={}, words={}, explicit={}, detached=True)
+        derivation = replace(derivation, versions={}, words={}, detached=True)
     keep_state(directory, LADDER_STATE, KeptLadder(digest, total, came if derivation is None else None,
                                                    derivation, generation, build_fingerprint()))
 
