@@ -62,6 +62,7 @@ FILES_STATE = "files"  # file stat -> parsed class, for the files of the last bu
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
 # fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
 RACY_NS, RACY_COARSE_NS = 100_000_000, 2_000_000_000
+COMPACT_MIN_GRAPHS = 20_000  # a build writing this many class graphs compacts the store after (Store.compact)
 VOCABULARY_STATE = "vocabulary"  # (digest of every KSA statement, the vocabulary built from them)
 EMIT_STATE = "emitted"  # emit key -> Emitted, for the class graphs of the last build (in shards)
 FileStat = tuple[str, int, int, int, int, int]  # absolute path, device, inode, size, change time, modification time
@@ -308,6 +309,9 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
         summary.quads, summary.full_because = len(store), reason
         if cache_directory is not None:
             keep_snapshot(cache_directory, iris, summary, made, store)
+    if len(summary.written.written) >= COMPACT_MIN_GRAPHS:
+        stages("compacting the store", None)
+        store.compact()
     return summary
 
 

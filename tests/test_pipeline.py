@@ -373,3 +373,27 @@ def test_a_build_reports_its_stages(specs_dir: Path) -> None:
     assert sorted(files) == sorted(path.name for path in specs_dir.iterdir())
     graphs = len(summary.written.written)
     assert stages == [["writing class graphs", graphs, graphs], ["deriving promotion steps", None, 0]]
+
+
+def test_a_large_build_compacts_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegraph.store import open_store
+    from rolegraph.store.oxigraph import OxigraphStore
+
+    specs = _generated(tmp_path, count=30, seed=4)
+    compacted: list[str] = []
+    real_compact = OxigraphStore.compact
+
+    def compact(self) -> None:
+        compacted.append(self.location)
+        real_compact(self)
+
+    monkeypatch.setattr(OxigraphStore, "compact", compact)
+    monkeypatch.setattr(pipeline, "COMPACT_MIN_GRAPHS", 10)
+    with open_store(tmp_path / "store") as store:
+        stages: list[str] = []
+        pipeline.build([specs], store, stages=lambda name, total: (stages.append(name), lambda: None)[1])
+        assert compacted == [str(tmp_path / "store")] and stages[-1] == "compacting the store"
+        assert pipeline.build([specs], store, full=True).written.written == []  # nothing written: not compacted
+        assert len(compacted) == 1
+        compacted_export = _export(store)
+    assert _fresh_build(specs, tmp_path / "fresh") == compacted_export

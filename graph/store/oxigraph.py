@@ -384,6 +384,13 @@ class OxigraphStore:
                             union=False)
         return {solution["g"].value: solution["hash"].value for solution in result}
 
+    def compact(self) -> None:
+        """Merge the files a large build left (RocksDB's sorted tables, from its many bulk loads): at 100k classes
+        the first validation after the build took 47 s before, 23 s after (61 s to compact)."""
+        if self.location != ":memory:":
+            self._writable()
+            self._store.optimize()
+
     def __len__(self) -> int:
         return len(self._store)
 

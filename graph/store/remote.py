@@ -638,6 +638,9 @@ class RemoteStore:
         [row] = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {where} }}"))  # type: ignore[call-overload]
         return int(row["n"].value)
 
+    def compact(self) -> None:
+        """The server organises its own storage."""
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
