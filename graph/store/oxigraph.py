@@ -386,7 +386,7 @@ class OxigraphStore:
 
     def compact(self) -> None:
         """Merge the files a large build left (RocksDB's sorted tables, from its many bulk loads): at 100k classes
-        the first validation after the build took 47 s before, 23 s after (61 s to compact)."""
+        (61 s to compact) a validation of the store took 31.5 s before, 25.3 s after."""
         if self.location != ":memory:":
             self._writable()
             self._store.optimize()
