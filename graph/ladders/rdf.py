@@ -21,8 +21,8 @@ from rolegraph.ladders.derive import Comparison, Ladder, Step
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, XSD
 
-__all__ = ["ladder_quads", "iter_ladder_quads", "step_iri", "canonical_decimal", "ladder_digest", "ladder_total",
-           "items_total", "digest_of_total", "ladder_delta"]
+__all__ = ["ladder_quads", "iter_ladder_quads", "step_iri", "canonical_decimal", "ladder_total", "items_total",
+           "digest_of_total", "ladder_delta"]
 
 _MODULUS = 1 << 128
 _MODULE = Path(__file__).read_bytes()  # a change of how the graph is written is a change of every digest
@@ -113,14 +113,9 @@ def iter_ladder_quads(ladder: Ladder, iris: Iris | None = None) -> Iterator[Quad
         quads.clear()
 
 
-def ladder_digest(ladder: Ladder, iris: Iris | None = None) -> str:
-    """A hash of everything the ladder graph of ``ladder`` holds (steps, comparisons, base IRI, this module),
-    recorded in the graph (``rg:contentHash``) so a later build can tell what the store holds."""
-    return digest_of_total(ladder_total(ladder), iris)
-
-
 def ladder_total(ladder: Ladder) -> int:
-    """The sum of the hashes of the ladder's steps and comparisons (mod 2**128), which its digest is made from:
+    """The sum of the hashes of the ladder's steps and comparisons (mod 2**128), which its digest (recorded in the
+    graph as ``rg:contentHash``, so a later build can tell what the store holds: ``digest_of_total``) is made from:
     a change of a few items changes it by their hashes alone (``items_total``)."""
     return items_total(chain(ladder.steps, ladder.comparisons))
 
@@ -136,7 +131,8 @@ def items_total(items: Iterable[Step | Comparison]) -> int:
 
 
 def digest_of_total(total: int, iris: Iris | None = None) -> str:
-    """The ladder digest of the items whose hashes sum to ``total``."""
+    """The ladder digest of the items whose hashes sum to ``total``: a hash of that sum, the base IRI and this
+    module (how the graph is written)."""
     digest = hashlib.sha256((iris or Iris()).base.encode())
     digest.update(_MODULE)
     digest.update(total.to_bytes(16, "big"))
