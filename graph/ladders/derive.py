@@ -436,16 +436,18 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     before = last(sorted(touched))
     gone, came = Ladder(), Ladder()
     for pair in sorted(touched):
-        old, new = before.get(pair), _winner(pair, claims, stating, derived)
-        if old != new:
-            gone.steps.extend([old] if old is not None else [])
-            came.steps.extend([new] if new is not None else [])
+        _note_change(gone.steps, came.steps, before.get(pair), _winner(pair, claims, stating, derived))
     for pair in sorted(previous.comparisons.keys() | derivation.comparisons.keys()):
-        old_comparison, new_comparison = previous.comparisons.get(pair), derivation.comparisons.get(pair)
-        if old_comparison != new_comparison:
-            gone.comparisons.extend([old_comparison] if old_comparison is not None else [])
-            came.comparisons.extend([new_comparison] if new_comparison is not None else [])
+        _note_change(gone.comparisons, came.comparisons, previous.comparisons.get(pair),
+                     derivation.comparisons.get(pair))
     return Around(gone, came, derivation, {iri: context.words[iri] for iri in changed}, ladder.candidates)
+
+
+def _note_change(gone: list[Any], came: list[Any], old: Any, new: Any) -> None:
+    """Note an item of the ladder that changed (or went, or came): the old in ``gone``, the new in ``came``."""
+    if old != new:
+        gone.extend([old] if old is not None else [])
+        came.extend([new] if new is not None else [])
 
 
 def _claimed(claims: Mapping[tuple[str, str], tuple[str, ...]], stating: Mapping[str, tuple[Step, ...]],
