@@ -89,7 +89,7 @@ class KeptClasses:
     def last(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], Step]:
         """The steps the kept ladder holds for those of ``pairs`` it holds (``derive_ladder_around``'s ``last``)."""
         found: dict[tuple[str, str], Step] = {}
-        with self._connection() as connection, collector_paused(), _readable():
+        with _readable(), self._connection() as connection, collector_paused():
             for source, target in pairs:
                 row = connection.execute("SELECT item FROM items WHERE kind = 's' AND first = ? AND second = ?",
                                          (source, target)).fetchone()
@@ -100,7 +100,7 @@ class KeptClasses:
     def ladder(self) -> Ladder:
         """The ladder kept item by item (see ``write``), in pair order."""
         ladder = Ladder()
-        with self._connection() as connection, collector_paused():
+        with _readable(), self._connection() as connection, collector_paused():
             for kind, item in connection.execute("SELECT kind, item FROM items ORDER BY kind, first, second"):
                 (ladder.comparisons if kind == "c" else ladder.steps).append(pickle.loads(item))  # noqa: S301
         return ladder
@@ -114,7 +114,7 @@ class KeptClasses:
         """Every class's version and words (what deriving again from every class's facts starts from)."""
         versions: dict[str, str] = {}
         words: dict[str, Any] = {}
-        with self._connection() as connection, collector_paused():
+        with _readable(), self._connection() as connection, collector_paused():
             for iri, version, data in connection.execute("SELECT iri, version, words FROM classes"):
                 versions[iri] = version
                 words[iri] = pickle.loads(data)  # noqa: S301 - our own cache
@@ -203,7 +203,7 @@ def last_ladder(kept: KeptLadder, classes: KeptClasses) -> Ladder | None:
         return kept.ladder
     try:
         return classes.ladder()
-    except UNREADABLE:
+    except StateUnreadable:
         return None
 
 
@@ -233,6 +233,6 @@ def attached(derivation: Derivation, classes: KeptClasses) -> Derivation | None:
     """``derivation`` with its classes' versions and words read back from the table (None if it cannot be)."""
     try:
         versions, words = classes.versions_and_words()
-    except UNREADABLE:
+    except StateUnreadable:
         return None
     return replace(derivation, versions=versions, words=words, detached=False)
