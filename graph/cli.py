@@ -128,7 +128,7 @@ class BuildProgress:
     """A build's progress on stderr: files read, then each later stage, one bar each.
 
     The display is redrawn by the build's own calls (at most ``REDRAWS_PER_SECOND``), not by a thread of rich's:
-    a process running no other thread may fork its parse and emit workers.
+    a process running no other thread may fork its parse workers.
     """
 
     REDRAWS_PER_SECOND = 8

@@ -8,18 +8,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import islice
 from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.pool import Pool
 from pathlib import Path
 from sys import intern
 
@@ -350,9 +345,9 @@ def _build_parsed(parsed: Parsed, store: Store, iris: Iris, stages: Stages = _no
     positions = [position for position in range(len(parsed.classes)) if position not in kept]
     emitter = ClassGraphEmitter(parsed.classes, iris, concept_label)
     written_one = stages("writing class graphs", len(positions))
-    with _emitting(emitter, positions, emitted) as graphs:  # streamed to the store
-        written = store.replace_class_graphs(_ticking(graphs, written_one), replaces_sources=good_sources,
-                                             unchanged=[entry.graph for entry in kept.values()], existing=stored)
+    graphs = _emitting(emitter, positions, emitted)  # streamed to the store
+    written = store.replace_class_graphs(_ticking(graphs, written_one), replaces_sources=good_sources,
+                                         unchanged=[entry.graph for entry in kept.values()], existing=stored)
     written.triples += sum(entry.triples for entry in kept.values())
     if keys:
         keep_entries(cache_directory, EMIT_STATE, emit_fingerprint(),
@@ -396,112 +391,29 @@ def _ticking(graphs: Iterable[ClassGraph], tick: Callable[[], None]) -> Iterator
 
 
 def _emitted(graph: ClassGraph) -> Emitted:
-    """What the build keeps of a class graph: its name, hash and size, its ladder facts and skill labels."""
+    """What the build keeps of a class graph: its name, hash and size, its ladder facts and skill labels (their
+    concepts interned: every class names the same few thousand, and a build holds an entry per class until its
+    ladder stage; at 100k classes, 180 MB of copies)."""
     index = index_triples(graph.triples, FACT_PREDICATES)
-    return Emitted(graph.graph.value, graph.content_hash, graph.size, tuple(facts_of_quads(index)),
-                   concept_labels_of_quads(index))
+    facts = tuple(replace(fact, skills={intern(concept): level for concept, level in fact.skills.items()})
+                  for fact in facts_of_quads(index))
+    labels = {intern(concept): intern(label) for concept, label in concept_labels_of_quads(index).items()}
+    return Emitted(graph.graph.value, graph.content_hash, graph.size, facts, labels)
 
 
-EMIT_CHUNK = 16  # classes per task of an emit worker
-_EMITTER: ClassGraphEmitter | None = None  # what forked emit workers emit: set just before they are forked
-
-
-Found = list[tuple[int, ClassGraph, Emitted]]  # an emit worker's classes: position, graph, what the build keeps
-
-
-def _emit_in_worker(positions: list[int], folder: str) -> tuple[str, Found]:
-    """In an emit worker: the graphs of the classes at ``positions`` (without their triples: their facts are
-    read here, and not sent back) and what the build keeps of each.
-
-    Their N-Quads come back through a file in ``folder`` (its name is returned), one graph's class and shared
-    quads after another, and the graphs without them: through the pool's pipe, 64 KB a read, they cost the
-    building process 0.2 s of CPU at LA (77 MB).
-    """
-    assert _EMITTER is not None, "emit workers are forked after _EMITTER is set"
-    found: Found = []
-    with collector_paused():
-        for position in positions:
-            graph = _EMITTER(position)
-            found.append((position, graph, _emitted(graph)))
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as file:
-            file.write(b"".join(part for _, graph, _ in found for part in (graph.nquads, graph.shared_nquads)))
-        return file.name, [(position, graph.without_text(), entry) for position, graph, entry in found]
-
-
-def _with_text(answer: tuple[str, Found]) -> Found:
-    """An emit worker's answer with each graph's N-Quads read back from the file it wrote (then removed)."""
-    name, found = answer
-    path = Path(name)
-    data = path.read_bytes()
-    path.unlink()
-    graphs: Found = []
-    start = 0
-    for position, graph, entry in found:
-        middle = start + graph.nquads_length
-        end = middle + graph.shared_nquads_length
-        graphs.append((position, replace(graph, nquads=data[start:middle], shared_nquads=data[middle:end]), entry))
-        start = end
-    return graphs
-
-
-@contextmanager
-def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[int, Emitted],
-              workers: int | None = None) -> Iterator[Iterator[ClassGraph]]:
+def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
     """The class graphs at ``positions``, in order, each noted in ``emitted`` as it goes by.
 
-    With many classes they are emitted in worker processes (one per core), forked here, before the store starts
-    a thread of its own: the workers inherit the emitter (every class) rather than receive it. Forking needs a
-    process running no other thread (see :func:`parse_paths`); otherwise, and with few classes, they are emitted
-    here.
+    They are emitted here, one by one, while the store's loader thread ingests the last ones: Oxigraph loads
+    without the GIL, so emitting and loading keep both cores of a small machine busy. (Emit workers, forked
+    processes sending back N-Quads and facts, were slower: at LA the store's stage took 0.65 s with them and
+    0.45 s without, at 10k classes the build 29.2 s and 27.3 s; the building process spent on taking in their
+    answers what they saved it.)
     """
-    global _EMITTER
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers < 2 or len(positions) < PARALLEL_MIN_FILES or not _may_fork():
-        yield (_noted(emitter(position), position, emitted) for position in positions)
-        return
-    _EMITTER = emitter
-    try:
-        with tempfile.TemporaryDirectory(prefix="rolegraph-emit-") as folder, \
-                get_context("fork").Pool(workers) as pool:
-            yield (graph for found in _bounded_map(pool, positions, 2 * workers, folder)
-                   for graph in _noted_from_worker(found, emitted))
-    finally:
-        _EMITTER = None
-
-
-def _bounded_map(pool: Pool, positions: list[int], ahead: int, folder: str) -> Iterator[Found]:
-    """``_emit_in_worker`` over chunks of ``positions``, results in order, at most ``ahead`` chunks in flight:
-    workers faster than the store would otherwise pile the whole corpus's N-Quads up (here, or in ``folder``)."""
-    chunks = (positions[start:start + EMIT_CHUNK] for start in range(0, len(positions), EMIT_CHUNK))
-    pending = deque(pool.apply_async(_emit_in_worker, (chunk, folder)) for chunk in islice(chunks, ahead))
-    while pending:
-        answer = pending.popleft().get()
-        if (chunk := next(chunks, None)) is not None:
-            pending.append(pool.apply_async(_emit_in_worker, (chunk, folder)))
-        else:  # every chunk asked for: each worker ends once it has no more (not after the store's last load)
-            pool.close()
-        yield _with_text(answer)
-
-
-def _noted(graph: ClassGraph, position: int, emitted: dict[int, Emitted]) -> ClassGraph:
-    emitted[position] = _emitted(graph)
-    return graph
-
-
-def _noted_from_worker(found: Found, emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
-    for position, graph, entry in found:
-        emitted[position] = _interned(entry)
+    for position in positions:
+        graph = emitter(position)
+        emitted[position] = _emitted(graph)
         yield graph
-
-
-def _interned(entry: Emitted) -> Emitted:
-    """An entry from an emit worker with its skill concepts and labels interned: every class names the same few
-    thousand concepts, and a build holds an entry per class until its ladder stage (at 100k classes, 180 MB of
-    copies)."""
-    facts = tuple(replace(fact, skills={intern(concept): level for concept, level in fact.skills.items()})
-                  for fact in entry.facts)
-    labels = {intern(concept): intern(label) for concept, label in entry.labels.items()}
-    return replace(entry, facts=facts, labels=labels)
 
 
 def fact_versions(emitted: dict[int, Emitted], keys: list[str]) -> dict[str, str]:

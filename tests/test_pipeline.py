@@ -145,7 +145,7 @@ def test_a_rebuild_writes_only_the_ladder_steps_that_changed(tmp_path: Path, mon
     emitted: list[str] = []
     real_emit = pipeline.ClassGraphEmitter.__call__
 
-    def emit(self, position: int):  # 80 classes: emitted in this process (workers from PARALLEL_MIN_FILES)
+    def emit(self, position: int):  # every class is emitted in this process
         graph = real_emit(self, position)
         emitted.append(graph.graph.value)
         return graph
@@ -320,23 +320,23 @@ from pathlib import Path
 from rolegraph import pipeline, rebuild
 from rolegraph.store import open_store
 
-real = pipeline._emit_in_worker
+real = pipeline.read_and_parse
 
-def spying(positions, folder):  # runs in the emit workers, which look it up in the module they inherited
+def spying(path, cache_directory=None):  # runs in the parse workers, which look it up in the module they inherited
     Path(sys.argv[3], str(os.getpid())).touch()
-    return real(positions, folder)
+    return real(path, cache_directory)
 
-pipeline._emit_in_worker = spying
+pipeline.read_and_parse = spying
 with open_store(sys.argv[2]) as store:
     summary = pipeline.build([sys.argv[1]], store)
     print(len(summary.ladder.steps))
 """
 
 
-def test_class_graphs_emitted_in_worker_processes_equal_those_emitted_here(
+def test_a_build_parsing_in_worker_processes_equals_one_parsing_here(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From PARALLEL_MIN_FILES classes, a build forks emit workers (in a process running no other thread, as a
-    fresh `rolegraph build` is); the store must be what emitting in the building process gives."""
+    """From PARALLEL_MIN_FILES files, a build forks parse workers (in a process running no other thread, as a
+    fresh `rolegraph build` is); the store must be what parsing in the building process gives."""
     import subprocess
     import sys
 
@@ -348,8 +348,8 @@ def test_class_graphs_emitted_in_worker_processes_equal_those_emitted_here(
     done = subprocess.run([sys.executable, "-c", _BUILD_IN_A_CLEAN_PROCESS, str(specs), str(tmp_path / "forked"),
                            str(workers)], capture_output=True, text=True, check=True)
     pids = {int(path.name) for path in workers.iterdir()}
-    assert pids and len(pids) <= (__import__("os").cpu_count() or 1)  # the emit workers did the emitting
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10**9)  # emitted here, one by one
+    assert pids and len(pids) <= (__import__("os").cpu_count() or 1)  # the parse workers did the parsing
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10**9)  # parsed here, one by one
     with open_store(tmp_path / "here") as store:
         here = pipeline.build([specs], store)
         expected = _export(store)

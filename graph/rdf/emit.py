@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
@@ -55,7 +55,7 @@ class ClassGraph:
     store's bulk loader reads); ``shared_nquads`` the quads about things several classes share (states,
     jurisdictions, skill concepts), which go to the shared graph rather than into every class graph, so the union
     holds each once. ``triples`` are the same statements as plain values, class graph first, for readers that
-    need no RDF terms (the ladder facts); a graph emitted in a worker process may come without them.
+    need no RDF terms (the ladder facts).
     """
 
     class_iri: NamedNode
@@ -66,9 +66,6 @@ class ClassGraph:
     shared_nquads: bytes = b""
     triples: tuple[Triple, ...] = ()
     size: int = 0  # how many quads: the class graph's and the shared ones
-    # the lengths of ``nquads`` and ``shared_nquads`` in a graph sent without them (``without_text``)
-    nquads_length: int = 0
-    shared_nquads_length: int = 0
 
     @cached_property
     def lines(self) -> tuple[str, ...]:
@@ -102,11 +99,6 @@ class ClassGraph:
         cut = len(self.graph.value) + 3  # " <" + graph + ">"
         lines = (*self.lines, *self.marker_lines()) if with_marker else self.lines
         return [line[:-cut] for line in lines]
-
-    def without_text(self) -> ClassGraph:
-        """The same graph without its ``triples`` nor its N-Quads (sent apart), whose lengths it keeps."""
-        return replace(self, triples=(), nquads=b"", shared_nquads=b"", nquads_length=len(self.nquads),
-                       shared_nquads_length=len(self.shared_nquads))
 
 
 def _lines(nquads: bytes) -> tuple[str, ...]:
