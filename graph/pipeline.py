@@ -30,7 +30,7 @@ from rolegraph.cache import (
     load_state,
     remember_class,
 )
-from rolegraph.collector import collector_paused
+from rolegraph.collector import collector_paused, frozen_for_fork
 from rolegraph.coverage import Coverage, coverage_of_classes
 from rolegraph.errors import NotASpecification, SourceError, display_path
 from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
@@ -198,7 +198,8 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         context = get_context("fork" if _may_fork() else "spawn")
         # workers collect cycles as usual, even when forked while a caller pauses the collector; this process
         # does not while it takes in their classes (acyclic: a full collection would only scan them, 0.1 s at LA)
-        with collector_paused(), ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
+        with collector_paused(), frozen_for_fork(), \
+                ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
             fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
             for position, result in zip(todo, fresh, strict=True):
                 results[position] = result

@@ -25,6 +25,34 @@ def test_parallel_parse_equals_sequential(specs_dir: Path, monkeypatch: pytest.M
     assert len(seen) == 6
 
 
+def test_parse_workers_are_forked_with_this_process_objects_frozen(specs_dir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers' collections must not scan what they inherit (gc.freeze before forking); the objects are given
+    back to this process's collector after, unless they were frozen already (a command's collector_paused)."""
+    import gc
+
+    frozen_at_start: list[int] = []
+    real_pool = pipeline.ProcessPoolExecutor
+
+    def pool(*args: object, **kwargs: object) -> object:
+        frozen_at_start.append(gc.get_freeze_count())
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)
+    gc.unfreeze()  # as in a fresh process
+    pipeline.parse_paths([specs_dir], workers=2)
+    assert frozen_at_start[0] > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        pipeline.parse_paths([specs_dir], workers=2)
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_unchanged_sources_are_not_parsed_again(specs_dir: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import io
