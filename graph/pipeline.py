@@ -103,7 +103,9 @@ class BuildSummary:
     parsed: Parsed
     written: WriteSummary
     ladder: Ladder | None = None  # promotion steps written to the ladder graph (None: the ladder was not derived)
-    quads: int | None = None  # quads in the store after the build (None: not counted)
+    # quads in the store after the build; None: not counted (a store without a cache directory, which keeps no
+    # snapshot: counting them is a pass over them all, left to a caller that asks, as `rolegraph build` does)
+    quads: int | None = None
     # Figures a rebuild by difference (rolegraph.rebuild) carries from the last build, so that it need not load
     # every class: then ``parsed.classes`` are only worked out if asked for.
     class_count: int | None = None
@@ -302,8 +304,9 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     parsed = parse_paths(files, progress, cache_directory=cache_directory)
     with collector_paused():
         summary, made = _build_parsed(parsed, store, iris, stages)
-        summary.quads, summary.full_because = len(store), reason
-        if cache_directory is not None:
+        summary.full_because = reason
+        if cache_directory is not None:  # the snapshot keeps the count (counting the quads is a pass over them all)
+            summary.quads = len(store)
             keep_snapshot(cache_directory, iris, summary, made, store)
     if len(summary.written.written) >= COMPACT_MIN_GRAPHS:
         stages("compacting the store", None)

@@ -12,7 +12,7 @@ from functools import partial
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
 from rolegraph.parser.fields import sentences
 from rolegraph.parser.passage import Passage, provenance
-from rolegraph.parser.tables import BulletinRules, collapse, fold, has_required
+from rolegraph.parser.tables import BulletinRules, collapse, fold, has_required, search_from
 
 __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
 
@@ -166,7 +166,7 @@ def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values:
     ``values`` holds header facts already read by line rules (open_date, revised_date, exam_note) as ISO text.
     """
     notes = [value for key, value in values.items() if key == "exam_note"]
-    statement = table.exam_basis.search(document.text)
+    statement = search_from(table.exam_basis, document.text, table.exam_basis_opening)
     where = document.where(*statement.span()) if statement else document.where()
     return Bulletin(
         open_date=values.get("open_date"),

@@ -66,6 +66,24 @@ def has_required(text: str, requires: tuple[str, ...]) -> bool:
     return False
 
 
+def search_from(pattern: re.Pattern[str], text: str, opening: str) -> re.Match[str] | None:
+    """``pattern.search(text)`` for an ignore-case pattern every match of which begins with ``opening`` (lower
+    case): the search starts where ``opening`` first occurs, read as the pattern reads it, rather than trying
+    every position before (a whole bulletin's text: 47 µs -> 8 µs).
+
+    >>> statement = re.compile(r"to be given (?P<basis>\\w+)", re.IGNORECASE)
+    >>> search_from(statement, "It is TO BE GIVEN openly. To be \u017fure.", "to be given").group("basis")
+    'openly'
+    >>> search_from(statement, "IS TO BE G\u0130VEN ONLY", "to be given").group("basis")  # dotted capital I
+    'ONLY'
+    >>> search_from(statement, "To be issued", "to be given") is None
+    True
+    """
+    folded = (text if text.isascii() else text.translate(IGNORECASE_ASCII_TWINS)).lower()
+    start = folded.find(opening)
+    return None if start < 0 else pattern.search(text, start)
+
+
 def _required_words(value: str | list[str]) -> tuple[str, ...]:
     """A table's ``requires`` (a word, or a list of words one of which every match contains) in lower case."""
     return tuple(word.lower() for word in ([value] if isinstance(value, str) else value))
@@ -197,6 +215,7 @@ class BulletinRules(Memos):
     salary_amounts: tuple[PhraseRule, ...]
     salary_departments: tuple[PhraseRule, ...]
     exam_basis: re.Pattern[str]
+    exam_basis_opening: str  # every match of exam_basis begins with it (lower case): see search_from
     exam_types: tuple[PhraseRule, ...]
     exam_notes: tuple[PhraseRule, ...]
     number_marker: re.Pattern[str]
@@ -507,6 +526,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         salary_amounts=rules("salary_amount"),
         salary_departments=rules("salary_department", case_sensitive=True),
         exam_basis=_compile("exam_basis.statement", phrases["exam_basis"]["statement"], re.IGNORECASE | re.DOTALL),
+        exam_basis_opening=str(phrases["exam_basis"]["opening"]).lower(),
         exam_types=rules("exam_type"),
         exam_notes=rules("exam_note"),
         number_marker=_compile("requirements.number_marker", requirements["number_marker"], 0),
