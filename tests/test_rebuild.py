@@ -46,7 +46,9 @@ def _export(store) -> list[bytes]:
 
 
 def _figures(summary: pipeline.BuildSummary, quads: int) -> dict[str, object]:
-    return {"classes": summary.classes, "stubs": summary.stubs, "quads": summary.quads, "store quads": quads,
+    """What a build says of itself, and the quads in its store (a build that counted them must say that many)."""
+    assert summary.quads in (None, quads)
+    return {"classes": summary.classes, "stubs": summary.stubs, "store quads": quads,
             "triples": summary.written.triples, "promotions": summary.promotions, "coverage": summary.coverage,
             "failures": [str(failure) for failure in summary.parsed.failures],
             "skipped": [str(failure) for failure in summary.parsed.skipped]}
