@@ -10,8 +10,9 @@ import hashlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing import get_all_start_methods, get_context
@@ -147,7 +148,7 @@ class BuildSummary:
 
 
 def read_and_parse(path: Path, cache_directory: Path | None = None) -> JobClass | Failure:
-    """One file -> its job class, or a Failure naming the reason. Runs in worker processes.
+    """One file -> its job class, or a Failure naming the reason. Runs in parse workers too.
 
     With a ``cache_directory``, a file whose bytes were parsed before is taken from the parse cache.
     """
@@ -176,7 +177,8 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
                 workers: int | None = None, cache_directory: Path | None = None) -> Parsed:
     """Read and parse every file under ``paths``, merge renderings of one class, add named stub classes.
 
-    With many files, reading and parsing run in ``workers`` processes (default: one per core). With a
+    With many files, reading and parsing run in ``workers`` processes (default: one per core): this one and
+    ``workers - 1`` forked workers, meeting in the middle of the files (``_parse_here_and_in``). With a
     ``cache_directory``, sources whose bytes were parsed before are not parsed again, and files the last
     build parsed that are unchanged on disk (same path, inode, size and times) are not even read.
     """
@@ -201,9 +203,8 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         # workers collect cycles as usual, even when forked while a caller pauses the collector; this process
         # does not while it takes in their classes (acyclic: a full collection would only scan them, 0.1 s at LA)
         with collector_paused(), frozen_for_fork(), \
-                ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
-            fresh = pool.map(parse, [files[position] for position in todo], chunksize=PARSE_CHUNK)
-            for position, result in zip(todo, fresh, strict=True):
+                ProcessPoolExecutor(workers - 1, mp_context=context, initializer=gc.enable) as pool:
+            for position, result in _parse_here_and_in(pool, workers - 1, parse, files, todo):
                 results[position] = result
                 progress(files[position])
     else:
@@ -230,6 +231,40 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     trusted = [None if stat is None or _racy(stat[-1], started) else stat for stat in stats]
     with collector_paused():
         return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped, digests, origins, trusted)
+
+
+def _parse_chunk(parse: Callable[[Path], JobClass | Failure], paths: list[Path]) -> list[JobClass | Failure]:
+    """In a parse worker: the classes of ``paths``, in order."""
+    return [parse(path) for path in paths]
+
+
+def _parse_here_and_in(pool: ProcessPoolExecutor, workers: int, parse: Callable[[Path], JobClass | Failure],
+                       files: Sequence[Path], todo: list[int]) -> Iterator[tuple[int, JobClass | Failure]]:
+    """(position, class) of every file at ``todo``: the ``workers`` processes of ``pool`` take chunks from the
+    front, this process parses chunks from the back while they work, until the two meet.
+
+    This process would otherwise only wait for the workers and take in their classes; what it parses itself is
+    not pickled and sent (a tenth of a worker's CPU at LA). LA, median of 8 builds each, interleaved: 1.206 ->
+    1.183 s, CPU 2.2 -> 2.1 s, one process fewer.
+    """
+    front, back = 0, len(todo)
+    pending: deque[tuple[list[int], Future[list[JobClass | Failure]]]] = deque()
+    while front < back or pending:
+        while front < back and len(pending) < 2 * workers:  # work in hand for each worker while the next is sent
+            chunk = todo[front:min(front + PARSE_CHUNK, back)]
+            front += len(chunk)
+            pending.append((chunk, pool.submit(_parse_chunk, parse, [files[position] for position in chunk])))
+        while pending and pending[0][1].done():
+            chunk, future = pending.popleft()
+            yield from zip(chunk, future.result(), strict=True)
+        if front < back:
+            chunk = todo[max(front, back - PARSE_CHUNK):back]
+            back -= len(chunk)
+            for position in chunk:
+                yield position, parse(files[position])
+        elif pending:
+            chunk, future = pending.popleft()
+            yield from zip(chunk, future.result(), strict=True)
 
 
 def _may_fork() -> bool:

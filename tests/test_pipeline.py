@@ -25,6 +25,33 @@ def test_parallel_parse_equals_sequential(specs_dir: Path, monkeypatch: pytest.M
     assert len(seen) == 6
 
 
+_PARSED_HERE: list[str] = []
+_real_read_and_parse = pipeline.read_and_parse
+
+
+def _read_and_parse_noted(path: Path, cache_directory: Path | None = None) -> object:
+    """read_and_parse, noting the files parsed in this process (a worker appends to its own copy of the list)."""
+    _PARSED_HERE.append(path.name)
+    return _real_read_and_parse(path, cache_directory)
+
+
+def test_this_process_and_the_workers_share_the_files(specs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers take files from the front and this process from the back: each file once, each in its place."""
+    sequential = pipeline.parse_paths([specs_dir], workers=1)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(pipeline, "PARSE_CHUNK", 1)
+    monkeypatch.setattr(pipeline, "read_and_parse", _read_and_parse_noted)
+    _PARSED_HERE.clear()
+    seen: list[str] = []
+    shared = pipeline.parse_paths([specs_dir, Path(specs_dir) / "missing.txt"], workers=2,
+                                  progress=lambda path: seen.append(path.name))
+    assert sorted(seen) == sorted(path.name for path in shared.files)  # each file once
+    assert 0 < len(_PARSED_HERE) < len(seen)  # some here, the others in the worker
+    assert [c.content_hash for c in emit_class_graphs(shared.classes)] == \
+        [c.content_hash for c in emit_class_graphs(sequential.classes)]
+    assert [failure.path.name for failure in shared.failures] == ["missing.txt"]
+
+
 def test_parse_workers_are_forked_with_this_process_objects_frozen(specs_dir: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The workers' collections must not scan what they inherit (gc.freeze before forking); the objects are given
