@@ -12,7 +12,8 @@ ladders (promotion steps derived from the store), validate (rolegraph.validate, 
 ``pyoxigraph.Store().bulk_load`` of the union of the built quads serialized as N-Triples. Prints seconds and
 share per stage and the ratio to the baseline, then the real pipeline (``pipeline.build``, which streams the
 stages and parses in worker processes when that pays, then ``validate_store``) timed whole, and its ratio to
-the baseline: the figure the target is about. Asserts nothing about time.
+the baseline: the figure the target is about. Both the baseline and the real pipeline are the best of
+``--repeat`` runs (each run is listed). Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N bulletins (sorted)")
     parser.add_argument("--pdfs", action="store_true", help="add the 40 published PDFs")
     parser.add_argument("--no-validate", action="store_true", help="skip SHACL validation")
-    parser.add_argument("--repeat", type=int, default=3, help="baseline loads; the best is kept (default 3)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="baseline loads and real pipeline runs; the best of each is kept (default 3)")
     options = parser.parse_args()
     if not BULLETINS.is_dir():
         raise SystemExit(f"LA corpus not found at {BULLETINS}")
@@ -176,10 +178,13 @@ def main() -> None:
     print(f"ratio of the stages run one after the other / load: {ratio:.1f}x")
     without = total - watch.seconds.get("ladders", 0.0) - watch.seconds.get("validate", 0.0)
     print(f"  without ladders and validation: {without / load_seconds:.1f}x")
-    built, validated, own_cpu, workers_cpu = real_build(paths, not options.no_validate)
+    # the best of as many runs as the baseline's loads: the same statistic on both sides of the ratio
+    runs = [real_build(paths, not options.no_validate) for _ in range(max(1, options.repeat))]
+    built, validated, own_cpu, workers_cpu = min(runs, key=lambda run: run[0] + run[1])
     whole = built + validated
     verdict = "within" if whole / load_seconds <= TARGET_RATIO else "over"
-    print(f"the real pipeline (pipeline.build {built:.2f} s + validate {validated:.2f} s = {whole:.2f} s) / load: "
+    print(f"the real pipeline (pipeline.build {built:.2f} s + validate {validated:.2f} s = {whole:.2f} s, best of "
+          f"{len(runs)}: {', '.join(f'{run[0] + run[1]:.2f}' for run in runs)}) / load: "
           f"{whole / load_seconds:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")
     print(f"  CPU: {own_cpu:.2f} s in this process (its threads too), {workers_cpu:.2f} s in worker processes; "
           f"load average {os.getloadavg()[0]:.1f} (above the number of cores, the wall times above are inflated)")
