@@ -377,7 +377,7 @@ from rolegraph.store import open_store
 
 real = pipeline.read_and_parse
 
-def spying(path, cache_directory=None):  # runs in the parse workers, which look it up in the module they inherited
+def spying(path, cache_directory=None):  # runs here and in the parse workers, which inherit the module as patched
     Path(sys.argv[3], str(os.getpid())).touch()
     return real(path, cache_directory)
 
@@ -403,7 +403,8 @@ def test_a_build_parsing_in_worker_processes_equals_one_parsing_here(
     done = subprocess.run([sys.executable, "-c", _BUILD_IN_A_CLEAN_PROCESS, str(specs), str(tmp_path / "forked"),
                            str(workers)], capture_output=True, text=True, check=True)
     pids = {int(path.name) for path in workers.iterdir()}
-    assert pids and len(pids) <= (__import__("os").cpu_count() or 1)  # the parse workers did the parsing
+    # that process and its parse workers did the parsing, one process per core in all
+    assert pids and len(pids) <= (__import__("os").cpu_count() or 1)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10**9)  # parsed here, one by one
     with open_store(tmp_path / "here") as store:
         here = pipeline.build([specs], store)
