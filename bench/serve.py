@@ -54,6 +54,9 @@ from typing import IO
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from sparql_servers import find_program  # noqa: E402  (programs beside this Python, e.g. .venv/bin, then PATH)
 
 PREFIX = "PREFIX schema: <https://schema.org/>\n"
 LOOKUP = PREFIX + 'SELECT ?class ?title WHERE {{ ?class schema:identifier "{code}" ; schema:name ?title }}'
@@ -127,7 +130,8 @@ class Server:
         # stderr to a file, not a pipe: a server logging more than a pipe holds (waitress warns of each queued
         # request when clients outnumber its threads) would block on a pipe nobody reads, and stop answering
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=self.log)
+        program = find_program(self.command[0]) or self.command[0]
+        self.process = subprocess.Popen([program, *self.command[1:]], stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -404,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_rdflib:
         serve_rdflib(Path(args.serve_rdflib[0]), int(args.serve_rdflib[1]))
         return 0
-    if shutil.which("oxigraph") is None:
+    if find_program("oxigraph") is None:
         print("bench/serve.py needs Oxigraph's server: pip install oxigraph", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="rolegraph-bench-serve-"))

@@ -14,16 +14,19 @@ result is cut; ServerRoot points at the packaged vsp folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
+import sysconfig
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Server", "ServerMissing", "start_oxigraph", "start_virtuoso"]
+__all__ = ["Server", "ServerMissing", "find_program", "start_oxigraph", "start_virtuoso"]
 
 START_TIMEOUT = 60.0  # seconds a server may take to answer its first query
 STOP_TIMEOUT = 15.0  # seconds between SIGTERM and SIGKILL
@@ -61,6 +64,19 @@ MaxKeepAlives = 4
 ResultSetMaxRows = 1000000
 MaxQueryExecutionTime = 60
 """
+
+
+def find_program(name: str) -> str | None:
+    """The path of program ``name``: first beside this Python (the venv's ``bin/``, where ``pip install``
+    puts console scripts such as ``oxigraph``, and which ``.venv/bin/python -m pytest`` does not put on
+    PATH), then on PATH; None when it is in neither.
+
+    Every test and benchmark that looks for a program looks here, so that a program ``.[test]`` installed
+    is found however Python was started.
+    """
+    # sys.executable unresolved: a venv's python is a link to the base interpreter, outside the venv.
+    beside_python = dict.fromkeys([sysconfig.get_path("scripts"), str(Path(sys.executable).parent)])
+    return shutil.which(name, path=os.pathsep.join([*beside_python, os.environ.get("PATH", os.defpath)]))
 
 
 class ServerMissing(Exception):
@@ -110,7 +126,7 @@ def _wait_until_ready(server: Server, probe: str) -> Server:
 
 def start_oxigraph(directory: Path) -> Server:
     """``oxigraph serve`` (PyPI package ``oxigraph``) on a new store in ``directory``."""
-    program = shutil.which("oxigraph")
+    program = find_program("oxigraph")
     if program is None:
         raise ServerMissing("the oxigraph server is not installed (pip install oxigraph)")
     port = free_port()
@@ -124,7 +140,7 @@ def start_oxigraph(directory: Path) -> Server:
 
 def start_virtuoso(directory: Path) -> Server:
     """Virtuoso (Debian package ``virtuoso-opensource``) on a new database in ``directory``."""
-    program = shutil.which("virtuoso-t")
+    program = find_program("virtuoso-t")  # Debian: /usr/bin/virtuoso-t
     if program is None or not VIRTUOSO_VSP.is_dir():
         raise ServerMissing("Virtuoso is not installed (apt-get install virtuoso-opensource)")
     http_port, sql_port = free_port(), free_port()
