@@ -190,6 +190,24 @@ def test_bad_requests_get_a_plain_reason(live_server: LiveServer, query: str, pa
     assert reason in response.text
 
 
+@pytest.mark.parametrize("params", [{"default-graph-uri": "https://w3id.org/rolegraph/id/graph/shared"},
+                                    {"named-graph-uri": "https://w3id.org/rolegraph/id/graph/shared"},
+                                    {"using-graph-uri": "https://w3id.org/rolegraph/id/graph/shared"},
+                                    {"format": "json"}, {"output": "csv"}],
+                         ids=lambda params: next(iter(params)))
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_protocol_parameters_without_a_query_get_a_plain_400(live_server: LiveServer, params: dict,
+                                                             method: str) -> None:
+    """A client that lost its query gets a reason, not the query page (even when it says it accepts HTML)."""
+    headers = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    response = requests.request(method, live_server.url + "/sparql", timeout=30, headers=headers,
+                                **({"params": params} if method == "GET" else {"data": params}))
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.text.count("\n") == 1 and "<" not in response.text
+    assert "no query" in response.text or "refuses" in response.text  # using-graph-uri: SPARQL Update's
+
+
 def test_two_query_parameters(live_server: LiveServer) -> None:
     response = get(live_server, "/sparql", params=[("query", SELECT_CODES), ("query", SELECT_CODES)])
     assert response.status_code == 400 and "2 'query' parameters" in response.text
@@ -636,6 +654,7 @@ PROTOCOL_CASES = [  # (method, query string, body, headers): answers, refusals a
     ("POST", {}, SELECT_CODES.encode(), {"Content-Type": "application/sparql-query", "Accept": "text/csv"}),
     ("GET", {"query": SELECT_CODES, "default-graph-uri": "https://w3id.org/rolegraph/id/graph/class/x"}, None, {}),
     ("GET", {"query": SELECT_CODES, "default-graph-uri": "not an iri"}, None, {}),
+    ("GET", {"default-graph-uri": "https://w3id.org/rolegraph/id/graph/class/x"}, None, {"Accept": "text/html"}),
     ("GET", {"query": SELECT_CODES}, None, {"Accept": "text/html"}),
     ("GET", {"query": SELECT_CODES, "format": "pdf"}, None, {}),
     ("GET", {"query": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }"}, None, {}),

@@ -3,7 +3,8 @@
 Query via GET, POST form-encoded or POST direct (application/sparql-query), with default-graph-uri and
 named-graph-uri; without them the default graph is the union of all graphs. Results by content negotiation
 (Accept, or a ``format``/``output`` parameter). Every query runs in a worker process (see ``workers``); its
-result is complete before the status line is sent. GET /sparql with no query describes the service.
+result is complete before the status line is sent. GET /sparql with no query describes the service; with
+a parameter that goes with a query (default-graph-uri, format...) but no query it is a 400.
 
 Queries are the hot path, so ``QueryFastPath`` (WSGI middleware around the Flask app) answers them without
 Flask's dispatch, contexts and hooks: the same functions read, check, negotiate and run the query as in the
@@ -215,7 +216,7 @@ def endpoint() -> Response:
         return Response(status=204)
     query, params = _read_parameters(request)
     if query is None:
-        if request.method == "POST":
+        if request.method == "POST" or any(name in params for name in NEEDS_A_QUERY):
             raise QueryRejected(NO_QUERY)
         return describe_service()
     body, content_type = answer_query(query, params, request)
@@ -223,6 +224,8 @@ def endpoint() -> Response:
 
 
 NO_QUERY = "no query: send it in the 'query' parameter or as application/sparql-query"
+# parameters that only go with a query: a GET carrying one but no query is a broken request (400), not a visit
+NEEDS_A_QUERY = ("default-graph-uri", "named-graph-uri", "format", "output")
 
 
 @bp.route("/update", methods=["GET", "POST"])
