@@ -563,6 +563,17 @@ def test_class_iri_resolves(live_server: LiveServer, expected: dict) -> None:
     assert any(predicate.endswith("#lineStart") for _, predicate, _ in triples)
 
 
+def test_iri_under_a_class_without_a_page_of_its_own_gets_the_resource_page(live_server: LiveServer) -> None:
+    """A class's fact node (class/.../fact/jurisdiction) is no class: linked and resolved to its triples."""
+    fact = "/id/class/texas/11360/fact/jurisdiction"
+    state = get(live_server, "/id/state/texas", headers={"Accept": "text/html"}).text
+    assert f'href="{fact}"' in state and 'href="/class/texas/11360/fact' not in state
+    browser = requests.get(live_server.url + fact, headers={"Accept": "text/html"}, allow_redirects=False,
+                           timeout=30)
+    assert browser.status_code == 200 and "https://w3id.org/rolegraph/id/state/texas" in browser.text
+    assert get(live_server, "/class/texas/11360/fact/jurisdiction").status_code == 404
+
+
 def test_ontology_at_its_namespace(live_server: LiveServer) -> None:
     turtle = get(live_server, "/ns", headers={"Accept": "text/turtle"})
     graph = list(ox.parse(turtle.content, format=ox.RdfFormat.TURTLE))

@@ -5,8 +5,9 @@ SPARQL workers. Templates are autoescaped; nothing from the data or an error rea
 
 Linked data: ``/id/<path>`` is the resolver for IRIs under the base. An RDF client (Accept: Turtle,
 N-Triples, JSON-LD, RDF/XML) gets the resource's triples there directly, with ``Vary: Accept``; a browser
-is sent on with 303 See Other to the page (``/class/...``, ``/jurisdiction/...``, ``/skill/...``) or,
-for other resources, gets a page listing their triples. The vocabulary is served at ``/ns``.
+is sent on with 303 See Other to the page of a job class, jurisdiction or skill (``/class/...``,
+``/jurisdiction/...``, ``/skill/...``; ``has_page``) or, for other resources (a class's fact nodes among
+them), gets a page listing their triples. The vocabulary is served at ``/ns``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rolegraph.web.ladder_svg import Arrow, Box, render_ladder_svg
 from rolegraph.web.results import GRAPH_TYPES
 from rolegraph.web.service import service
 
-__all__ = ["bp", "error_page", "query_page", "page_url", "EXAMPLES"]
+__all__ = ["bp", "error_page", "query_page", "page_url", "has_page", "EXAMPLES"]
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -40,6 +41,12 @@ log = logging.getLogger(__name__)
 MAX_PATHS = 40  # ladder paths drawn on one page
 MAX_STEPS = 4
 PAGE_KINDS = ("class", "jurisdiction", "skill")  # IRI path segment -> page with the same name
+# kind -> the IRIs that have a page of that kind: what the page itself looks up ({prefix}: base + kind + "/").
+# Other IRIs under the same segment (a class's fact nodes, .../fact/jurisdiction) get the resource page.
+PAGE_SUBJECTS = {
+    "jurisdiction": "SELECT DISTINCT ?s WHERE {{ ?s schema:name ?name . FILTER(STRSTARTS(STR(?s), {prefix})) }}",
+    "skill": "SELECT DISTINCT ?s WHERE {{ ?s skos:prefLabel ?label . FILTER(STRSTARTS(STR(?s), {prefix})) }}",
+}
 
 EXAMPLES: list[tuple[str, str]] = [
     ("Job classes: code, title, place, grade", """SELECT DISTINCT ?class ?code ?title ?jurisdiction ?grade WHERE {
@@ -80,12 +87,29 @@ def page_url(iri: str) -> str | None:
     if iri.startswith(base):
         path = iri[len(base):]
         kind, _, rest = path.partition("/")
-        if kind in PAGE_KINDS and rest:
+        if has_page(kind, iri):
             return url_for(f"pages.{kind}_page", rest=rest)
         return url_for("pages.resolve", path=path) if path else None
     if iri.startswith(str(RG)):
         return url_for("pages.ontology") + "#" + iri[len(str(RG)):]
     return None
+
+
+def has_page(kind: str, iri: str) -> bool:
+    """Whether ``iri`` (under the base, in segment ``kind``) has a page of its own: a job class, a jurisdiction
+    or a skill the store names. The lists are read once per app (the store is a snapshot while served)."""
+    if kind not in PAGE_KINDS:
+        return False
+    svc = service()
+    if kind == "class":
+        return iri in svc.classes_by_iri
+    key = ("page-subjects", kind)
+    subjects = svc.cache.get(key)
+    if subjects is None:
+        prefix = ox.Literal(svc.settings.base_iri + kind + "/")
+        subjects = svc.cache.setdefault(key, frozenset(
+            row["s"] for row in svc.rows(PAGE_SUBJECTS[kind].format(prefix=prefix))))
+    return iri in subjects
 
 
 @bp.app_template_filter("page")
@@ -521,7 +545,7 @@ def resolve(path: str) -> Response:
     kind, _, rest = path.partition("/")
     media_type = _rdf_type()
     if media_type is None:
-        if kind in PAGE_KINDS and rest:
+        if has_page(kind, iri):
             return redirect(url_for(f"pages.{kind}_page", rest=rest), code=303)  # type: ignore[return-value]
         rows = svc.rows(f"SELECT DISTINCT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }} ORDER BY ?p ?o LIMIT 2000")
         incoming = svc.rows(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {_iri(iri)} }} ORDER BY ?p ?s LIMIT 200")
