@@ -4,13 +4,16 @@
 
 Version A of the specs is built; version B (every file changed) is then built over a copy of that store and
 killed at a random moment, again and again. After each kill the store must open, every named graph must equal
-exactly its version-A or its version-B content (old or new, never in between), and a rebuild must finish and
+exactly its version-A or its version-B content (old or new, never in between), no process the killed build
+started may outlive it (its parse workers), nothing may hold the store's lock, and a rebuild must finish and
 equal a clean build of version B. Used by tests/test_crash.py (small) and bench/reliability.py (LA corpus).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import os
 import random
 import shutil
 import signal
@@ -18,12 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolegraph.store import open_store
 
 SHARED_GRAPH_SUFFIX = "graph/shared"  # additive by design: it only ever grows, so it is checked separately
+RUN_MARK = "ROLEGRAPH_CRASH_RUN"  # in a build's environment, so its processes are found after it was killed
+ORPHAN_DEADLINE = 10.0  # seconds the killed build's workers are given to end
+LOCK_FILE = "rolegraph.lock"
 
 
 @dataclass
@@ -36,10 +43,13 @@ class CrashReport:
     lost: list[str] = field(default_factory=list)
     store_failed_to_open: int = 0
     rebuilds_failed: int = 0
+    orphans: int = 0  # processes of a killed build alive after it (parse workers)
+    locks_held: int = 0  # kills after which something still held the store's lock
 
     @property
     def ok(self) -> bool:
-        return not (self.half_written or self.lost or self.store_failed_to_open or self.rebuilds_failed)
+        return not (self.half_written or self.lost or self.store_failed_to_open or self.rebuilds_failed
+                    or self.orphans or self.locks_held)
 
 
 def snapshot(store_dir: Path) -> dict[str, frozenset[str]]:
@@ -51,9 +61,50 @@ def snapshot(store_dir: Path) -> dict[str, frozenset[str]]:
     return {name: frozenset(quads) for name, quads in graphs.items()}
 
 
-def rolegraph_build(specs: Path, store: Path) -> subprocess.Popen[bytes]:
+def rolegraph_build(specs: Path, store: Path, mark: str = "") -> subprocess.Popen[bytes]:
+    """Start `rolegraph build`; its processes and every process they fork carry ``mark`` (see ``marked``)."""
+    environment = {**os.environ, RUN_MARK: mark or uuid.uuid4().hex}
     return subprocess.Popen([sys.executable, "-m", "rolegraph.cli", "build", str(specs), "--store", str(store)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+
+
+def marked(mark: str) -> list[int]:
+    """The live processes whose environment carries ``mark`` (read from /proc; zombies are dead; [] without /proc).
+    A forked process keeps its parent's environment, and so the mark, even once orphaned."""
+    needle = f"{RUN_MARK}={mark}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def outlived(mark: str, deadline: float = ORPHAN_DEADLINE) -> list[int]:
+    """The processes carrying ``mark`` still alive after waiting up to ``deadline`` seconds for them to end."""
+    end = time.monotonic() + deadline
+    while (alive := marked(mark)) and time.monotonic() < end:
+        time.sleep(0.05)
+    return alive
+
+
+def lock_free(store: Path) -> bool:
+    """Whether nothing holds the store's lock: a writer's lock is tried and given back at once."""
+    try:
+        with open(store / LOCK_FILE, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except FileNotFoundError:
+        pass
+    return True
 
 
 def make_version_b(specs: Path, target: Path) -> None:
@@ -114,11 +165,21 @@ def run(specs: Path, kills: int, seed: int, work: Path) -> CrashReport:
     for kill in range(kills):
         victim = work / f"victim-{kill}"
         shutil.copytree(store_a, victim)
-        process = rolegraph_build(version_b, victim)
+        mark = uuid.uuid4().hex
+        process = rolegraph_build(version_b, victim, mark)
         time.sleep(rng.uniform(0.1, duration))
         process.send_signal(signal.SIGKILL)
         process.wait()
         report.kills += 1
+        left = outlived(mark)
+        if not lock_free(victim):
+            report.locks_held += 1
+            print(f"kill {kill}: the store's lock is still held after the build was killed", file=sys.stderr)
+        if left:
+            report.orphans += len(left)
+            print(f"kill {kill}: processes of the killed build still running: {left}", file=sys.stderr)
+            for pid in left:  # started by this run's build: end them, or the rebuild would wait for the lock
+                os.kill(pid, signal.SIGKILL)
         check(victim, old, new, report)
         rebuilt = subprocess.run([sys.executable, "-m", "rolegraph.cli", "build", str(version_b), "--store",
                                   str(victim)], capture_output=True)
@@ -142,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         report = run(args.specs, args.kills, args.seed, Path(work))
     print(f"kills {report.kills}  graphs checked {report.graphs_checked}  old {report.old}  new {report.new}  "
           f"half-written {len(report.half_written)}  lost {len(report.lost)}  "
-          f"store failed to open {report.store_failed_to_open}  rebuilds failed {report.rebuilds_failed}")
+          f"store failed to open {report.store_failed_to_open}  rebuilds failed {report.rebuilds_failed}  "
+          f"orphans {report.orphans}  locks held {report.locks_held}")
     return 0 if report.ok else 1
 
 

@@ -5,9 +5,12 @@ A failed file is a result (listed in the summary), not an exception: every other
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import os
+import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -204,7 +207,8 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
         # does not while it parses its share and takes in their classes (acyclic: a full collection would only
         # scan them, 0.1 s at LA; parsing the 683 LA bulletins with the collector off leaves no cycle to collect)
         with collector_paused(), frozen_for_fork(), \
-                ProcessPoolExecutor(workers - 1, mp_context=context, initializer=gc.enable) as pool:
+                ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_worker_started,
+                                    initargs=(os.getpid(),)) as pool:
             for position, result in _parse_here_and_in(pool, workers - 1, parse, files, todo):
                 results[position] = result
                 progress(files[position])
@@ -266,6 +270,44 @@ def _parse_here_and_in(pool: ProcessPoolExecutor, workers: int, parse: Callable[
         elif pending:
             chunk, future = pending.popleft()
             yield from zip(chunk, future.result(), strict=True)
+
+
+def _worker_started(parent: int) -> None:
+    """First thing in a parse worker: collect cycles as usual, and end when ``parent``, which started it, ends.
+
+    A worker idles on its pipe from the parent, whose other end it holds itself (forked): when the building
+    process was killed (SIGKILL: the OOM killer, a CI timeout), its workers would otherwise live on for ever.
+    On Linux the kernel kills the worker when its parent dies (prctl PR_SET_PDEATHSIG; the parent is the thread
+    that forked it: the one running parse_paths, which outlives the pool). The parent may have died before that
+    was set: then this process already has another parent, and ends. Elsewhere a thread watches the parent.
+    """
+    gc.enable()
+    told = _kill_me_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+    if not told:
+        threading.Thread(target=_end_with, args=(parent,), name="rolegraph-parent-watch", daemon=True).start()
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_WATCH_SECONDS = 1.0  # where the kernel cannot be asked, how often a worker checks its parent is alive
+
+
+def _kill_me_with_parent() -> bool:
+    """Ask the kernel to send this process SIGKILL when its parent dies; whether it could be asked (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_WATCH_SECONDS)
+    os._exit(1)
 
 
 def _may_fork() -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -14,6 +17,7 @@ import pytest
 from rolegraph.errors import StoreError, StoreLocked
 from rolegraph.pipeline import build
 from rolegraph.store import open_store
+from rolegraph.store.lock import running
 
 
 def copy_specs(specs_dir: Path, target: Path) -> Path:
@@ -118,6 +122,67 @@ def test_a_second_writer_waits_then_stops_with_a_clear_message(tmp_path: Path) -
     finally:
         holder.communicate("done\n", timeout=30)
     open_store(location, lock_timeout=0.5).close()
+
+
+def test_a_process_forked_by_the_writer_does_not_hold_its_lock(tmp_path: Path) -> None:
+    """A writer that dies (SIGKILL) while a process it forked lives on, as a build's parse worker: the lock goes
+    with the writer, and the next writer takes it over at once and says whose it was."""
+    location = tmp_path / "store"
+    open_store(location).close()
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal, sys
+        from rolegraph.store import open_store
+        store = open_store({str(location)!r})
+        child = os.fork()
+        if child == 0:
+            sys.stdin.readline()  # lives until the test is done
+            os._exit(0)
+        print(child, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)  # dies holding the store
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(writer.stdout.readline())
+        assert writer.wait(timeout=60) == -signal.SIGKILL
+        assert running(child)
+        told: list[str] = []
+        with open_store(location, lock_timeout=0, on_wait=told.append):
+            assert told == [f"{location}: taking over the lock of rolegraph process {writer.pid}, "
+                            "which is no longer running"]
+        assert running(child)  # it was alive all along: it did not hold the lock
+    finally:
+        writer.stdin.close()  # the child reads the end of its input and ends
+
+
+def dead_pid() -> int:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(ended.stdout)
+
+
+def test_a_dead_writers_name_is_not_taken_for_the_holder(tmp_path: Path) -> None:
+    """The name a killed writer left in the lock file: a waiting process does not say that writer holds the store,
+    and the first to take the lock says it takes it over and clears the name."""
+    location = tmp_path / "store"
+    open_store(location).close()
+    lock_file = location / "rolegraph.lock"
+    pid = dead_pid()
+    lock_file.write_text(f"rolegraph process {pid} (writing)\n")
+    with open(lock_file, "rb") as reader:
+        fcntl.flock(reader, fcntl.LOCK_SH)  # a reader through a read-only handle: it cannot clear the name
+        with pytest.raises(StoreLocked) as raised:
+            open_store(location, lock_timeout=0)
+    assert f"names rolegraph process {pid}, which is no longer running" in str(raised.value)
+    assert "in use by rolegraph process" not in str(raised.value)
+    told: list[str] = []
+    with open_store(location, read_only=True, lock_timeout=0, on_wait=told.append):
+        assert told == [f"{location}: taking over the lock of rolegraph process {pid}, which is no longer running"]
+    assert lock_file.read_text() == ""
+    lock_file.write_text(f"rolegraph process {pid} (writing)\n")
+    with open_store(location, lock_timeout=0, on_wait=told.append):
+        assert len(told) == 2 and "taking over the lock of rolegraph process" in told[1]
+        assert lock_file.read_text() == f"rolegraph process {os.getpid()} (writing)\n"
+    assert lock_file.read_text() == ""
+    with open_store(location, lock_timeout=0, on_wait=told.append):
+        assert len(told) == 2  # nothing to take over
 
 
 def test_not_a_store(tmp_path: Path) -> None:

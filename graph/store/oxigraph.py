@@ -8,10 +8,7 @@ waits up to ``lock_timeout`` seconds, then stops with a message naming the holde
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,15 +18,15 @@ from typing import IO
 import pyoxigraph as ox
 
 from rolegraph.cache import SNAPSHOT_STATE, forget_state
-from rolegraph.errors import QueryError, StoreError, StoreLocked
+from rolegraph.errors import QueryError, StoreError
 from rolegraph.rdf import ClassGraph
 from rolegraph.rdf.namespaces import PREFIXES, PROV, RG, SCHEMA
 from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
+from rolegraph.store.lock import StoreLock
 
 __all__ = ["OxigraphStore"]
 
 SCHEMA_NAME = SCHEMA.name
-LOCK_FILE = "rolegraph.lock"
 CACHE_FOLDER = "parse-cache"  # see rolegraph.cache
 MARKER_FILE = "ROLEGRAPH_STORE"  # says "this directory is a rolegraph store" before Oxigraph files exist
 BATCH_QUADS = 200_000  # new class graphs are added this many quads per bulk ingestion...
@@ -92,7 +89,7 @@ class OxigraphStore:
                  on_wait: Callable[[str], None] | None = None) -> None:
         self.location = str(location) if location is not None else ":memory:"
         self.read_only = read_only
-        self._lock_handle: IO[bytes] | None = None
+        self._lock_held: StoreLock | None = None
         if location is None:
             self._store = ox.Store()
             return
@@ -124,50 +121,12 @@ class OxigraphStore:
             raise StoreError(f"{path}: cannot create the store: {error.strerror or error}") from None
 
     def _lock(self, path: Path, exclusive: bool, timeout: float, on_wait: Callable[[str], None] | None) -> None:
-        lock_path = path / LOCK_FILE
-        try:
-            # a reader on a read-only file system can still take a shared lock through a read-only handle
-            mode_of_file = "rb" if not exclusive and not os.access(path, os.W_OK) and lock_path.exists() else "a+b"
-            handle = open(lock_path, mode_of_file, buffering=0)  # noqa: SIM115 - held until close()
-        except OSError as error:
-            raise StoreError(f"{path}: cannot open the lock file: {error.strerror or error}") from None
-        deadline = time.monotonic() + timeout
-        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-        while True:
-            try:
-                fcntl.flock(handle, mode)
-                break
-            except BlockingIOError:
-                handle.seek(0)
-                holder = (handle.read().decode("utf-8", "replace").strip()
-                          or "another rolegraph process reading it (e.g. rolegraph serve)")
-                if on_wait is not None:
-                    on_wait(f"{path}: the store is in use by {holder}; waiting up to {timeout:.0f} s")
-                    on_wait = None
-                if time.monotonic() >= deadline:
-                    handle.close()
-                    raise StoreLocked(f"{path}: the store is in use by {holder}; waited {timeout:.0f} s. "
-                                      "Try again when it has finished.") from None
-                time.sleep(0.2)
-        if exclusive:
-            try:  # naming the holder helps a waiting process; a full disk must not stop the build here
-                handle.seek(0)
-                handle.truncate()
-                handle.write(f"rolegraph process {os.getpid()} (writing)\n".encode())
-            except OSError:
-                pass
-        self._lock_handle = handle
+        self._lock_held = StoreLock(path, exclusive, timeout, on_wait)  # see rolegraph.store.lock
 
     def _unlock(self) -> None:
-        if self._lock_handle is not None:
-            if not self.read_only:
-                try:
-                    self._lock_handle.truncate(0)  # the holder's name goes with its lock
-                except OSError:
-                    pass
-            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
-            self._lock_handle.close()
-            self._lock_handle = None
+        if self._lock_held is not None:
+            self._lock_held.release()
+            self._lock_held = None
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -347,16 +306,17 @@ class OxigraphStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def query(self, sparql: str, union: bool = True, default_graph: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> QueryResult:
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
         """Run a query; ``default_graph``/``named_graphs`` (graph IRIs) replace its dataset, as the SPARQL
-        protocol's default-graph-uri and named-graph-uri do (one given alone leaves the other empty)."""
+        protocol's default-graph-uri and named-graph-uri do (one given alone leaves the other empty);
+        ``base_iri`` resolves relative IRIs (a BASE in the query wins)."""
         # A query with its own FROM / FROM NAMED names its dataset; the union would override it.
         dataset: dict[str, object] = {"use_default_graph_as_union": union and not DATASET_CLAUSE.search(sparql)}
         if default_graph is not None or named_graphs is not None:
             dataset = {"default_graph": [ox.NamedNode(graph) for graph in default_graph or []],
                        "named_graphs": [ox.NamedNode(graph) for graph in named_graphs or []]}
         try:
-            return self._store.query(sparql, prefixes=PREFIXES, **dataset)
+            return self._store.query(sparql, prefixes=PREFIXES, base_iri=base_iri, **dataset)
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL: {error}") from None
         except (OSError, ValueError, RuntimeError) as error:
