@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 __all__ = [
     "LEVEL_ORDER",
     "Line",
+    "Locator",
+    "Block",
+    "BLOCK_KINDS",
     "SourceDocument",
     "Provenance",
     "Text",
@@ -58,32 +61,104 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class Locator:
+    """Where a block or line is in its file, as a person finds it there.
+
+    ``line`` is the 1-based line in the file (text, Markdown, HTML), the line within ``page`` (PDF) or the
+    paragraph number (DOCX, with ``paragraph`` set too).
+
+    >>> str(Locator(12)), str(Locator(14, page=2)), str(Locator(37, paragraph=37))
+    ('12', 'p. 2, line 14', 'paragraph 37')
+    """
+
+    line: int
+    page: int | None = None
+    paragraph: int | None = None
+
+    def __str__(self) -> str:
+        if self.paragraph is not None:
+            return f"paragraph {self.paragraph}"
+        if self.page is not None:
+            return f"p. {self.page}, line {self.line}"
+        return str(self.line)
+
+
+BLOCK_KINDS: tuple[str, ...] = ("heading", "paragraph", "item", "row", "label")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One structural block of a document, as a reader found it.
+
+    ``kind`` is one of BLOCK_KINDS. ``level`` ranks a heading (h2 -> 2, a DOCX "Heading 2" -> 2, a PDF font
+    size rank with 1 the largest; 0 is the document's own title, e.g. an HTML ``<title>``; None: a heading of no
+    known rank, such as a short all-bold paragraph). ``cells`` are a table row's cells (``header`` for a header
+    row); ``text`` of a row is its cells joined by " | ". A label's text is "Label: value". ``text`` may hold
+    line breaks the document made (an HTML ``<br>``). ``bold``: the whole block is set in bold.
+    """
+
+    kind: str
+    text: str
+    where: Locator
+    level: int | None = None
+    cells: tuple[str, ...] = ()
+    header: bool = False
+    bold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SourceDocument:
     """A readable source: what a reader hands to the parser.
 
     ``lines`` keeps the original line numbers; page furniture has been dropped, so numbers may skip.
+    A structured reader (HTML, DOCX) also gives its ``blocks`` and renders them into ``lines`` numbered 1, 2, 3 ...
+    (ordinals, one line per block line, a blank line between blocks); ``locators[n - 1]`` is where line ``n`` is
+    in the file. Without ``locators`` (plain text, Markdown) a line's number is its line in the file.
     """
 
     path: Path
     sha256: str
     media_type: str
     lines: tuple[Line, ...]
+    blocks: tuple[Block, ...] = ()
+    locators: tuple[Locator, ...] = ()
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    def locate(self, number: int) -> Locator:
+        """The locator of line ``number`` (a line number of ``lines``).
+
+        >>> document = SourceDocument(Path("a.txt"), "0", "text/plain", (Line(3, "x"),))
+        >>> document.locate(3)
+        Locator(line=3, page=None, paragraph=None)
+        """
+        if not self.locators:
+            return Locator(number)
+        return self.locators[min(max(number, 1), len(self.locators)) - 1]
+
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Where a fact came from: a source document and an inclusive 1-based line range."""
+    """Where a fact came from: a source document and an inclusive 1-based line range.
+
+    ``locator`` is set where a line number alone does not find the place ("p. 2, line 14", "paragraph 37"); it is
+    printed instead of the line range.
+
+    >>> str(Provenance("a.pdf", "0", 140, 140, "p. 2, line 14"))
+    'a.pdf:p. 2, line 14'
+    """
 
     source: str
     sha256: str
     line_start: int
     line_end: int
+    locator: str | None = None
 
     def __str__(self) -> str:
+        if self.locator is not None:
+            return f"{self.source}:{self.locator}"
         if self.line_start == self.line_end:
             return f"{self.source}:{self.line_start}"
         return f"{self.source}:{self.line_start}-{self.line_end}"
@@ -130,6 +205,7 @@ class Classification:
     group: Text | None = None
     series: Text | None = None
     revision: Text | None = None
+    series_order: int | None = None  # the class's place in its series, as the document lists the classes (1 first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +329,9 @@ class JobClass:
     requirement_paths: tuple[RequirementPath, ...] = ()  # alternatives: any one path qualifies
     bulletin: Bulletin | None = None  # what a job bulletin adds: salaries, exam, dates, notes
     class_references: tuple[ClassReference, ...] = ()  # named classes (in_classes) resolved to classes
+    department: Text | None = None  # the employing department or agency, where the spec names one
+    layout: str | None = None  # the document layout it was read as (parser/rules/layouts.toml)
+    omits: tuple[str, ...] = ()  # fields that layout never prints, so nobody asks this class for them
 
     def ksas_of(self, kind: str) -> tuple[Ksa, ...]:
         """Return the KSA statements of one kind, in document order."""

@@ -1,7 +1,7 @@
 """Readers: a file on disk -> :class:`~rolegraph.model.SourceDocument`. No field parsing here.
 
 >>> sorted(SUFFIX_TO_READER)
-['', '.markdown', '.md', '.pdf', '.text', '.txt']
+['', '.docx', '.htm', '.html', '.markdown', '.md', '.pdf', '.text', '.txt']
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import overload
 
 from rolegraph.errors import SourceError
 from rolegraph.model import SourceDocument
-from rolegraph.readers import pdf, text
+from rolegraph.readers import docx, html, pdf, text
 
 __all__ = ["SUFFIX_TO_READER", "MAX_TEXT_BYTES", "MAX_PDF_BYTES", "read_source", "iter_source_paths",
            "SourceFiles", "list_source_files"]
@@ -28,6 +28,9 @@ SUFFIX_TO_READER: dict[str, Reader] = {
     ".md": text.read_text_source,
     ".markdown": text.read_text_source,
     ".pdf": pdf.read_pdf_source,
+    ".html": html.read_html_source,
+    ".htm": html.read_html_source,
+    ".docx": docx.read_docx_source,
 }
 
 # A job specification is kilobytes of text (the largest LA bulletin is under 20 kB); anything near these sizes
@@ -40,11 +43,14 @@ BINARY_SIGNATURES: dict[bytes, str] = {
     b"\x89PNG": "a PNG image",
     b"GIF8": "a GIF image",
     b"\xff\xd8\xff": "a JPEG image",
-    b"PK\x03\x04": "a ZIP archive (e.g. .docx/.xlsx)",
+    b"PK\x03\x04": "a ZIP archive (e.g. .xlsx)",
     b"\x1f\x8b": "a gzip archive",
     b"\xd0\xcf\x11\xe0": "an OLE document (e.g. .doc/.xls)",
     b"\x7fELF": "an executable",
 }
+ZIP_SIGNATURE = b"PK\x03\x04"  # a .docx is a ZIP package
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # a legacy .doc is an OLE compound file
+WORD_SUFFIXES = frozenset({".doc", ".docx", ".dot"})
 
 
 def read_source(path: Path | str) -> SourceDocument:
@@ -59,8 +65,8 @@ def read_source(path: Path | str) -> SourceDocument:
             raise SourceError(path, "not a regular file" if path.exists() else "no such file")
         size = path.stat().st_size
         with path.open("rb") as handle:
-            kind = "PDF" if handle.read(4) == b"%PDF" else "text"
-        limit = MAX_PDF_BYTES if kind == "PDF" else MAX_TEXT_BYTES
+            kind = {b"%PDF": "PDF", ZIP_SIGNATURE: "Word"}.get(handle.read(4), "text")
+        limit = MAX_TEXT_BYTES if kind == "text" else MAX_PDF_BYTES
         if size > limit:
             raise SourceError(path, f"file is {size / 1048576:.0f} MB; a {kind} specification may be at most "
                                     f"{limit // 1048576} MB")
@@ -74,10 +80,15 @@ def read_source(path: Path | str) -> SourceDocument:
     sha256 = hashlib.sha256(data).hexdigest()
     if data.startswith(b"%PDF"):
         return pdf.read_pdf_source(path, data, sha256)
+    suffix = path.suffix.lower()
+    if data.startswith(OLE_SIGNATURE) and suffix in WORD_SUFFIXES:
+        raise SourceError(path, "a legacy Word .doc file; save it as .docx")
+    if data.startswith(ZIP_SIGNATURE) and suffix == ".docx":
+        return docx.read_docx_source(path, data, sha256)
     for signature, what in BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise SourceError(path, f"binary file ({what}), not a job specification")
-    reader = SUFFIX_TO_READER.get(path.suffix.lower())
+    reader = SUFFIX_TO_READER.get(suffix)
     if reader is None:
         supported = ", ".join(sorted(suffix for suffix in SUFFIX_TO_READER if suffix))
         raise SourceError(path, f"unsupported file type '{path.suffix}' (rolegraph reads {supported})")

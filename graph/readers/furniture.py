@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from functools import cache
+from importlib.resources import files
 
 from rolegraph.model import Line
 
-__all__ = ["PAGE_NUMBER_PATTERNS", "drop_furniture"]
+__all__ = ["PAGE_NUMBER_PATTERNS", "FURNITURE_TABLE", "furniture_rules", "furniture_patterns", "drop_furniture"]
+
+FURNITURE_TABLE = "furniture.toml"  # beside this module: PDF furniture lines, web page date stamps (with examples)
+
+
+@cache
+def furniture_rules(table: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The (pattern, example) pairs of one table of FURNITURE_TABLE ("pdf_furniture", "page_stamp")."""
+    data = tomllib.loads(files("rolegraph.readers").joinpath(FURNITURE_TABLE).read_text(encoding="utf-8"))
+    return tuple((re.compile(entry["pattern"], re.IGNORECASE), entry["example"]) for entry in data[table])
+
+
+def furniture_patterns(table: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns of one table of FURNITURE_TABLE.
+
+    >>> bool(furniture_patterns("page_stamp")[0].match("Updated: 6/16/2016"))
+    True
+    """
+    return tuple(pattern for pattern, _example in furniture_rules(table))
 
 # A whole line that is nothing but a page marker.
 PAGE_NUMBER_PATTERNS: tuple[re.Pattern[str], ...] = (

@@ -15,20 +15,16 @@ from pypdf.errors import PdfReadError
 
 from rolegraph.errors import SourceError
 from rolegraph.model import Line, SourceDocument
-from rolegraph.readers.furniture import drop_furniture
+from rolegraph.readers.furniture import drop_furniture, furniture_patterns
 from rolegraph.readers.text import split_lines
 
 __all__ = ["PDF_FURNITURE", "KEEP_BREAK_AFTER", "KEEP_BREAK_BEFORE", "UNWRAP_MIN_CHARS", "UNWRAP_MIN_SHARE",
            "read_pdf_source",
            "drop_page_furniture", "unwrap_lines"]
 
-# Whole lines that are page furniture of published bulletins (running headers and footers, page numbers).
-PDF_FURNITURE: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^\s*an?\s+equal\s+empl\w*\s+opp\w*\s+employer\s*$", re.IGNORECASE),
-    re.compile(r"^\s*for additional information and faqs regarding the city's hiring process\b", re.IGNORECASE),
-    re.compile(r"^\s*class code\s*\d{3,4}\s*(?:\.\s*){3,}\s*\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*(?:page\s+)?\d+\s*(?:of|/)\s*\d+\s*$", re.IGNORECASE),
-)
+# Whole lines that are page furniture of published bulletins (running headers and footers, page numbers): the
+# table "pdf_furniture" of readers/furniture.toml.
+PDF_FURNITURE: tuple[re.Pattern[str], ...] = furniture_patterns("pdf_furniture")
 MIN_PAGES_FOR_RUNNING_LINE = 2  # a page's first/last line repeated on this many pages is a running header/footer
 RUNNING_EDGE_LINES = 2  # lines at each page edge inspected for running headers/footers
 

@@ -1,0 +1,88 @@
+"""Blocks to lines: what every structured reader (HTML, DOCX, PDF) does with the blocks it found, so the line-based
+parser reads them, and the small rules the readers share (a label, a short bold block, white space).
+
+Each block becomes one line per line of its text, numbered 1, 2, 3 ... (ordinals), with a blank line between
+blocks (a paragraph boundary for the parser); ``locators[n - 1]`` is where line ``n`` is in the file.
+
+>>> lines, locators = render_lines((Block("heading", "Duties", Locator(3), level=2),
+...                                 Block("item", "Files", Locator(4)),
+...                                 Block("row", "A | B", Locator(9), cells=("A", "B"))))
+>>> [(line.number, line.text) for line in lines]
+[(1, 'Duties'), (2, ''), (3, '- Files'), (4, ''), (5, 'A | B')]
+>>> [str(locator) for locator in locators]
+['3', '3', '4', '4', '9']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rolegraph.model import Block, Line, Locator
+
+__all__ = ["ITEM_PREFIX", "CELL_SEPARATOR", "SHORT_BLOCK_CHARS", "LABEL_MAX_CHARS", "LABEL_MAX_VALUE_CHARS",
+           "render_lines", "block_line_texts", "clean_text", "row_block", "label_text"]
+
+ITEM_PREFIX = "- "  # a list item's line starts with this (the parser's BULLET pattern knows it)
+CELL_SEPARATOR = " | "  # a table row's cells joined into its line
+SHORT_BLOCK_CHARS = 120  # a block at most this long, all in bold, is a heading (or a label); a longer one is text
+LABEL_MAX_CHARS = 60  # a label ("Class Code:") is a bold run at most this long ending in a colon ...
+LABEL_MAX_VALUE_CHARS = 80  # ... followed by a value at most this long ("1660")
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Collapse white space (no-break spaces too) within each line; drop lines left empty.
+
+    >>> clean_text("  Updated:\\xa0 6/16/2016 \\n\\xa0\\n next ")
+    'Updated: 6/16/2016\\nnext'
+    """
+    kept = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in kept if line)
+
+
+def label_text(bold_lead: str, rest: str) -> str | None:
+    """"Label: value" when a block opens with a short bold run ending in a colon and a short value follows.
+
+    >>> label_text("Class Code:", " 1660")
+    'Class Code: 1660'
+    >>> label_text("Knowledge of:", " Geography of California, including the location of main highways, counties, "
+    ...            "and principal cities") is None
+    True
+    """
+    label, value = clean_text(bold_lead), clean_text(rest)
+    if (not label.endswith(":") or not value or "\n" in value or len(label) > LABEL_MAX_CHARS
+            or len(value) > LABEL_MAX_VALUE_CHARS):
+        return None
+    return f"{label} {value}"
+
+
+def row_block(cells: Sequence[str], where: Locator, header: bool = False) -> Block | None:
+    """A table row block (None when every cell is empty)."""
+    cleaned = tuple(" ".join(clean_text(cell).split("\n")) for cell in cells)
+    if not any(cleaned):
+        return None
+    return Block("row", CELL_SEPARATOR.join(cleaned), where, cells=cleaned, header=header)
+
+
+def block_line_texts(block: Block) -> list[str]:
+    """The lines a block renders to."""
+    texts = block.text.split("\n")
+    if block.kind == "item":
+        texts[0] = ITEM_PREFIX + texts[0]
+    return texts
+
+
+def render_lines(blocks: Iterable[Block]) -> tuple[tuple[Line, ...], tuple[Locator, ...]]:
+    """Lines numbered by ordinal, one per block line, a blank line between blocks; and each line's locator."""
+    lines: list[Line] = []
+    locators: list[Locator] = []
+    for block in blocks:
+        if lines:
+            lines.append(Line(len(lines) + 1, ""))
+            locators.append(locators[-1])
+        for text in block_line_texts(block):
+            lines.append(Line(len(lines) + 1, text))
+            locators.append(block.where)
+    return tuple(lines), tuple(locators)
