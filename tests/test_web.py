@@ -512,12 +512,15 @@ def test_skill_page_lists_classes_by_level(live_server: LiveServer) -> None:
 
 
 def test_validation_page_filters_by_severity(live_server: LiveServer) -> None:
-    validate = pytest.importorskip("rolegraph.validate")
+    from rolegraph import validate
+
     store = open_store(live_server.app.extensions["rolegraph"].settings.store, read_only=True)
     try:
         counts = validate.validate_store(store).counts()
     finally:
         store.close()
+    assert get(live_server, "/validation").status_code == 200  # starts the run, if no page did before
+    assert live_server.app.extensions["rolegraph"].cache["validation-run"].wait(120), "validation never ended"
     shown = {}
     for severity in ("", "violation", "warning", "info"):
         page = get(live_server, "/validation", params={"severity": severity})
@@ -529,6 +532,54 @@ def test_validation_page_filters_by_severity(live_server: LiveServer) -> None:
     assert counts["violation"] >= 1  # 11360 states no jurisdiction (issue 5)
     page = get(live_server, "/class/texas/11360").text
     assert page.count('<li class="violation">') >= 1
+
+
+def test_validation_runs_in_the_background_and_never_blocks_a_page(app: object, client: FlaskClient,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegraph.web.validation_run import BackgroundValidation
+
+    compute, entered, release = BackgroundValidation.compute, threading.Event(), threading.Event()
+
+    def held(self: BackgroundValidation) -> object:
+        entered.set()
+        release.wait(30)  # a page waiting for the run would wait this long, then show findings: the test fails
+        return compute(self)  # the real run (a child process validating the store)
+
+    monkeypatch.setattr(BackgroundValidation, "compute", held)
+    try:
+        first = client.get("/class/texas/11360")
+        assert entered.wait(30), "the first page visit did not start validation"
+        pages = {"class": first, "validation": client.get("/validation"), "overview": client.get("/")}
+        for name, page in pages.items():
+            assert page.status_code == 200, name
+            assert "Validation is running" in page.get_data(as_text=True), name
+        assert '<meta http-equiv="refresh" content="5">' in pages["validation"].get_data(as_text=True)
+        assert 'http-equiv="refresh"' not in pages["class"].get_data(as_text=True)
+        assert not release.is_set()
+    finally:
+        release.set()
+    run = app.extensions["rolegraph"].cache["validation-run"]  # type: ignore[attr-defined]
+    assert run.wait(120), "validation never ended"
+    assert run.state().error == ""
+    done = client.get("/validation").get_data(as_text=True)
+    assert "Validation last run at" in done and "over 6 classes" in done and "http-equiv" not in done
+    assert '<tr class="violation">' in done and "does not say which city, county or agency" in done
+    assert client.get("/class/texas/11360").get_data(as_text=True).count('<li class="violation">') == 1
+
+
+def test_validation_that_fails_says_why(app: object, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegraph.web.validation_run import BackgroundValidation
+
+    def broken(self: BackgroundValidation) -> object:
+        raise RuntimeError("rolegraph: the shapes\ncould not be read")
+
+    monkeypatch.setattr(BackgroundValidation, "compute", broken)
+    client.get("/")
+    assert app.extensions["rolegraph"].cache["validation-run"].wait(30)  # type: ignore[attr-defined]
+    page = client.get("/validation")
+    assert page.status_code == 200
+    assert "Validation failed" in page.get_data(as_text=True) and "the shapes could not be read" in page.get_data(
+        as_text=True)
 
 
 def test_query_page_runs_the_query_in_the_url(live_server: LiveServer, expected: dict) -> None:

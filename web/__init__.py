@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The web application over ``settings.store`` (opened once, read-only), or over an open ``store``."""
     from rolegraph.web import api, pages, sparql
     from rolegraph.web.service import Service, memory_dump
+    from rolegraph.web.validation_run import BackgroundValidation
     from rolegraph.web.workers import QueryPool
 
     settings = settings or Settings()
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     pool = QueryPool(location, settings.query_workers, settings.query_timeout, settings.result_limit,
                      settings.max_result_bytes, nquads=dump)
     app.extensions["rolegraph"] = Service(settings, store, pool)
+    app.extensions["rolegraph"].cache["validation-run"] = BackgroundValidation(location, store)  # started by pages
     for blueprint in (sparql.bp, pages.bp, api.bp):
         app.register_blueprint(blueprint)
     app.wsgi_app = sparql.QueryFastPath(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from rolegraph.resources import ontology_files
 from rolegraph.web.ladder_svg import Arrow, Box, render_ladder_svg
 from rolegraph.web.results import GRAPH_TYPES
 from rolegraph.web.service import service
+from rolegraph.web.validation_run import ValidationState
 
 __all__ = ["bp", "error_page", "query_page", "page_url", "has_page", "EXAMPLES"]
 
@@ -144,21 +144,18 @@ def _find(name: str) -> ClassRef:
     return find_class(svc.store, name, svc.classes)
 
 
-def _validation(compute: bool = True) -> Any | None:
-    """The validation report of this store, computed once, on the validation page's first visit (pySHACL
-    over a large store takes a while; other pages show findings once the report exists). None when
-    rolegraph.validate is absent or, with ``compute`` False, before that first visit."""
-    svc = service()
-    if "validation" in svc.cache or not compute:
-        return svc.cache.get("validation")
-    try:
-        from rolegraph.validate import validate_store
-    except ImportError:
-        return None
-    with svc.cache.setdefault("validation-lock", threading.Lock()):
-        if "validation" not in svc.cache:
-            svc.cache["validation"] = validate_store(svc.store)
-    return svc.cache["validation"]
+def _validation() -> ValidationState:
+    """What is known of this store's validation; the run starts in the background at the first page request
+    (see ``rolegraph.web.validation_run``) and no page waits for it."""
+    run = service().cache["validation-run"]
+    run.start()
+    return run.state()
+
+
+@bp.before_request
+def _start_validation() -> None:
+    """Any page visit starts the validation run (once), so that its findings are ready when a page shows them."""
+    service().cache["validation-run"].start()
 
 
 # -- ladder steps, read from the ladder graph -----------------------------------------------------------
@@ -294,7 +291,7 @@ def overview() -> str:
     if "overview" not in svc.cache:  # the store does not change while served: count once
         svc.cache["overview"] = _overview_numbers()
     return render_template("pages/overview.html", **svc.cache["overview"], steps=len(_steps()),
-                           report=svc.cache.get("validation"))
+                           validation=_validation())
 
 
 def _overview_numbers() -> dict[str, Any]:
@@ -329,12 +326,14 @@ def class_page(rest: str) -> str:
     comparable = svc.rows(f"""SELECT ?other (SAMPLE(?s) AS ?score) WHERE {{ {iri} rg:comparableTo ?other .
         OPTIONAL {{ ?c a rg:Comparison ; rg:comparedClass {iri}, ?other ; rg:score ?s }} }}
         GROUP BY ?other ORDER BY DESC(?score)""")
-    report = _validation(compute=False)
+    validation = _validation()
+    report = validation.report
     findings = None if report is None else [f for f in report.findings if f.focus_class == ref.iri]
     svg = url_for("pages.ladder_picture", **{"from": ref.iri, "steps": 2}) if steps_out else ""
     return render_template("pages/class.html", ref=ref, details=details, concepts=concepts,
                            place=place[0] if place else None, steps_out=steps_out, steps_in=steps_in,
-                           comparable=comparable, findings=findings, classes=svc.classes_by_iri, svg=svg,
+                           comparable=comparable, findings=findings, validation=validation,
+                           classes=svc.classes_by_iri, svg=svg,
                            months=_months, data_url=url_for("pages.resolve", path="class/" + rest, format="ttl"))
 
 
@@ -413,7 +412,9 @@ def search() -> str:
 
 @bp.route("/validation")
 def validation() -> str:
-    report = _validation()
+    """The findings of the last validation run, filtered; while it runs, a page that says so and refreshes."""
+    state = _validation()
+    report = state.report
     severity = request.args.get("severity", "")
     text = request.args.get("q", "").strip().casefold()
     findings = []
@@ -423,7 +424,7 @@ def validation() -> str:
                     if (not severity or f.severity == severity)
                     and (not text or text in f.message.casefold() or text in f.shape.casefold()
                          or text in (f.file or "").casefold())]
-    return render_template("pages/validation.html", report=report, findings=findings[:1000],
+    return render_template("pages/validation.html", state=state, report=report, findings=findings[:1000],
                            more=max(0, len(findings) - 1000), severity=severity, q=request.args.get("q", ""),
                            classes=service().classes_by_iri)
 

@@ -47,6 +47,8 @@ class Service:
                 for row in result]  # type: ignore[union-attr]
 
     def close(self) -> None:
+        if "validation-run" in self.cache:  # a validation still running in the background
+            self.cache["validation-run"].close()
         self.pool.close()
         self.store.close()
 
