@@ -134,7 +134,7 @@ def test_paths_api_errors(built_seeds) -> None:
     store, _ = built_seeds
     with pytest.raises(NotFound, match="did you mean"):
         paths(store, "Chief of Everything")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_steps must be at least 1"):
         paths(store, "1341", max_steps=0)
 
 

@@ -205,7 +205,7 @@ def test_a_build_that_stops_half_way_leaves_no_snapshot(built, monkeypatch: pyte
         raise OSError("disk full")
 
     monkeypatch.setattr(OxigraphStore, "replace_class_graphs", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="disk full"):  # the store's own failure, not one of the build's
         pipeline.build([specs], store)
     assert load_state(store.cache_directory, rebuild.SNAPSHOT_STATE) is None
     monkeypatch.undo()
