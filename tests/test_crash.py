@@ -42,7 +42,7 @@ def test_killed_builds_leave_old_or_new_graphs(tmp_path: Path) -> None:
 
 # -- a killed build leaves no process behind, and nothing holding the store --------------------------------------
 
-FORKING_SPECS = 4 * PARALLEL_MIN_FILES  # enough files for a build to fork parse workers, and parse a while
+FORKING_SPECS = 2 * PARALLEL_MIN_FILES  # enough files for a build to fork parse workers, and parse a while
 MOMENT_DEADLINE = 120.0  # seconds a build is given to reach the moment it is killed at (it takes a few)
 
 
@@ -139,3 +139,28 @@ def test_a_killed_build_leaves_no_worker_and_no_lock(forking_corpus: tuple[Path,
     assert rebuilt.returncode in (0, 1), rebuilt.stderr
     assert "taking over" not in rebuilt.stderr  # the query cleared the dead build's name
     assert sorted_nquads(store) == clean
+
+
+def worker_start(parent: str) -> subprocess.CompletedProcess[str]:
+    """Run a parse worker's first steps in a new process told its parent is ``parent`` (an expression)."""
+    return subprocess.run([sys.executable, "-c", (
+        "import ctypes, os, sys\n"
+        "from rolegraph.pipeline import _worker_started\n"
+        f"_worker_started({parent})\n"
+        # PR_GET_PDEATHSIG (2): the signal the kernel sends this process when its parent dies
+        "found = ctypes.c_int(0)\n"
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(found), 0, 0, 0) if sys.platform.startswith('linux') else None\n"
+        "print('ran on', found.value)\n")], capture_output=True, text=True, timeout=60)
+
+
+def test_a_parse_worker_asks_to_end_with_its_parent() -> None:
+    started = worker_start("os.getppid()")
+    assert started.returncode == 0, started.stderr
+    expected = int(signal.SIGKILL) if sys.platform.startswith("linux") else 0
+    assert started.stdout.split() == ["ran", "on", str(expected)]
+
+
+def test_a_parse_worker_whose_parent_already_died_ends() -> None:
+    """The parent died between the fork and the worker's request (it has another parent now): the worker ends."""
+    started = worker_start("os.getppid() + 1")
+    assert started.returncode == 1 and started.stdout == "" and started.stderr == ""
