@@ -132,7 +132,8 @@ class LineMemo(dict[str, Any]):
 
 @dataclass(frozen=True)
 class PhraseRule:
-    """A named pattern that fills ``field``; ``example`` must match (a test checks every rule)."""
+    """A named pattern that fills ``field``; ``example`` must match, and its match must capture ``expect``: each
+    named group with what it takes from the example (None: no part in the match). A test checks every rule."""
 
     name: str
     field: str
@@ -143,6 +144,7 @@ class PhraseRule:
     requires: tuple[str, ...] = ()
     # A line rule's value may go on over the lines right after it that match this (a title on two lines).
     continued_by: re.Pattern[str] | None = None
+    expect: tuple[tuple[str, str | None], ...] = ()  # (group, what it captures from the example), table order
 
     def could_match(self, text: str) -> bool:
         """False when ``text`` lacks what every match contains (a cheap test before the pattern).
@@ -397,6 +399,24 @@ def _either(patterns: Iterable[str]) -> str:
     return "|".join(f"(?:{pattern})" for pattern in patterns) or NEVER.pattern
 
 
+def _expected_groups(name: str, pattern: re.Pattern[str], table: Any) -> tuple[tuple[str, str | None], ...]:
+    """A rule's ``expect`` table (group = "what it captures", or false: takes no part) checked against its pattern.
+
+    >>> _expected_groups("r", re.compile("(?P<n>[0-9]+)(?P<unit> years)?"), {"n": "2", "unit": False})
+    (('n', '2'), ('unit', None))
+    """
+    if not isinstance(table, dict):
+        raise RuleError(f"rule {name!r}: expect must be a table of group = captured text")
+    expected = []
+    for group, value in table.items():
+        if group not in pattern.groupindex:
+            raise RuleError(f"rule {name!r}: expect names group {group!r}, which its pattern lacks")
+        if value is not False and not isinstance(value, str):
+            raise RuleError(f"rule {name!r}: expect {group} must be the captured text, or false for none")
+        expected.append((group, None if value is False else value))
+    return tuple(expected)
+
+
 def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) -> tuple[PhraseRule, ...]:
     rules = []
     for entry in entries:
@@ -408,11 +428,13 @@ def _phrase_rules(entries: list[dict[str, Any]], substitutions: dict[str, str]) 
         for placeholder, value in substitutions.items():
             pattern = pattern.replace("{" + placeholder + "}", f"(?:{value})")
         flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
-        rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=_compile(name, pattern, flags),
+        compiled = _compile(name, pattern, flags)
+        rules.append(PhraseRule(name=name, field=entry.get("field", name), pattern=compiled,
                                 example=entry["example"], region=entry.get("region", "any"),
                                 requires=_required_words(entry.get("requires", [])),
                                 continued_by=_compile(f"{name}.continued_by", entry["continued_by"], flags)
-                                if "continued_by" in entry else None))
+                                if "continued_by" in entry else None,
+                                expect=_expected_groups(name, compiled, entry.get("expect", {}))))
     return tuple(rules)
 
 
