@@ -7,6 +7,7 @@ as a :class:`~rolegraph.model.Conflict`; nothing is silently overwritten.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import fields, replace
 from typing import Any
@@ -30,6 +31,9 @@ __all__ = ["DWP_MARK", "TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", 
            "jurisdiction_key", "resolve_experience_classes"]
 
 TITLE_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) for "the same title"
+# A level at the end of a title ("Senior Clerk II"): a name that matches no class as written is tried without it,
+# for employers whose levels are positions within one class.
+TRAILING_LEVEL = re.compile(r"\s+(?:[IVX]{1,4}|[1-9])$")
 DUTIES_THRESHOLD = 85.0  # token-set ratio of all duty text for "the same duties"
 
 
@@ -312,10 +316,16 @@ def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
             if wanted in references:
                 continue
             found, method, score = keys.get((place, wanted)), "title", 100.0
+            if found is None and (bare := TRAILING_LEVEL.sub("", name)) != name:
+                found = keys.get((place, fold(bare)))
             if found is not None and result[found].code and fold(result[found].code.value) == wanted:
                 method = "code"
             if found is None and titles.get(place):
                 best = process.extractOne(wanted, titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
+                if best is not None:
+                    found, method, score = best[2], "fuzzy-title", round(best[1], 1)
+            if found is None and (bare := TRAILING_LEVEL.sub("", name)) != name and titles.get(place):
+                best = process.extractOne(fold(bare), titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
                 if best is not None:
                     found, method, score = best[2], "fuzzy-title", round(best[1], 1)
             named = Text(name, requirement.where)

@@ -1,7 +1,10 @@
-"""Parser: SourceDocument -> JobClass, driven by the rule tables in parser/rules/. No rdflib, no file I/O.
+"""Parser: SourceDocument -> JobClasses, driven by the rule tables in parser/rules/. No rdflib, no file I/O.
 
-Stages inside: split the document into header and sections (headings.toml), read whole-line facts such
-as codes and grades (lines.toml), then read each section with the phrase patterns (phrases.toml).
+``parse_document`` runs its stages in order (``STAGES``): find the classes the document defines (a titles table,
+series.toml), segment it into header and sections (headings.toml) and recognise its layout (layouts.toml), scope
+each section to the classes its sub-headings name, then read each class's fields (``parse_spec``: whole-line
+facts such as codes and grades from lines.toml, then each section with the phrase patterns of phrases.toml and
+the rule families its layout turns on).
 """
 
 from __future__ import annotations
@@ -42,17 +45,20 @@ from rolegraph.parser.fields import (
     sentences,
     title_case,
 )
+from rolegraph.parser.layouts import Layout, detect_layout, load_layout_rules
 from rolegraph.parser.passage import Passage, Span, provenance
-from rolegraph.parser.requirements import flatten_experience, parse_requirement_paths
-from rolegraph.parser.sections import RawSection, split_sections
+from rolegraph.parser.requirements import flatten_experience, parse_pattern_paths, parse_requirement_paths
+from rolegraph.parser.sections import RawSection, SplitDocument, split_sections
+from rolegraph.parser.series import ListedClass, find_listed_classes, scope_lines
 from rolegraph.parser.tables import AnyRule, Rules, collapse, load_rules
 
-__all__ = ["parse_spec", "LineFacts"]
+__all__ = ["parse_document", "parse_spec", "LineFacts", "STAGES"]
 
 # Sections whose text states minimum qualifications (education, experience, substitutions).
 QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "experience", "licenses")
 # Sections kept as text for a reader, with their heading.
-TEXT_SECTIONS = ("complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
+TEXT_SECTIONS = ("series_definition", "distinguishing_characteristics", "desirable_qualifications", "class_history",
+                 "complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
                  "signatures", "ignore", "notice", "selective_certification", "qualifications_review",
                  "expert_review", "additional_information", "conditions_of_employment")
 DRIVERS_LICENSE = re.compile(r"driver['\u2019]?s['\u2019]?\s+licen[cs]e", re.IGNORECASE)
@@ -214,20 +220,110 @@ def _paragraph_texts(passage: Passage) -> tuple[Text, ...]:
     return tuple(Text(span.text, span.where) for span in passage.paragraph_spans())
 
 
-def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass:
+def _refuse_non_specification(document: SourceDocument, rules: Rules) -> None:
+    refusal = rules.memo("not a specification", partial(_not_a_specification, rules=rules))
+    for line in document.lines:
+        if (reason := refusal(line.text)) is not None:
+            raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
+
+
+@dataclass
+class _Reading:
+    """What the stages of :func:`parse_document` have found so far."""
+
+    document: SourceDocument
+    rules: Rules
+    listed: tuple[ListedClass, ...] = ()
+    split: SplitDocument | None = None
+    layout: Layout | None = None
+    views: tuple[SourceDocument, ...] = ()
+    classes: tuple[JobClass, ...] = ()
+
+
+def find_classes(reading: _Reading) -> None:
+    """The classes a titles table lists (none: the document defines one class)."""
+    reading.listed = find_listed_classes(reading.document.lines)
+
+
+def segment_sections(reading: _Reading) -> None:
+    """Header and sections, and the layout they make."""
+    reading.split = split_sections(reading.document, reading.rules)
+    marker = load_layout_rules().marker
+    patterns = any(marker.search(line.text) for section in reading.split.sections
+                   if section.name in QUALIFICATION_SECTIONS for line in section.lines)
+    reading.layout = detect_layout({section.name for section in reading.split.sections}, bool(reading.listed),
+                                   patterns)
+
+
+def scope_sections(reading: _Reading) -> None:
+    """One view of the document per class: the header, and of each section the lines that apply to the class."""
+    assert reading.split is not None and reading.layout is not None
+    if "class_table" not in reading.layout.families or not reading.listed:
+        reading.views = (reading.document,)
+        return
+    document, titles = reading.document, [entry.title for entry in reading.listed]
+    rows = {entry.line.number for entry in reading.listed}
+    header = [line for line in reading.split.header if line.number not in rows]
+    parts: list[list[Line]] = [list(header) for _ in titles]
+    for section in reading.split.sections:
+        lines = [line for line in section.lines if line.number not in rows]
+        scoped, _ = scope_lines(lines, titles, lambda line: False)
+        for own, lines in zip(parts, scoped, strict=True):
+            own.append(Line(section.heading_line, section.heading))
+            own.extend(lines)
+    reading.views = tuple(SourceDocument(document.path, document.sha256, document.media_type, tuple(lines))
+                          for lines in parts)
+
+
+def read_fields(reading: _Reading) -> None:
+    """Each view's class, read with the rule families of the layout."""
+    assert reading.layout is not None
+    if len(reading.views) == 1 and reading.views[0] is reading.document:
+        reading.classes = (parse_spec(reading.document, reading.rules, layout=reading.layout),)
+        return
+    reading.classes = tuple(parse_spec(view, reading.rules, listed=entry, layout=reading.layout, order=order)
+                            for order, (view, entry) in enumerate(zip(reading.views, reading.listed, strict=True),
+                                                                 start=1))
+
+
+STAGES = (find_classes, segment_sections, scope_sections, read_fields)
+
+
+def parse_document(document: SourceDocument, rules: Rules | None = None) -> tuple[JobClass, ...]:
+    """Return the job classes a document defines (one, or each of a series), running ``STAGES`` in order.
+
+    Raises:
+        NotASpecification: a rule recognises the document as something else (an exempt-position notice).
+        SourceError: the document has no job title, so it is not a job specification.
+    """
+    reading = _Reading(document, rules or load_rules())
+    _refuse_non_specification(document, reading.rules)
+    for stage in STAGES:
+        stage(reading)
+    return reading.classes
+
+
+def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: ListedClass | None = None,
+               layout: Layout | None = None, order: int | None = None) -> JobClass:
     """Return the job class a specification describes.
+
+    ``listed`` is the class's row of a titles table when the document defines several (its title and code
+    win over the lines'); ``order`` its place in the series; ``layout`` the document's, when known.
 
     Raises:
         SourceError: the document has no job title, so it is not a job specification.
     """
     rules = rules or load_rules()
-    refusal = rules.memo("not a specification", partial(_not_a_specification, rules=rules))
-    for line in document.lines:
-        if (reason := refusal(line.text)) is not None:
-            raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
+    if layout is None:
+        _refuse_non_specification(document, rules)
     split = split_sections(document, rules)
+    if layout is None:
+        layout = detect_layout({section.name for section in split.sections}, False, False)
     facts = _read_line_facts(document, split.header, rules)
     title = facts.text("title")
+    if listed is not None:
+        title = Text(listed.title, provenance(document.name, document.sha256, listed.line.number,
+                                              listed.line.number))
     if title is None:
         raise SourceError(document.path, "no job title found; this does not look like a job specification")
     title = Text(title_case(title.value) if title.value.isupper() else title.value, title.where)
@@ -241,12 +337,17 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
 
     qualification = passages(*QUALIFICATION_SECTIONS)
     education = [text for passage in qualification for text in parse_education(passage, rules)]
-    bulletin_rules = (rules.bulletin if rules.bulletin is not None
-                      and any(name in by_name for name in rules.bulletin.sections) else None)
+    families = layout.families
+    bulletin_rules = rules.bulletin if "bulletin" in families else None
     paths: tuple[RequirementPath, ...] = ()
     requirement_notes: tuple[Text, ...] = ()
-    for passage in passages("requirements") if bulletin_rules is not None else ():
-        section_paths, notes = parse_requirement_paths(passage, rules)
+    if "requirement_patterns" in families:
+        marker = load_layout_rules().marker
+        for passage in passages(*QUALIFICATION_SECTIONS):
+            section_paths, notes = parse_pattern_paths(passage, rules, marker, layout.levels_within_class)
+            paths, requirement_notes = paths + section_paths, requirement_notes + notes
+    for passage in passages("requirements") if "requirement_items" in families and not paths else ():
+        section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
         paths, requirement_notes = paths + section_paths, requirement_notes + notes
     # a bulletin's requirement paths say what experience it asks for; else the qualification sections do
     experience: tuple[ExperienceRequirement, ...] = flatten_experience(paths) if paths else tuple(
@@ -297,8 +398,11 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
                          or _iso_date(effective.value, DATE_FORMATS, "%Y-%m-%d") or effective.value,
                          effective.where)
     code = facts.text("code")
+    if listed is not None:
+        code = Text(listed.code, title.where) if listed.code else None
     conflicts: list[Conflict] = []
-    in_name = next((match for rule in rules.file_name_rules if (match := rule.pattern.search(document.name))), None)
+    in_name = None if listed is not None else next(
+        (match for rule in rules.file_name_rules if (match := rule.pattern.search(document.name))), None)
     if in_name is not None:
         named = Text(in_name.group("code"), provenance(document.name, document.sha256, 0, 0))
         if code is None:
@@ -338,7 +442,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         ordinance=ordinance,
         effective_date=effective,
         classification=Classification(facts.text("branch"), facts.text("group"), facts.text("series"),
-                                      facts.text("revision")),
+                                      facts.text("revision"), order),
         job_family=job_family,
         summary=summary,
         duties=duties,
@@ -355,4 +459,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None) -> JobClass
         conflicts=tuple(conflicts),
         requirement_paths=paths,
         bulletin=bulletin,
+        department=facts.text("department"),
+        layout=layout.name,
+        omits=layout.omits,
     )

@@ -37,7 +37,7 @@ from rolegraph.parser.fields import ROMAN_NUMERAL, parse_experience, parse_licen
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
-__all__ = ["parse_requirement_paths", "named_classes", "flatten_experience", "all_items"]
+__all__ = ["parse_requirement_paths", "parse_pattern_paths", "named_classes", "flatten_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
 ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?")
@@ -53,15 +53,21 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
-def named_classes(text: str, table: BulletinRules) -> list[str]:
-    """Split a captured list of class titles into titles; levels ("II", "III or IV") and organisations dropped.
+def named_classes(text: str, table: BulletinRules, levels_within_class: bool = False) -> list[str]:
+    """Split a captured list of class titles into titles; organisations dropped.
+
+    A level written alone ("III or IV") takes the title before it. With ``levels_within_class`` (an employer whose
+    levels are positions within one class, layouts.toml) the levels are dropped: "Associate III or IV" names one
+    class, Associate.
 
     >>> from rolegraph.parser.tables import load_rules
     >>> named_classes("Fire Protection Engineering Associate III or IV", load_rules().bulletin)
+    ['Fire Protection Engineering Associate III', 'Fire Protection Engineering Associate IV']
+    >>> named_classes("Fire Protection Engineering Associate III or IV", load_rules().bulletin, True)
     ['Fire Protection Engineering Associate']
-    >>> named_classes("City of Los Angeles Assistant Inspector IV", load_rules().bulletin)
+    >>> named_classes("City of Los Angeles Assistant Inspector IV", load_rules().bulletin, True)
     ['Assistant Inspector']
-    >>> named_classes("Sr. Management Analyst II", load_rules().bulletin)
+    >>> named_classes("Sr. Management Analyst II", load_rules().bulletin, True)
     ['Senior Management Analyst']
     >>> named_classes("Executive, Senior, Coordinating or Web Content Producer", load_rules().bulletin)
     ['Executive Web Content Producer', 'Senior Web Content Producer', 'Coordinating Web Content Producer', \
@@ -88,7 +94,12 @@ def named_classes(text: str, table: BulletinRules) -> list[str]:
                 piece = piece[len(prefix):].strip()
                 break
         words = [table.abbreviations.get(word, word) for word in piece.split()]
-        while words and ROMAN_NUMERAL.match(words[-1]) and words[-1].isupper():
+        if words and all(ROMAN_NUMERAL.match(word) and word.isupper() for word in words) and names:
+            stem = names[-1].split()
+            while stem and ROMAN_NUMERAL.match(stem[-1]) and stem[-1].isupper():
+                stem.pop()
+            words = stem + words[-1:]
+        while levels_within_class and words and ROMAN_NUMERAL.match(words[-1]) and words[-1].isupper():
             words.pop()
         while words and words[-1].casefold() in {"and", "of", "&"}:
             words.pop()
@@ -190,7 +201,7 @@ def _schedule(text: str, table: BulletinRules) -> str | None:
     return next((rule.name for rule in table.schedules if rule.pattern.search(text)), None)
 
 
-def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, ...]:
+def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tuple[ExperienceRequirement, ...]:
     """Experience with its schedule and the classes it must be gained in (nearest preceding duration)."""
     table = rules.bulletin
     assert table is not None
@@ -218,7 +229,7 @@ def _experience(passage: Passage, rules: Rules) -> tuple[ExperienceRequirement, 
         if not rule.could_match(passage.text):
             continue
         for match in rule.pattern.finditer(passage.text):
-            names = named_classes(match.group("classes"), table)
+            names = named_classes(match.group("classes"), table, levels_within_class)
             position = match.start("classes")
             before = [duration for duration in durations if duration[0] < position]
             after = [duration for duration in durations if duration[0] >= position]
@@ -338,13 +349,13 @@ def _licenses(item_sentences: list[Span], rules: Rules) -> tuple[License, ...]:
     return tuple(found)
 
 
-def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
+def _item(node: _Node, passage: Passage, rules: Rules, levels_within_class: bool = False) -> RequirementItem:
     table = rules.bulletin
     assert table is not None
     own = Passage(node.lines, passage.source, passage.sha256)
-    experience = _experience(own, rules) if own else ()
+    experience = _experience(own, rules, levels_within_class) if own else ()
     own_sentences = list(sentences(own))  # read for education, courses and licences alike
-    children = tuple(_item(child, passage, rules) for child in node.children)
+    children = tuple(_item(child, passage, rules, levels_within_class) for child in node.children)
     if experience:  # sub-items with nothing of their own say what the experience must be in
         children = tuple(child if child.understood else replace(child, experience_function=True)
                          for child in children)
@@ -359,7 +370,8 @@ def _item(node: _Node, passage: Passage, rules: Rules) -> RequirementItem:
         items=children, conjunction=_sub_conjunction(node, table))
 
 
-def parse_requirement_paths(passage: Passage, rules: Rules) -> tuple[tuple[RequirementPath, ...], tuple[Text, ...]]:
+def parse_requirement_paths(passage: Passage, rules: Rules, levels_within_class: bool = False
+                            ) -> tuple[tuple[RequirementPath, ...], tuple[Text, ...]]:
     """The alternatives of a requirement section, and its paragraphs outside them (substitutions, notes).
 
     Numbered items joined by "and" form one path; "or" (or no conjunction, see [requirements]
@@ -405,7 +417,7 @@ def parse_requirement_paths(passage: Passage, rules: Rules) -> tuple[tuple[Requi
         groups = [sorted(group + shared, key=_first_line) for group in groups or [[]]]
     paths = []
     for number, group in enumerate(groups, start=1):
-        items = tuple(_item(node, passage, rules) for node in group)
+        items = tuple(_item(node, passage, rules, levels_within_class) for node in group)
         lines = [line for node in group for line in node.lines + [x for c in node.children for x in c.lines]]
         where = Passage(sorted(lines, key=lambda line: line.number), passage.source, passage.sha256).where()
         paths.append(RequirementPath(number, items, where))
@@ -424,3 +436,65 @@ def flatten_experience(paths: tuple[RequirementPath, ...]) -> tuple[ExperienceRe
         for item in all_items(path.items):
             seen.extend(requirement for requirement in item.experience if requirement not in seen)
     return tuple(seen)
+
+
+def _slice_lines(passage: Passage, start: int, end: int) -> list[Line]:
+    """The lines of ``passage.text[start:end]``, each cut to its part of the slice (line numbers kept).
+
+    >>> passage = Passage([Line(1, "Education: twelfth grade. and Either I"), Line(2, "One year.")], "a", "0")
+    >>> _slice_lines(passage, 11, 45)
+    [Line(number=1, text='twelfth grade. and Either I'), Line(number=2, text='One ye')]
+    """
+    found: list[Line] = []
+    offset = 0
+    for line in passage.lines:
+        text = " ".join(line.text.split())
+        low, high = max(start, offset), min(end, offset + len(text))
+        if low < high:
+            found.append(Line(line.number, text[low - offset:high - offset]))
+        offset += len(text) + 1
+    return found
+
+
+def parse_pattern_paths(passage: Passage, rules: Rules, markers: re.Pattern[str], levels_within_class: bool = False
+                        ) -> tuple[tuple[RequirementPath, ...], tuple[Text, ...]]:
+    """Alternatives written as patterns ("Either I ... Or II ... Or III"), each a path; text before the first
+    pattern is a condition of every path when it states one ("Education: ... and Either I"), else a note.
+    ``markers`` finds the pattern openings; its group ``label`` (or ``label<n>``) is the pattern's label.
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> from rolegraph.parser.layouts import load_layout_rules
+    >>> marker = load_layout_rules().marker
+    >>> lines = [Line(1, "Education: Equivalent to graduation from college. and Either I"),
+    ...          Line(2, "One year of experience performing the duties of a Conservation Supervisor."),
+    ...          Line(3, "Or II"), Line(4, "Two years of experience in program operations.")]
+    >>> paths, notes = parse_pattern_paths(Passage(lines, "a.txt", "0"), load_rules(), marker)
+    >>> [(path.number, [item.label for item in path.items]) for path in paths]
+    [(1, ['', 'I']), (2, ['', 'II'])]
+    >>> [(e.months, e.in_classes) for e in paths[0].items[1].experience]
+    [(Decimal('12'), ('Conservation Supervisor',))]
+    """
+    found = list(markers.finditer(passage.text))
+    if rules.bulletin is None or not found:
+        return (), ()
+    lead_lines = _slice_lines(passage, 0, found[0].start())
+    shared: list[RequirementItem] = []
+    notes: list[Text] = []
+    if lead_lines:
+        lead = _item(_Node("", "lead", lead_lines), passage, rules, levels_within_class)
+        if lead.understood:
+            shared.append(lead)
+        else:
+            span = Passage(lead_lines, passage.source, passage.sha256)
+            notes.append(Text(span.text, span.where()))
+    paths = []
+    for number, match in enumerate(found, start=1):
+        end = found[number].start() if number < len(found) else len(passage.text)
+        own = _slice_lines(passage, match.end(), end)
+        if not own:
+            continue
+        label = next(value for key, value in match.groupdict().items() if key.startswith("label") and value)
+        item = _item(_Node(label, "pattern", own), passage, rules, levels_within_class)
+        where = Passage(_slice_lines(passage, match.start(), end), passage.source, passage.sha256).where()
+        paths.append(RequirementPath(len(paths) + 1, (*shared, item), where))
+    return tuple(paths), tuple(notes)

@@ -45,9 +45,9 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     stripped = text.strip()
     if "(cont" in stripped.lower():  # what CONTINUED needs; most lines have none
         stripped = CONTINUED.sub("", stripped)
-    whole = fold(stripped.rstrip(":").strip())
+    whole = fold(stripped.rstrip(":*").strip())
     if whole in rules.heading_to_section:
-        return rules.heading_to_section[whole], stripped.rstrip(":").strip(), ""
+        return rules.heading_to_section[whole], stripped.rstrip(":*").strip(), ""
     colon = stripped.find(":")
     if 0 < colon <= MAX_INLINE_HEADING:
         lead = fold(stripped[:colon])
@@ -78,7 +78,11 @@ def split_sections(document: SourceDocument, rules: Rules) -> SplitDocument:
             continue
         seen_content_heading = seen_content_heading or name != "ignore"
         if current is not None:  # "NOTES" after "ANNUAL SALARY" are salary notes (headings.toml [after])
-            name = rules.section_after.get(name, {}).get(current.name, name)
+            after = rules.section_after.get(name, {}).get(current.name, name)
+            if after != name and after == current.name:  # a label inside the section ("Education:") goes on in it
+                current.lines.append(line)
+                continue
+            name = after
         current = RawSection(name, heading, line.number)
         sections.append(current)
         if rest:

@@ -1,0 +1,119 @@
+"""Layouts: which kind of document this is, and which rule families read it (``parser/rules/layouts.toml``).
+
+A layout is data: how to recognise it (the sections it has, a titles table, requirement patterns) and what it
+turns on. The last layout, "general", takes every document the others do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from rolegraph.errors import RuleError
+from rolegraph.resources import rule_table
+
+__all__ = ["Layout", "LayoutRules", "load_layout_rules", "detect_layout", "FAMILIES", "OMITTABLE"]
+
+FAMILIES = frozenset({"class_table", "bulletin", "requirement_items", "requirement_patterns"})
+OMITTABLE = frozenset({"summary", "duties", "ksa", "pay", "requirements"})
+DETECT_KEYS = frozenset({"sections", "min_sections", "class_table", "patterns"})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A kind of document: how it is recognised and what reads it.
+
+    ``omits`` are the fields its documents never print; validation and coverage do not ask them of its classes.
+    """
+
+    name: str
+    sections: frozenset[str]
+    min_sections: int
+    class_table: bool
+    patterns: bool
+    families: frozenset[str]
+    omits: tuple[str, ...]
+    example: tuple[str, ...]
+    expect: str
+    levels_within_class: bool = False  # "Associate III" names class Associate, at its level III
+
+    def matches(self, sections: Iterable[str], class_table: bool, patterns: bool) -> bool:
+        """Whether a document with these section names, titles table and pattern markers is of this layout."""
+        if self.class_table and not class_table:
+            return False
+        if self.patterns and not patterns:
+            return False
+        if self.sections and len(self.sections & set(sections)) < self.min_sections:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class LayoutRules:
+    layouts: tuple[Layout, ...]
+    markers: tuple[tuple[str, re.Pattern[str], str, dict[str, str]], ...]  # name, pattern, example, expected groups
+
+    @property
+    def marker(self) -> re.Pattern[str]:
+        """Every pattern marker as one pattern (group ``label``)."""
+        return _joined_markers(tuple(pattern.pattern for _, pattern, _, _ in self.markers))
+
+
+@cache
+def _joined_markers(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    pieces = [pattern.replace("(?P<label>", f"(?P<label{index}>") for index, pattern in enumerate(patterns)]
+    return re.compile("|".join(f"(?:{piece})" for piece in pieces))
+
+
+def marker_label(match: re.Match[str]) -> str:
+    """The label of a match of :attr:`LayoutRules.marker` ("II", "B")."""
+    return next(value for key, value in match.groupdict().items() if key.startswith("label") and value)
+
+
+@cache
+def load_layout_rules() -> LayoutRules:
+    """The layouts and pattern markers compiled; raises RuleError naming the entry when one is malformed."""
+    layouts = []
+    for entry in rule_table("layouts")["layout"]:
+        name = entry.get("name", "?")
+        detect = entry.get("detect", {})
+        unknown = (set(detect) - DETECT_KEYS) | (set(entry.get("families", [])) - FAMILIES) | (
+            set(entry.get("omits", [])) - OMITTABLE)
+        if unknown:
+            raise RuleError(f"layout {name!r}: unknown {', '.join(sorted(unknown))}")
+        sections = frozenset(detect.get("sections", []))
+        layouts.append(Layout(name, sections, int(detect.get("min_sections", 1)), bool(detect.get("class_table")),
+                              bool(detect.get("patterns")), frozenset(entry.get("families", [])),
+                              tuple(entry.get("omits", [])), tuple(entry.get("example", [])),
+                              entry.get("expect", name), bool(entry.get("levels_within_class", False))))
+    if not layouts or layouts[-1].sections or layouts[-1].class_table or layouts[-1].patterns:
+        raise RuleError("layouts.toml: the last layout must detect nothing (it takes every other document)")
+    markers = []
+    for entry in rule_table("patterns")["marker"]:
+        name = entry.get("name", "?")
+        try:
+            pattern = re.compile(entry["pattern"])
+        except (KeyError, re.error) as error:
+            raise RuleError(f"pattern marker {name!r}: {error}") from None
+        if "label" not in pattern.groupindex:
+            raise RuleError(f"pattern marker {name!r}: no group 'label'")
+        markers.append((name, pattern, entry.get("example", ""), dict(entry.get("expect", {}))))
+    return LayoutRules(tuple(layouts), tuple(markers))
+
+
+def detect_layout(sections: Iterable[str], class_table: bool, patterns: bool,
+                  rules: LayoutRules | None = None) -> Layout:
+    """The first layout whose detection holds for a document.
+
+    >>> detect_layout(["summary", "requirements"], False, False).name
+    'class-specification'
+    >>> detect_layout(["salary", "duties"], False, False).name, detect_layout([], True, True).name
+    ('job-bulletin', 'class-series')
+    >>> detect_layout(["duties"], False, False).name
+    'general'
+    """
+    rules = rules or load_layout_rules()
+    names = set(sections)
+    return next(layout for layout in rules.layouts if layout.matches(names, class_table, patterns))

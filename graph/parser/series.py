@@ -1,0 +1,240 @@
+"""Documents that define several classes: the classes a titles table lists, and which lines apply to which.
+
+A class series page lists its classes in a table (schematic code, class code, title), then gives each section
+(definition, minimum qualifications, knowledge and abilities) per class or per group of classes under
+sub-headings naming them; "All Levels" applies to every class, and a passage before any such sub-heading too.
+The rules (column names, scope words) are in ``parser/rules/series.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz import fuzz
+
+from rolegraph.errors import RuleError
+from rolegraph.model import Line
+from rolegraph.parser.tables import collapse, fold
+from rolegraph.resources import rule_table
+
+__all__ = ["ListedClass", "SeriesRules", "load_series_rules", "table_cells", "find_listed_classes",
+           "scope_heading", "scope_lines", "ALL"]
+
+ALL = -1  # a scope heading naming every class
+TRAILING_MARKS = " :*\u2013\u2014-."
+
+
+@dataclass(frozen=True, slots=True)
+class ListedClass:
+    """One class of a titles table: its title, code and the other cells it gives, and the row's line."""
+
+    title: str
+    code: str | None
+    line: Line
+    schematic: str | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class SeriesRules:
+    column_of_header: dict[str, str]  # folded header cell -> column
+    min_rows: int
+    title_notes: re.Pattern[str]  # notes after a title in its cell, removed
+    all_levels: frozenset[str]
+    title_suffixes: tuple[str, ...]
+    joiner: re.Pattern[str]
+    fuzzy_score: float
+
+
+@cache
+def load_series_rules() -> SeriesRules:
+    """The series table compiled; raises RuleError naming the entry when it is malformed."""
+    table = rule_table("series")
+    column_of_header: dict[str, str] = {}
+    for column, headers in table["class_table"]["columns"].items():
+        for header in headers:
+            if column_of_header.setdefault(fold(header), column) != column:
+                raise RuleError(f"series.toml: column header {header!r} is listed under two columns")
+    scope = table["scope"]
+    try:
+        joiner = re.compile("|".join(f"(?:{pattern})" for pattern in scope["joiners"]), re.IGNORECASE)
+        notes = re.compile("|".join(f"(?:{pattern})" for pattern in table["class_table"]["title_notes"]),
+                           re.IGNORECASE)
+    except re.error as error:
+        raise RuleError(f"series.toml: a pattern does not compile: {error}") from None
+    return SeriesRules(column_of_header, int(table["class_table"]["min_rows"]), notes,
+                       frozenset(fold(words) for words in scope["all"]),
+                       tuple(fold(word) for word in scope["title_suffixes"]), joiner, float(scope["fuzzy_score"]))
+
+
+def table_cells(text: str) -> tuple[str, ...] | None:
+    """The cells of a table row as readers render it ("a | b | c", Markdown "| a | b |"), else None.
+
+    >>> table_cells("LN48 | 1360 | Information Systems Technician")
+    ('LN48', '1360', 'Information Systems Technician')
+    >>> table_cells("| Code | Title |"), table_cells("|---|:---:|"), table_cells("Knowledge of: A; B")
+    (('Code', 'Title'), (), None)
+    """
+    if "|" not in text:
+        return None
+    stripped = text.strip()
+    if stripped.startswith("|"):
+        stripped = stripped[1:]
+    if stripped.endswith("|"):
+        stripped = stripped[:-1]
+    cells = tuple(collapse(cell) for cell in stripped.split("|"))
+    if len(cells) < 2:
+        return None
+    if all(re.fullmatch(r":?-{2,}:?", cell) for cell in cells):
+        return ()  # a Markdown separator row
+    return cells
+
+
+def _columns(cells: tuple[str, ...], rules: SeriesRules) -> dict[str, int] | None:
+    """Column -> cell index of a class table's header row, or None when the row is not one.
+
+    >>> _columns(("Schem Code", "Class Code", "Class"), load_series_rules())
+    {'schematic': 0, 'code': 1, 'title': 2}
+    >>> _columns(("Class", "Date Established", "Date Revised"), load_series_rules()) is None
+    True
+    """
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        column = rules.column_of_header.get(fold(cell.rstrip(TRAILING_MARKS)))
+        if column is not None and column not in columns:
+            columns[column] = index
+    if "title" not in columns or not ({"code", "schematic", "grade"} & columns.keys()):
+        return None
+    return columns
+
+
+def _cell(row: tuple[str, ...], columns: dict[str, int], column: str) -> str | None:
+    return (row[columns[column]] or None) if column in columns else None
+
+
+def find_listed_classes(lines: Sequence[Line], rules: SeriesRules | None = None) -> tuple[ListedClass, ...]:
+    """The classes of the first class table among ``lines`` (header row, then one row a class), in its order.
+
+    Blank lines between rows are passed over; the table ends at the first other line. Fewer rows than the
+    table's ``min_rows`` is no class table.
+
+    >>> rows = ["Schem Code | Class Code | Class", "", "LN48 | 1360 | Information Systems Technician", "",
+    ...         "LN45 | 1562 | Information Systems Technician Specialist I", "", "Definition of Levels"]
+    >>> [(c.title, c.code, c.schematic, c.line.number) for c in find_listed_classes(
+    ...     [Line(n, t) for n, t in enumerate(rows, 1)])]  # doctest: +NORMALIZE_WHITESPACE
+    [('Information Systems Technician', '1360', 'LN48', 3),
+     ('Information Systems Technician Specialist I', '1562', 'LN45', 5)]
+    """
+    rules = rules or load_series_rules()
+    index = 0
+    while index < len(lines):
+        cells = table_cells(lines[index].text)
+        columns = _columns(cells, rules) if cells else None
+        index += 1
+        if columns is None:
+            continue
+        found: list[ListedClass] = []
+        while index < len(lines):
+            line = lines[index]
+            if not line.text.strip():
+                index += 1
+                continue
+            row = table_cells(line.text)
+            if row is None:
+                break
+            index += 1
+            if not row or len(row) <= max(columns.values()):
+                continue
+            title = collapse(rules.title_notes.sub("", row[columns["title"]]))
+            if not title or _columns(row, rules) is not None:
+                continue
+            found.append(ListedClass(title, _cell(row, columns, "code"), line, _cell(row, columns, "schematic"),
+                                     _cell(row, columns, "grade")))
+        if len(found) >= rules.min_rows:
+            return tuple(found)
+    return ()
+
+
+def _title_key(text: str, rules: SeriesRules) -> str:
+    """A heading or title folded for comparison: trailing marks and suffix words ("level") removed."""
+    key = fold(text).strip(TRAILING_MARKS)
+    for suffix in rules.title_suffixes:
+        if key.endswith(" " + suffix):
+            key = key[: -len(suffix) - 1].rstrip(TRAILING_MARKS)
+    return key
+
+
+def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = None,
+                  heading: bool = False) -> tuple[int, ...] | None:
+    """The classes (indexes into ``titles``; ``(ALL,)`` for every class) a sub-heading names, else None.
+
+    ``heading`` says the reader knows the line is a heading: then a near miss (rapidfuzz) names a class too.
+
+    >>> titles = ["Clerk I", "Clerk II", "Senior Clerk"]
+    >>> scope_heading("All Levels:", titles), scope_heading("Clerk II", titles)
+    ((-1,), (1,))
+    >>> scope_heading("Clerk I and Senior Clerk", titles), scope_heading("Clerk I, Clerk II", titles)
+    ((0, 2), (0, 1))
+    >>> scope_heading("Clerks perform routine work.", titles) is None
+    True
+    """
+    rules = rules or load_series_rules()
+    if len(text) > 300 or not text.strip():
+        return None
+    key = _title_key(text, rules)
+    if key in rules.all_levels:
+        return (ALL,)
+    keys = [_title_key(title, rules) for title in titles]
+    if key in keys:
+        return (keys.index(key),)
+    parts = [part for part in rules.joiner.split(key) if part]
+    if len(parts) > 1 and all(part in keys for part in parts):
+        return tuple(sorted({keys.index(part) for part in parts}))
+    if heading and keys:
+        scores = [fuzz.ratio(key, title) for title in keys]
+        best = max(range(len(keys)), key=scores.__getitem__)
+        if scores[best] >= rules.fuzzy_score and scores.count(scores[best]) == 1:
+            return (best,)
+    return None
+
+
+def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callable[[Line], bool],
+                rules: SeriesRules | None = None) -> tuple[list[list[Line]], set[int]]:
+    """The lines of one section that apply to each class, and the numbers of the scope headings themselves.
+
+    What comes before any scope heading applies to every class. Scope headings in a row with nothing between
+    them name one group ("Specialist I" then "Supervisor I", then their common text).
+
+    >>> lines = [Line(n, t) for n, t in enumerate(["Intro.", "Clerk I", "One year.", "Clerk II", "Senior Clerk",
+    ...                                            "Two years.", "All Levels", "Typing."], 1)]
+    >>> scoped, headings = scope_lines(lines, ["Clerk I", "Clerk II", "Senior Clerk"], lambda line: False)
+    >>> [[line.text for line in part] for part in scoped]  # doctest: +NORMALIZE_WHITESPACE
+    [['Intro.', 'One year.', 'Typing.'], ['Intro.', 'Two years.', 'Typing.'], ['Intro.', 'Two years.', 'Typing.']]
+    >>> sorted(headings)
+    [2, 4, 5, 7]
+    """
+    rules = rules or load_series_rules()
+    everyone = tuple(range(len(titles)))
+    scoped: list[list[Line]] = [[] for _ in titles]
+    headings: set[int] = set()
+    targets: tuple[int, ...] = everyone
+    grouping = False  # the previous content line was a scope heading
+    for line in lines:
+        if not line.text.strip():
+            for target in targets:
+                scoped[target].append(line)
+            continue
+        named = scope_heading(line.text, titles, rules, heading=is_heading(line))
+        if named is not None:
+            headings.add(line.number)
+            chosen = everyone if named == (ALL,) else named
+            targets = tuple(sorted(set(targets) | set(chosen))) if grouping else chosen
+            grouping = True
+            continue
+        grouping = False
+        for target in targets:
+            scoped[target].append(line)
+    return scoped, headings
