@@ -75,12 +75,6 @@ class BackgroundValidation:
         with self._lock:
             if self._state.started is not None or self._closed:
                 return
-            try:
-                import rolegraph.validate  # noqa: F401
-            except ImportError:
-                self._state = ValidationState(available=False)
-                self._done.set()
-                return
             self._state = ValidationState(started=_now())
             threading.Thread(target=self._run, name="rolegraph-validation", daemon=True).start()
 
@@ -90,6 +84,12 @@ class BackgroundValidation:
 
     def _run(self) -> None:
         report, error = None, ""
+        try:
+            import rolegraph.validate  # noqa: F401 - rdflib and pySHACL: imported here, never in a request
+        except ImportError:
+            self._state = ValidationState(available=False)
+            self._done.set()
+            return
         try:
             report = self.compute()
         except Exception as failure:  # noqa: BLE001 - the page says it failed and why; the server goes on
