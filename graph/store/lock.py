@@ -27,6 +27,7 @@ import fcntl
 import os
 import re
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -40,8 +41,9 @@ RETRY_SECONDS = 0.2
 READERS = "another rolegraph process reading it (e.g. rolegraph serve)"  # readers leave no name
 HOLDER = re.compile(r"rolegraph process (\d+)")
 
-# The lock files this process holds; a forked child closes them before it runs anything else.
-_held: set[IO[bytes]] = set()
+# The lock files this process holds (or is taking); a forked child closes them before it runs anything else. Weak:
+# a store dropped without close() still lets go of its lock when its file is freed, as before.
+_held: weakref.WeakSet[IO[bytes]] = weakref.WeakSet()
 
 
 def _close_in_child() -> None:
@@ -81,13 +83,14 @@ class StoreLock:
         self.exclusive = exclusive
         self._pid = os.getpid()
         self._handle: IO[bytes] | None = self._open()
+        _held.add(self._handle)  # before it is locked: a thread forking meanwhile must not pass it on
         try:
             self._take(timeout, on_wait)
         except BaseException:
+            _held.discard(self._handle)
             self._handle.close()
             self._handle = None
             raise
-        _held.add(self._handle)
 
     def _open(self) -> IO[bytes]:
         path = self.directory / LOCK_FILE

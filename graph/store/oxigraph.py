@@ -3,7 +3,8 @@
 New class graphs are added by Oxigraph's bulk loader, whole graphs per ingestion; a changed class graph is
 replaced by one SPARQL update, which Oxigraph applies as one transaction. Either way a build killed at any
 moment leaves each class graph as it was or as it is now. A lock file keeps two writers apart; the second
-waits up to ``lock_timeout`` seconds, then stops with a message naming the holder.
+waits up to ``lock_timeout`` seconds, then stops with a message naming the holder. Only the process that took the
+lock holds it, never a process it forked, so a killed build leaves the store free (rolegraph.store.lock).
 """
 
 from __future__ import annotations
