@@ -66,8 +66,9 @@ def read_html_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
 def decode_html(path: Path, data: bytes) -> str:
     """The page as text: a BOM wins, then the ``<meta charset>`` of the page's head, then detection.
 
-    >>> decode_html(Path("a.html"), '<meta charset="windows-1252"><p>café</p>'.encode("cp1252"))[-9:]
-    'café</p>'
+    >>> page = '<meta charset="iso-8859-1"><p>café</p>'.encode("utf-8")  # declared Latin-1, sent UTF-8
+    >>> decode_html(Path("a.html"), page)[-12:], decode_html(Path("a.html"), page[27:])
+    ('<p>cafÃ©</p>', '<p>café</p>')
     """
     if not any(data.startswith(bom) for bom, _encoding in BOM_TO_ENCODING):
         declared = META_CHARSET.search(data[:4096])

@@ -14,12 +14,13 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from rolegraph.errors import SourceError
-from rolegraph.model import Line, SourceDocument
+from rolegraph.model import Block, Line, Locator, SourceDocument
 from rolegraph.readers.furniture import drop_furniture, furniture_patterns
+from rolegraph.readers.pdf_fonts import font_blocks, font_lines
 from rolegraph.readers.text import split_lines
 
 __all__ = ["PDF_FURNITURE", "KEEP_BREAK_AFTER", "KEEP_BREAK_BEFORE", "UNWRAP_MIN_CHARS", "UNWRAP_MIN_SHARE",
-           "read_pdf_source",
+           "read_pdf_source", "pdf_blocks",
            "drop_page_furniture", "unwrap_lines"]
 
 # Whole lines that are page furniture of published bulletins (running headers and footers, page numbers): the
@@ -70,8 +71,31 @@ def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
             lines.append(Line(len(lines) + 1, text.rstrip()))
     kept = drop_furniture(drop_page_furniture(lines, tuple(page_starts)), tuple(page_starts))
     widths = _page_widths(kept, tuple(page_starts))
+    locators = tuple(Locator(index - page_starts[page] + 1, page=page + 1) for page, index in
+                     ((bisect.bisect_right(page_starts, index) - 1, index) for index in range(len(lines))))
     return SourceDocument(path=path, sha256=sha256, media_type="application/pdf",
-                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0)))
+                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0)),
+                          blocks=pdf_blocks(path, data), locators=locators)
+
+
+def pdf_blocks(path: Path, data: bytes) -> tuple[Block, ...]:
+    """The blocks of a PDF from its fonts (readers/pdf_fonts.py), without page furniture: lines dropped by the
+    same rules as the text path's. A PDF pdfplumber cannot read gives no blocks (its text was read by pypdf)."""
+    try:
+        pages = font_lines(data)
+    except Exception as error:  # noqa: BLE001 - pdfplumber/pdfminer raise many kinds; the text path has the text
+        logging.getLogger(__name__).debug("%s: no font blocks (%s)", path, error)
+        return ()
+    numbered: list[Line] = []
+    starts: list[int] = []
+    where: list[tuple[int, int]] = []
+    for page in pages:
+        starts.append(len(numbered))
+        for line in page:
+            numbered.append(Line(len(numbered) + 1, line.text))
+            where.append((line.page, line.line))
+    kept = drop_furniture(drop_page_furniture(numbered, tuple(starts)), tuple(starts))
+    return font_blocks(pages, {where[line.number - 1] for line in kept})
 
 
 def _page_widths(lines: tuple[Line, ...], page_starts: tuple[int, ...]) -> dict[int, int]:

@@ -8,10 +8,11 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from rolegraph.errors import SourceError
-from rolegraph.model import Line, SourceDocument
+from rolegraph.model import Block, Line, Locator, SourceDocument
+from rolegraph.readers.blocks import SHORT_BLOCK_CHARS, label_text, row_block
 from rolegraph.readers.furniture import drop_furniture
 
-__all__ = ["decode_bytes", "split_lines", "unwrap_markdown", "read_text_source"]
+__all__ = ["decode_bytes", "split_lines", "unwrap_markdown", "markdown_blocks", "read_text_source"]
 
 BOM_TO_ENCODING: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -44,6 +45,13 @@ MARKDOWN_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("**", re.compile(r"\*\*[^*]+\*\*")),  # bold
     ("---", re.compile(r"^\s{0,3}-{3,}\s*$", re.MULTILINE)),  # horizontal rule
 )
+
+# Markdown blocks (the lines stay as they are; these give the parser the structure too).
+MARKDOWN_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+MARKDOWN_ITEM = re.compile(r"^\s*(?:[-*+]\s+(?P<bullet>.*)|(?P<numbered>\d{1,3}[.)]\s+.*))$")
+MARKDOWN_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+MARKDOWN_ROW_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+MARKDOWN_BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)(.*)$")
 
 
 def decode_bytes(path: Path, data: bytes) -> str:
@@ -92,6 +100,63 @@ def unwrap_markdown(line: str) -> str:
     return line
 
 
+def markdown_blocks(raw: list[str]) -> tuple[Block, ...]:
+    """Headings (with their level), list items, table rows, labels and paragraphs of Markdown lines.
+
+    >>> raw = ["# Clerk", "", "## Duties", "- Files", "**Code:** 1368", "", "Text", "wrapped", "", "| A | B |",
+    ...        "|---|---|"]
+    >>> [(block.kind, block.text, block.level, str(block.where)) for block in markdown_blocks(raw)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('heading', 'Clerk', 1, '1'), ('heading', 'Duties', 2, '3'), ('item', 'Files', None, '4'),
+     ('label', 'Code: 1368', None, '5'), ('paragraph', 'Text\\nwrapped', None, '7'), ('row', 'A | B', None, '10')]
+    """
+    blocks: list[Block] = []
+    paragraph: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(_markdown_paragraph(paragraph))
+            paragraph.clear()
+
+    for index, line in enumerate(raw):
+        number = index + 1
+        heading = MARKDOWN_HEADING.match(line)
+        item = MARKDOWN_ITEM.match(line) if not heading else None
+        row = MARKDOWN_ROW.match(line) if not heading and not item else None
+        if heading or item or row or not line.strip() or MARKDOWN_TO_PLAIN[0][0].match(line):
+            flush()
+        if heading:
+            blocks.append(Block("heading", unwrap_markdown(heading.group(2)), Locator(number),
+                                level=len(heading.group(1))))
+        elif item:
+            text = unwrap_markdown(item.group("bullet") if item.group("bullet") is not None else item.group("numbered"))
+            blocks.append(Block("item", text.strip(), Locator(number)))
+        elif row:
+            if MARKDOWN_ROW_RULE.match(line):
+                continue
+            header = index + 1 < len(raw) and bool(MARKDOWN_ROW_RULE.match(raw[index + 1]))
+            block = row_block([unwrap_markdown(cell) for cell in row.group(1).split("|")], Locator(number), header)
+            if block is not None:
+                blocks.append(block)
+        elif line.strip() and not MARKDOWN_TO_PLAIN[0][0].match(line):
+            paragraph.append((number, line))
+    flush()
+    return tuple(blocks)
+
+
+def _markdown_paragraph(lines: list[tuple[int, str]]) -> Block:
+    where = Locator(lines[0][0])
+    text = "\n".join(unwrap_markdown(line).strip() for _number, line in lines)
+    lead = MARKDOWN_BOLD_LEAD.match(lines[0][1]) if len(lines) == 1 else None
+    if lead:
+        if not lead.group(2).strip() and len(text) <= SHORT_BLOCK_CHARS:
+            return Block("paragraph", text, where, bold=True)
+        label = label_text(lead.group(1), unwrap_markdown(lead.group(2)))
+        if label is not None:
+            return Block("label", label, where)
+    return Block("paragraph", text, where)
+
+
 def _check_is_text(path: Path, text: str) -> None:
     controls = len(CONTROL_CHARACTER.findall(text))
     if text and controls / len(text) > MAX_CONTROL_SHARE:
@@ -105,7 +170,9 @@ def read_text_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
     raw = split_lines(text)
     is_markdown = path.suffix.lower() in {".md", ".markdown"} or (
         any(mark in text and pattern.search(text) is not None for mark, pattern in MARKDOWN_SIGNS))
+    blocks: tuple[Block, ...] = ()
     if is_markdown:
+        blocks = markdown_blocks(raw)
         raw = [unwrap_markdown(line) for line in raw]
     lines = [Line(number, line.replace("\f", "").rstrip()) for number, line in enumerate(raw, start=1)]
     if not any(line.text.strip() for line in lines):
@@ -115,4 +182,5 @@ def read_text_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
         sha256=sha256,
         media_type="text/markdown" if is_markdown else "text/plain",
         lines=drop_furniture(lines),
+        blocks=blocks,
     )
