@@ -234,3 +234,5 @@ def test_cli_builds_an_html_spec(tmp_path: Path) -> None:
     result = subprocess.run([str(cli), "build", str(CALHR / "specs" / "1360.html"), "--store", str(tmp_path / "x")],
                             capture_output=True, text=True, timeout=600, check=False)
     assert "unsupported file type" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 0 or result.stderr.startswith("rolegraph: "), result.stderr
