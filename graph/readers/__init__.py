@@ -14,12 +14,27 @@ from typing import overload
 
 from rolegraph.errors import SourceError
 from rolegraph.model import SourceDocument
-from rolegraph.readers import docx, html, pdf, text
+from rolegraph.readers import pdf, text
 
 __all__ = ["SUFFIX_TO_READER", "MAX_TEXT_BYTES", "MAX_PDF_BYTES", "read_source", "iter_source_paths",
            "SourceFiles", "list_source_files"]
 
 Reader = Callable[[Path, bytes, str], SourceDocument]
+
+
+def read_html_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
+    """HTML (readers/html.py), imported when first needed: lxml.html adds to every start-up otherwise."""
+    from rolegraph.readers import html
+
+    return html.read_html_source(path, data, sha256)
+
+
+def read_docx_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
+    """DOCX (readers/docx.py), imported when first needed: python-docx takes 80 ms to import."""
+    from rolegraph.readers import docx
+
+    return docx.read_docx_source(path, data, sha256)
+
 
 SUFFIX_TO_READER: dict[str, Reader] = {
     ".txt": text.read_text_source,
@@ -28,9 +43,9 @@ SUFFIX_TO_READER: dict[str, Reader] = {
     ".md": text.read_text_source,
     ".markdown": text.read_text_source,
     ".pdf": pdf.read_pdf_source,
-    ".html": html.read_html_source,
-    ".htm": html.read_html_source,
-    ".docx": docx.read_docx_source,
+    ".html": read_html_source,
+    ".htm": read_html_source,
+    ".docx": read_docx_source,
 }
 
 # A job specification is kilobytes of text (the largest LA bulletin is under 20 kB); anything near these sizes
@@ -84,7 +99,7 @@ def read_source(path: Path | str) -> SourceDocument:
     if data.startswith(OLE_SIGNATURE) and suffix in WORD_SUFFIXES:
         raise SourceError(path, "a legacy Word .doc file; save it as .docx")
     if data.startswith(ZIP_SIGNATURE) and suffix == ".docx":
-        return docx.read_docx_source(path, data, sha256)
+        return read_docx_source(path, data, sha256)
     for signature, what in BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise SourceError(path, f"binary file ({what}), not a job specification")
