@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from rolegraph.errors import SourceError
 from rolegraph.merge import add_named_classes, merge_classes
-from rolegraph.parser import parse_spec
+from rolegraph.parser import parse_document
 from rolegraph.rdf import Iris, emit_class_graphs
 from rolegraph.readers import iter_source_paths, read_source
 from rolegraph.store import open_store
@@ -74,7 +74,7 @@ def build_and_validate(paths: list[Path], validate: bool, watch: Stopwatch) -> t
     parsed = []
     for document in documents:
         try:
-            parsed.append(watch.run("parse", lambda document=document: parse_spec(document)))
+            parsed.extend(watch.run("parse", lambda document=document: parse_document(document)))
         except SourceError:
             failures += 1
     classes = watch.run("merge", lambda: add_named_classes(merge_classes(parsed)))

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import crash  # noqa: E402
 
 from rolegraph.errors import SourceError  # noqa: E402
-from rolegraph.parser import parse_spec  # noqa: E402
+from rolegraph.parser import parse_document  # noqa: E402
 from rolegraph.readers import read_source  # noqa: E402
 
 INPUT_LIMIT = 5.0  # seconds one input may take before it counts as a hang
@@ -89,7 +89,7 @@ def try_input(path: Path) -> str:
     """'model', 'refused', 'crash' or 'hang' for one file."""
     started = time.perf_counter()
     try:
-        parse_spec(read_source(path))
+        parse_document(read_source(path))
         outcome = "model"
     except SourceError as error:
         outcome = "refused" if "\n" not in str(error) else "crash"

@@ -19,9 +19,9 @@ from rolegraph import __version__
 from rolegraph.collector import collector_paused
 from rolegraph.model import JobClass
 
-__all__ = ["SNAPSHOT_STATE", "fingerprint", "emit_fingerprint", "build_fingerprint", "cached_class", "cached_class_of",
-           "remember_class", "load_state", "keep_state", "forget_state", "load_entries", "keep_entries", "shard_of",
-           "load_shards", "keep_shards"]
+__all__ = ["SNAPSHOT_STATE", "fingerprint", "emit_fingerprint", "build_fingerprint", "cached_classes",
+           "cached_classes_of", "remember_classes", "load_state", "keep_state", "forget_state", "load_entries",
+           "keep_entries", "shard_of", "load_shards", "keep_shards"]
 
 # What parsing depends on: a change to any of these makes a new cache generation.
 PARSING_PACKAGES = ("rolegraph.readers", "rolegraph.parser", "rolegraph.parser.rules")
@@ -78,29 +78,31 @@ def _entry(directory: Path, name: str, sha256: str) -> Path:
     return directory / fingerprint() / f"{sha256}-{tag}.pickle"
 
 
-def cached_class(directory: Path, path: Path, data: bytes) -> JobClass | None:
-    """The job class parsed earlier from these bytes under this file name, or None."""
-    return cached_class_of(directory, path.name, hashlib.sha256(data).hexdigest())
+def cached_classes(directory: Path, path: Path, data: bytes) -> tuple[JobClass, ...] | None:
+    """The job classes parsed earlier from these bytes under this file name, or None."""
+    return cached_classes_of(directory, path.name, hashlib.sha256(data).hexdigest())
 
 
-def cached_class_of(directory: Path, name: str, sha256: str) -> JobClass | None:
-    """The job class parsed earlier from a file ``name`` whose bytes have this ``sha256`` (as its
+def cached_classes_of(directory: Path, name: str, sha256: str) -> tuple[JobClass, ...] | None:
+    """The job classes parsed earlier from a file ``name`` whose bytes have this ``sha256`` (as their
     ``SourceDocumentRef`` records them), or None."""
     try:
         with _entry(directory, name, sha256).open("rb") as handle:
             found = pickle.load(handle)  # noqa: S301 - our own cache, in the user's own store directory
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return found if isinstance(found, JobClass) else None
+    if isinstance(found, tuple) and all(isinstance(job_class, JobClass) for job_class in found):
+        return found
+    return None
 
 
-def remember_class(directory: Path, path: Path, data: bytes, job_class: JobClass) -> None:
-    """Keep a parsed class (written whole, then renamed, so a reader never sees half an entry)."""
+def remember_classes(directory: Path, path: Path, data: bytes, classes: tuple[JobClass, ...]) -> None:
+    """Keep the classes parsed from a file (written whole, then renamed, so a reader never sees half an entry)."""
     entry = _entry(directory, path.name, hashlib.sha256(data).hexdigest())
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         partial = entry.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(pickle.dumps(job_class, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.write_bytes(pickle.dumps(classes, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(partial, entry)
     except OSError:
         pass  # a cache that cannot be written only costs a parse next time

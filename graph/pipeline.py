@@ -24,7 +24,7 @@ from sys import intern
 
 from rolegraph.cache import (
     SNAPSHOT_STATE,
-    cached_class,
+    cached_classes,
     emit_fingerprint,
     fingerprint,
     forget_state,
@@ -32,7 +32,7 @@ from rolegraph.cache import (
     keep_state,
     load_entries,
     load_state,
-    remember_class,
+    remember_classes,
 )
 from rolegraph.collector import collector_paused, frozen_for_fork
 from rolegraph.coverage import Coverage, coverage_of_classes
@@ -41,13 +41,15 @@ from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts
 from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass, Ksa, pickled_by_fields
-from rolegraph.parser import parse_spec
+from rolegraph.parser import parse_document
 from rolegraph.rdf import ClassGraph, ClassGraphEmitter, Iris
 from rolegraph.readers import list_source_files, read_source
 from rolegraph.skills import Vocabulary, skills_graph, vocabulary_of_classes, vocabulary_quads
 from rolegraph.store import Store, WriteSummary
 
-__all__ = ["Failure", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
+__all__ = ["Failure", "FileClasses", "Parsed", "BuildSummary", "read_and_parse", "parse_paths", "build"]
+
+FileClasses = tuple[JobClass, ...]  # the classes one file defines: one, or each class of a series
 
 Progress = Callable[[Path], None]  # told of each file as it is read
 # Told when a stage of a build begins: its name and how many items it has (None: unknown); returns what to call as
@@ -56,7 +58,7 @@ Stages = Callable[[str, int | None], Callable[[], None]]
 
 PARALLEL_MIN_FILES = 100  # below this, starting worker processes costs more than it saves (even at ~70 LA bulletins)
 PARSE_CHUNK = 16
-FILES_STATE_FORMAT = "2:"  # entries: file stat -> (parsed class, _class_digest of it)
+FILES_STATE_FORMAT = "3:"  # entries: file stat -> (parsed classes, the _class_digest of each)
 FILES_STATE = "files"  # file stat -> parsed class, for the files of the last build (in shards: cache.keep_entries)
 # Files modified this close to a build's start are read again by the next one: 0.1 s where the file system keeps
 # fine times; 2 s where a time is a whole multiple of 10 ms (FAT, HFS+, ext3 keep seconds or two).
@@ -150,8 +152,9 @@ class BuildSummary:
         return not self.parsed.failures
 
 
-def read_and_parse(path: Path, cache_directory: Path | None = None) -> JobClass | Failure:
-    """One file -> its job class, or a Failure naming the reason. Runs in parse workers too.
+def read_and_parse(path: Path, cache_directory: Path | None = None) -> FileClasses | Failure:
+    """One file -> its job classes (one, or each of a series), or a Failure naming the reason. Runs in parse
+    workers too.
 
     With a ``cache_directory``, a file whose bytes were parsed before is taken from the parse cache.
     """
@@ -161,13 +164,13 @@ def read_and_parse(path: Path, cache_directory: Path | None = None) -> JobClass 
             data = path.read_bytes()
         except OSError:
             data = None  # read_source below says what is wrong with the file
-        if data is not None and (found := cached_class(cache_directory, path, data)) is not None:
+        if data is not None and (found := cached_classes(cache_directory, path, data)) is not None:
             return found
     try:
-        job_class = parse_spec(read_source(path))
+        classes = parse_document(read_source(path))
         if cache_directory is not None and data is not None:
-            remember_class(cache_directory, path, data, job_class)
-        return job_class
+            remember_classes(cache_directory, path, data, classes)
+        return classes
     except NotASpecification as error:
         return Failure(path, error.reason, skipped=True)
     except SourceError as error:
@@ -193,7 +196,7 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
     started = time.time_ns()
     stats = [_file_stat(path) for path in files]
     known = _known_files(cache_directory)
-    results: list[JobClass | Failure | None] = [known[stat][0] if stat in known else None for stat in stats]
+    results: list[FileClasses | Failure | None] = [known[stat][0] if stat in known else None for stat in stats]
     todo = [position for position, result in enumerate(results) if result is None]
     progress = progress or (lambda path: None)
     for position, result in enumerate(results):
@@ -218,33 +221,35 @@ def parse_paths(paths: Iterable[Path | str], progress: Progress | None = None,
             progress(files[position])
     digests: dict[int, tuple[JobClass, bytes]] = {}
     if cache_directory is not None:
-        kept: dict[FileStat, tuple[JobClass, bytes]] = {}
+        kept: dict[FileStat, tuple[FileClasses, tuple[bytes, ...]]] = {}
         for stat, result in zip(stats, results, strict=True):
-            if stat is not None and isinstance(result, JobClass) and not _racy(stat[-1], started):
+            if stat is not None and isinstance(result, tuple) and not _racy(stat[-1], started):
                 entry = known.get(stat)
-                kept[stat] = entry if entry is not None and entry[0] is result else (result, _class_digest(result))
+                kept[stat] = entry if entry is not None and entry[0] is result else (
+                    result, tuple(_class_digest(job_class) for job_class in result))
         keep_entries(cache_directory, FILES_STATE, FILES_STATE_FORMAT + fingerprint(), kept, known)
-        digests = {id(job_class): (job_class, digest) for job_class, digest in kept.values()}
+        digests = {id(job_class): (job_class, digest) for classes, digests_of in kept.values()
+                   for job_class, digest in zip(classes, digests_of, strict=True)}
     skipped: list[Failure] = []
     origins: list[tuple[int, JobClass]] = []
     for position, result in enumerate(results):
         if isinstance(result, Failure):
             (skipped if result.skipped else failures).append(result)
         else:
-            parsed.append(result)
-            origins.append((position, result))
+            parsed.extend(result)
+            origins.extend((position, job_class) for job_class in result)
     trusted = [None if stat is None or _racy(stat[-1], started) else stat for stat in stats]
     with collector_paused():
         return Parsed(add_named_classes(merge_classes(parsed)), files, failures, skipped, digests, origins, trusted)
 
 
-def _parse_chunk(parse: Callable[[Path], JobClass | Failure], paths: list[Path]) -> list[JobClass | Failure]:
+def _parse_chunk(parse: Callable[[Path], FileClasses | Failure], paths: list[Path]) -> list[FileClasses | Failure]:
     """In a parse worker: the classes of ``paths``, in order."""
     return [parse(path) for path in paths]
 
 
-def _parse_here_and_in(pool: ProcessPoolExecutor, workers: int, parse: Callable[[Path], JobClass | Failure],
-                       files: Sequence[Path], todo: list[int]) -> Iterator[tuple[int, JobClass | Failure]]:
+def _parse_here_and_in(pool: ProcessPoolExecutor, workers: int, parse: Callable[[Path], FileClasses | Failure],
+                       files: Sequence[Path], todo: list[int]) -> Iterator[tuple[int, FileClasses | Failure]]:
     """(position, class) of every file at ``todo``: the ``workers`` processes of ``pool`` take chunks from the
     front, this process parses chunks from the back while they work, until the two meet.
 
@@ -253,7 +258,7 @@ def _parse_here_and_in(pool: ProcessPoolExecutor, workers: int, parse: Callable[
     1.183 s, CPU 2.2 -> 2.1 s, one process fewer.
     """
     front, back = 0, len(todo)
-    pending: deque[tuple[list[int], Future[list[JobClass | Failure]]]] = deque()
+    pending: deque[tuple[list[int], Future[list[FileClasses | Failure]]]] = deque()
     while front < back or pending:
         while front < back and len(pending) < 2 * workers:  # work in hand for each worker while the next is sent
             chunk = todo[front:min(front + PARSE_CHUNK, back)]
@@ -340,7 +345,7 @@ def _racy(modified_ns: int, started_ns: int) -> bool:
     return modified_ns >= started_ns - window
 
 
-def _known_files(cache_directory: Path | None) -> dict[FileStat, tuple[JobClass, bytes]]:
+def _known_files(cache_directory: Path | None) -> dict[FileStat, tuple[FileClasses, tuple[bytes, ...]]]:
     """The classes the last build parsed, by file path and stat, when they were parsed by this parsing code.
 
     As git's index: a file whose path, inode, size, change and modification times are all as they were is

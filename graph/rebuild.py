@@ -35,7 +35,7 @@ import numpy as np
 from rolegraph.cache import (
     SNAPSHOT_STATE,
     build_fingerprint,
-    cached_class_of,
+    cached_classes_of,
     emit_fingerprint,
     fingerprint,
     forget_state,
@@ -95,7 +95,8 @@ class Snapshot:
     files: list[str]
     folder: str  # the working folder (``files`` may be relative to it)
     stats: np.ndarray  # per file: device, inode, size, change and modification times (ns); -1s: not to be trusted
-    origins: list[tuple[int, str, str]]  # per class as parsed: its file's position, its source's name and sha256
+    # per class as parsed: its file's position, its source's name and sha256, and its place among the file's classes
+    origins: list[tuple[int, str, str, int]]
     members: list[tuple[int, ...]]  # per class built: the classes as parsed merged into it (none for a stub)
     emit_keys: list[str]
     graphs: list[str]
@@ -162,6 +163,16 @@ def _tag(iris: Iris) -> str:
     return f"{build_fingerprint()} {iris.base}"
 
 
+def _origins(origins: list[tuple[int, JobClass]]) -> list[tuple[int, str, str, int]]:
+    """(file position, source name, sha256, place among the file's classes) of each class as parsed."""
+    places: dict[int, int] = {}
+    found = []
+    for position, job_class in origins:
+        places[position] = place = places.get(position, -1) + 1
+        found.append((position, job_class.sources[0].name, job_class.sources[0].sha256, place))
+    return found
+
+
 def keep_snapshot(directory: Path, iris: Iris, summary: BuildSummary, made: Made | None, store: Store) -> None:
     """Keep a snapshot of a full build that has just finished (nothing when it cannot be one: see ``made``)."""
     parsed = summary.parsed
@@ -176,8 +187,7 @@ def keep_snapshot(directory: Path, iris: Iris, summary: BuildSummary, made: Made
         members.append(found)
     snapshot = Snapshot(
         _tag(iris), _names(parsed.files), os.getcwd(), _stat_numbers(parsed.stats),
-        [(position, job_class.sources[0].name, job_class.sources[0].sha256)
-         for position, job_class in parsed.origins],
+        _origins(parsed.origins),
         members, made.emit_keys, [made.emitted[position].graph for position in range(len(parsed.classes))],
         [job_class.class_references for job_class in parsed.classes],
         {position: job_class for position, job_class in enumerate(parsed.classes) if job_class.stub},
@@ -256,16 +266,22 @@ def build_by_difference(files: Sequence[Path], store: Store, iris: Iris, progres
     if not changed and store.graph_marker(iris.ladder_graph.value) == snapshot.ladder:
         return _summary(snapshot, files, directory, WriteSummary(unchanged=list(snapshot.graphs),
                                                                  triples=snapshot.triples))
-    origin_of_file = {position: origin for origin, (position, _, _) in enumerate(snapshot.origins)}
+    origins_of_file: dict[int, list[int]] = {}
+    for origin, (position, *_) in enumerate(snapshot.origins):
+        origins_of_file.setdefault(position, []).append(origin)
     fresh: dict[int, JobClass] = {}  # origin -> the class its file gives now
+    fresh_of_file: dict[int, tuple[JobClass, ...]] = {}
     for position in changed:
         result = read_and_parse(files[position], cache_directory=directory)
         if progress is not None:
             progress(files[position])
-        origin = origin_of_file.get(position)
-        if origin is None or not isinstance(result, JobClass) or len(result.sources) != 1:
+        origins = origins_of_file.get(position, [])
+        if not origins or not isinstance(result, tuple) or any(len(job_class.sources) != 1 for job_class in result):
             raise NotByDifference(f"{files[position].name} gave no job class, then or now")
-        fresh[origin] = result
+        if len(result) != len(origins):
+            raise NotByDifference(f"{files[position].name} defines {len(result)} classes, not {len(origins)}")
+        fresh_of_file[position] = result
+        fresh.update(zip(origins, result, strict=True))
     changes = _changes(snapshot, directory, fresh)
     changes += _stubs_named_in(snapshot, {snapshot.origins[origin][2]: job_class.sources[0].sha256
                                           for origin, job_class in fresh.items()})
@@ -329,8 +345,8 @@ def build_by_difference(files: Sequence[Path], store: Store, iris: Iris, progres
         if old_stat is not None:
             known[shard_of(old_stat)].pop(old_stat, None)
         if new_stat is not None:
-            job_class = fresh[origin_of_file[position]]
-            known[shard_of(new_stat)][new_stat] = (job_class, _class_digest(job_class))
+            classes = fresh_of_file[position]
+            known[shard_of(new_stat)][new_stat] = (classes, tuple(_class_digest(job_class) for job_class in classes))
     keep_shards(directory, FILES_STATE, files_state_tag, known)
     coverage = coverage_changed(snapshot.coverage, [change.before for change in changes],
                                 [change.after for change in changes])
@@ -338,8 +354,9 @@ def build_by_difference(files: Sequence[Path], store: Store, iris: Iris, progres
     origins = list(snapshot.origins)
     for position in changed:
         stats_now[position] = _stat_numbers([new_stats[position]])[0]
-        source = fresh[origin_of_file[position]].sources[0]
-        origins[origin_of_file[position]] = (position, source.name, source.sha256)
+        for place, origin in enumerate(origins_of_file[position]):
+            source = fresh[origin].sources[0]
+            origins[origin] = (position, source.name, source.sha256, place)
     keep_state(directory, SNAPSHOT_STATE, replace(
         snapshot, stats=stats_now, origins=origins, emit_keys=emit_keys, triples=written.triples, quads=quads,
         ladder=ladder_marker, promotions=promotions, coverage=coverage))
@@ -362,8 +379,9 @@ def _changes(snapshot: Snapshot, directory: Path, fresh: dict[int, JobClass]) ->
     changes = []
     for position in sorted(set(group_of.values())):
         members = snapshot.members[position]
-        before = [cached_class_of(directory, name, sha256)
-                  for _, name, sha256 in (snapshot.origins[origin] for origin in members)]
+        kept = [(cached_classes_of(directory, name, sha256), place)
+                for _, name, sha256, place in (snapshot.origins[origin] for origin in members)]
+        before = [classes[place] if classes is not None and place < len(classes) else None for classes, place in kept]
         if any(job_class is None for job_class in before):
             raise NotByDifference("the parse cache no longer holds a changed class as it was")
         after = [fresh.get(origin, job_class) for origin, job_class in zip(members, before, strict=True)]

@@ -89,8 +89,9 @@ def test_unchanged_sources_are_not_parsed_again(specs_dir: Path, tmp_path: Path,
 
     specs = shutil.copytree(specs_dir, tmp_path / "specs")
     parsed: list[str] = []
-    real_parse = pipeline.parse_spec
-    monkeypatch.setattr(pipeline, "parse_spec", lambda document: parsed.append(document.name) or real_parse(document))
+    real_parse = pipeline.parse_document
+    monkeypatch.setattr(pipeline, "parse_document",
+                        lambda document: parsed.append(document.name) or real_parse(document))
     with open_store(tmp_path / "store") as store:
         pipeline.build([specs], store)
         assert len(parsed) == 5
@@ -111,17 +112,17 @@ def test_unchanged_sources_are_not_parsed_again(specs_dir: Path, tmp_path: Path,
 
 
 def test_a_damaged_cache_entry_is_parsed_again(specs_dir: Path, tmp_path: Path) -> None:
-    from rolegraph.cache import cached_class, remember_class
+    from rolegraph.cache import cached_classes, remember_classes
 
     path = specs_dir / "004_7bca78953392f148.txt"
     data = path.read_bytes()
     [job_class] = pipeline.parse_paths([path]).classes
-    remember_class(tmp_path, path, data, job_class)
-    assert cached_class(tmp_path, path, data) == job_class
+    remember_classes(tmp_path, path, data, (job_class,))
+    assert cached_classes(tmp_path, path, data) == (job_class,)
     entry = next(tmp_path.rglob("*.pickle"))
     entry.write_bytes(b"not a pickle")
-    assert cached_class(tmp_path, path, data) is None
-    assert cached_class(tmp_path, path.with_name("other.txt"), data) is None
+    assert cached_classes(tmp_path, path, data) is None
+    assert cached_classes(tmp_path, path.with_name("other.txt"), data) is None
 
 
 def _generated(tmp_path: Path, count: int = 80, seed: int = 11) -> Path:

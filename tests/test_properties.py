@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from rolegraph.errors import SourceError
 from rolegraph.model import JobClass
-from rolegraph.parser import parse_spec
+from rolegraph.parser import parse_document
 from rolegraph.readers import read_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -30,7 +30,9 @@ BOUNDED = settings(max_examples=60, deadline=timedelta(seconds=3),
 def outcome(path: Path) -> JobClass | SourceError:
     """Read and parse; only SourceError may escape, and its message is one line naming the file."""
     try:
-        return parse_spec(read_source(path))
+        classes = parse_document(read_source(path))
+        assert classes, "a document that is a specification defines at least one class"
+        return classes[0]
     except SourceError as error:
         assert "\n" not in str(error)
         assert str(error).startswith(str(path))
