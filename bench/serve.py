@@ -403,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="run the servers in turn this many times")
     parser.add_argument("--oxigraph-timeout", type=float, help="also run Oxigraph's server with --timeout-s N")
     parser.add_argument("--keep", type=Path, help="build the store here and reuse it next time")
+    parser.add_argument("--no-rdflib", action="store_true", help="leave out the Flask + rdflib baseline (quicker)")
     parser.add_argument("--serve-rdflib", nargs=2, metavar=("NQUADS", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_rdflib:
@@ -419,8 +420,10 @@ def main(argv: list[str] | None = None) -> int:
               f"time, the same sequence on every server ({len(codes)} codes drawn from {args.classes} classes), "
               "JSON results")
         subset = work / "subset.nq"
-        quads = rdflib_subset(store_dir, codes, subset)
-        print(f"flask+rdflib loads the graphs of those {len(codes)} classes and the shared graphs ({quads:,} quads)")
+        if not args.no_rdflib:
+            quads = rdflib_subset(store_dir, codes, subset)
+            print(f"flask+rdflib loads the graphs of those {len(codes)} classes and the shared graphs "
+                  f"({quads:,} quads)")
         servers = [
             ("rolegraph serve", ["rolegraph", "serve", "--store", str(store_dir), "--port", "{port}",
                                  *(["--threads", str(args.threads)] if args.threads else [])]),
@@ -428,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
                                           "--bind", "127.0.0.1:{port}", "--union-default-graph"]),
             ("flask+rdflib", [sys.executable, __file__, "--serve-rdflib", str(subset), "{port}"]),
         ]
+        if args.no_rdflib:
+            servers.pop()
         if args.oxigraph_timeout:
             timeout = f"{args.oxigraph_timeout:g}"
             servers.insert(2, (f"oxigraph --timeout-s {timeout}", [*servers[1][1], "--timeout-s", timeout]))
@@ -459,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
                     f" ({statistics.median(stretches[name]):.2f}x its error-free stretch)"
                     if any(runs_erred[name]) else "")
                 for name, values in ratios.items()))
-        load_test(store_dir, codes, args.load_seconds)
+        if args.load_seconds > 0:
+            load_test(store_dir, codes, args.load_seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

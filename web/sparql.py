@@ -24,10 +24,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, request, url_for
+from flask import Blueprint, Flask, Response, has_request_context, request, url_for
 from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import HTTPException, NotAcceptable, UnsupportedMediaType
 from werkzeug.http import HTTP_STATUS_CODES, parse_accept_header
+from werkzeug.sansio.utils import get_current_url, get_host
 from werkzeug.wrappers import Request
 
 from rolegraph.errors import QueryRejected, RolegraphError
@@ -141,22 +142,26 @@ def _best_type(accept: str, returns_graph: bool) -> str | None:
 
 def run_query(query: str, media_type: str, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None, shape: QueryShape | None = None,
-              pool: QueryPool | None = None) -> bytes:
+              pool: QueryPool | None = None, base_iri: str | None = None) -> bytes:
     """Check a query (unless its ``shape`` was read already), run it in a worker, return the whole result.
 
-    The workers are the current app's unless a ``pool`` is given.
+    The workers are the current app's unless a ``pool`` is given. Relative IRIs resolve against ``base_iri``,
+    by default (in a request) the endpoint's URL, as at /sparql.
     """
     shape = shape or inspect_query(query)
     dataset = default_graphs is not None or named_graphs is not None
+    if base_iri is None and has_request_context():
+        base_iri = url_for("sparql.endpoint", _external=True)
     job = QueryJob(query, media_type, union=not shape.has_dataset,
                    default_graph=tuple(default_graphs or ()) if dataset else None,
-                   named_graphs=tuple(named_graphs or ()) if dataset else None)
+                   named_graphs=tuple(named_graphs or ()) if dataset else None, base_iri=base_iri)
     return (pool or service().pool).run(job)
 
 
-def plan_query(query: str, params: MultiDict[str, str], accept: str) -> tuple[QueryJob, str]:
+def plan_query(query: str, params: MultiDict[str, str], accept: str,
+               base_iri: str | None = None) -> tuple[QueryJob, str]:
     """The worker's job for a query and the content type of its 200 response: checked and negotiated, not run.
-    Errors are raised."""
+    ``base_iri`` (the endpoint's URL) resolves relative IRIs. Errors are raised."""
     if not query.strip():
         raise QueryRejected("the query is empty")
     shape = inspect_query(query)
@@ -164,7 +169,8 @@ def plan_query(query: str, params: MultiDict[str, str], accept: str) -> tuple[Qu
     has_dataset = "default-graph-uri" in params or "named-graph-uri" in params
     job = QueryJob(query, media_type, union=not shape.has_dataset,
                    default_graph=tuple(params.getlist("default-graph-uri")) if has_dataset else None,
-                   named_graphs=tuple(params.getlist("named-graph-uri")) if has_dataset else None)
+                   named_graphs=tuple(params.getlist("named-graph-uri")) if has_dataset else None,
+                   base_iri=base_iri)
     charset = "" if media_type == "application/n-triples" else "; charset=utf-8"
     return job, media_type + charset
 
@@ -173,7 +179,7 @@ def answer_query(query: str, params: MultiDict[str, str], req: Request,
                  pool: QueryPool | None = None) -> tuple[bytes, str]:
     """The body and content type of the 200 response to a query read from ``req``: checked, negotiated, run,
     whole. Errors are raised."""
-    job, content_type = plan_query(query, params, req.headers.get("Accept", ""))
+    job, content_type = plan_query(query, params, req.headers.get("Accept", ""), endpoint_url(req.environ))
     return (pool or service().pool).run(job), content_type
 
 
@@ -181,25 +187,40 @@ _PLANNED = 1024  # GET requests whose checked plan is kept (distinct query strin
 _PLANNED_TEXT = 4 * 1024  # characters of query string at most in a kept plan (the cache stays within a few MB)
 
 
-def plan_get(query_string: str, accept: str) -> tuple[QueryJob, str] | None:
+def plan_get(query_string: str, accept: str, base_iri: str | None = None) -> tuple[QueryJob, str] | None:
     """``plan_query`` for a GET request's query string (as WSGI gives it, latin-1), None when it has no query.
 
     The plan is the check of the request, never its answer: the query runs every time. Plans of recent short
-    query strings are kept, as clients repeat queries (the same text, the same Accept header).
+    query strings are kept, as clients repeat queries (the same text, the same Accept header, the same host).
     """
     if len(query_string) > _PLANNED_TEXT or len(accept) > 200:
-        return _plan_get.__wrapped__(query_string, accept)
-    return _plan_get(query_string, accept)
+        return _plan_get.__wrapped__(query_string, accept, base_iri)
+    return _plan_get(query_string, accept, base_iri)
 
 
 @lru_cache(maxsize=_PLANNED)
-def _plan_get(query_string: str, accept: str) -> tuple[QueryJob, str] | None:
+def _plan_get(query_string: str, accept: str, base_iri: str | None) -> tuple[QueryJob, str] | None:
     # as werkzeug reads Request.args
     params = MultiDict(parse_qsl(query_string.encode("latin-1").decode(), keep_blank_values=True,
                                  errors="werkzeug.url_quote"))
     if "query" not in params:  # the service description, or the blueprint's own answer
         return None
-    return plan_query(_check_parameters(params), params, accept)  # type: ignore[arg-type]
+    return plan_query(_check_parameters(params), params, accept, base_iri)  # type: ignore[arg-type]
+
+
+def endpoint_url(environ: dict[str, Any]) -> str | None:
+    """The URL of /sparql as the request names it (werkzeug's ``request.base_url`` there): the base IRI of its
+    queries, per the SPARQL 1.1 Protocol. None when the request's host makes no IRI of it."""
+    return _endpoint_url(environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST"),
+                         environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""))
+
+
+@lru_cache(maxsize=64)
+def _endpoint_url(scheme: str, host_header: str | None, server_name: str | None, server_port: str | None,
+                  script_name: str) -> str | None:
+    server = (server_name, int(server_port)) if server_name and server_port and server_port.isdigit() else None
+    url = get_current_url(scheme, get_host(scheme, host_header, server), script_name, "/sparql")
+    return url if ABSOLUTE_IRI.match(url) else None
 
 
 @bp.after_request
@@ -341,42 +362,53 @@ class QueryFastPath:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "POST"):
             return self.wsgi_app(environ, start_response)
-        headers: list[tuple[str, str]] = []
         try:
-            if method == "GET":
-                plan = plan_get(environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
-                if plan is None:
-                    return self.wsgi_app(environ, start_response)
-                job, content_type = plan
-            else:
-                req = self.request_class(environ)
-                query, params = _read_parameters(req)
-                if query is None:
-                    raise QueryRejected(NO_QUERY)
-                job, content_type = plan_query(query, params, req.headers.get("Accept", ""))
-            body = self.pool.run(job)
-            status = 200
-        except RolegraphError as error:
+            plan = self.plan(environ)
+            if plan is None:
+                return self.wsgi_app(environ, start_response)
+            job, content_type = plan
+            status, headers, body = 200, [("Content-Type", content_type)], self.pool.run(job)
+        except Exception as error:  # noqa: BLE001 - every error is answered as the app would (``failure``)
+            status, headers, body = self.failure(error)
+        start_response(STATUS_LINES.get(status) or _status_line(status), self.headers(headers, body))
+        return [body]
+
+    def plan(self, environ: dict[str, Any]) -> tuple[QueryJob, str] | None:
+        """The job and 200 content type of a GET or POST at /sparql; None for a GET without a query (the app
+        answers it). Errors are raised: ``failure`` makes the response."""
+        if environ.get("REQUEST_METHOD") == "GET":
+            return plan_get(environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""), endpoint_url(environ))
+        req = self.request_class(environ)
+        query, params = _read_parameters(req)
+        if query is None:
+            raise QueryRejected(NO_QUERY)
+        return plan_query(query, params, req.headers.get("Accept", ""), endpoint_url(environ))
+
+    def failure(self, error: Exception) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Status, headers and body answering an error, as the blueprint and ``rolegraph.web`` would."""
+        extra: list[tuple[str, str]] = []
+        if isinstance(error, RolegraphError):
             from rolegraph.web import status_of
 
             status = status_of(error)
             if status == 500:
                 log.error("unexpected error on /sparql: %s", error)
             body, content_type = self._reason(status, "internal error" if status == 500 else str(error))
-        except HTTPException as error:
+        elif isinstance(error, HTTPException):
             status = error.code or 500
             body, content_type = self._reason(status, error.description or error.name)
             allow = error.get_response().headers.get("Allow")
             if allow:
-                headers.append(("Allow", allow))
-        except Exception:  # noqa: BLE001 - answered like the app's handler for the unexpected: 500, logged
-            log.exception("unexpected error on /sparql")
+                extra.append(("Allow", allow))
+        else:  # answered like the app's handler for the unexpected: 500, logged
+            log.error("unexpected error on /sparql", exc_info=error)
             status = 500
             body, content_type = self._reason(status, "internal error")
-        start_response(STATUS_LINES.get(status) or _status_line(status),
-                       [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers,
-                        *self.extra_headers])
-        return [body]
+        return status, [("Content-Type", content_type), *extra], body
+
+    def headers(self, headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+        """Every header of a response at /sparql: its own (Content-Type first), its length, CORS and security."""
+        return [headers[0], ("Content-Length", str(len(body))), *headers[1:], *self.extra_headers]
 
     @staticmethod
     def _reason(status: int, reason: str) -> tuple[bytes, str]:

@@ -504,17 +504,17 @@ class RemoteStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def query(self, sparql: str, union: bool = True, default_graph: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> QueryResult:
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult:
         """Run a query on the server; arguments and results are those of the embedded store.
 
         ``union``: the default graph is the union of all named graphs (on Virtuoso its own graphs too);
         ``default_graph``/``named_graphs`` are sent as default-graph-uri and named-graph-uri.
         """
         form = query_form(sparql)
-        self._check_syntax(sparql, form)
+        self._check_syntax(sparql, form, base_iri)
         if form is None:
             raise QueryError("malformed SPARQL: not a SELECT, CONSTRUCT, DESCRIBE or ASK query")
-        text = with_prefixes(sparql)
+        text = with_prefixes(sparql) if base_iri is None else f"BASE <{base_iri}>\n" + with_prefixes(sparql)
         if self._endpoints.layout.cast_booleans:
             text = booleans_as_casts(text)
         params: list[tuple[str, str]] = []
@@ -538,7 +538,7 @@ class RemoteStore:
                             for quad in ox.parse(response.content, format=rdf_format))
         return triples.query("CONSTRUCT WHERE { ?s ?p ?o }")
 
-    def _check_syntax(self, sparql: str, form: str | None) -> None:
+    def _check_syntax(self, sparql: str, form: str | None, base_iri: str | None = None) -> None:
         """Raise the embedded store's QueryError for a malformed query, evaluating nothing.
 
         A SELECT is parsed and not evaluated until read; an ASK is checked as a SELECT, and only when
@@ -546,11 +546,12 @@ class RemoteStore:
         """
         try:
             try:
-                self._scratch.query(sparql if form != "ASK" else _ask_as_select(sparql), prefixes=PREFIXES)
+                self._scratch.query(sparql if form != "ASK" else _ask_as_select(sparql), prefixes=PREFIXES,
+                                    base_iri=base_iri)
             except SyntaxError:
                 if form != "ASK":
                     raise
-                self._scratch.query(sparql, prefixes=PREFIXES)
+                self._scratch.query(sparql, prefixes=PREFIXES, base_iri=base_iri)
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL: {error}") from None
         except (OSError, ValueError, RuntimeError) as error:
