@@ -10,11 +10,13 @@ the rule families its layout turns on).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 
 from rolegraph.errors import NotASpecification, SourceError
+from rolegraph.locate import relocate
 from rolegraph.model import (
     Classification,
     Conflict,
@@ -49,8 +51,9 @@ from rolegraph.parser.layouts import Layout, detect_layout, load_layout_rules
 from rolegraph.parser.passage import Passage, Span, provenance
 from rolegraph.parser.requirements import flatten_experience, parse_pattern_paths, parse_requirement_paths
 from rolegraph.parser.sections import RawSection, SplitDocument, split_sections
-from rolegraph.parser.series import ListedClass, find_listed_classes, scope_lines
+from rolegraph.parser.series import ListedClass, find_listed_classes, scope_heading, scope_lines
 from rolegraph.parser.tables import AnyRule, Rules, collapse, load_rules
+from rolegraph.readers.blocks import blocks_by_line
 
 __all__ = ["parse_document", "parse_spec", "LineFacts", "STAGES"]
 
@@ -58,7 +61,7 @@ __all__ = ["parse_document", "parse_spec", "LineFacts", "STAGES"]
 QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "experience", "licenses")
 # Sections kept as text for a reader, with their heading.
 TEXT_SECTIONS = ("series_definition", "distinguishing_characteristics", "desirable_qualifications", "class_history",
-                 "complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
+                 "other", "complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
                  "signatures", "ignore", "notice", "selective_certification", "qualifications_review",
                  "expert_review", "additional_information", "conditions_of_employment")
 DRIVERS_LICENSE = re.compile(r"driver['\u2019]?s['\u2019]?\s+licen[cs]e", re.IGNORECASE)
@@ -83,10 +86,16 @@ class LineFacts:
         return found[0] if found else None
 
 
-def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules) -> LineFacts:
-    """Apply the whole-line rules; fallbacks (region = "header") only fill what is still missing."""
+def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules,
+                     title_heading: Text | None = None) -> LineFacts:
+    """Apply the whole-line rules; fallbacks (region = "header") only fill what is still missing. A document's top
+    heading (``title_heading``, from a structured reader) is its title unless a rule found one before the fallbacks.
+    """
     facts = LineFacts({}, set())
     for fallback in (False, True):
+        if fallback and title_heading is not None and "title" not in facts.values:
+            facts.values["title"] = (title_heading.value, title_heading.where)
+            facts.consumed.add(title_heading.where.line_start)
         candidate = rules.memo(f"line rule (header fallback {fallback})",
                                partial(_line_rule_text, some_rule=rules.line_rules_any[fallback]))
         lines = header if fallback else document.lines
@@ -227,12 +236,32 @@ def _refuse_non_specification(document: SourceDocument, rules: Rules) -> None:
             raise NotASpecification(document.path, f"not a job specification: {reason} (line {line.number})")
 
 
+def heading_levels(document: SourceDocument) -> dict[int, int | None]:
+    """Line number -> heading level of the lines a structured reader gives as headings (none for plain text)."""
+    if not document.blocks:
+        return {}
+    by_line = blocks_by_line(document.blocks, [line.number for line in document.lines], bool(document.locators))
+    return {number: block.level for number, block in by_line.items() if block.kind == "heading"}
+
+
+def _title_heading(document: SourceDocument, header: list[Line], levels: dict[int, int | None]) -> Text | None:
+    """The document's top heading in the header (the page title, level 0, only when there is no other)."""
+    candidates = [(level if level else (99 if level is None else 100), line.number, line)
+                  for line in header if (level := levels.get(line.number, -1)) != -1 and collapse(line.text)]
+    if not candidates:
+        return None
+    _, number, line = min(candidates)
+    return Text(collapse(line.text), provenance(document.name, document.sha256, number, number))
+
+
 @dataclass
 class _Reading:
     """What the stages of :func:`parse_document` have found so far."""
 
     document: SourceDocument
     rules: Rules
+    levels: dict[int, int | None] = field(default_factory=dict)
+    not_headings: set[int] = field(default_factory=set)
     listed: tuple[ListedClass, ...] = ()
     split: SplitDocument | None = None
     layout: Layout | None = None
@@ -241,13 +270,24 @@ class _Reading:
 
 
 def find_classes(reading: _Reading) -> None:
-    """The classes a titles table lists (none: the document defines one class)."""
+    """The classes a titles table lists (none: the document defines one class), and the sub-headings that name
+    them or open a requirement pattern: those scope what follows, they open no section."""
+    reading.levels = heading_levels(reading.document)
     reading.listed = find_listed_classes(reading.document.lines)
+    marker = load_layout_rules().marker
+    titles = [entry.title for entry in reading.listed]
+    for line in reading.document.lines:
+        if line.number not in reading.levels:
+            continue
+        match = marker.match(collapse(line.text))
+        if (match is not None and match.end() == len(collapse(line.text))) or (
+                titles and scope_heading(line.text, titles, heading=True) is not None):
+            reading.not_headings.add(line.number)
 
 
 def segment_sections(reading: _Reading) -> None:
     """Header and sections, and the layout they make."""
-    reading.split = split_sections(reading.document, reading.rules)
+    reading.split = split_sections(reading.document, reading.rules, reading.levels, reading.not_headings)
     marker = load_layout_rules().marker
     patterns = any(marker.search(line.text) for section in reading.split.sections
                    if section.name in QUALIFICATION_SECTIONS for line in section.lines)
@@ -267,23 +307,25 @@ def scope_sections(reading: _Reading) -> None:
     parts: list[list[Line]] = [list(header) for _ in titles]
     for section in reading.split.sections:
         lines = [line for line in section.lines if line.number not in rows]
-        scoped, _ = scope_lines(lines, titles, lambda line: False)
+        scoped, _ = scope_lines(lines, titles, lambda line: line.number in reading.levels)
         for own, lines in zip(parts, scoped, strict=True):
             own.append(Line(section.heading_line, section.heading))
             own.extend(lines)
-    reading.views = tuple(SourceDocument(document.path, document.sha256, document.media_type, tuple(lines))
-                          for lines in parts)
+    reading.views = tuple(SourceDocument(document.path, document.sha256, document.media_type, tuple(lines),
+                                         document.blocks, document.locators) for lines in parts)
 
 
 def read_fields(reading: _Reading) -> None:
     """Each view's class, read with the rule families of the layout."""
     assert reading.layout is not None
     if len(reading.views) == 1 and reading.views[0] is reading.document:
-        reading.classes = (parse_spec(reading.document, reading.rules, layout=reading.layout),)
-        return
-    reading.classes = tuple(parse_spec(view, reading.rules, listed=entry, layout=reading.layout, order=order)
-                            for order, (view, entry) in enumerate(zip(reading.views, reading.listed, strict=True),
-                                                                 start=1))
+        classes = (parse_spec(reading.document, reading.rules, layout=reading.layout,
+                              not_headings=reading.not_headings),)
+    else:
+        classes = tuple(parse_spec(view, reading.rules, listed=entry, layout=reading.layout, order=order,
+                                   not_headings=reading.not_headings)
+                        for order, (view, entry) in enumerate(zip(reading.views, reading.listed, strict=True), start=1))
+    reading.classes = tuple(relocate(job_class, reading.document) for job_class in classes)
 
 
 STAGES = (find_classes, segment_sections, scope_sections, read_fields)
@@ -304,7 +346,7 @@ def parse_document(document: SourceDocument, rules: Rules | None = None) -> tupl
 
 
 def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: ListedClass | None = None,
-               layout: Layout | None = None, order: int | None = None) -> JobClass:
+               layout: Layout | None = None, order: int | None = None, not_headings: Collection[int] = ()) -> JobClass:
     """Return the job class a specification describes.
 
     ``listed`` is the class's row of a titles table when the document defines several (its title and code
@@ -316,10 +358,11 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     rules = rules or load_rules()
     if layout is None:
         _refuse_non_specification(document, rules)
-    split = split_sections(document, rules)
+    levels = heading_levels(document)
+    split = split_sections(document, rules, levels, not_headings)
     if layout is None:
         layout = detect_layout({section.name for section in split.sections}, False, False)
-    facts = _read_line_facts(document, split.header, rules)
+    facts = _read_line_facts(document, split.header, rules, _title_heading(document, split.header, levels))
     title = facts.text("title")
     if listed is not None:
         title = Text(listed.title, provenance(document.name, document.sha256, listed.line.number,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
+from rapidfuzz import fuzz, process
+
 from rolegraph.model import Line, SourceDocument
-from rolegraph.parser.tables import Rules, fold
+from rolegraph.parser.tables import Rules, collapse, fold
 
-__all__ = ["RawSection", "SplitDocument", "heading_of", "split_sections"]
+__all__ = ["RawSection", "SplitDocument", "heading_of", "near_heading_of", "split_sections"]
 
+FUZZY_HEADING = 90  # rapidfuzz ratio (0-100) for a known heading line to name a heading of the vocabulary
 MAX_INLINE_HEADING = 60  # characters before the colon of "Heading: text"
 CONTINUED = re.compile(r"\s*\((?:continued|cont\.?)\)\s*$", re.IGNORECASE)  # a heading repeated on a new page
 
@@ -56,19 +60,52 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     return None
 
 
-def split_sections(document: SourceDocument, rules: Rules) -> SplitDocument:
+def near_heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
+    """``heading_of``, or else the section whose heading is nearest (rapidfuzz ratio >= FUZZY_HEADING): for a line
+    the reader knows to be a heading ("Knowledges and Abilities", "Minimum Qualification").
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> near_heading_of("Minimum Qualificatons", load_rules())
+    ('requirements', 'Minimum Qualificatons', '')
+    >>> near_heading_of("Felony Disqualification", load_rules()) is None
+    True
+    """
+    found = heading_of(text, rules)
+    if found is not None:
+        return found
+    stripped = collapse(text).rstrip(":*").strip()
+    best = process.extractOne(fold(stripped), list(rules.heading_to_section), scorer=fuzz.ratio,
+                              score_cutoff=FUZZY_HEADING)
+    return (rules.heading_to_section[best[0]], stripped, "") if best is not None else None
+
+
+def split_sections(document: SourceDocument, rules: Rules, headings: Mapping[int, int | None] | None = None,
+                   not_headings: Collection[int] = ()) -> SplitDocument:
     """Header = lines before the first heading with content; each heading opens a section.
 
     Headings in the "ignore" section (page titles, containers) do not end the header; after it they open
     a section of that name, whose text (usually none) is kept as is.
+
+    ``headings`` (line number -> heading level, None when unknown) are the lines a structured reader knows to be
+    headings: one in the vocabulary, or near a heading of it, opens its section; any other opens an "other"
+    section kept as text, unless it is deeper than the heading of the section it is in (a sub-heading).
+    ``not_headings`` are lines that never open a section (a series' class sub-headings, read by scoping).
     """
     header: list[Line] = []
     sections: list[RawSection] = []
     current: RawSection | None = None
+    current_level: int | None = None
     seen_content_heading = False
     heading_in = rules.memo("heading", partial(heading_of, rules=rules))
+    known = headings or {}
     for line in document.lines:
-        found = heading_in(line.text)
+        found = None if line.number in not_headings else heading_in(line.text)
+        level = known.get(line.number)
+        if found is None and line.number in known and line.number not in not_headings:
+            found = rules.memo("near heading", partial(near_heading_of, rules=rules))(line.text)
+            deeper = level is not None and current_level is not None and level > current_level
+            if found is None and not deeper and current is not None and any(c.isalpha() for c in line.text):
+                found = ("other", collapse(line.text).rstrip(":").strip(), "")
         if found is None:
             (current.lines if current is not None else header).append(line)
             continue
@@ -84,6 +121,7 @@ def split_sections(document: SourceDocument, rules: Rules) -> SplitDocument:
                 continue
             name = after
         current = RawSection(name, heading, line.number)
+        current_level = level
         sections.append(current)
         if rest:
             current.lines.append(Line(line.number, rest))

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from rolegraph.model import Block, Line, Locator
 
 __all__ = ["ITEM_PREFIX", "CELL_SEPARATOR", "SHORT_BLOCK_CHARS", "LABEL_MAX_CHARS", "LABEL_MAX_VALUE_CHARS",
-           "render_lines", "block_line_texts", "clean_text", "row_block", "label_text"]
+           "render_lines", "block_line_texts", "blocks_by_line", "clean_text", "row_block", "label_text"]
 
 ITEM_PREFIX = "- "  # a list item's line starts with this (the parser's BULLET pattern knows it)
 CELL_SEPARATOR = " | "  # a table row's cells joined into its line
@@ -86,3 +86,29 @@ def render_lines(blocks: Iterable[Block]) -> tuple[tuple[Line, ...], tuple[Locat
             lines.append(Line(len(lines) + 1, text))
             locators.append(block.where)
     return tuple(lines), tuple(locators)
+
+
+def blocks_by_line(document_blocks: Sequence[Block], line_numbers: Sequence[int],
+                   rendered: bool) -> dict[int, Block]:
+    """The block each line of a document comes from, by line number.
+
+    ``rendered``: the lines were made by :func:`render_lines` from these blocks (HTML, DOCX), so they are matched
+    in order; otherwise (Markdown) the lines are the file's own and a block's locator names its first line.
+
+    >>> blocks = (Block("heading", "Duties", Locator(3), level=2), Block("item", "Files\\nand more", Locator(4)))
+    >>> {number: block.kind for number, block in blocks_by_line(blocks, [1, 2, 3, 4], rendered=True).items()}
+    {1: 'heading', 3: 'item', 4: 'item'}
+    >>> {number: block.kind for number, block in blocks_by_line(blocks, [3, 4], rendered=False).items()}
+    {3: 'heading', 4: 'item'}
+    """
+    if not rendered:
+        return {block.where.line: block for block in document_blocks}
+    found: dict[int, Block] = {}
+    number = 0
+    for block in document_blocks:
+        if number:
+            number += 1  # the blank line between blocks
+        for _ in block_line_texts(block):
+            number += 1
+            found[number] = block
+    return found
