@@ -2,6 +2,10 @@
 
 Exit codes: 0 all good; 1 ran and found problems (failed files, findings); 2 could not run (bad usage,
 unreadable input named by the user, unusable store).
+
+Each command imports what it needs when it runs: importing this module (``rolegraph --help``, or a query) loads
+click and the store's few names, not the parser, SHACL (rdflib, pySHACL), ladders (networkx, numpy) or rich's
+tables; tests/test_startup.py keeps it so.
 """
 
 from __future__ import annotations
@@ -12,42 +16,22 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
-import pyoxigraph as ox
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from rolegraph import __version__
-from rolegraph.collector import collector_paused
-from rolegraph.coverage import coverage_of_classes, coverage_of_store, format_coverage
 from rolegraph.errors import RolegraphError
-from rolegraph.kaggle import kaggle_rows, write_kaggle_csv
-from rolegraph.ladders import paths as ladder_paths
-from rolegraph.ladders.render import FORMAT_TO_WRITER as LADDER_WRITERS
-from rolegraph.lookup import class_details, find_class
-from rolegraph.pipeline import build as build_specs
-from rolegraph.pipeline import parse_paths
-from rolegraph.rdf import DEFAULT_BASE, Iris
-from rolegraph.rdf.namespaces import PREFIXES
-from rolegraph.readers import list_source_files
+from rolegraph.rdf.iris import DEFAULT_BASE
 from rolegraph.settings import DEFAULT_STORE, Settings
-from rolegraph.store import EXPORT_FORMATS, open_store
-from rolegraph.validate import (
-    ENGINES,
-    FORMAT_TO_WRITER,
-    SEVERITIES,
-    load_shapes,
-    source_paths_of,
-    validate_store,
-    write_report,
-)
+from rolegraph.store import EXPORT_FORMATS, is_remote_location, open_store
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["main", "cli"]
 
@@ -57,8 +41,29 @@ COVERAGE_SHOWN = 10  # unparsed sections listed after a build; `rolegraph covera
 PROGRESS_MIN_FILES = 20  # below this a progress bar only flickers
 
 F = TypeVar("F", bound=Callable[..., Any])
-stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True, soft_wrap=True)
+
+
+@functools.cache
+def console(err: bool = False) -> Console:
+    """rich's console on stdout (or stderr), made the first time a command prints through it."""
+    from rich.console import Console
+
+    return Console(stderr=err, soft_wrap=True)
+
+
+class TableChoice(click.Choice):
+    """A choice among the keys of a table in another module (``"rolegraph.validate:FORMAT_TO_WRITER"``), read the
+    first time they are needed (the command's help, or a value given), so that starting the CLI does not load that
+    module. ``reverse`` lists them last to first (severities: the strongest first)."""
+
+    def __init__(self, table: str, reverse: bool = False) -> None:
+        self.table, self.reverse, self.case_sensitive = table, reverse, True
+
+    @functools.cached_property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        module, name = self.table.split(":")
+        names: Iterable[str] = getattr(import_module(module), name)
+        return tuple(reversed(list(names)) if self.reverse else names)
 
 
 def fail(message: str, code: int = EXIT_CANNOT_RUN) -> None:
@@ -91,8 +96,7 @@ def reports_errors(command: F) -> F:
 
 def _store_location(_ctx: click.Context, _param: click.Parameter, value: str | Path | None) -> str | Path | None:
     """A --store value: an http(s) URL stays a string (a SPARQL server); anything else is a directory."""
-    text = str(value)
-    return value if value is None or "://" in text or text.lower().startswith(("http:", "https:")) else Path(text)
+    return value if value is None or is_remote_location(str(value)) else Path(str(value))
 
 
 store_option = click.option(
@@ -134,8 +138,10 @@ class BuildProgress:
     REDRAWS_PER_SECOND = 8
 
     def __init__(self, files: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.bars = Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=stderr, transient=True, auto_refresh=False)
+                             TimeElapsedColumn(), console=console(err=True), transient=True, auto_refresh=False)
         self.current = self.bars.add_task("reading", total=files)
         self.drawn = 0.0
 
@@ -179,6 +185,14 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
 
     Files that cannot be read are listed with the reason; the rest are still built (exit status 1).
     """
+    from rich.table import Table
+
+    from rolegraph.collector import collector_paused
+    from rolegraph.coverage import format_coverage
+    from rolegraph.pipeline import build as build_specs
+    from rolegraph.rdf.iris import Iris
+    from rolegraph.readers import list_source_files
+
     started = time.monotonic()
     settings = Settings(store=store_dir, base_iri=base, lock_timeout=lock_timeout)
     files = list_source_files(paths)
@@ -216,7 +230,7 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
         ("peak memory", peak_memory()),
     ):
         table.add_row(label, str(value))
-    stdout.print(table)
+    console().print(table)
     if summary.classes:
         click.echo(format_coverage(summary.coverage, limit=COVERAGE_SHOWN,
                                    only_stated=True))
@@ -234,6 +248,9 @@ def build(paths: tuple[Path, ...], store_dir: Path, base: str, lock_timeout: flo
 @reports_errors
 def show(name: str, store_dir: Path) -> None:
     """Show one job class (by code or title) with the source line of every fact."""
+    from rolegraph.lookup import class_details, find_class
+
+    stdout = console()
     store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         details = class_details(store, find_class(store, name))
@@ -276,6 +293,8 @@ def show(name: str, store_dir: Path) -> None:
 
 
 def _escape(text: str) -> str:
+    from rich.markup import escape
+
     return escape(text)
 
 
@@ -291,27 +310,33 @@ def export(store_dir: Path, format_name: str, output: Path | None) -> None:
     store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         if format_name == "kaggle-csv":
+            from rolegraph.kaggle import kaggle_rows, write_kaggle_csv
+
             text = io.StringIO()
             write_kaggle_csv(kaggle_rows(store), text)
             _write(text.getvalue().encode("utf-8"), output)
             return
-        with _streamed(output) as handle:  # streamed: at 100k classes the N-Quads are 5 GB
-            store.export(handle, format_name)
+        with _streamed(output) as target:  # streamed: at 100k classes the N-Quads are 5 GB
+            store.export(target, format_name)
     finally:
         store.close()
 
 
 @contextmanager
-def _streamed(output: Path | None) -> Iterator[IO[bytes]]:
-    """Where to write an export: stdout, or a file written whole or not at all (a partial file, then renamed)."""
+def _streamed(output: Path | None) -> Iterator[BinaryIO | Path]:
+    """Where to write an export: stdout, or a file written whole or not at all (a partial file, then renamed).
+
+    The file is given as a path: the store's serializer (Rust) opens and writes it itself, not block by block
+    through a Python file object.
+    """
     if output is None:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        with partial.open("wb", buffering=1 << 20) as handle:
-            yield handle
+        partial.open("wb").close()  # can the file be made? (a missing folder is named here, not by the store)
+        yield partial
         os.replace(partial, output)
     except OSError as error:
         partial.unlink(missing_ok=True)
@@ -328,6 +353,9 @@ def _streamed(output: Path | None) -> Iterator[IO[bytes]]:
 @reports_errors
 def coverage(paths: tuple[Path, ...], store_dir: Path | None) -> None:
     """For each field, how many specifications yielded it; every section kept only as text, with file:line."""
+    from rolegraph.coverage import coverage_of_classes, coverage_of_store, format_coverage
+    from rolegraph.pipeline import parse_paths
+
     if bool(paths) == bool(store_dir):
         fail("give PATHS to read, or --store DIR, not both")
     if store_dir is not None:
@@ -372,11 +400,15 @@ def query(query_text: str, store_dir: Path, format_name: str, output: Path | Non
             query_text = Path(query_text[1:]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             fail(f"{query_text[1:]}: cannot read the query: {getattr(error, 'strerror', None) or error}")
+    import pyoxigraph as ox
+
     store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         result = store.query(query_text)
         buffer = io.BytesIO()
         if isinstance(result, ox.QueryTriples):
+            from rolegraph.rdf.namespaces import PREFIXES
+
             ox.serialize(result, buffer, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         elif format_name == "table":
             _print_table(result)
@@ -393,9 +425,15 @@ def _term_text(term: Any) -> str:
 
 
 def _print_table(result: Any) -> None:
+    import pyoxigraph as ox
+
     if isinstance(result, ox.QueryBoolean):
-        stdout.print("true" if bool(result) else "false")
+        click.echo("true" if bool(result) else "false")  # as rich printed it; an ASK need not load rich
         return
+    from rich.table import Table
+
+    stdout = console()
+
     variables = [variable.value for variable in result.variables]
     table = Table(*variables, show_lines=False)
     rows = 0
@@ -412,13 +450,13 @@ def _print_table(result: Any) -> None:
               help="Validate this store (directory or SPARQL server URL) instead of PATHS.")
 @click.option("--shapes", "shape_paths", multiple=True, type=click.Path(path_type=Path),
               help="More SHACL shapes: a .ttl file or a folder of them (repeatable); shipped shapes run too.")
-@click.option("--format", "format_name", type=click.Choice(list(FORMAT_TO_WRITER)), default="text",
+@click.option("--format", "format_name", type=TableChoice("rolegraph.validate:FORMAT_TO_WRITER"), default="text",
               show_default=True, help="Report format.")
-@click.option("--fail-on", type=click.Choice(list(reversed(SEVERITIES))), default="violation",
+@click.option("--fail-on", type=TableChoice("rolegraph.validate:SEVERITIES", reverse=True), default="violation",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
 @click.option("--max-per-shape", type=click.IntRange(min=1), help="Show at most N findings per shape (text).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
-@click.option("--engine", type=click.Choice(list(ENGINES)), default="auto", show_default=True,
+@click.option("--engine", type=TableChoice("rolegraph.validate:ENGINES"), default="auto", show_default=True,
               help="auto: SHACL as SPARQL queries on the store, pySHACL for shapes that engine cannot run; "
                    "sparql: that engine only; pyshacl: the reference (slow on large stores).")
 @reports_errors
@@ -429,6 +467,9 @@ def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple
     Exit 0: nothing at or above --fail-on; 1: findings at or above it; 2: could not run (bad usage,
     unreadable input, bad shapes file).
     """
+    from rolegraph.pipeline import build as build_specs
+    from rolegraph.validate import load_shapes, source_paths_of, validate_store, write_report
+
     if bool(paths) == (store_dir is not None):
         fail("give the specifications to validate (PATHS) or --store DIR: one of the two")
     shapes = load_shapes(shape_paths)
@@ -458,7 +499,8 @@ def validate(paths: tuple[Path, ...], store_dir: Path | None, shape_paths: tuple
 @store_option
 @click.option("--max-steps", default=4, show_default=True, type=click.IntRange(1, 10),
               help="Longest path, in promotion steps.")
-@click.option("--format", "format_name", type=click.Choice(list(LADDER_WRITERS)), default="text",
+@click.option("--format", "format_name", type=TableChoice("rolegraph.ladders.render:FORMAT_TO_WRITER"),
+              default="text",
               show_default=True, help="text (readable, each step explained), json, dot, graphml or svg.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
 @reports_errors
@@ -469,6 +511,9 @@ def ladder(from_class: str, to_class: str | None, store_dir: Path, max_steps: in
     Each step says why it exists: stated in a specification (explicit) or derived from grades,
     experience and shared skills, with the months still to gain and the skills shared and missing.
     """
+    from rolegraph.ladders import paths as ladder_paths
+    from rolegraph.ladders.render import FORMAT_TO_WRITER as LADDER_WRITERS
+
     store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
         result = ladder_paths(store, from_class, to_class, max_steps=max_steps)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
-from rolegraph.rdf import ClassGraph
+if TYPE_CHECKING:  # the emitter (and the parser tables it reads) stays unloaded for commands that only read
+    from rolegraph.rdf import ClassGraph
 
-__all__ = ["EXPORT_FORMATS", "QueryResult", "Store", "WriteSummary", "open_store"]
+__all__ = ["EXPORT_FORMATS", "QueryResult", "Store", "WriteSummary", "is_remote_location", "open_store"]
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
@@ -90,8 +91,9 @@ class Store(Protocol):
         """Run a SPARQL 1.1 query; the default graph is the union of all named graphs."""
         ...
 
-    def export(self, output: IO[bytes], format_name: str) -> None:
-        """Write the whole dataset (or, for triple formats, the union graph) in a format of EXPORT_FORMATS."""
+    def export(self, output: IO[bytes] | Path, format_name: str) -> None:
+        """Write the whole dataset (or, for triple formats, the union graph) in a format of EXPORT_FORMATS, to a
+        binary stream or a file (a path: the serializer writes it itself)."""
         ...
 
     def import_data(self, data: bytes, format_name: str) -> int:
@@ -112,6 +114,17 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def is_remote_location(location: object) -> bool:
+    """Return whether a ``--store`` value names a server (a URL) rather than a directory.
+
+    >>> is_remote_location("http://127.0.0.1:7878"), is_remote_location("ftp://host")
+    (True, True)
+    >>> is_remote_location("rolegraph-data"), is_remote_location(None)
+    (False, False)
+    """
+    return isinstance(location, str) and ("://" in location or location.lower().startswith(("http:", "https:")))
+
+
 def open_store(location: str | Path | None, read_only: bool = False, lock_timeout: float = 60.0,
                on_wait: Callable[[str], None] | None = None) -> Store:
     """Open the store at ``location``: an http(s) URL (a SPARQL 1.1 server, see store.remote), a directory
@@ -119,9 +132,9 @@ def open_store(location: str | Path | None, read_only: bool = False, lock_timeou
 
     ``on_wait`` is told, once, why opening waits (another process holds the store) before it waits.
     """
-    from rolegraph.store.remote import RemoteStore, is_remote_location
-
     if is_remote_location(location):
+        from rolegraph.store.remote import RemoteStore  # requests and its kin load only for a server
+
         return RemoteStore(str(location), read_only=read_only)
     from rolegraph.store.oxigraph import OxigraphStore
 

@@ -23,11 +23,11 @@ import os
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import pyoxigraph as ox
@@ -35,9 +35,11 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from rolegraph.errors import QueryError, QueryTimeout, StoreError
-from rolegraph.rdf import ClassGraph
 from rolegraph.rdf.namespaces import PREFIXES, PROV, RG
-from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary
+from rolegraph.store import EXPORT_FORMATS, QueryResult, WriteSummary, is_remote_location
+
+if TYPE_CHECKING:
+    from rolegraph.rdf import ClassGraph
 
 __all__ = ["Layout", "SERVER_LAYOUTS", "RemoteStore", "booleans_as_casts", "is_remote_location", "query_form",
            "with_prefixes"]
@@ -105,17 +107,6 @@ _TOKENS = re.compile(r"""(?P<string>'{3}.*?'{3}|"{3}.*?"{3}|'(?:[^'\\\n]|\\.)*'|
                      r"""|(?P<boolean>(?<![\w:?$.-])(?:true|false)(?![\w:.-]))|(?P<other>[()]|[^'"<#()tf]+|.)""",
                      re.DOTALL | re.IGNORECASE)
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-
-
-def is_remote_location(location: object) -> bool:
-    """Return whether a ``--store`` value names a server (a URL) rather than a directory.
-
-    >>> is_remote_location("http://127.0.0.1:7878"), is_remote_location("ftp://host")
-    (True, True)
-    >>> is_remote_location("rolegraph-data"), is_remote_location(None)
-    (False, False)
-    """
-    return isinstance(location, str) and ("://" in location or location.lower().startswith(("http:", "https:")))
 
 
 def query_form(sparql: str) -> str | None:
@@ -589,33 +580,62 @@ class RemoteStore:
         result = self._select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")  # Virtuoso: DISTINCT scans
         return sorted({row["g"].value for row in result} - self._endpoints.system_graphs)  # type: ignore[union-attr]
 
-    def export(self, output: IO[bytes], format_name: str) -> None:
-        """Write the dataset exactly as the embedded store would: read with one GSP GET of the whole dataset
-        where the server offers it (Oxigraph), else one GET per graph, several in flight."""
-        _format(format_name)
+    def export(self, output: IO[bytes] | Path, format_name: str) -> None:
+        """Write the quads the embedded store would write, to a binary stream or a file (a path).
+
+        The dataset is read with one GSP GET of the whole of it where the server offers that (Oxigraph), else with
+        one GET per graph, several in flight. A format that keeps named graphs (nq, trig, jsonld) is written as the
+        answer arrives, in the server's order, never held whole; the union formats (nt, turtle, xml) gather the
+        quads in an in-memory store first, which keeps each triple once. Either way a server that sent fewer quads
+        than it holds (a result-size limit) is a StoreError, raised after a streamed export has written what came.
+        """
+        rdf_format, keeps_graphs = _format(format_name)
+        if keeps_graphs:
+            sent = _Counted(self._dataset_quads())
+            prefixes = PREFIXES if rdf_format == ox.RdfFormat.TRIG else None
+            try:
+                ox.serialize(sent, str(output) if isinstance(output, Path) else output, format=rdf_format,
+                             prefixes=prefixes)
+            except (SyntaxError, ValueError) as error:
+                raise StoreError(f"{self.location}: cannot read the dataset the server sent: {error}") from None
+            self._check_all_sent(sent.count)
+            return
         from rolegraph.store.oxigraph import OxigraphStore
 
         snapshot = OxigraphStore(None)
         try:
-            if self._endpoints.layout.dump_dataset:
-                response = self._request("GET", self._endpoints.gsp, "read the dataset",
-                                         headers={"Accept": "application/n-quads"})
-                snapshot.oxigraph.bulk_extend(
-                    ox.Quad(quad.subject, quad.predicate, _canonical(quad.object), quad.graph_name)
-                    for quad in ox.parse(response.content, format=ox.RdfFormat.N_QUADS)
-                    if not isinstance(quad.graph_name, ox.DefaultGraph)
-                    and quad.graph_name.value not in self._endpoints.system_graphs)
-            else:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-http")
-                for quads in self._pool.map(self._read_graph, self._graphs()):
-                    snapshot.oxigraph.bulk_extend(quads)
-            if len(snapshot) != len(self):
-                raise StoreError(f"{self.location}: the server sent {len(snapshot)} of its {len(self)} quads; "
-                                 "a result-size limit? (Virtuoso: ResultSetMaxRows)")
+            snapshot.oxigraph.bulk_extend(self._dataset_quads())
+            self._check_all_sent(len(snapshot))
             snapshot.export(output, format_name)
         finally:
             snapshot.close()
+
+    def _dataset_quads(self) -> Iterator[ox.Quad]:
+        """Every quad of the server's named graphs but its own (system) graphs, as it arrives."""
+        if not self._endpoints.layout.dump_dataset:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="rolegraph-http")
+            for quads in self._pool.map(self._read_graph, self._graphs()):
+                yield from quads
+            return
+        response = self._request("GET", self._endpoints.gsp, "read the dataset",
+                                 headers={"Accept": "application/n-quads"}, stream=True)
+        response.raw.decode_content = True  # a gzip answer is read as the text it holds
+        try:
+            for quad in ox.parse(response.raw, format=ox.RdfFormat.N_QUADS):
+                if (not isinstance(quad.graph_name, ox.DefaultGraph)
+                        and quad.graph_name.value not in self._endpoints.system_graphs):
+                    yield ox.Quad(quad.subject, quad.predicate, _canonical(quad.object), quad.graph_name)
+        except (OSError, requests.RequestException) as error:
+            raise StoreError(f"{self.location}: the dataset stopped arriving: {error}") from None
+        finally:
+            response.close()
+
+    def _check_all_sent(self, sent: int) -> None:
+        held = len(self)
+        if sent != held:
+            raise StoreError(f"{self.location}: the server sent {sent} of its {held} quads; "
+                             "a result-size limit? (Virtuoso: ResultSetMaxRows)")
 
     def _read_graph(self, graph: str) -> list[ox.Quad]:
         """The quads of one graph (none when the server has no such graph)."""
@@ -669,3 +689,18 @@ def _format(format_name: str) -> tuple[ox.RdfFormat, bool]:
         raise StoreError(f"unknown format {format_name!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     attribute, keeps_graphs = EXPORT_FORMATS[format_name]
     return getattr(ox.RdfFormat, attribute), keeps_graphs
+
+
+class _Counted:
+    """An iterator of quads that counts those it has given."""
+
+    def __init__(self, quads: Iterator[ox.Quad]) -> None:
+        self._quads, self.count = quads, 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> ox.Quad:
+        quad = next(self._quads)
+        self.count += 1
+        return quad
