@@ -67,6 +67,8 @@ def near_heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     >>> from rolegraph.parser.tables import load_rules
     >>> near_heading_of("Minimum Qualificatons", load_rules())
     ('requirements', 'Minimum Qualificatons', '')
+    >>> near_heading_of("Definition of Levels and Standards", load_rules())[0]
+    'summary'
     >>> near_heading_of("Felony Disqualification", load_rules()) is None
     True
     """
@@ -74,6 +76,11 @@ def near_heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     if found is not None:
         return found
     stripped = collapse(text).rstrip(":*").strip()
+    words = fold(stripped).split()
+    for end in range(len(words) - 1, 1, -1):  # "Minimum Qualifications for", "Definition of Levels and Standards"
+        section = rules.heading_to_section.get(" ".join(words[:end]))
+        if section is not None:
+            return section, stripped, ""
     best = process.extractOne(fold(stripped), list(rules.heading_to_section), scorer=fuzz.ratio,
                               score_cutoff=FUZZY_HEADING)
     return (rules.heading_to_section[best[0]], stripped, "") if best is not None else None

@@ -44,6 +44,8 @@ class SeriesRules:
     min_rows: int
     title_notes: re.Pattern[str]  # notes after a title in its cell, removed
     all_levels: frozenset[str]
+    any_qualifier: frozenset[str]
+    all_pattern: re.Pattern[str]  # a heading naming every class in other words ("All Teachers")
     title_suffixes: tuple[str, ...]
     joiner: re.Pattern[str]
     fuzzy_score: float
@@ -67,7 +69,16 @@ def load_series_rules() -> SeriesRules:
         raise RuleError(f"series.toml: a pattern does not compile: {error}") from None
     return SeriesRules(column_of_header, int(table["class_table"]["min_rows"]), notes,
                        frozenset(fold(words) for words in scope["all"]),
+                       frozenset(fold(words) for words in scope["any_qualifier"]),
+                       _compiled("scope.all_pattern", scope["all_pattern"]),
                        tuple(fold(word) for word in scope["title_suffixes"]), joiner, float(scope["fuzzy_score"]))
+
+
+def _compiled(name: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise RuleError(f"series.toml: {name} does not compile: {error}") from None
 
 
 def table_cells(text: str) -> tuple[str, ...] | None:
@@ -185,7 +196,7 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
     if len(text) > 300 or not text.strip():
         return None
     key = _title_key(text, rules)
-    if key in rules.all_levels:
+    if key in rules.all_levels or (heading and rules.all_pattern.fullmatch(key)):
         return (ALL,)
     keys = [_title_key(title, rules) for title in titles]
     if key in keys:
@@ -193,12 +204,55 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
     parts = [part for part in rules.joiner.split(key) if part]
     if len(parts) > 1 and all(part in keys for part in parts):
         return tuple(sorted({keys.index(part) for part in parts}))
+    by_qualifier = _named_by_qualifiers(key, keys, rules)
+    if by_qualifier:
+        return by_qualifier
+    if heading:  # a heading that is one of the titles' qualifiers ("Librarian" for "Teacher (Librarian) (...)")
+        qualified = tuple(index for index, title in enumerate(keys) if key in _qualified(title)[1])
+        if qualified and len(qualified) < len(keys):
+            return qualified
     if heading and keys:
         scores = [fuzz.ratio(key, title) for title in keys]
         best = max(range(len(keys)), key=scores.__getitem__)
         if scores[best] >= rules.fuzzy_score and scores.count(scores[best]) == 1:
             return (best,)
     return None
+
+
+QUALIFIER = re.compile(r"\s*\(([^()]*)\)")
+
+
+def _qualified(key: str) -> tuple[str, frozenset[str]]:
+    """A folded title split into its base and its bracketed qualifiers.
+
+    >>> base, qualifiers = _qualified("office services supervisor i (general) (typing)")
+    >>> base, sorted(qualifiers)
+    ('office services supervisor i', ['general', 'typing'])
+    """
+    return collapse(QUALIFIER.sub(" ", key)), frozenset(collapse(found) for found in QUALIFIER.findall(key))
+
+
+def _named_by_qualifiers(key: str, keys: Sequence[str], rules: SeriesRules) -> tuple[int, ...]:
+    """The titles a sub-heading names through their qualifiers: "Supervisor I (Various Classes)" names every
+    "Supervisor I (...)", "Supervisor I (General) (Typing)" the General and the Typing one.
+
+    >>> rules = load_series_rules()
+    >>> keys = ["supervisor i (general)", "supervisor i (typing)", "supervisor ii (general)"]
+    >>> _named_by_qualifiers("supervisor i (various classes)", keys, rules)
+    (0, 1)
+    >>> _named_by_qualifiers("supervisor i (general) (typing)", keys, rules)
+    (0, 1)
+    >>> _named_by_qualifiers("supervisor i", keys, rules)
+    (0, 1)
+    """
+    base, qualifiers = _qualified(key)
+    if not base:
+        return ()
+    split = [_qualified(title) for title in keys]
+    same_base = tuple(index for index, (title_base, _) in enumerate(split) if title_base == base)
+    if not same_base or not qualifiers or qualifiers & rules.any_qualifier:
+        return same_base
+    return tuple(index for index in same_base if split[index][1] & qualifiers)
 
 
 def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callable[[Line], bool],
@@ -215,6 +269,10 @@ def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callab
     [['Intro.', 'One year.', 'Typing.'], ['Intro.', 'Two years.', 'Typing.'], ['Intro.', 'Two years.', 'Typing.']]
     >>> sorted(headings)
     [2, 4, 5, 7]
+    >>> split = [Line(n, t) for n, t in enumerate(["Senior Clerk, Department of", "Motor Vehicles", "Typing."], 1)]
+    >>> scoped, _ = scope_lines(split, ["Clerk", "Senior Clerk, Department of Motor Vehicles"], lambda line: True)
+    >>> [[line.text for line in part] for part in scoped]
+    [[], ['Typing.']]
     """
     rules = rules or load_series_rules()
     everyone = tuple(range(len(titles)))
@@ -222,12 +280,23 @@ def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callab
     headings: set[int] = set()
     targets: tuple[int, ...] = everyone
     grouping = False  # the previous content line was a scope heading
+    joined: set[int] = set()  # second halves of a title split over two heading lines
+    content = [line for line in lines if line.text.strip()]
+    following = {line.number: after for line, after in zip(content, content[1:], strict=False)}
     for line in lines:
         if not line.text.strip():
             for target in targets:
                 scoped[target].append(line)
             continue
+        if line.number in joined:
+            continue
         named = scope_heading(line.text, titles, rules, heading=is_heading(line))
+        after = following.get(line.number)
+        if named is None and after is not None and is_heading(line) and is_heading(after):
+            named = scope_heading(f"{line.text} {after.text}", titles, rules, heading=True)
+            if named is not None:
+                joined.add(after.number)
+                headings.add(after.number)
         if named is not None:
             headings.add(line.number)
             chosen = everyone if named == (ALL,) else named

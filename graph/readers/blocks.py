@@ -30,15 +30,16 @@ LABEL_MAX_CHARS = 60  # a label ("Class Code:") is a bold run at most this long 
 LABEL_MAX_VALUE_CHARS = 80  # ... followed by a value at most this long ("1660")
 
 _SPACE = re.compile(r"\s+")
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # invisible: dropped from text
 
 
 def clean_text(text: str) -> str:
-    """Collapse white space (no-break spaces too) within each line; drop lines left empty.
+    """Collapse white space (no-break spaces too) within each line; drop zero-width characters and lines left empty.
 
-    >>> clean_text("  Updated:\\xa0 6/16/2016 \\n\\xa0\\n next ")
+    >>> clean_text("  Updated:\\xa0 6/16/2016 \\n\\xa0\\n \\u200bnext ")
     'Updated: 6/16/2016\\nnext'
     """
-    kept = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    kept = (_SPACE.sub(" ", line.translate(ZERO_WIDTH)).strip() for line in text.split("\n"))
     return "\n".join(line for line in kept if line)
 
 

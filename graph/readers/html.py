@@ -259,9 +259,13 @@ def _holds_blocks(element: etree._Element) -> bool:
 
 
 def _is_layout_table(table: etree._Element) -> bool:
-    """A table used to lay out a page: its cells hold paragraphs, headings, lists or tables."""
+    """A table used to lay out a page: its cells hold headings, lists, tables or several paragraphs. A table with
+    a caption or header cells is data, even where a cell wraps its text in one paragraph."""
+    if next(table.iter("caption", "th", "thead"), None) is not None:
+        return False
     for cell in table.iter("td", "th"):
-        if next(cell.iter("p", "ul", "ol", "table", *HEADING_TAGS), None) is not None:
+        if next(cell.iter("ul", "ol", "table", *HEADING_TAGS), None) is not None or sum(
+                1 for _ in cell.iter("p")) > 1:
             return True
     return False
 
