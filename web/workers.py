@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 SHORT_SECONDS = 0.25  # a query that has run this long is a long one (see the module's docstring)
+PATIENCE_SECONDS = 0.002  # a new query waits this long for a running short one to end (see QueryPool._drain)
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 _LENGTH = struct.Struct("!I")
 _OK, _ERROR = b"o", b"e"  # the first byte of an answer
@@ -315,10 +316,10 @@ Done = Callable[[bytes | None, RolegraphError | None], None]  # a job's answer (
 class _Task:
     """A job on its way: sent to a worker, or waiting for one."""
 
-    __slots__ = ("payload", "done", "deadline", "started", "long", "preempted")
+    __slots__ = ("payload", "done", "queued", "deadline", "started", "long", "preempted")
 
-    def __init__(self, payload: bytes, done: Done, deadline: float) -> None:
-        self.payload, self.done, self.deadline = payload, done, deadline
+    def __init__(self, payload: bytes, done: Done, queued: float, timeout: float) -> None:
+        self.payload, self.done, self.queued, self.deadline = payload, done, queued, queued + timeout
         self.started = 0.0
         self.long = False  # has run ``short`` seconds or more (or was preempted for it: known to run long)
         self.preempted = False
@@ -347,11 +348,13 @@ class QueryPool:
     """
 
     def __init__(self, location: str | Path | None, size: int, timeout: float, row_limit: int,
-                 byte_limit: int, nquads: bytes | None = None, short: float = SHORT_SECONDS) -> None:
+                 byte_limit: int, nquads: bytes | None = None, short: float = SHORT_SECONDS,
+                 patience: float = PATIENCE_SECONDS) -> None:
         self.location = None if location is None else str(location)
         self.nquads = nquads
         self.size, self.timeout, self.short = max(1, size), timeout, min(short, timeout)
         self.long_limit = max(1, self.size - 1)  # queries that may run long at once
+        self.patience = patience
         self.row_limit, self.byte_limit = row_limit, byte_limit
         self._lock = threading.Lock()
         self._workers: dict[int, _Worker] = {}  # live workers by socket
@@ -359,6 +362,7 @@ class QueryPool:
         self._fresh: deque[_Task] = deque()  # jobs waiting for a worker, in order
         self._preempted: deque[_Task] = deque()  # jobs known to run long, waiting for a long query's place
         self._long = 0  # tasks running long
+        self._running = 0  # tasks on a worker
         self._epoll = select.epoll()
         self._wake, self._woken = socket.socketpair()
         self._thread: threading.Thread | None = None
@@ -459,12 +463,21 @@ class QueryPool:
 
     def _drain(self) -> list[_Note]:
         """Give idle workers the jobs they may take: new jobs first, in order; a preempted job only while fewer
-        than ``long_limit`` queries run long (it counts as long from its start). The idle worker used last goes
-        first: its caches are the warmest."""
+        than ``long_limit`` queries run long (it counts as long from its start).
+
+        The idle worker used last goes first, and a new job waits up to ``patience`` for a short query that is
+        running to end rather than take a second worker: short queries then go one after the other to one
+        worker, which finds the next job waiting instead of sleeping (its caches warm, no wake-up), while a
+        query that takes longer than ``patience`` has the next ones spread over the other workers."""
         notes: list[_Note] = []
         now = time.monotonic()
-        while self._idle and (self._fresh or (self._preempted and self._long < self.long_limit)):
-            task = self._fresh.popleft() if self._fresh else self._preempted.popleft()
+        while self._idle:
+            if self._fresh and (self._running == self._long or now >= self._fresh[0].queued + self.patience):
+                task = self._fresh.popleft()
+            elif self._preempted and self._long < self.long_limit:
+                task = self._preempted.popleft()
+            else:
+                break
             if now >= task.deadline or (task.preempted and task.deadline - now < self.short):  # (it needs more)
                 notes.append((task.done, None, self._busy_error(task)))
                 continue
@@ -473,6 +486,7 @@ class QueryPool:
 
     def _dispatch(self, worker: _Worker, task: _Task, now: float) -> list[_Note]:
         worker.task, task.started = task, now
+        self._running += 1
         if task.preempted:
             task.long = True
             self._long += 1
@@ -485,8 +499,9 @@ class QueryPool:
 
     def _finished(self, worker: _Worker) -> _Task | None:
         task, worker.task = worker.task, None
-        if task is not None and task.long:
-            self._long -= 1
+        if task is not None:
+            self._running -= 1
+            self._long -= task.long
         return task
 
     def _lost(self, worker: _Worker) -> list[_Note]:
@@ -544,6 +559,8 @@ class QueryPool:
         for waiting in (self._fresh, self._preempted):
             if waiting:
                 soonest = min(soonest, min(task.deadline for task in waiting))
+        if self._fresh and self._idle:
+            soonest = min(soonest, self._fresh[0].queued + self.patience)
         return max(0.0, soonest - now)
 
     # -- the pool's thread -----------------------------------------------------------------------------
@@ -602,14 +619,14 @@ class QueryPool:
         """
         payload = marshal.dumps((job.query, job.media_type, job.union, job.default_graph, job.named_graphs,
                                  job.base_iri))
-        task = _Task(payload, done, time.monotonic() + self.timeout)
+        task = _Task(payload, done, time.monotonic(), self.timeout)
         self.start()
         if self._broken is not None:
             raise self._broken
         with self._lock:
             if self._closed:
                 notes: list[_Note] = [(done, None, StoreError("the query pool is closed"))]
-            elif self._idle and not self._fresh:
+            elif self._idle and not self._fresh and self._running == self._long:
                 notes = self._dispatch(self._idle.pop(), task, time.monotonic())
             else:
                 self._fresh.append(task)
