@@ -215,7 +215,9 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
                 where = provenance(document.name, document.sha256, line.number, line.number)
                 state = states[match.group("state").casefold()]
                 quote = " ".join(line.text.split())
-                return Jurisdiction(None, state, True, Text(quote, where),
+                # a rule whose field is "employer" says the state itself employs: a jurisdiction of its own
+                name = rules.employer_names.get(state, f"State of {state}") if rule.field == "employer" else None
+                return Jurisdiction(name, state, True, Text(quote, where),
                                     f"inferred ({rule.name}) from \u201c{match.group(0)}\u201d")
     return None
 

@@ -281,6 +281,7 @@ class Rules(Memos):
     number_words: dict[str, Decimal]
     unit_months: dict[str, Decimal]
     states: tuple[str, ...]
+    employer_names: dict[str, str]  # state -> its name as a jurisdiction employing directly ("Province of Ontario")
     gazetteer: dict[str, str]
     # heading's section -> {section it follows: section it becomes} (headings.toml [after])
     section_after: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -512,6 +513,7 @@ def load_rules() -> Rules:
         number_words=number_words,
         unit_months=unit_months,
         states=tuple(places["states"]),
+        employer_names=dict(places.get("employer_names", {})),
         gazetteer=dict(places["gazetteer"]),
         section_after={fold(name): dict(table) for name, table in headings.get("after", {}).items()},
         jurisdiction_rules=_phrase_rules(places.get("jurisdiction_in_text", []), substitutions),

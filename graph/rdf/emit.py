@@ -111,6 +111,7 @@ def _nquads(lines: Sequence[str]) -> bytes:
 
 
 _DERIVED_FROM, _LINE_START, _LINE_END = PROV.wasDerivedFrom.value, RG.lineStart.value, RG.lineEnd.value
+_LOCATOR = RG.locator.value
 _TYPE = RDF.type.value
 
 
@@ -146,6 +147,8 @@ class _Writer:
         self.triples.append((subject, _DERIVED_FROM, source, f"<{source}>"))
         self.triples.append((subject, _LINE_START, *number_text(where.line_start)))
         self.triples.append((subject, _LINE_END, *number_text(where.line_end)))
+        if where.locator:  # a PDF page and line, a DOCX paragraph: what a person looks for in that file
+            self.triples.append((subject, _LOCATOR, where.locator, quoted(where.locator)))
 
     def child(self, parent: NamedNode, predicate: NamedNode, path: str, *kinds: NamedNode) -> NamedNode:
         """A node under ``parent`` (IRI ``parent/path``), linked from it by ``predicate`` and typed ``kinds``."""
@@ -380,6 +383,27 @@ def _emit_header_facts(job_class: JobClass, subject: NamedNode, out: _Writer) ->
     if job_class.summary:
         out.fact(subject, "summary", SCHEMA.description, job_class.summary.value,
                  job_class.summary.where)
+    if classification.series and classification.series_order is not None:
+        series = out.iris.series(_place_of(job_class), classification.series.value)
+        out.add(subject, RG.inSeries, series)
+        out.add(subject, RG.seriesOrder, number(classification.series_order))
+        out.shared(series, RDF.type, RG.ClassSeries)
+        out.shared(series, SCHEMA.name, classification.series.value)
+    if job_class.department:
+        department = out.iris.organization(_place_of(job_class), job_class.department.value)
+        out.fact(subject, "department", RG.department, department, job_class.department.where)
+        out.shared(department, RDF.type, SCHEMA.Organization)
+        out.shared(department, SCHEMA.name, job_class.department.value)
+    if job_class.layout:
+        out.text(subject, RG.layout, job_class.layout)
+        for field_name in job_class.omits:
+            out.text(subject, RG.layoutOmits, field_name)
+
+
+def _place_of(job_class: JobClass) -> tuple[str | None, str | None]:
+    """(state, jurisdiction name) of a class, for the IRIs of things its employer owns (series, departments)."""
+    place = job_class.jurisdiction
+    return (place.state, place.name) if place else (None, None)
 
 
 def _emit_duties(job_class: JobClass, subject: NamedNode, out: _Writer) -> None:

@@ -55,6 +55,18 @@ class Iris:
     def jurisdiction(self, state: str | None, name: str) -> NamedNode:
         return self.node(f"jurisdiction/{slug(state) + '/' if state else ''}{slug(name)}")
 
+    def series(self, place: tuple[str | None, str | None], name: str) -> NamedNode:
+        """A class series of one employer ("Information Systems Technician Series")."""
+        return self.node(f"series/{self._place(place)}/{slug(name)}")
+
+    def organization(self, place: tuple[str | None, str | None], name: str) -> NamedNode:
+        """A department or agency of one employer."""
+        return self.node(f"organization/{self._place(place)}/{slug(name)}")
+
+    @staticmethod
+    def _place(place: tuple[str | None, str | None]) -> str:
+        return "/".join(slug(part) for part in place if part) or "unknown"
+
     def source(self, sha256: str) -> NamedNode:
         return self.node(f"source/{sha256}")
 
