@@ -13,11 +13,15 @@ threads and the Flask app as before.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
+import select
 import signal
+import socket
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from flask import Flask
@@ -54,7 +58,7 @@ def default_threads(cores: int | None = None) -> int:
     return min(8, max(4, 2 * (cores if cores is not None else os.cpu_count() or 1)))
 
 
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> BaseWSGIServer:
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> Server:
     """A waitress server for ``app`` (port 0: any free port; see ``server.effective_port``), answering queries at
     /sparql without a request thread (``QueryTasks``).
 
@@ -66,11 +70,14 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: 
                            max_request_body_size=settings.max_request_bytes, clear_untrusted_proxy_headers=True,
                            max_request_header_size=MAX_HEADER_BYTES, channel_request_lookahead=1,
                            channel_timeout=max(60, int(settings.query_timeout) + 30))
+    front = None
     if isinstance(app.wsgi_app, QueryFastPath):
         listeners = server.map.values() if isinstance(server, MultiSocketServer) else [server]
         for listener in [one for one in listeners if isinstance(one, BaseWSGIServer)]:
             listener.add_task = QueryTasks(listener, app.wsgi_app)  # type: ignore[method-assign]
-    return server
+        if isinstance(server, BaseWSGIServer) and server.socket.family in (socket.AF_INET, socket.AF_INET6):
+            front = QueryFront(server, app.wsgi_app)
+    return Server(server, front)
 
 
 class QueryTasks:
@@ -219,3 +226,326 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         pass
     finally:
         service.close()
+
+
+class Server:
+    """What ``make_server`` returns: waitress, with a ``QueryFront`` in front of it when there is one listener."""
+
+    def __init__(self, waitress: Any, front: QueryFront | None) -> None:
+        self.waitress, self.front = waitress, front
+
+    @property
+    def effective_port(self) -> int:
+        return self.waitress.effective_port  # type: ignore[no-any-return]
+
+    def run(self) -> None:
+        if self.front is not None:
+            self.front.start()
+        self.waitress.run()
+
+    def close(self) -> None:
+        if self.front is not None:
+            self.front.close()
+        self.waitress.close()
+
+
+class _Connection:
+    __slots__ = ("sock", "addr", "buffer", "busy", "gone", "outgoing", "close_after", "last_activity")
+
+    def __init__(self, sock: socket.socket, addr: Any) -> None:
+        self.sock, self.addr = sock, addr
+        self.buffer = bytearray()
+        self.busy = self.gone = self.close_after = False  # busy: a query in flight or a response being sent
+        self.outgoing = memoryview(b"")
+        self.last_activity = time.monotonic()
+
+
+_HEADER_END = b"\r\n\r\n"
+
+
+class QueryFront:
+    """Accepts every connection and answers the SPARQL queries on it in one thread; a connection that sends
+    anything else is handed to waitress, with the bytes read so far, for good.
+
+    A SPARQL client sends plain requests: ``GET /sparql?query=...`` or ``POST /sparql`` with a Content-Length,
+    HTTP/1.1, no Expect, no Transfer-Encoding, each header once. Those are read here (the request line and
+    headers split once, no URL parsing beyond ``?``), checked and planned by ``QueryFastPath.plan`` (the same
+    as over WSGI), and handed to the query pool, whose thread writes the response. Anything else, or anything
+    odd (a malformed line, headers past the size limit, a body past it), goes to waitress, which answers it as
+    it answers every request: this loop never judges HTTP it does not expect. Waitress no longer accepts
+    connections itself; it keeps its own loop, threads and idle-connection cleanup for the connections it
+    is handed. Idle connections here are closed after waitress's ``channel_timeout`` too.
+    """
+
+    def __init__(self, server: BaseWSGIServer, fast: QueryFastPath) -> None:
+        self.server, self.fast, self.adj = server, fast, server.adj
+        self.listener: socket.socket = server.socket
+        server.accepting = False  # the listener is read here now
+        self.listener.setblocking(False)
+        self._epoll = select.epoll()
+        self._lock = threading.Lock()
+        self._connections: dict[int, _Connection] = {}
+        self._wake, self._woken = socket.socketpair()
+        self._woken.setblocking(False)
+        self._again: deque[_Connection] = deque()  # connections whose buffered request waits to be read
+        self._closed = False
+        self._listening = True
+        self._thread: threading.Thread | None = None
+        self._date = (0, "")
+
+    def start(self) -> None:
+        self._epoll.register(self.listener.fileno(), select.EPOLLIN)
+        self._epoll.register(self._woken.fileno(), select.EPOLLIN)
+        self._thread = threading.Thread(target=self._loop, name="rolegraph-query-front", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._wake.send(b"x")
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._lock:
+            connections, self._connections = list(self._connections.values()), {}
+        for connection in connections:
+            connection.gone = True
+            connection.sock.close()
+        self._epoll.close()
+
+    # -- the loop --------------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        listener, woken = self.listener.fileno(), self._woken.fileno()
+        next_sweep = time.monotonic() + 1.0
+        while not self._closed:
+            try:
+                events = self._epoll.poll(1.0)
+            except OSError:
+                break
+            for fd, mask in events:
+                if fd == listener:
+                    self._accept()
+                elif fd == woken:
+                    with contextlib.suppress(OSError):
+                        self._woken.recv(4096)
+                    while self._again:
+                        connection = self._again.popleft()
+                        if not connection.gone:
+                            self._read_request(connection)
+                else:
+                    connection = self._connections.get(fd)
+                    if connection is None:
+                        continue
+                    if mask & select.EPOLLOUT:
+                        with self._lock:
+                            self._flush(connection)
+                    if mask & (select.EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
+                        self._receive(connection)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + 1.0
+                self._sweep()
+
+    def _accept(self) -> None:
+        while len(self._connections) + len(self.server._map) < self.adj.connection_limit:
+            try:
+                sock, addr = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue
+            try:
+                self.server.set_socket_options(sock)
+                sock.setblocking(False)
+            except OSError:
+                sock.close()
+                continue
+            connection = _Connection(sock, self.server.fix_addr(addr))
+            with self._lock:
+                self._connections[sock.fileno()] = connection
+            self._epoll.register(sock.fileno(), select.EPOLLIN)
+        if self._listening:  # too many connections: the rest wait in the backlog until some close
+            self._listening = False
+            self._epoll.unregister(self.listener.fileno())
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            idle = [c for c in self._connections.values()
+                    if not c.busy and now - c.last_activity > self.adj.channel_timeout]
+        for connection in idle:
+            self._drop(connection)
+        if not self._listening and len(self._connections) + len(self.server._map) < self.adj.connection_limit:
+            self._listening = True
+            self._epoll.register(self.listener.fileno(), select.EPOLLIN)
+
+    def _drop(self, connection: _Connection) -> None:
+        with self._lock:
+            connection.gone = True
+            self._connections.pop(connection.sock.fileno(), None)
+        with contextlib.suppress(OSError, ValueError):
+            self._epoll.unregister(connection.sock.fileno())
+        connection.sock.close()
+
+    def _receive(self, connection: _Connection) -> None:
+        try:
+            data = connection.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(connection)
+            return
+        with self._lock:
+            connection.buffer += data
+            connection.last_activity = time.monotonic()
+            busy = connection.busy
+        if not busy:
+            self._read_request(connection)
+
+    # -- requests --------------------------------------------------------------------------------------
+
+    def _read_request(self, connection: _Connection) -> None:
+        """Answer the request at the front of the buffer if it is a plain query, else hand the connection over."""
+        buffer = connection.buffer
+        end = buffer.find(_HEADER_END, 0, MAX_HEADER_BYTES + len(_HEADER_END))
+        if end < 0:
+            if len(buffer) > MAX_HEADER_BYTES:  # waitress answers 431
+                self._hand_over(connection)
+            return
+        request = self._parse(bytes(buffer[:end]))
+        if request is None:
+            self._hand_over(connection)
+            return
+        method, query_string, headers, length = request
+        size = end + len(_HEADER_END) + length
+        if len(buffer) < size:
+            return  # the body is on its way
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method, "QUERY_STRING": query_string, "HTTP_ACCEPT": headers.get("accept", ""),
+            "HTTP_HOST": headers.get("host"), "wsgi.url_scheme": "http", "SCRIPT_NAME": "", "PATH_INFO": "/sparql",
+            "SERVER_NAME": self.server.server_name, "SERVER_PORT": str(self.server.effective_port)}
+        if method == "POST":
+            environ.update({"CONTENT_TYPE": headers.get("content-type", ""), "CONTENT_LENGTH": str(length),
+                            "wsgi.input": io.BytesIO(bytes(buffer[end + len(_HEADER_END):size]))})
+        close = headers.get("connection", "").lower() == "close"
+        try:
+            plan = self.fast.plan(environ)
+        except Exception as error:  # noqa: BLE001 - refused: answered as the app would
+            del buffer[:size]
+            connection.busy = True
+            self._respond(connection, *self.fast.failure(error), close=close)
+            return
+        if plan is None:  # GET /sparql without a query: the app describes the service
+            self._hand_over(connection)
+            return
+        del buffer[:size]
+        job, content_type = plan
+        connection.busy = True
+
+        def done(answer: bytes | None, error: RolegraphError | None) -> None:
+            try:
+                body = unpack_answer(answer, error)
+            except RolegraphError as failed:
+                self._respond(connection, *self.fast.failure(failed), close=close)
+            else:
+                self._respond(connection, 200, [("Content-Type", content_type)], body, close=close)
+
+        try:
+            self.fast.pool.submit(job, done)
+        except RolegraphError as error:
+            self._respond(connection, *self.fast.failure(error), close=close)
+
+    def _parse(self, head: bytes) -> tuple[str, str, dict[str, str], int] | None:
+        """Method, query string, headers (lower-case names) and body length of a plain query request; None for
+        anything else (waitress's to answer)."""
+        try:
+            lines = head.decode("latin-1").split("\r\n")
+        except UnicodeDecodeError:
+            return None
+        parts = lines[0].split(" ")
+        if len(parts) != 3 or parts[0] not in ("GET", "POST") or parts[2] != "HTTP/1.1":
+            return None
+        path, _, query_string = parts[1].partition("?")
+        if path != "/sparql" or "#" in query_string:
+            return None
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            key = name.lower()
+            if not colon or not name or name.strip() != name or key in headers:
+                return None  # a folded or malformed line, a header sent twice
+            headers[key] = value.strip(" \t")
+        if "transfer-encoding" in headers or "expect" in headers:
+            return None
+        length = headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > self.adj.max_request_body_size or (
+                parts[0] == "GET" and length != "0"):
+            return None
+        return parts[0], query_string, headers, int(length)
+
+    def _hand_over(self, connection: _Connection) -> None:
+        """Give the connection to waitress's loop, with the bytes read from it so far."""
+        with self._lock:
+            self._connections.pop(connection.sock.fileno(), None)
+            connection.gone = True
+        with contextlib.suppress(OSError, ValueError):
+            self._epoll.unregister(connection.sock.fileno())
+        data = bytes(connection.buffer)
+        server = self.server
+
+        def adopt() -> None:
+            channel = server.channel_class(server, connection.sock, connection.addr, server.adj, map=server._map)
+            if data:
+                channel.received(data)
+
+        server.trigger.pull_trigger(adopt)
+
+    # -- responses (from the pool's thread, or this one) -----------------------------------------------
+
+    def _respond(self, connection: _Connection, status: int, headers: list[tuple[str, str]], body: bytes,
+                 close: bool) -> None:
+        reason = STATUS_LINES.get(status) or f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}"
+        lines = [f"HTTP/1.1 {reason}", *(f"{name}: {value}" for name, value in self.fast.headers(headers, body))]
+        if close:
+            lines.append("Connection: close")
+        lines += [f"Server: {self.adj.ident}", f"Date: {self._http_date()}", "", ""]
+        with self._lock:
+            if connection.gone:
+                return
+            connection.outgoing = memoryview("\r\n".join(lines).encode("latin-1") + body)
+            connection.close_after = close
+            self._flush(connection)
+
+    def _flush(self, connection: _Connection) -> None:
+        """Send what the socket takes; once all is sent, close or read the next request. Holds the lock."""
+        try:
+            while connection.outgoing:
+                connection.outgoing = connection.outgoing[connection.sock.send(connection.outgoing):]
+        except (BlockingIOError, InterruptedError):
+            with contextlib.suppress(OSError, ValueError):
+                self._epoll.modify(connection.sock.fileno(), select.EPOLLIN | select.EPOLLOUT)
+            return
+        except OSError:
+            connection.close_after = True
+        connection.last_activity = time.monotonic()
+        with contextlib.suppress(OSError, ValueError):
+            self._epoll.modify(connection.sock.fileno(), select.EPOLLIN)
+        if connection.close_after:
+            connection.gone = True
+            self._connections.pop(connection.sock.fileno(), None)
+            with contextlib.suppress(OSError, ValueError):
+                self._epoll.unregister(connection.sock.fileno())
+            connection.sock.close()
+            return
+        connection.busy = False
+        if connection.buffer:  # a request came while this one ran: this loop reads it
+            self._again.append(connection)
+            with contextlib.suppress(OSError):
+                self._wake.send(b"x")
+
+    def _http_date(self) -> str:
+        now = int(time.time())
+        if self._date[0] != now:
+            self._date = (now, build_http_date(now))
+        return self._date[1]
