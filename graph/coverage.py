@@ -15,8 +15,8 @@ from rolegraph.model import JobClass, RequirementItem
 from rolegraph.parser.tables import fold, load_rules
 from rolegraph.store import Store
 
-__all__ = ["FIELDS", "Unparsed", "Coverage", "coverage_of_classes", "coverage_changed", "coverage_of_store",
-           "format_coverage"]
+__all__ = ["FIELDS", "EXPECTED", "expected_of", "Unparsed", "Coverage", "coverage_of_classes", "coverage_changed",
+           "coverage_of_store", "format_coverage"]
 
 
 def _bulletin(getter: Callable[[Any], Any]) -> Callable[[JobClass], bool]:
@@ -31,7 +31,13 @@ FIELDS: dict[str, tuple[Callable[[JobClass], bool], str]] = {
     "open date": (_bulletin(lambda b: b.open_date), "rg:openDate"),
     "exam type": (_bulletin(lambda b: b.exam_type), "rg:examType"),
     "salary": (_bulletin(lambda b: b.salaries), "schema:estimatedSalary"),
+    "pay": (lambda c: c.pay_grade is not None or (c.bulletin is not None and bool(c.bulletin.salaries)),
+            "rg:payGrade|schema:estimatedSalary"),
+    "definition or duties": (lambda c: c.summary is not None or bool(c.duties), "schema:description|rg:duty"),
     "duties": (lambda c: bool(c.duties), "rg:duty"),
+    "minimum qualifications": (lambda c: bool(c.requirement_paths or c.experience or c.education or c.licenses),
+                               "rg:requirementPath|schema:experienceRequirements|schema:educationRequirements"
+                               "|schema:qualifications"),
     "requirements": (lambda c: bool(c.requirement_paths), "rg:requirementPath"),
     "experience": (lambda c: bool(c.experience), "schema:experienceRequirements"),
     "named feeder class": (lambda c: any(e.in_classes for e in c.experience),
@@ -45,18 +51,30 @@ FIELDS: dict[str, tuple[Callable[[JobClass], bool], str]] = {
     "application deadline": (_bulletin(lambda b: b.deadline), "rg:applicationDeadline"),
     "special notes": (_bulletin(lambda b: b.special_notes), "rg:specialNote"),
 }
-# Fields every bulletin is expected to yield: their absence is listed per file, with why. Field -> the
-# section (headings.toml) it is read from.
-EXPECTED = {"code": None, "title": None, "salary": "salary", "duties": "duties", "requirements": "requirements"}
+# Fields every class is expected to yield, unless its layout never prints them: their absence is listed per file,
+# with why. Field -> (the section it is read from (headings.toml), the name its layout omits it by (layouts.toml)).
+EXPECTED: dict[str, tuple[str | None, str | None]] = {
+    "code": (None, None), "title": (None, None), "pay": ("salary", "pay"),
+    "definition or duties": ("duties", None), "minimum qualifications": ("requirements", "requirements")}
+
+
+def expected_of(name: str, omits: Iterable[str]) -> bool:
+    """Whether a class whose layout omits ``omits`` is expected to yield field ``name``.
+
+    >>> expected_of("pay", ["pay", "duties"]), expected_of("code", ["pay"])
+    (False, True)
+    """
+    omitted_as = EXPECTED[name][1]
+    return omitted_as is None or omitted_as not in omits
 
 
 def _why(field_name: str, headings: Iterable[str]) -> str:
     """Why a class lacks an expected field: its section was kept as text, or the document has none.
 
-    >>> _why("salary", ["ANNUAL SALARY"]), _why("duties", [])
+    >>> _why("pay", ["ANNUAL SALARY"]), _why("definition or duties", [])
     ("section 'ANNUAL SALARY' kept as text, nothing read from it", 'no duties section')
     """
-    section = EXPECTED.get(field_name)
+    section = EXPECTED.get(field_name, (None, None))[0]
     if section is None:
         return "not stated"
     heading_to_section = load_rules().heading_to_section
@@ -96,7 +114,8 @@ def coverage_of_classes(classes: Iterable[JobClass]) -> Coverage:
     counts = {name: sum(1 for job_class in real if has(job_class)) for name, (has, _) in FIELDS.items()}
     missing = {name: sorted(f"{job_class.sources[0].name if job_class.sources else job_class.label} "
                             f"({_why(name, [section.heading for section in job_class.sections])})"
-                            for job_class in real if not FIELDS[name][0](job_class)) for name in EXPECTED}
+                            for job_class in real if not FIELDS[name][0](job_class)
+                            and expected_of(name, job_class.omits)) for name in EXPECTED}
     unparsed: list[Unparsed] = []
     for job_class in real:
         for section in job_class.sections:
@@ -153,6 +172,9 @@ def coverage_of_store(store: Store) -> Coverage:
     headings: dict[str, list[str]] = {}
     for row in store.query("SELECT ?c ?h WHERE { ?c a rg:JobClass ; rg:section/rg:heading ?h }"):
         headings.setdefault(_value(row, "c"), []).append(_value(row, "h"))
+    omits: dict[str, list[str]] = {}
+    for row in store.query("SELECT ?c ?o WHERE { ?c a rg:JobClass ; rg:layoutOmits ?o }"):
+        omits.setdefault(_value(row, "c"), []).append(_value(row, "o"))
     counts, missing = {}, {}
     for name, (_, path) in FIELDS.items():
         having = {_value(row, "c") for row in store.query(
@@ -160,7 +182,7 @@ def coverage_of_store(store: Store) -> Coverage:
         counts[name] = len(having & set(classes))
         if name in EXPECTED:
             missing[name] = sorted(f"{classes[iri] or iri} ({_why(name, headings.get(iri, []))})"
-                                   for iri in set(classes) - having)
+                                   for iri in set(classes) - having if expected_of(name, omits.get(iri, ())))
     unparsed = [Unparsed(_value(row, "src"), int(_value(row, "start") or 0), int(_value(row, "end") or 0),
                          _value(row, "what")) for row in store.query("""
         SELECT ?src ?start ?end ?what WHERE {

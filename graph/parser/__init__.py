@@ -10,7 +10,7 @@ the rule families its layout turns on).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
@@ -47,12 +47,18 @@ from rolegraph.parser.fields import (
     sentences,
     title_case,
 )
+from rolegraph.parser.labels import read_label_facts
 from rolegraph.parser.layouts import Layout, detect_layout, load_layout_rules
 from rolegraph.parser.passage import Passage, Span, provenance
-from rolegraph.parser.requirements import flatten_experience, parse_pattern_paths, parse_requirement_paths
+from rolegraph.parser.requirements import (
+    experience_in_classes,
+    flatten_experience,
+    parse_pattern_paths,
+    parse_requirement_paths,
+)
 from rolegraph.parser.sections import RawSection, SplitDocument, split_sections
-from rolegraph.parser.series import ListedClass, find_listed_classes, scope_heading, scope_lines
-from rolegraph.parser.tables import AnyRule, Rules, collapse, load_rules
+from rolegraph.parser.series import ListedClass, find_listed_classes, scope_heading, scope_lines, table_cells
+from rolegraph.parser.tables import AnyRule, Rules, collapse, load_label_rules, load_rules
 from rolegraph.readers.blocks import blocks_by_line
 
 __all__ = ["parse_document", "parse_spec", "LineFacts", "STAGES"]
@@ -87,12 +93,18 @@ class LineFacts:
 
 
 def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules,
-                     title_heading: Text | None = None) -> LineFacts:
+                     title_heading: Text | None = None, label_lines: Sequence[Line] = (),
+                     column: int | None = None) -> LineFacts:
     """Apply the whole-line rules; fallbacks (region = "header") only fill what is still missing. A document's top
     heading (``title_heading``, from a structured reader) is its title unless a rule found one before the fallbacks.
+
+    Between the two, the label pairs of ``label_lines`` (labels.toml) fill the fields still empty; ``column`` is
+    the class's place among a series' classes, for a row with a value per class.
     """
     facts = LineFacts({}, set())
     for fallback in (False, True):
+        if fallback:
+            _fill_label_facts(document, label_lines, facts, column)
         if fallback and title_heading is not None and "title" not in facts.values:
             facts.values["title"] = (title_heading.value, title_heading.where)
             facts.consumed.add(title_heading.where.line_start)
@@ -121,6 +133,21 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules,
                 facts.consumed.update(range(line.number, last + 1))
                 break
     return facts
+
+
+def _fill_label_facts(document: SourceDocument, lines: Sequence[Line], facts: LineFacts,
+                      column: int | None) -> None:
+    """Fill the fields still empty from the label pairs of ``lines``; a line goes from the header text only when
+    the model keeps every fact on it (a position number or FLSA status stays there)."""
+    kept: dict[int, bool] = {}
+    for fact in read_label_facts([line for line in lines if line.number not in facts.consumed],
+                                 load_label_rules(), column):
+        where = provenance(document.name, document.sha256, fact.first, fact.last)
+        for key, value in fact.fields.items():
+            facts.values.setdefault(key, (value, where))
+        for number in range(fact.first, fact.last + 1):
+            kept[number] = kept.get(number, True) and fact.modelled
+    facts.consumed.update(number for number, modelled in kept.items() if modelled)
 
 
 def _not_a_specification(text: str, rules: Rules) -> str | None:
@@ -222,6 +249,17 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
     return None
 
 
+def _label_lines(split: SplitDocument) -> list[Line]:
+    """Where label pairs are read: the header, and the sections of no known meaning before the first known one
+    (a form's "Position Identification")."""
+    lines = list(split.header)
+    for section in split.sections:
+        if section.name not in ("other", "ignore"):
+            break
+        lines.extend(section.lines)
+    return lines
+
+
 def _passage(section: RawSection, document: SourceDocument, consumed: set[int]) -> Passage:
     lines = [line for line in section.lines if line.number not in consumed]
     return Passage(lines, document.name, document.sha256)
@@ -278,13 +316,19 @@ def find_classes(reading: _Reading) -> None:
     reading.listed = find_listed_classes(reading.document.lines)
     marker = load_layout_rules().marker
     titles = [entry.title for entry in reading.listed]
-    for line in reading.document.lines:
+    content = [line for line in reading.document.lines if line.text.strip()]
+    for line, after in zip(content, [*content[1:], None], strict=True):
         if line.number not in reading.levels:
             continue
-        match = marker.match(collapse(line.text))
-        if (match is not None and match.end() == len(collapse(line.text))) or (
-                titles and scope_heading(line.text, titles, heading=True) is not None):
+        text = collapse(line.text)
+        match = marker.match(text)
+        if (match is not None and match.end() == len(text)) or (after is not None and table_cells(after.text)):
+            reading.not_headings.add(line.number)  # a pattern's opening; a table's caption
+        elif titles and scope_heading(line.text, titles, heading=True) is not None:
             reading.not_headings.add(line.number)
+        elif titles and after is not None and after.number in reading.levels and scope_heading(
+                f"{line.text} {after.text}", titles, heading=True) is not None:
+            reading.not_headings.update((line.number, after.number))  # a title set over two heading lines
 
 
 def segment_sections(reading: _Reading) -> None:
@@ -294,7 +338,7 @@ def segment_sections(reading: _Reading) -> None:
     patterns = any(marker.search(line.text) for section in reading.split.sections
                    if section.name in QUALIFICATION_SECTIONS for line in section.lines)
     reading.layout = detect_layout({section.name for section in reading.split.sections}, bool(reading.listed),
-                                   patterns)
+                                   patterns, lines=(line.text for line in reading.split.header))
 
 
 def scope_sections(reading: _Reading) -> None:
@@ -363,8 +407,10 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     levels = heading_levels(document)
     split = split_sections(document, rules, levels, not_headings)
     if layout is None:
-        layout = detect_layout({section.name for section in split.sections}, False, False)
-    facts = _read_line_facts(document, split.header, rules, _title_heading(document, split.header, levels))
+        layout = detect_layout({section.name for section in split.sections}, False, False,
+                               lines=(line.text for line in split.header))
+    facts = _read_line_facts(document, split.header, rules, _title_heading(document, split.header, levels),
+                             _label_lines(split), None if order is None else order - 1)
     title = facts.text("title")
     if listed is not None:
         title = Text(listed.title, provenance(document.name, document.sha256, listed.line.number,
@@ -396,7 +442,9 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         paths, requirement_notes = paths + section_paths, requirement_notes + notes
     # a bulletin's requirement paths say what experience it asks for; else the qualification sections do
     experience: tuple[ExperienceRequirement, ...] = flatten_experience(paths) if paths else tuple(
-        requirement for passage in qualification for requirement in parse_experience(passage, rules))
+        requirement for passage in qualification for requirement in (
+            experience_in_classes(passage, rules, layout.levels_within_class) if "requirement_patterns" in families
+            else parse_experience(passage, rules)))
     ksa_passages = passages("ksa")
     ksa_skip: list[Span] = []
     for passage in ksa_passages:
@@ -413,7 +461,9 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         licenses.extend(found for sentence in sentences(passage)
                         if (found := parse_license(sentence, rules)) is not None)
     for passage in passages("requirements", "training_experience"):
-        licenses.extend(found for sentence in sentences(passage) if DRIVERS_LICENSE.search(sentence.text)
+        # a bulletin reads its licences with its requirement items; elsewhere any licence a requirement names
+        licenses.extend(found for sentence in sentences(passage)
+                        if bulletin_rules is None or DRIVERS_LICENSE.search(sentence.text)
                         if (found := parse_license(sentence, rules)) is not None)
 
     summary = next((Text(p.span().text, p.where()) for p in passages("summary")), None)
@@ -428,6 +478,11 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     kept_sections = [Section(section.heading, passage.span().text, passage.where())
                      for section in split.sections if section.name in TEXT_SECTIONS
                      if (passage := _passage(section, document, facts.consumed))]
+    if not (paths or experience or education or licenses) and bulletin_rules is None:
+        # nothing read from the minimum qualifications: kept as text, so nothing is silently dropped
+        kept_sections.extend(Section(section.heading, passage.span().text, passage.where())
+                             for section in split.sections if section.name in QUALIFICATION_SECTIONS
+                             if (passage := _passage(section, document, facts.consumed)))
     leftover = [line for line in split.header if line.number not in facts.consumed and line.text.strip()]
     if leftover:
         passage = Passage(leftover, document.name, document.sha256)

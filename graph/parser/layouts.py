@@ -18,7 +18,7 @@ __all__ = ["Layout", "LayoutRules", "load_layout_rules", "detect_layout", "FAMIL
 
 FAMILIES = frozenset({"class_table", "bulletin", "requirement_items", "requirement_patterns"})
 OMITTABLE = frozenset({"summary", "duties", "ksa", "pay", "requirements"})
-DETECT_KEYS = frozenset({"sections", "min_sections", "class_table", "patterns"})
+DETECT_KEYS = frozenset({"sections", "min_sections", "class_table", "patterns", "lines"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Layout:
 
     name: str
     sections: frozenset[str]
+    lines: re.Pattern[str] | None  # a line the document must have (case-insensitive), else None
     min_sections: int
     class_table: bool
     patterns: bool
@@ -39,8 +40,10 @@ class Layout:
     expect: str
     levels_within_class: bool = False  # "Associate III" names class Associate, at its level III
 
-    def matches(self, sections: Iterable[str], class_table: bool, patterns: bool) -> bool:
-        """Whether a document with these section names, titles table and pattern markers is of this layout."""
+    def matches(self, sections: Iterable[str], class_table: bool, patterns: bool, lines: Iterable[str] = ()) -> bool:
+        """Whether a document with these section names, titles table, pattern markers and lines is of this layout."""
+        if self.lines is not None and not any(self.lines.search(line) for line in lines):
+            return False
         if self.class_table and not class_table:
             return False
         if self.patterns and not patterns:
@@ -84,11 +87,17 @@ def load_layout_rules() -> LayoutRules:
         if unknown:
             raise RuleError(f"layout {name!r}: unknown {', '.join(sorted(unknown))}")
         sections = frozenset(detect.get("sections", []))
-        layouts.append(Layout(name, sections, int(detect.get("min_sections", 1)), bool(detect.get("class_table")),
-                              bool(detect.get("patterns")), frozenset(entry.get("families", [])),
-                              tuple(entry.get("omits", [])), tuple(entry.get("example", [])),
-                              entry.get("expect", name), bool(entry.get("levels_within_class", False))))
-    if not layouts or layouts[-1].sections or layouts[-1].class_table or layouts[-1].patterns:
+        try:
+            lines = (re.compile("|".join(f"(?:{p})" for p in detect["lines"]), re.IGNORECASE)
+                     if "lines" in detect else None)
+        except re.error as error:
+            raise RuleError(f"layout {name!r}: detect.lines does not compile: {error}") from None
+        layouts.append(Layout(
+            name, sections, lines, int(detect.get("min_sections", 1)), bool(detect.get("class_table")),
+            bool(detect.get("patterns")), frozenset(entry.get("families", [])), tuple(entry.get("omits", [])),
+            tuple(entry.get("example", [])), entry.get("expect", name), bool(entry.get("levels_within_class", False))))
+    last = layouts[-1] if layouts else None
+    if last is None or last.sections or last.class_table or last.patterns or last.lines is not None:
         raise RuleError("layouts.toml: the last layout must detect nothing (it takes every other document)")
     markers = []
     for entry in rule_table("patterns")["marker"]:
@@ -104,7 +113,7 @@ def load_layout_rules() -> LayoutRules:
 
 
 def detect_layout(sections: Iterable[str], class_table: bool, patterns: bool,
-                  rules: LayoutRules | None = None) -> Layout:
+                  rules: LayoutRules | None = None, lines: Iterable[str] = ()) -> Layout:
     """The first layout whose detection holds for a document.
 
     >>> detect_layout(["summary", "requirements"], False, False).name
@@ -116,4 +125,5 @@ def detect_layout(sections: Iterable[str], class_table: bool, patterns: bool,
     """
     rules = rules or load_layout_rules()
     names = set(sections)
-    return next(layout for layout in rules.layouts if layout.matches(names, class_table, patterns))
+    texts = tuple(lines)
+    return next(layout for layout in rules.layouts if layout.matches(names, class_table, patterns, texts))

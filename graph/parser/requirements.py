@@ -37,7 +37,8 @@ from rolegraph.parser.fields import ROMAN_NUMERAL, parse_experience, parse_licen
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
-__all__ = ["parse_requirement_paths", "parse_pattern_paths", "named_classes", "flatten_experience", "all_items"]
+__all__ = ["parse_requirement_paths", "parse_pattern_paths", "experience_in_classes", "named_classes",
+           "flatten_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
 ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?")
@@ -199,6 +200,13 @@ def _durations(text: str, rules: Rules) -> list[tuple[int, Decimal]]:
 
 def _schedule(text: str, table: BulletinRules) -> str | None:
     return next((rule.name for rule in table.schedules if rule.pattern.search(text)), None)
+
+
+def experience_in_classes(passage: Passage, rules: Rules, levels_within_class: bool = False
+                          ) -> tuple[ExperienceRequirement, ...]:
+    """Experience with its schedule and the classes it must be gained in (nearest preceding duration): what a
+    requirement written as plain text (no numbered items, no patterns) asks for."""
+    return _experience(passage, rules, levels_within_class) if rules.bulletin is not None and passage else ()
 
 
 def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tuple[ExperienceRequirement, ...]:

@@ -17,7 +17,7 @@ from rolegraph.errors import RuleError
 from rolegraph.resources import rule_table
 
 __all__ = ["PhraseRule", "LineRule", "AnyRule", "LicenseRules", "BulletinRules", "FoldedTitles", "Rules", "load_rules",
-           "fold", "collapse", "LineMemo", "has_required"]
+           "fold", "collapse", "LineMemo", "has_required", "LabelRule", "LabelRules", "load_label_rules"]
 
 
 MEMO_LIMIT = 50_000  # answers a LineMemo keeps; past that it starts over, so a long build stays small
@@ -330,6 +330,84 @@ class Rules(Memos):
         if per_unit == per_unit.to_integral_value():
             return value * per_unit
         return (value * per_unit).quantize(Decimal(1), ROUND_HALF_UP)  # hours: to whole months
+
+
+@dataclass(frozen=True)
+class LabelRule:
+    """One entry of labels.toml: its labels' values matching ``pattern`` (from their start) fill its named groups;
+    ``example`` is "Label: value", and ``expect`` what each group captures from its value."""
+
+    field: str
+    labels: tuple[str, ...]
+    pattern: re.Pattern[str]
+    example: str
+    expect: tuple[tuple[str, str | None], ...] = ()
+
+
+# Fields of label facts the model keeps (JobClass); the others are read so they are taken for nothing else.
+MODELLED_LABEL_FIELDS = frozenset({"title", "code", "grade", "pay_plan", "department", "series", "effective_date"})
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """The label vocabulary: folded label -> the entries it names, in table order; near labels by rapidfuzz."""
+
+    label_to_entries: dict[str, tuple[LabelRule, ...]]
+    entries: tuple[LabelRule, ...]
+    fuzzy_score: float
+    max_label_words: int
+    modelled: frozenset[str] = MODELLED_LABEL_FIELDS
+
+    @cached_property
+    def _known(self) -> dict[str, tuple[LabelRule, ...] | None]:
+        return {}
+
+    def entries_of(self, label: str) -> tuple[LabelRule, ...] | None:
+        """The entries a label names (as written, or near one of the vocabulary), else None.
+
+        >>> rules = load_label_rules()
+        >>> [entry.field for entry in rules.entries_of("Salary Range:")], rules.entries_of("Postion Titel")[0].field
+        (['grade', 'salary'], 'title')
+        >>> rules.entries_of("You will be responsible for") is None
+        True
+        """
+        key = fold(label).rstrip(":").strip().replace("\u2019", "'")
+        known = self._known
+        if key in known:
+            return known[key]
+        found = self.label_to_entries.get(key)
+        if found is None and key and len(key.split()) <= self.max_label_words and any(c.isalpha() for c in key):
+            from rapidfuzz import fuzz, process  # only when a label is not in the vocabulary as written
+
+            best = process.extractOne(key, list(self.label_to_entries), scorer=fuzz.ratio,
+                                      score_cutoff=self.fuzzy_score)
+            found = self.label_to_entries[best[0]] if best else None
+        if len(known) < MEMO_LIMIT:
+            known[key] = found
+        return found
+
+
+@cache
+def load_label_rules() -> LabelRules:
+    """The compiled labels.toml; raises RuleError naming the entry when it is malformed."""
+    table = rule_table("labels")
+    entries = []
+    to_entries: dict[str, list[LabelRule]] = {}
+    for entry in table["label"]:
+        name = entry.get("field", "?")
+        for key in ("field", "labels", "value", "example"):
+            if key not in entry:
+                raise RuleError(f"label entry {name!r}: missing {key!r}")
+        pattern = _compile(f"label {name}", entry["value"], re.IGNORECASE)
+        if not pattern.groupindex:
+            raise RuleError(f"label entry {name!r}: its value pattern needs named groups for the fields it fills")
+        rule = LabelRule(name, tuple(entry["labels"]), pattern, entry["example"],
+                         _expected_groups(f"label {name}", pattern, entry.get("expect", {})))
+        entries.append(rule)
+        for label in rule.labels:
+            to_entries.setdefault(fold(label), []).append(rule)
+    return LabelRules({label: tuple(found) for label, found in to_entries.items()}, tuple(entries),
+                      float(table.get("fuzzy_score", 90)), int(table.get("max_label_words", 5)))
 
 
 def _ratio(value: int | float | str) -> Decimal:
