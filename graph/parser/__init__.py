@@ -47,7 +47,7 @@ from rolegraph.parser.fields import (
     sentences,
     title_case,
 )
-from rolegraph.parser.labels import read_label_facts
+from rolegraph.parser.labels import is_label_line, read_label_facts
 from rolegraph.parser.layouts import Layout, detect_layout, load_layout_rules
 from rolegraph.parser.passage import Passage, Span, provenance
 from rolegraph.parser.requirements import (
@@ -99,12 +99,16 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules,
     heading (``title_heading``, from a structured reader) is its title unless a rule found one before the fallbacks.
 
     Between the two, the label pairs of ``label_lines`` (labels.toml) fill the fields still empty; ``column`` is
-    the class's place among a series' classes, for a row with a value per class.
+    the class's place among a series' classes, for a row with a value per class. Lines of several pairs and table
+    rows of labels are the labels' alone: they are read first, and no line rule reads them.
     """
     facts = LineFacts({}, set())
+    label_rules = load_label_rules()
+    paired = [line for line in label_lines if line.text.strip() and is_label_line(line.text, label_rules)]
+    read = _fill_label_facts(document, paired, facts, column)
     for fallback in (False, True):
         if fallback:
-            _fill_label_facts(document, label_lines, facts, column)
+            _fill_label_facts(document, [line for line in label_lines if line.number not in read], facts, column)
         if fallback and title_heading is not None and "title" not in facts.values:
             facts.values["title"] = (title_heading.value, title_heading.where)
             facts.consumed.add(title_heading.where.line_start)
@@ -113,7 +117,7 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules,
         lines = header if fallback else document.lines
         for index, line in enumerate(lines):
             text = candidate(line.text)
-            if not text or line.number in facts.consumed:
+            if not text or line.number in facts.consumed or line.number in read:
                 continue
             for rule in rules.line_rules:
                 if (rule.region == "header") != fallback:
@@ -136,9 +140,9 @@ def _read_line_facts(document: SourceDocument, header: list[Line], rules: Rules,
 
 
 def _fill_label_facts(document: SourceDocument, lines: Sequence[Line], facts: LineFacts,
-                      column: int | None) -> None:
-    """Fill the fields still empty from the label pairs of ``lines``; a line goes from the header text only when
-    the model keeps every fact on it (a position number or FLSA status stays there)."""
+                      column: int | None) -> set[int]:
+    """Fill the fields still empty from the label pairs of ``lines``; return the lines read. A line goes from the
+    header text only when the model keeps every fact on it (a position number or FLSA status stays there)."""
     kept: dict[int, bool] = {}
     for fact in read_label_facts([line for line in lines if line.number not in facts.consumed],
                                  load_label_rules(), column):
@@ -148,6 +152,7 @@ def _fill_label_facts(document: SourceDocument, lines: Sequence[Line], facts: Li
         for number in range(fact.first, fact.last + 1):
             kept[number] = kept.get(number, True) and fact.modelled
     facts.consumed.update(number for number, modelled in kept.items() if modelled)
+    return set(kept)
 
 
 def _not_a_specification(text: str, rules: Rules) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rolegraph.model import Line
 from rolegraph.parser.tables import LabelRule, LabelRules, collapse
 
-__all__ = ["LabelFact", "read_label_facts", "label_pairs"]
+__all__ = ["LabelFact", "read_label_facts", "label_pairs", "is_label_line"]
 
 WIDE_SPACE = re.compile(r"\s{3,}|\t+")  # sets apart the pairs of a fixed-width line ("CLASS CODE:    6240")
 MARKUP = re.compile(r"[*_]{1,3}")  # Markdown emphasis around a label ("**Department:**")
@@ -98,6 +98,18 @@ def label_pairs(text: str, rules: LabelRules, column: int | None = None) -> list
         if value:
             pairs.append((label, value))
     return pairs
+
+
+def is_label_line(text: str, rules: LabelRules) -> bool:
+    """Whether a line is the labels' alone: a table row of label and value cells, or several pairs on one line.
+
+    >>> from rolegraph.parser.tables import load_label_rules
+    >>> rules = load_label_rules()
+    >>> is_label_line("Job title: | Senior Planning Officer", rules), is_label_line("Job Title: Clerk", rules)
+    (True, False)
+    """
+    pairs = label_pairs(text, rules)
+    return len(pairs) >= 2 or (bool(pairs) and "|" in text)
 
 
 def _fields(label: str, value: str, rules: LabelRules) -> dict[str, str]:

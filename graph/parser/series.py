@@ -113,6 +113,8 @@ def _columns(cells: tuple[str, ...], rules: SeriesRules) -> dict[str, int] | Non
     True
     """
     columns: dict[str, int] = {}
+    if sum(cell.endswith(":") for cell in cells) >= 2:
+        return None  # "Class Title: | Clerk | Class Code: | 1101": labels and their values, not a header
     for index, cell in enumerate(cells):
         column = rules.column_of_header.get(fold(cell.rstrip(TRAILING_MARKS)))
         if column is not None and column not in columns:

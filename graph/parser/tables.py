@@ -366,7 +366,7 @@ class LabelRules:
         """The entries a label names (as written, or near one of the vocabulary), else None.
 
         >>> rules = load_label_rules()
-        >>> [entry.field for entry in rules.entries_of("Salary Range:")], rules.entries_of("Postion Titel")[0].field
+        >>> [entry.field for entry in rules.entries_of("Salary Range:")], rules.entries_of("Postion Title")[0].field
         (['grade', 'salary'], 'title')
         >>> rules.entries_of("You will be responsible for") is None
         True
