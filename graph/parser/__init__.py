@@ -70,6 +70,8 @@ TEXT_SECTIONS = ("series_definition", "distinguishing_characteristics", "desirab
                  "other", "complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
                  "signatures", "ignore", "notice", "selective_certification", "qualifications_review",
                  "expert_review", "additional_information", "conditions_of_employment")
+# Sections a header's label pairs may sit in, before the first section of another name.
+LABEL_SECTIONS = ("other", "ignore", "salary")
 DRIVERS_LICENSE = re.compile(r"driver['\u2019]?s['\u2019]?\s+licen[cs]e", re.IGNORECASE)
 MONTH_YEAR_FORMATS = ("%B %Y", "%b %Y", "%m/%Y")
 DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%B %d, %Y")
@@ -255,11 +257,11 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
 
 
 def _label_lines(split: SplitDocument) -> list[Line]:
-    """Where label pairs are read: the header, and the sections of no known meaning before the first known one
-    (a form's "Position Identification")."""
+    """Where label pairs are read: the header, and the sections before the first of known content that are of no
+    known meaning (a form's "Position Identification") or open with a label ("Salary: $52,000 - $68,000")."""
     lines = list(split.header)
     for section in split.sections:
-        if section.name not in ("other", "ignore"):
+        if section.name not in LABEL_SECTIONS:
             break
         lines.extend(section.lines)
     return lines
@@ -533,7 +535,9 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
                 found.where != bulletin.drivers_license.where for found in licenses):
             licenses.append(bulletin.drivers_license)
     pay_grade = None
-    if facts.get("grade"):
+    if listed is not None and listed.grade:  # the class's own row of a titles table
+        pay_grade = PayGrade(None, listed.grade, title.where)
+    elif facts.get("grade"):
         grade, where = facts.values["grade"]
         plan = facts.get("pay_plan")
         pay_grade = PayGrade(plan.upper() if plan else None, grade, where)

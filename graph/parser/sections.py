@@ -49,6 +49,7 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     stripped = text.strip()
     if "(cont" in stripped.lower():  # what CONTINUED needs; most lines have none
         stripped = CONTINUED.sub("", stripped)
+    stripped = rules.heading_prefix.sub("", stripped, count=1)  # "Section II. Position Purpose"
     whole = fold(stripped.rstrip(":*").strip())
     if whole in rules.heading_to_section:
         return rules.heading_to_section[whole], stripped.rstrip(":*").strip(), ""

@@ -283,6 +283,8 @@ class Rules(Memos):
     states: tuple[str, ...]
     employer_names: dict[str, str]  # state -> its name as a jurisdiction employing directly ("Province of Ontario")
     gazetteer: dict[str, str]
+    # numbering before a heading ("Section II. "), dropped before the heading is looked up (headings.toml)
+    heading_prefix: re.Pattern[str] = NEVER
     # heading's section -> {section it follows: section it becomes} (headings.toml [after])
     section_after: dict[str, dict[str, str]] = field(default_factory=dict)
     jurisdiction_rules: tuple[PhraseRule, ...] = ()
@@ -594,6 +596,7 @@ def load_rules() -> Rules:
         employer_names=dict(places.get("employer_names", {})),
         gazetteer=dict(places["gazetteer"]),
         section_after={fold(name): dict(table) for name, table in headings.get("after", {}).items()},
+        heading_prefix=_numbering(headings.get("numbering", {})),
         jurisdiction_rules=_phrase_rules(places.get("jurisdiction_in_text", []), substitutions),
         not_a_specification=tuple(zip(_phrase_rules(not_a_spec, {}),
                                       (entry.get("reason", "not a job specification") for entry in not_a_spec),
@@ -601,6 +604,16 @@ def load_rules() -> Rules:
         file_name_rules=_phrase_rules(lines.get("file_name", []), {}),
         bulletin=_bulletin_rules(phrases, substitutions) if "salary" in phrases else None,
     )
+
+
+def _numbering(table: dict[str, str]) -> re.Pattern[str]:
+    """headings.toml [numbering]: its prefix pattern, checked on its example (what is left must be ``expect``)."""
+    if not table:
+        return NEVER
+    pattern = _compile("numbering.prefix", table["prefix"], re.IGNORECASE)
+    if pattern.sub("", table["example"], count=1) != table["expect"]:
+        raise RuleError(f"numbering.prefix: its example {table['example']!r} does not leave {table['expect']!r}")
+    return pattern
 
 
 def _patterns(name: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
