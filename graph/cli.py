@@ -269,7 +269,7 @@ def show(name: str, store_dir: Path) -> None:
                      highlight=False)
 
     for key, label in (("occupationLocation", "Jurisdiction"), ("payGrade", "Pay grade"),
-                       ("branch", "Branch"), ("group", "Group"), ("series", "Series"),
+                       ("department", "Department"), ("branch", "Branch"), ("group", "Group"), ("series", "Series"),
                        ("effectiveDate", "Effective"), ("description", "Summary")):
         for fact in details.facts.get(key, []):
             line(f"{label}:", fact, "")
@@ -284,7 +284,8 @@ def show(name: str, store_dir: Path) -> None:
                 line("-", task, "     ")
     for key, label in (("knowledge", "Knowledge"), ("skill", "Skills"), ("ability", "Abilities"),
                        ("competency", "Other competencies"), ("education", "Education"),
-                       ("experience", "Experience"), ("license", "Licenses and certificates")):
+                       ("requirementPath", "Minimum qualifications (any one path)"), ("experience", "Experience"),
+                       ("license", "Licenses and certificates")):
         facts = details.facts.get(key, [])
         if facts:
             stdout.print(f"\n[bold]{label}[/bold]")

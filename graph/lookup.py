@@ -221,6 +221,13 @@ def class_details(store: Store, ref: ClassRef) -> ClassDetails:
         months = _value(row, "months")
         detail = f"{months} months" + (" (included in the total)" if _value(row, "part") else "")
         details.facts["experience"].append(Fact(_value(row, "text") or "", _where(row), detail))
+    for row in store.query(f"""
+        SELECT ?number ?label ?text ?src ?start ?end WHERE {{ {iri} rg:requirementPath ?p . ?p rg:pathNumber ?number ;
+            rg:item ?i . ?i rg:position ?pos ; schema:description ?text . OPTIONAL {{ ?i rdfs:label ?label }}
+            {PROVENANCE.format(node=f"{iri} rg:requirementPath/rg:item ?i . ?i")} }} ORDER BY ?number ?pos"""):
+        label = _value(row, "label")
+        detail = f"path {_value(row, 'number')}" + (f" ({label})" if label else "")
+        details.facts["requirementPath"].append(Fact(_value(row, "text") or "", _where(row), detail))
     for predicate, name in (("schema:educationRequirements", "education"), ("schema:qualifications", "license")):
         for row in store.query(f"""
             SELECT ?text ?req ?src ?start ?end WHERE {{ {iri} {predicate} ?n .

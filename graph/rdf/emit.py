@@ -299,9 +299,14 @@ def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], st
         for index, named in enumerate(job_class.named_in, start=1):
             out.value_source(subject, RG.namedIn, NamedNode(f"{base}/named-in/{index}"), named.value, named.where)
 
+    # A document defining several classes (a series) is described once, in its first class's graph: in the union of
+    # the graphs, the same triples in five graphs would be five answers to every query joining the source.
+    describe = job_class.classification.series_order in (None, 1)
     for source in job_class.sources:
         document = iris.source(source.sha256)
         out.add(subject, PROV.wasDerivedFrom, document)
+        if not describe:
+            continue
         out.add(document, RDF.type, RG.SourceDocument)
         out.add(document, RDF.type, PROV.Entity)
         out.text(document, SCHEMA.name, source.name)
