@@ -100,6 +100,31 @@ def label_pairs(text: str, rules: LabelRules, column: int | None = None) -> list
     return pairs
 
 
+def _names_label(label: str, rules: LabelRules) -> bool:
+    """Whether a label is in the vocabulary, or joins two ("Cabinet / Department") one of which is."""
+    return rules.entries_of(label) is not None or (
+        "/" in label and any(rules.entries_of(part) is not None for part in label.split("/") if part.strip()))
+
+
+def _glued_pair(text: str, rules: LabelRules) -> list[tuple[str, str]]:
+    """A label run into its value with no space or colon, as term/value spans of a web page lose it
+    ("Job Code3402", "DepartmentPublic Library"): the longest label of the vocabulary the text opens with.
+
+    >>> from rolegraph.parser.tables import load_label_rules
+    >>> _glued_pair("DepartmentPublic Library", load_label_rules()), _glued_pair("Classified staff", load_label_rules())
+    ([('Department', 'Public Library')], [])
+    """
+    text = collapse(text)
+    if ":" in text or "|" in text or len(text) > 120:
+        return []
+    for end in range(min(len(text) - 1, 41), 2, -1):
+        label, value = text[:end], text[end:]
+        if label[-1].islower() and (value[0].isupper() or value[0].isdigit() or value[0] in "$\u00a3\u20ac") \
+                and rules.label_to_entries.get(label.casefold()) is not None:
+            return [(label, value)]
+    return []
+
+
 def is_label_line(text: str, rules: LabelRules) -> bool:
     """Whether a line is the labels' alone: a table row of label and value cells, or several pairs on one line.
 
@@ -149,12 +174,12 @@ def read_label_facts(lines: Sequence[Line], rules: LabelRules, column: int | Non
     for index, line in enumerate(lines):
         if line.number in taken or not line.text.strip():
             continue
-        pairs = label_pairs(line.text, rules, column)
+        pairs = label_pairs(line.text, rules, column) or _glued_pair(line.text, rules)
         last = line.number
         if not pairs:
             alone = MARKUP.sub("", collapse(line.text)).rstrip(":").strip()
             following = next((other for other in lines[index + 1:index + 3] if other.text.strip()), None)
-            if (following is None or rules.entries_of(alone) is None or "|" in following.text
+            if (following is None or not _names_label(alone, rules) or "|" in following.text
                     or len(collapse(following.text)) > MAX_VALUE_CHARS
                     or rules.entries_of(collapse(following.text).rstrip(":")) is not None
                     or _split_colon(following.text) is not None):
