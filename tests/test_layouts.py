@@ -33,9 +33,86 @@ FIELDS = ("title", "code", "pay_grade", "department", "summary", "duties", "juri
           "feeders", "education", "licenses", "salary")
 TARGET_FIELDS = FIELDS[:6]
 
-# (document id, class title, field) -> why the parser still gets it wrong. Each is asserted to be still wrong.
+# (document id, class title or "*" for every class, field or "*" for every field) -> why the parser still gets it
+# wrong. Every fact an entry covers is asserted to be still wrong: when one comes right, the entry must change.
+JURISDICTION = ("the employer is not read: places.toml's jurisdiction rules know cities and counties, not a "
+                "province, council, school district or state government named on its own")
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {
+    ("county-class-spec/planner-series", "*", "*"): "the header table has a column per class ('| | Planner I | "
+        "Planner II |', codes and grades in rows): find_classes knows titles tables with a row per class only, so "
+        "the document is read as one class 'Planner I / Planner II'",
+    ("municipal-series-table/clerk-series-pdf", "*", "*"): "the PDF reader gives the class table as words without "
+        "cells ('1101 Clerk I 8 Non-Exempt') and its block kinds fall on the wrong lines, so no titles table is found",
+    ("provincial-job-description/policy-analyst-pdf", "*", "duties"): "PDF block kinds fall on the wrong lines "
+        "(items read as headings), so the accountabilities open 'other' sections",
+    ("provincial-job-description/policy-analyst-pdf", "*", "experience"): "PDF: the requirement items are cut "
+        "apart by misplaced headings",
+    ("provincial-job-description/policy-analyst-pdf", "*", "education"): "PDF: as experience",
+    ("provincial-job-description/policy-analyst-pdf", "*", "licenses"): "PDF: the licence item is read as a heading",
+    ("state-position-description/environmental-science-specialist", "*", "duties"): "'Essential Functions' is "
+        "followed by a table ('% of Time | Essential Function'), read as the table's caption: it opens no section, "
+        "so the function rows are no duties",
+    ("municipal-series-table/maintenance-worker-series", "*", "summary"): "the series' 'General Purpose' (a summary "
+        "heading) comes before each level's own 'Definition', and the first summary passage wins",
+    ("municipal-series-table/maintenance-worker-series", "*", "experience"): "each level's 'Minimum Qualifications' "
+        "sits under an h2 naming the class, not scoped to it: every class gets every level's experience",
+    ("municipal-series-table/maintenance-worker-series", "*", "feeders"): "as experience: the levels' requirements "
+        "are not scoped, and 'at a level equivalent to Maintenance Worker I' names no feeder",
+    ("job-posting-page/water-treatment-operator", "*", "experience"): "'Two (2) years ... OR one (1) year as a Water "
+        "Treatment Plant Operator I' is read as one requirement of 0 months in 'Water Treatment Plant Operator'",
+    ("job-posting-page/water-treatment-operator", "*", "feeders"): "as experience",
+    ("school-district-job-description/head-custodian", "*", "feeders"): "'one year as a Custodian' (a one-word "
+        "class) is not taken for a class title",
+    ("school-district-job-description/payroll-specialist-docx", "*", "experience"): "the DOCX requirement items "
+        "are read as 'Education:' / 'Experience:' labels of separate sections",
+    ("school-district-job-description/payroll-specialist", "*", "licenses"): "'Certified Payroll Professional' is "
+        "a certification phrases.toml's licence names do not know",
+    ("school-district-job-description/payroll-specialist-docx", "*", "licenses"): "as the Markdown rendering",
+    ("provincial-job-description/records-officer", "*", "licenses"): "'Certified Records Manager' is a "
+        "certification phrases.toml's licence names do not know",
+    ("provincial-job-description/policy-analyst", "*", "licenses"): "'driver's licence' in a 'Provisos' section, "
+        "not a licences heading",
+    ("provincial-job-description/policy-analyst-docx", "*", "licenses"): "as the Markdown rendering",
+    ("uk-council-role-profile/housing-options-officer", "*", "experience"): "the person specification is an "
+        "Essential / Desirable table: its rows are not read as requirements ('two years\u2019 experience')",
+    ("uk-council-role-profile/housing-options-officer", "*", "education"): "as experience",
+    ("uk-council-role-profile/housing-options-officer", "*", "licenses"): "as experience",
+    ("uk-council-role-profile/senior-planning-officer", "*", "experience"): "the person specification's "
+        "'Qualifications' / 'Experience' lists are read as KSAs ('three years\u2019 experience' in British form)",
+    ("uk-council-role-profile/senior-planning-officer", "*", "education"): "as experience",
+    ("uk-council-role-profile/senior-planning-officer", "*", "licenses"): "'driving licence' and RTPI membership "
+        "sit in the person specification, not under a licences heading",
+    ("australian-state-position-description/project-officer", "*", "experience"): "'demonstrated experience (at "
+        "least three years)' under Key selection criteria: the years in brackets after the word are not read",
+    ("australian-state-position-description/project-officer", "*", "education"): "'A tertiary qualification ... "
+        "is desirable' names no degree the education rules know",
+    ("australian-state-position-description/senior-policy-officer", "*", "experience"): "'five (5) years\u2019 "
+        "experience' (British possessive) is not read; the 'two (2) years\u2019 experience as a Policy Officer' is",
+    ("australian-state-position-description/senior-policy-officer", "*", "education"): "as project-officer: "
+        "'Tertiary qualifications' is no degree the education rules know",
+    ("australian-state-position-description/senior-policy-officer", "*", "licenses"): "'driver licence' under "
+        "Mandatory requirements: licences are read only under a licences heading or as 'driver's licence'",
+    ("county-class-spec/heavy-equipment-mechanic", "*", "experience"): "'Four (4) years ..., including one (1) year "
+        "..., OR three (3) years as a Fleet Mechanic': the included year is read as a third alternative",
+    **{(document, "*", "jurisdiction"): JURISDICTION for document in (
+        "australian-state-position-description/project-officer",
+        "australian-state-position-description/senior-policy-officer",
+        "job-posting-page/librarian", "job-posting-page/water-treatment-operator",
+        "provincial-job-description/policy-analyst", "provincial-job-description/policy-analyst-docx",
+        "provincial-job-description/policy-analyst-pdf", "school-district-job-description/head-custodian",
+        "school-district-job-description/payroll-specialist", "school-district-job-description/payroll-specialist-docx",
+        "state-position-description/revenue-field-agent", "uk-council-role-profile/housing-options-officer",
+        "uk-council-role-profile/senior-planning-officer")},
 }
+
+
+def known_gap(check: Check) -> str | None:
+    """Why a fact is a known gap (an entry naming it, its class or field as "*"), else None."""
+    document, title, name = check.key
+    for key in ((document, title, name), (document, "*", name), (document, title, "*"), (document, "*", "*")):
+        if key in KNOWN_GAPS:
+            return KNOWN_GAPS[key]
+    return None
 
 
 def fold(text: str) -> str:
@@ -245,8 +322,8 @@ def test_known_gaps_name_stated_facts() -> None:
     stated = set()
     for path in DOCUMENTS:
         expected = json.loads(path.with_name(path.stem + EXPECTED_SUFFIX).read_text(encoding="utf-8"))
-        stated.update((document_id(path), cls["title"], name) for cls in expected["classes"]
-                      for name in expected_fields(cls))
+        stated.update((document_id(path), title, name) for cls in expected["classes"]
+                      for name in (*expected_fields(cls), "*") for title in (cls["title"], "*"))
     assert set(KNOWN_GAPS) <= stated
 
 
@@ -254,9 +331,9 @@ def test_known_gaps_name_stated_facts() -> None:
 def test_layout_document(path: Path) -> None:
     checks = score_document(path)
     wrong = [f"{check.title}: {check.field}: {check.problem}" for check in checks
-             if check.problem is not None and check.key not in KNOWN_GAPS]
-    fixed = [f"{check.title}: {check.field} ({KNOWN_GAPS[check.key]})" for check in checks
-             if check.problem is None and check.key in KNOWN_GAPS]
+             if check.problem is not None and known_gap(check) is None]
+    fixed = [f"{check.title}: {check.field} ({known_gap(check)})" for check in checks
+             if check.problem is None and known_gap(check) is not None]
     assert not wrong, "wrong facts:\n" + "\n".join(wrong)
     assert not fixed, "known gaps now right (remove them from KNOWN_GAPS):\n" + "\n".join(fixed)
 

@@ -114,3 +114,21 @@ def test_alternation_matches_what_the_flat_list_matches(words: list[str], texts:
 @given(st.text(st.characters(), max_size=12) | st.text(" \t\u00a0\u2028ab", max_size=12))
 def test_collapse_is_split_and_join(text: str) -> None:
     assert tables.collapse(text) == " ".join(text.split())
+
+
+LABEL_RULES = tables.load_label_rules()
+
+
+@pytest.mark.parametrize("entry", LABEL_RULES.entries, ids=lambda entry: f"{entry.field}:{entry.example}")
+def test_label_entry_reads_its_example(entry: tables.LabelRule) -> None:
+    """Each labels.toml entry: its example's label names it (it is the first entry of that label whose value
+    pattern matches), and the value pattern captures what the entry expects."""
+    label, _, value = entry.example.partition(":")
+    entries = LABEL_RULES.entries_of(label)
+    assert entries is not None and entry in entries, f"label {label!r} does not name the {entry.field} entry"
+    first = next(found for found in entries if found.pattern.match(value.strip()))
+    assert first is entry, f"{entry.example!r} is read by the {first.field} entry first"
+    match = entry.pattern.match(value.strip())
+    assert sorted(dict(entry.expect)) == sorted(entry.pattern.groupindex)
+    assert match is not None and match.groupdict() == dict(entry.expect)
+
