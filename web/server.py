@@ -52,9 +52,9 @@ log = logging.getLogger(__name__)
 def default_threads(cores: int | None = None) -> int:
     """Request threads for a machine with ``cores`` CPU cores (this one's by default): two per core, 4 to 8.
 
-    A thread waiting for a query worker holds no lock, but threads running Python contend for one (the GIL):
-    on 2 cores, 4 threads answered point lookups faster than 8 (bench/serve.py). At least 4 keeps the 4
-    query workers busy.
+    Queries at /sparql take no thread (``QueryFront``, ``QueryTasks``); the threads serve pages, whose own
+    queries wait for a worker there. Threads running Python contend for one lock (the GIL): on 2 cores, 4
+    threads answered faster than 8 (bench/serve.py, when queries still took a thread).
 
     >>> default_threads(1), default_threads(2), default_threads(3), default_threads(64)
     (4, 4, 6, 8)
