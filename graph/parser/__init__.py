@@ -375,11 +375,12 @@ def read_fields(reading: _Reading) -> None:
     """Each view's class, read with the rule families of the layout."""
     assert reading.layout is not None
     if len(reading.views) == 1 and reading.views[0] is reading.document:
+        # the document's own sections and heading levels, as segment_sections found them: not worked out again
         classes = (parse_spec(reading.document, reading.rules, layout=reading.layout,
-                              not_headings=reading.not_headings),)
-    else:
+                              not_headings=reading.not_headings, levels=reading.levels, split=reading.split),)
+    else:  # a view keeps the document's line numbers, so its heading levels are the document's
         classes = tuple(parse_spec(view, reading.rules, listed=entry, layout=reading.layout, order=order,
-                                   not_headings=reading.not_headings)
+                                   not_headings=reading.not_headings, levels=reading.levels)
                         for order, (view, entry) in enumerate(zip(reading.views, reading.listed, strict=True), start=1))
     reading.classes = tuple(relocate(job_class, reading.document) for job_class in classes)
 
@@ -402,11 +403,13 @@ def parse_document(document: SourceDocument, rules: Rules | None = None) -> tupl
 
 
 def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: ListedClass | None = None,
-               layout: Layout | None = None, order: int | None = None, not_headings: Collection[int] = ()) -> JobClass:
+               layout: Layout | None = None, order: int | None = None, not_headings: Collection[int] = (),
+               levels: dict[int, int | None] | None = None, split: SplitDocument | None = None) -> JobClass:
     """Return the job class a specification describes.
 
     ``listed`` is the class's row of a titles table when the document defines several (its title and code
-    win over the lines'); ``order`` its place in the series; ``layout`` the document's, when known.
+    win over the lines'); ``order`` its place in the series; ``layout`` the document's, when known; ``levels`` and
+    ``split`` its heading levels and sections, when already worked out for it.
 
     Raises:
         SourceError: the document has no job title, so it is not a job specification.
@@ -414,8 +417,8 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     rules = rules or load_rules()
     if layout is None:
         _refuse_non_specification(document, rules)
-    levels = heading_levels(document)
-    split = split_sections(document, rules, levels, not_headings)
+    levels = heading_levels(document) if levels is None else levels
+    split = split_sections(document, rules, levels, not_headings) if split is None else split
     if layout is None:
         layout = detect_layout({section.name for section in split.sections}, False, False,
                                lines=(line.text for line in split.header))

@@ -34,6 +34,7 @@ from rolegraph.model import (
     Text,
 )
 from rolegraph.parser.fields import ROMAN_NUMERAL, parse_experience, parse_license, sentences
+from rolegraph.parser.layouts import marker_label
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
@@ -501,8 +502,7 @@ def parse_pattern_paths(passage: Passage, rules: Rules, markers: re.Pattern[str]
         own = _slice_lines(passage, match.end(), end)
         if not own:
             continue
-        label = next(value for key, value in match.groupdict().items() if key.startswith("label") and value)
-        item = _item(_Node(label, "pattern", own), passage, rules, levels_within_class)
+        item = _item(_Node(marker_label(match), "pattern", own), passage, rules, levels_within_class)
         where = Passage(_slice_lines(passage, match.start(), end), passage.source, passage.sha256).where()
         paths.append(RequirementPath(len(paths) + 1, (*shared, item), where))
     return tuple(paths), tuple(notes)
