@@ -15,9 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
-from web_fixtures import LiveServer, live_server, web_store  # noqa: F401
+from web_fixtures import LiveServer, live_server, serve_live, web_store  # noqa: F401
 
-from rolegraph.settings import Settings
 from rolegraph.web.workers import QueryPool
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # N^3: runs for ever on any store
@@ -40,34 +39,16 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def _serve(store: Path, **settings: object) -> Iterator[LiveServer]:
-    """The app under waitress (as ``rolegraph serve`` runs it) on an ephemeral port, stopped at the end."""
-    from rolegraph.web import create_app
-    from rolegraph.web.server import make_server
-
-    application = create_app(Settings(store=store, **settings))  # type: ignore[arg-type]
-    application.extensions["rolegraph"].pool.start()
-    server = make_server(application, "127.0.0.1", 0, threads=4)
-    thread = threading.Thread(target=server.run, name="scheduling-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.effective_port}", application)
-    finally:
-        application.extensions["rolegraph"].close()  # first: the heavy queries still running get their 503
-        server.close()
-        thread.join(10)
-
-
 @pytest.fixture
 def patient_server(web_store: Path) -> Iterator[LiveServer]:
     """Four workers and a 60 s time limit: a heavy query outlives any test that does not wait for it."""
-    yield from _serve(web_store, query_timeout=60.0, query_workers=4)
+    yield from serve_live(web_store, threads=4, query_timeout=60.0, query_workers=4)
 
 
 @pytest.fixture
 def strict_server(web_store: Path) -> Iterator[LiveServer]:
     """Two workers and a 2 s time limit: heavy queries end during the test."""
-    yield from _serve(web_store, query_timeout=2.0, query_workers=2)
+    yield from serve_live(web_store, threads=4, query_timeout=2.0, query_workers=2)
 
 
 def _start_heavy(server: LiveServer, count: int) -> tuple[list[threading.Thread], list[requests.Response]]:

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -88,20 +89,26 @@ class LiveServer:
     app: Flask
 
 
-@pytest.fixture(scope="session")
-def live_server(web_store: Path) -> Iterator[LiveServer]:
-    """The app under waitress on an ephemeral loopback port, stopped (with its query workers) at the end."""
+def serve_live(store: Path, threads: int, **settings: Any) -> Iterator[LiveServer]:
+    """The app under waitress (as ``rolegraph serve`` runs it) on an ephemeral loopback port; at the end its query
+    workers are stopped first (queries still running get their 503), then the server."""
     from rolegraph.web import create_app
     from rolegraph.web.server import make_server
 
-    application = create_app(Settings(store=web_store, **LIVE_SETTINGS))
+    application = create_app(Settings(store=store, **settings))
     application.extensions["rolegraph"].pool.start()
-    server = make_server(application, "127.0.0.1", 0, threads=8)
+    server = make_server(application, "127.0.0.1", 0, threads=threads)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.effective_port}", application)
     finally:
+        application.extensions["rolegraph"].close()
         server.close()
         thread.join(10)
-        application.extensions["rolegraph"].close()
+
+
+@pytest.fixture(scope="session")
+def live_server(web_store: Path) -> Iterator[LiveServer]:
+    """The app under waitress on an ephemeral loopback port, stopped (with its query workers) at the end."""
+    yield from serve_live(web_store, threads=8, **LIVE_SETTINGS)
