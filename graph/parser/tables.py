@@ -211,7 +211,6 @@ class FoldedTitles:
 class BulletinRules(Memos):
     """Rules of the City of Los Angeles bulletin layout: salaries, exam type, requirement structure, feeders."""
 
-    sections: tuple[str, ...]
     dwp_names: tuple[str, ...]
     salary_clause_break: re.Pattern[str]
     salary_amounts: tuple[PhraseRule, ...]
@@ -635,7 +634,6 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         return _phrase_rules(entries, substitutions)
 
     return BulletinRules(
-        sections=tuple(phrases["bulletin"]["sections"]),
         dwp_names=tuple(phrases["salary"]["dwp"]),
         salary_clause_break=_compile("salary.clause_break", phrases["salary"].get("clause_break", NEVER.pattern), 0),
         salary_amounts=rules("salary_amount"),
