@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,10 +23,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from rolegraph.errors import NotFound, QueryError, RolegraphError
+from rolegraph.ladders import LadderResult, Step, paths
+from rolegraph.ladders.svg import render_svg
 from rolegraph.lookup import ClassRef, class_details, find_class
 from rolegraph.rdf.namespaces import PREFIXES, RG
 from rolegraph.resources import ontology_files
-from rolegraph.web.ladder_svg import Arrow, Box, render_ladder_svg
 from rolegraph.web.results import GRAPH_TYPES
 from rolegraph.web.service import service
 from rolegraph.web.validation_run import ValidationState
@@ -158,10 +159,12 @@ def _start_validation() -> None:
     service().cache["validation-run"].start()
 
 
-# -- ladder steps, read from the ladder graph -----------------------------------------------------------
+# -- ladder steps: the list of all steps (read from the ladder graph), and the path search of rolegraph.ladders --
 
 @dataclass
 class StepView:
+    """A step as the templates show it (``step_row``): strings, and (IRI, label) pairs for the skills."""
+
     iri: str
     source: str
     target: str
@@ -172,9 +175,18 @@ class StepView:
     shared: list[tuple[str, str]] = field(default_factory=list)  # (concept IRI, label)
     missing: list[tuple[str, str]] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, step: Step, result: LadderResult) -> StepView:
+        """The view of a step of a :func:`rolegraph.ladders.paths` result."""
+        return cls("", step.source, step.target, step.kind, f"{step.score:g}",
+                   "" if step.months_required is None else str(step.months_required), step.explanation,
+                   [(iri, result.skill_label(iri)) for iri in step.shared_skills],
+                   [(iri, result.skill_label(iri)) for iri in step.missing_skills])
+
 
 def _steps() -> dict[str, StepView]:
-    """Every promotion step in the store, read once per app."""
+    """Every promotion step in the store, read once per app (the overview's count, the steps into a class, a
+    jurisdiction's steps); paths are searched by :func:`rolegraph.ladders.paths` alone (``_ladder``)."""
     svc = service()
     if "steps" in svc.cache:
         return svc.cache["steps"]
@@ -197,81 +209,12 @@ def _steps() -> dict[str, StepView]:
     return svc.cache.setdefault("steps", steps)
 
 
-def _steps_from() -> dict[str, list[StepView]]:
-    svc = service()
-    if "steps-from" not in svc.cache:
-        adjacency: dict[str, list[StepView]] = defaultdict(list)
-        for step in _steps().values():
-            if step.basis != "lateral":
-                adjacency[step.source].append(step)
-        svc.cache["steps-from"] = dict(adjacency)
-    return svc.cache["steps-from"]
-
-
-def ladder_paths(source: str, target: str | None, max_steps: int = MAX_STEPS) -> list[list[StepView]]:
-    """Promotion paths from ``source`` (to ``target`` if given), shortest first, at most MAX_PATHS."""
-    adjacency = _steps_from()
-    found: list[list[StepView]] = []
-    frontier: list[tuple[str, list[StepView]]] = [(source, [])]
-    for _depth in range(max_steps):
-        next_frontier = []
-        for node, path in frontier:
-            visited = {source, *(step.target for step in path)}
-            for step in adjacency.get(node, []):
-                if step.target in visited:
-                    continue
-                longer = [*path, step]
-                if target is None or step.target == target:
-                    found.append(longer)
-                if target is None or step.target != target:
-                    next_frontier.append((step.target, longer))
-        frontier = next_frontier
-        if len(found) >= MAX_PATHS:
-            break
-    return found[:MAX_PATHS]
-
-
-def _grades(iris: set[str]) -> dict[str, tuple[float | None, str]]:
-    if not iris:
-        return {}
-    values = " ".join(_iri(iri) for iri in sorted(iris))
-    grades: dict[str, tuple[float | None, str]] = {}
-    for row in service().rows(f"""
-        SELECT DISTINCT ?class ?number ?label WHERE {{ VALUES ?class {{ {values} }} ?class rg:payGrade ?g .
-          OPTIONAL {{ ?g rg:gradeNumber ?number }} OPTIONAL {{ ?g rdfs:label ?label }} }}"""):
-        try:
-            number = float(row["number"]) if "number" in row else None
-        except ValueError:
-            number = None
-        grades[row["class"]] = (number, row.get("label", ""))
-    return grades
-
-
-def ladder_svg(paths: list[list[StepView]], source: str) -> str:
-    """The SVG picture of some ladder paths: grades bottom to top, classes as boxes, steps as arrows."""
-    iris = {source} | {step.target for path in paths for step in path}
-    grades = _grades(iris)
-    depth: dict[str, int] = {source: 0}
-    for path in paths:
-        for number, step in enumerate(path, start=1):
-            depth[step.target] = min(depth.get(step.target, number), number)
-    use_grades = all(grades.get(iri, (None, ""))[0] is not None for iri in iris)
-    boxes = []
-    for iri in sorted(iris):
-        ref = service().classes_by_iri.get(iri)
-        number, grade_label = grades.get(iri, (None, ""))
-        level = number if use_grades and number is not None else float(depth.get(iri, 0))
-        boxes.append(Box(iri, ref.title if ref else iri, ref.code if ref else None, grade_label, level,
-                         page_url(iri) or "", highlight=iri == source))
-    arrows, seen = [], set()
-    for path in paths:
-        for step in path:
-            if step.iri in seen:
-                continue
-            seen.add(step.iri)
-            label = f"{_months(step.months)} months" if step.months else step.basis
-            arrows.append(Arrow(step.source, step.target, label, [name for _, name in step.shared][:3]))
-    return render_ladder_svg(boxes, arrows)
+def _ladder(source: str, target: str | None, max_steps: int = MAX_STEPS) -> LadderResult:
+    """The paths from ``source`` (to ``target``), as ``rolegraph ladder`` finds them, at most MAX_PATHS: the
+    /ladder list and its picture show this one result. paths() reads the steps around the class only
+    (milliseconds at any size, nothing kept between requests)."""
+    result = paths(service().store, source, target, max_steps=max_steps)
+    return replace(result, paths=result.paths[:MAX_PATHS])
 
 
 def _months(value: str) -> str:
@@ -320,16 +263,16 @@ def class_page(rest: str) -> str:
           OPTIONAL {{ ?concept skos:prefLabel ?label }} }}""")}
     place = svc.rows(f"SELECT DISTINCT ?place ?name WHERE {{ {iri} schema:occupationLocation ?place . "
                      f"OPTIONAL {{ ?place schema:name ?name }} }} LIMIT 1")
-    steps = _steps()
-    steps_out = [step for step in steps.values() if step.source == ref.iri]
-    steps_in = [step for step in steps.values() if step.target == ref.iri]
+    nearest = _ladder(ref.iri, None, max_steps=1)  # the next steps up, and the lateral moves
+    steps_out = [StepView.of(step, nearest) for step in [path.steps[0] for path in nearest.paths] + nearest.lateral]
+    steps_in = [step for step in _steps().values() if step.target == ref.iri]
     comparable = svc.rows(f"""SELECT ?other (SAMPLE(?s) AS ?score) WHERE {{ {iri} rg:comparableTo ?other .
         OPTIONAL {{ ?c a rg:Comparison ; rg:comparedClass {iri}, ?other ; rg:score ?s }} }}
         GROUP BY ?other ORDER BY DESC(?score)""")
     validation = _validation()
     report = validation.report
     findings = None if report is None else [f for f in report.findings if f.focus_class == ref.iri]
-    svg = url_for("pages.ladder_picture", **{"from": ref.iri, "steps": 2}) if steps_out else ""
+    svg = url_for("pages.ladder_picture", **{"from": ref.iri, "steps": 2}) if nearest.paths else ""
     return render_template("pages/class.html", ref=ref, details=details, concepts=concepts,
                            place=place[0] if place else None, steps_out=steps_out, steps_in=steps_in,
                            comparable=comparable, findings=findings, validation=validation,
@@ -434,11 +377,12 @@ def ladder() -> str:
     source_name, target_name = request.args.get("from", "").strip(), request.args.get("to", "").strip()
     source = _find(source_name) if source_name else None
     target = _find(target_name) if target_name else None
-    paths = ladder_paths(source.iri, target.iri if target else None) if source else []
+    result = _ladder(source.iri, target.iri if target else None) if source else None
+    found = [[StepView.of(step, result) for step in path.steps] for path in result.paths] if result else []
     query = {"from": source.iri, **({"to": target.iri} if target else {})} if source else {}
-    svg = url_for("pages.ladder_picture", **query) if source and paths else ""
+    svg = url_for("pages.ladder_picture", **query) if source and found else ""
     return render_template("pages/ladder.html", source=source, target=target, source_name=source_name,
-                           target_name=target_name, paths=paths, svg=svg, classes=service().classes_by_iri,
+                           target_name=target_name, paths=found, svg=svg, classes=service().classes_by_iri,
                            has_steps=bool(_steps()), months=_months)
 
 
@@ -446,15 +390,8 @@ SVG_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe
 
 
 def ladder_picture_svg(source: str, target: str | None, max_steps: int = MAX_STEPS) -> str:
-    """The ladder picture: ``rolegraph ladder --format svg``'s drawing when rolegraph.ladders is installed,
-    else this package's own drawing of the steps read from the ladder graph."""
-    try:
-        from rolegraph.ladders import paths
-        from rolegraph.ladders.svg import render_svg
-    except ImportError:
-        return ladder_svg(ladder_paths(source, target, max_steps), source)
-    # paths() reads the steps around the class only: milliseconds at any size, nothing kept between requests.
-    return render_svg(paths(service().store, source, target, max_steps=max_steps))
+    """The ladder picture: ``rolegraph ladder --format svg``'s drawing of the paths the /ladder page lists."""
+    return render_svg(_ladder(source, target, max_steps))
 
 
 @bp.route("/ladder.svg")
