@@ -40,7 +40,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from rolegraph.errors import RolegraphError
 from rolegraph.settings import Settings
 from rolegraph.web.sparql import STATUS_LINES, QueryFastPath
-from rolegraph.web.workers import unpack_answer
+from rolegraph.web.workers import response_bytes, sent_rest, unpack_answer
 
 __all__ = ["default_threads", "make_server", "serve"]
 
@@ -254,7 +254,7 @@ class Server:
 
 
 class _Connection:
-    __slots__ = ("sock", "addr", "buffer", "busy", "gone", "outgoing", "close_after", "last_activity")
+    __slots__ = ("sock", "addr", "buffer", "busy", "gone", "outgoing", "close_after", "last_activity", "armed")
 
     def __init__(self, sock: socket.socket, addr: Any) -> None:
         self.sock, self.addr = sock, addr
@@ -262,6 +262,7 @@ class _Connection:
         self.busy = self.gone = self.close_after = False  # busy: a query in flight or a response being sent
         self.outgoing = memoryview(b"")
         self.last_activity = time.monotonic()
+        self.armed = False  # watched for room to write (a response the socket did not take whole)
 
 
 _HEADER_END = b"\r\n\r\n"
@@ -296,6 +297,7 @@ class QueryFront:
         self._listening = True
         self._thread: threading.Thread | None = None
         self._date = (0, "")
+        self._heads_date, self._heads = "", {}
 
     def start(self) -> None:
         self._epoll.register(self.listener.fileno(), select.EPOLLIN)
@@ -447,16 +449,22 @@ class QueryFront:
         job, content_type = plan
         connection.busy = True
 
+        ok_headers = [("Content-Type", content_type)]
+
         def done(answer: bytes | None, error: RolegraphError | None) -> None:
+            rest = sent_rest(answer, error)
+            if rest is not None:  # the worker wrote the response (all but ``rest``)
+                self._send(connection, rest, close)
+                return
             try:
                 body = unpack_answer(answer, error)
             except RolegraphError as failed:
                 self._respond(connection, *self.fast.failure(failed), close=close)
             else:
-                self._respond(connection, 200, [("Content-Type", content_type)], body, close=close)
+                self._respond(connection, 200, ok_headers, body, close=close)
 
         try:
-            self.fast.pool.submit(job, done)
+            self.fast.pool.submit(job, done, (connection.sock, self._head(200, ok_headers, close)))
         except RolegraphError as error:
             self._respond(connection, *self.fast.failure(error), close=close)
 
@@ -507,17 +515,36 @@ class QueryFront:
 
     # -- responses (from the pool's thread, or this one) -----------------------------------------------
 
-    def _respond(self, connection: _Connection, status: int, headers: list[tuple[str, str]], body: bytes,
-                 close: bool) -> None:
+    def _head(self, status: int, headers: list[tuple[str, str]], close: bool) -> bytes:
+        """A response's status line and headers but its length (see ``response_bytes``); the few a server sends
+        (each content type, kept alive or not) are kept until the clock's second changes their Date."""
+        date = self._http_date()
+        key = (status, tuple(headers), close)
+        if self._heads_date != date:
+            self._heads_date, self._heads = date, {}
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = self._make_head(status, headers, close, date)
+        return head
+
+    def _make_head(self, status: int, headers: list[tuple[str, str]], close: bool, date: str) -> bytes:
         reason = STATUS_LINES.get(status) or f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}"
-        lines = [f"HTTP/1.1 {reason}", *(f"{name}: {value}" for name, value in self.fast.headers(headers, body))]
+        lines = [f"HTTP/1.1 {reason}", *(f"{name}: {value}" for name, value in self.fast.headers(headers))]
         if close:
             lines.append("Connection: close")
-        lines += [f"Server: {self.adj.ident}", f"Date: {self._http_date()}", "", ""]
+        lines += [f"Server: {self.adj.ident}", f"Date: {date}", ""]
+        return "\r\n".join(lines).encode("latin-1")
+
+    def _respond(self, connection: _Connection, status: int, headers: list[tuple[str, str]], body: bytes,
+                 close: bool) -> None:
+        self._send(connection, response_bytes(self._head(status, headers, close), body), close)
+
+    def _send(self, connection: _Connection, data: bytes, close: bool) -> None:
+        """Send the (rest of the) response and go on with the connection: close it, or read its next request."""
         with self._lock:
             if connection.gone:
                 return
-            connection.outgoing = memoryview("\r\n".join(lines).encode("latin-1") + body)
+            connection.outgoing = memoryview(data)
             connection.close_after = close
             self._flush(connection)
 
@@ -529,12 +556,15 @@ class QueryFront:
         except (BlockingIOError, InterruptedError):
             with contextlib.suppress(OSError, ValueError):
                 self._epoll.modify(connection.sock.fileno(), select.EPOLLIN | select.EPOLLOUT)
+                connection.armed = True
             return
         except OSError:
             connection.close_after = True
         connection.last_activity = time.monotonic()
-        with contextlib.suppress(OSError, ValueError):
-            self._epoll.modify(connection.sock.fileno(), select.EPOLLIN)
+        if connection.armed:
+            connection.armed = False
+            with contextlib.suppress(OSError, ValueError):
+                self._epoll.modify(connection.sock.fileno(), select.EPOLLIN)
         if connection.close_after:
             connection.gone = True
             self._connections.pop(connection.sock.fileno(), None)

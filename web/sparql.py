@@ -406,9 +406,11 @@ class QueryFastPath:
             body, content_type = self._reason(status, "internal error")
         return status, [("Content-Type", content_type), *extra], body
 
-    def headers(self, headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
-        """Every header of a response at /sparql: its own (Content-Type first), its length, CORS and security."""
-        return [headers[0], ("Content-Length", str(len(body))), *headers[1:], *self.extra_headers]
+    def headers(self, headers: list[tuple[str, str]], body: bytes | None = None) -> list[tuple[str, str]]:
+        """Every header of a response at /sparql: its own (Content-Type first), the length of ``body`` (when
+        given), CORS and security."""
+        length = [] if body is None else [("Content-Length", str(len(body)))]
+        return [headers[0], *length, *headers[1:], *self.extra_headers]
 
     @staticmethod
     def _reason(status: int, reason: str) -> tuple[bytes, str]:
