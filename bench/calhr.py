@@ -1,0 +1,131 @@
+"""Corpus build benchmark: the CalHR class specifications and the LA bulletins built as `rolegraph build` builds
+them, each next to pyoxigraph bulk-loading the same quads, in one run.
+
+    python bench/calhr.py                 # CalHR specs (1,757 HTML pages) and LA bulletins (683 text files)
+    python bench/calhr.py --only calhr    # one corpus
+    python bench/calhr.py --limit 200     # the first 200 files of each, for a quick look
+
+For each corpus: a child process runs ``rolegraph.pipeline.build`` into a fresh on-disk store, as the CLI does
+(cyclic collector paused), timing the pipeline's stages as it reports them (reading and parsing, then each stage
+named by the pipeline's ``stages`` callback until the next); its wall and CPU time and the peak resident memory of
+it and of its worker processes (``getrusage``: ``ru_maxrss`` of self and of children) are printed. The store is
+then dumped as N-Quads (``rolegraph export``), and another child bulk-loads that dump into a fresh pyoxigraph
+store (the baseline; bench/build.py's LOAD_BASELINE). Ratios are build / load, of wall and of CPU time. Asserts
+nothing about time: figures are for people to read, and on a loaded machine the wall times are inflated (the
+load average is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build import LOAD_BASELINE, run_measured  # noqa: E402  (bench/ is not a package)
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPORA = {
+    "calhr": SHARED / "calhr-specs" / "specs",
+    "la": SHARED / "la-bulletins" / "Job Bulletins",
+}
+TARGET_RATIO = 3.0
+
+# Run in a child process: the build as `rolegraph build` runs it, its stages timed; one JSON line out.
+TIMED_BUILD = """
+import json, resource, sys, time
+from rolegraph.collector import collector_paused
+from rolegraph.pipeline import build
+from rolegraph.readers import list_source_files
+from rolegraph.store import open_store
+
+limit = int(sys.argv[3]) if sys.argv[3] != "all" else None
+files = list_source_files([sys.argv[1]])
+if limit is not None:
+    files = files[:limit]
+marks = [("reading and parsing", time.perf_counter())]
+
+def stage(name, total):
+    marks.append((name, time.perf_counter()))
+    return lambda: None
+
+store = open_store(sys.argv[2])
+with collector_paused(keep=True):
+    summary = build(files, store, stages=stage)
+marks.append(("closing the store", time.perf_counter()))
+store.close()
+marks.append(("end", time.perf_counter()))
+seconds = {}
+for (name, began), (_, ended) in zip(marks, marks[1:]):
+    seconds[name] = seconds.get(name, 0.0) + ended - began
+scale = 1 if sys.platform == "darwin" else 1024
+print(json.dumps({"files": len(files), "classes": summary.classes, "failures": len(summary.parsed.failures),
+                  "stages": seconds,
+                  "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20,
+                  "workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale / 2**20}))
+"""
+
+
+def bench_corpus(name: str, corpus: Path, work: Path, limit: int | None) -> dict:
+    """Build one corpus and load its dump; the figures of both."""
+    store, baseline, dump = work / f"{name}-store", work / f"{name}-baseline", work / f"{name}.nq"
+    for folder in (store, baseline):
+        shutil.rmtree(folder, ignore_errors=True)
+    build_seconds, build_rss, output, build_cpu = run_measured(
+        [sys.executable, "-c", TIMED_BUILD, str(corpus), str(store), str(limit or "all")])
+    figures = json.loads(output.strip().splitlines()[-1])
+    subprocess.run([sys.executable, "-m", "rolegraph.cli", "export", "--store", str(store), "--format", "nq",
+                    "-o", str(dump)], check=True, stdout=subprocess.DEVNULL)
+    with dump.open("rb") as lines:
+        quads = sum(1 for _ in lines)
+    load_seconds, load_rss, loaded, load_cpu = run_measured([sys.executable, "-c", LOAD_BASELINE, str(dump),
+                                                             str(baseline)])
+    return dict(figures, name=name, quads=quads, loaded=int(loaded.strip() or 0), build=build_seconds,
+                build_rss=build_rss, build_cpu=build_cpu, load=load_seconds, load_rss=load_rss, load_cpu=load_cpu)
+
+
+def report(row: dict) -> None:
+    ratio, cpu_ratio = row["build"] / row["load"], row["build_cpu"] / row["load_cpu"]
+    verdict = "within" if ratio <= TARGET_RATIO else "over"
+    print(f"{row['name']}: {row['files']} files -> {row['classes']} classes, {row['failures']} failures, "
+          f"{row['quads']} quads ({row['loaded']} loaded by the baseline)")
+    print(f"  build {row['build']:.1f} s (CPU {row['build_cpu']:.1f} s), peak RSS {row['self_mb']:.0f} MB "
+          f"(largest worker {row['workers_mb']:.0f} MB)")
+    print(f"  baseline: pyoxigraph bulk_load of the N-Quads dump {row['load']:.2f} s (CPU {row['load_cpu']:.2f} s), "
+          f"peak RSS {row['load_rss']:.0f} MB")
+    print(f"  ratio build / load: {ratio:.1f}x wall ({verdict} the {TARGET_RATIO:.0f}x target), {cpu_ratio:.1f}x CPU")
+    total = sum(row["stages"].values())
+    for stage, seconds in row["stages"].items():
+        print(f"    {stage:<28} {seconds:7.2f} s {100 * seconds / total:5.1f}%")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(CORPORA), action="append", help="this corpus only (repeatable)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N files (sorted) of each corpus")
+    parser.add_argument("--keep", type=Path, help="work in DIR and keep it (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    names = args.only or list(CORPORA)
+    missing = [str(CORPORA[name]) for name in names if not CORPORA[name].is_dir()]
+    if missing:
+        raise SystemExit(f"bench/calhr.py: corpus not found: {', '.join(missing)}")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="rolegraph-bench-calhr-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in names:
+            report(bench_corpus(name, CORPORA[name], work, args.limit))
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (above the cores, wall times are "
+              f"inflated; CPU ratios vary less)")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
