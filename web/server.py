@@ -40,7 +40,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from rolegraph.errors import RolegraphError
 from rolegraph.settings import Settings
 from rolegraph.web.sparql import STATUS_LINES, QueryFastPath
-from rolegraph.web.workers import response_bytes, sent_rest, unpack_answer
+from rolegraph.web.workers import unpack_answer
 
 __all__ = ["default_threads", "make_server", "serve"]
 
@@ -452,10 +452,6 @@ class QueryFront:
         ok_headers = [("Content-Type", content_type)]
 
         def done(answer: bytes | None, error: RolegraphError | None) -> None:
-            rest = sent_rest(answer, error)
-            if rest is not None:  # the worker wrote the response (all but ``rest``)
-                self._send(connection, rest, close)
-                return
             try:
                 body = unpack_answer(answer, error)
             except RolegraphError as failed:
@@ -464,7 +460,7 @@ class QueryFront:
                 self._respond(connection, 200, ok_headers, body, close=close)
 
         try:
-            self.fast.pool.submit(job, done, (connection.sock, self._head(200, ok_headers, close)))
+            self.fast.pool.submit(job, done)
         except RolegraphError as error:
             self._respond(connection, *self.fast.failure(error), close=close)
 
@@ -537,7 +533,8 @@ class QueryFront:
 
     def _respond(self, connection: _Connection, status: int, headers: list[tuple[str, str]], body: bytes,
                  close: bool) -> None:
-        self._send(connection, response_bytes(self._head(status, headers, close), body), close)
+        head = self._head(status, headers, close)
+        self._send(connection, b"%sContent-Length: %d\r\n\r\n%s" % (head, len(body), body), close)
 
     def _send(self, connection: _Connection, data: bytes, close: bool) -> None:
         """Send the (rest of the) response and go on with the connection: close it, or read its next request."""

@@ -57,7 +57,7 @@ from pathlib import Path
 
 from rolegraph.errors import QueryError, QueryTimeout, RolegraphError, StoreError
 
-__all__ = ["PoolLoad", "QueryJob", "QueryPool", "response_bytes", "sent_rest", "unpack_answer"]
+__all__ = ["PoolLoad", "QueryJob", "QueryPool", "unpack_answer"]
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ SHORT_SECONDS = 0.25  # a query that has run this long is a long one (see the mo
 PATIENCE_SECONDS = 0.002  # a new query waits this long for a short one to end (see QueryPool._drain)
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 _LENGTH = struct.Struct("!I")
-_OK, _ERROR, _SENT = b"o", b"e", b"s"  # the first byte of an answer (_SENT: the worker wrote the response)
-WRITE_MARGIN = 0.1  # seconds before the pool may stop a query after which its worker no longer writes to the client
+_OK, _ERROR = b"o", b"e"  # the first byte of an answer
 _FIRST_READ = 16 * 1024  # bytes asked of the socket first: most messages arrive whole in one read
 _BIG = 64 * 1024  # a message at least this long is sent without copying it behind its length
 
@@ -79,44 +78,6 @@ def send_message(sock: socket.socket, payload: bytes) -> None:
     else:  # no copy of a big result just to put four bytes in front of it
         sock.sendall(_LENGTH.pack(len(payload)))
         sock.sendall(payload)
-
-
-def response_bytes(head: bytes, body: bytes) -> bytes:
-    """An HTTP response: ``head`` (status line and headers, each ending in CRLF, but for Content-Length), its
-    length and ``body``.
-
-    >>> response_bytes(b"HTTP/1.1 200 OK\\r\\n", b"{}")
-    b'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\n{}'
-    """
-    return b"%sContent-Length: %d\r\n\r\n%s" % (head, len(body), body)
-
-
-def _write_response(reply: socket.socket, head: bytes, body: bytes) -> bytes:
-    """Send the response on the client's connection as far as the socket takes it at once (it is non-blocking:
-    the server sends the rest); return what is left. A client that has gone takes nothing more."""
-    data = response_bytes(head, body)
-    try:
-        sent = reply.send(data)
-    except (BlockingIOError, InterruptedError):
-        sent = 0
-    except OSError:
-        sent = len(data)
-    return data[sent:]
-
-
-def _receive_job(sock: socket.socket) -> tuple[bytes, socket.socket | None]:
-    """One job message and the client connection that came with it, if any (its first bytes carry it)."""
-    got: list[socket.socket] = []
-
-    def first() -> bytes:
-        data, fds, _flags, _address = socket.recv_fds(sock, _FIRST_READ, 1)
-        got.extend(socket.socket(fileno=fd) for fd in fds)
-        if not data:
-            raise EOFError("the other end closed the connection")
-        return data
-
-    message = _framed(first, sock.recv_into)
-    return message, (got[0] if got else None)
 
 
 def receive_message(sock: socket.socket, deadline: float | None = None) -> bytes:
@@ -230,29 +191,18 @@ def _serve(conn: socket.socket) -> None:
     send_message(conn, _OK + marshal.dumps(isolated))
     while True:
         try:
-            message, reply = _receive_job(conn)
+            job = QueryJob(*marshal.loads(receive_message(conn)))
         except (EOFError, OSError):
             break
-        *fields, head, write_by = marshal.loads(message)
-        job = QueryJob(*fields)
-        body: bytes | None = None
         try:
             graphs = {} if job.default_graph is None and job.named_graphs is None else {
                 "default_graph": list(job.default_graph or ()), "named_graphs": list(job.named_graphs or ())}
             result = store.query(job.query, union=job.union, base_iri=job.base_iri, **graphs)
-            body = serialize_result(result, job.media_type, row_limit, byte_limit)
-            answer = _OK + body
+            answer = _OK + serialize_result(result, job.media_type, row_limit, byte_limit)
         except RolegraphError as error:
             answer = _ERROR + pickle.dumps(_readable(error))
         except (OSError, ValueError, RuntimeError, SyntaxError) as error:  # raised while iterating results
             answer = _ERROR + pickle.dumps(QueryError(f"query failed: {error}"))
-        if reply is not None:
-            # The response goes straight to the client (one hop less), but only while the pool cannot be
-            # stopping this query: it may from ``short`` seconds after the job was submitted (``write_by`` is a
-            # margin before that); a later answer goes through the pool, as does every error.
-            if body is not None and time.monotonic() < write_by:
-                answer = _SENT + _write_response(reply, head, body)
-            reply.close()
         try:
             send_message(conn, answer)
         except OSError:
@@ -291,26 +241,17 @@ class _Worker:
         self._head = b""  # the first bytes of an answer, until its length is known
         self._body: bytearray | None = None  # an answer longer than one read, filled as it arrives
         self._got = 0
-        self._reply: socket.socket | None = None  # a client connection to pass with the job's first bytes
 
-    def send(self, payload: bytes, reply: socket.socket | None = None) -> bool:
-        """Start sending one job (with the client connection ``reply``, which the worker then owns); True when
-        it went whole (else the rest waits in ``outgoing``)."""
+    def send(self, payload: bytes) -> bool:
+        """Start sending one job; True when it went whole (else the rest waits in ``outgoing``)."""
         self.outgoing = memoryview(_LENGTH.pack(len(payload)) + payload)
-        self._reply = reply
         return self.flush()
 
     def flush(self) -> bool:
         """Send what the socket takes of ``outgoing``; True when nothing is left."""
         try:
             while self.outgoing:
-                if self._reply is not None:
-                    sent = socket.send_fds(self.conn, [self.outgoing], [self._reply.fileno()])
-                    self._reply.close()  # the worker has its own copy now
-                    self._reply = None
-                else:
-                    sent = self.conn.send(self.outgoing)
-                self.outgoing = self.outgoing[sent:]
+                self.outgoing = self.outgoing[self.conn.send(self.outgoing):]
         except BlockingIOError:
             return False
         return True
@@ -346,8 +287,6 @@ class _Worker:
         return answer
 
     def stop(self) -> None:
-        if self._reply is not None:
-            self._reply.close()
         _stop(self.process, self.conn)
 
 
@@ -378,12 +317,10 @@ Done = Callable[[bytes | None, RolegraphError | None], None]  # a job's answer (
 class _Task:
     """A job on its way: sent to a worker, or waiting for one."""
 
-    __slots__ = ("payload", "done", "queued", "deadline", "started", "long", "preempted", "reply")
+    __slots__ = ("payload", "done", "queued", "deadline", "started", "long", "preempted")
 
-    def __init__(self, payload: bytes, done: Done, queued: float, timeout: float,
-                 reply: socket.socket | None = None) -> None:
+    def __init__(self, payload: bytes, done: Done, queued: float, timeout: float) -> None:
         self.payload, self.done, self.queued, self.deadline = payload, done, queued, queued + timeout
-        self.reply = reply  # the client's connection (a copy) for the worker to answer on, until it is sent
         self.started = 0.0
         self.long = False  # has run ``short`` seconds or more (or was preempted for it: known to run long)
         self.preempted = False
@@ -558,9 +495,8 @@ class QueryPool:
         if task.preempted:
             task.long = True
             self._long += 1
-        reply, task.reply = task.reply, None  # a preempted query runs again without it: the pool answers
         try:
-            if not worker.send(task.payload, reply):  # the rest goes when the socket has room
+            if not worker.send(task.payload):  # the rest goes when the socket has room
                 self._epoll.modify(worker.fd, select.EPOLLIN | select.EPOLLOUT)
         except OSError:
             return self._lost(worker)
@@ -679,22 +615,16 @@ class QueryPool:
 
     # -- queries ---------------------------------------------------------------------------------------
 
-    def submit(self, job: QueryJob, done: Done, reply: tuple[socket.socket, bytes] | None = None) -> None:
+    def submit(self, job: QueryJob, done: Done) -> None:
         """Hand a query to a worker (or queue it) and return; ``done(answer, None)`` is called with the serialized
         result, or ``done(None, error)``, from the pool's thread (or this one), within the time limit.
-
-        With ``reply`` (a client's connection and the head of a 200 response, see ``response_bytes``) the worker
-        may write the response itself: ``done`` then gets an answer for which ``sent_rest`` gives the bytes the
-        connection did not take yet (the caller sends them). The connection must not be written to meanwhile.
 
         Raises:
             StoreError: the workers could not start.
         """
-        queued = time.monotonic()
-        head, write_by = (None, 0.0) if reply is None else (reply[1], queued + self.short - WRITE_MARGIN)
         payload = marshal.dumps((job.query, job.media_type, job.union, job.default_graph, job.named_graphs,
-                                 job.base_iri, head, write_by))
-        task = _Task(payload, done, queued, self.timeout, None if reply is None else reply[0].dup())
+                                 job.base_iri))
+        task = _Task(payload, done, time.monotonic(), self.timeout)
         self.start()
         if self._broken is not None:
             raise self._broken
@@ -786,14 +716,6 @@ class _Waiter:
         if not self._lock.acquire(timeout=timeout):
             raise QueryTimeout("no answer from the query workers")
         return unpack_answer(self._answer, self._error)
-
-
-def sent_rest(answer: bytes | None, error: RolegraphError | None) -> bytes | None:
-    """For a job submitted with a ``reply``: what of the response the worker wrote is left to send (often
-    nothing); None when the worker did not write it (``unpack_answer`` then gives the result or the error)."""
-    if error is None and answer is not None and answer[:1] == _SENT:
-        return answer[1:]
-    return None
 
 
 def unpack_answer(answer: bytes | None, error: RolegraphError | None) -> bytes:
