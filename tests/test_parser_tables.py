@@ -49,6 +49,8 @@ def test_the_class_table_example_has_the_columns_it_expects() -> None:
     assert _columns(cells, load_series_rules()) == table["class_table"]["expect"]
     notes = table["class_table"]
     assert load_series_rules().title_notes.sub("", notes["title_notes_example"]) == notes["title_notes_expect"]
+    for cell, title in notes["title_notes_examples"]:  # an abolished class keeps its title, bracket closed or not
+        assert load_series_rules().title_notes.sub("", cell) == title
 
 
 def test_the_scope_examples_name_what_they_say() -> None:
@@ -59,6 +61,8 @@ def test_the_scope_examples_name_what_they_say() -> None:
     assert scope_heading(scope["example"], titles) == (0, 1)
     assert scope_heading(scope["all_pattern_example"], titles, heading=True) == (-1,)
     assert scope_heading(scope["all_pattern_example"], titles, heading=False) is None
+    ladder = ["Assistant Land Surveyor", "Associate Land Surveyor", "Senior Land Surveyor"]
+    assert scope_heading(scope["and_above_example"], ladder) == (1, 2)
 
 
 def test_a_series_document_defines_one_class_per_row_with_its_own_lines(tmp_path) -> None:

@@ -57,7 +57,14 @@ from rolegraph.parser.requirements import (
     parse_requirement_paths,
 )
 from rolegraph.parser.sections import RawSection, SplitDocument, split_sections
-from rolegraph.parser.series import ListedClass, find_listed_classes, scope_heading, scope_lines, table_cells
+from rolegraph.parser.series import (
+    ListedClass,
+    find_listed_classes,
+    scope_heading,
+    scope_lines,
+    split_title,
+    table_cells,
+)
 from rolegraph.parser.tables import AnyRule, Rules, collapse, load_label_rules, load_rules
 from rolegraph.readers.blocks import blocks_by_line
 
@@ -334,11 +341,11 @@ def find_classes(reading: _Reading) -> None:
         match = marker.match(text)
         if (match is not None and match.end() == len(text)) or (after is not None and table_cells(after.text)):
             reading.not_headings.add(line.number)  # a pattern's opening; a table's caption
+        elif titles and after is not None and after.number in reading.levels and split_title(
+                line.text, after.text, titles, alone=scope_heading(line.text, titles, heading=True)) is not None:
+            reading.not_headings.update((line.number, after.number))  # a title set over two heading lines
         elif titles and scope_heading(line.text, titles, heading=True) is not None:
             reading.not_headings.add(line.number)
-        elif titles and after is not None and after.number in reading.levels and scope_heading(
-                f"{line.text} {after.text}", titles, heading=True) is not None:
-            reading.not_headings.update((line.number, after.number))  # a title set over two heading lines
 
 
 def segment_sections(reading: _Reading) -> None:
@@ -458,6 +465,11 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         requirement for passage in qualification for requirement in (
             experience_in_classes(passage, rules, layout.levels_within_class) if "requirement_patterns" in families
             else parse_experience(passage, rules)))
+    if "requirement_text" in families and not (paths or experience or education):
+        for passage in passages("requirements", "training_experience"):  # read as items: nothing else was read
+            section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
+            paths, requirement_notes = paths + section_paths, requirement_notes + notes
+        experience = flatten_experience(paths)
     ksa_passages = passages("ksa")
     ksa_skip: list[Span] = []
     for passage in ksa_passages:

@@ -21,7 +21,7 @@ from rolegraph.parser.tables import collapse, fold
 from rolegraph.resources import rule_table
 
 __all__ = ["ListedClass", "SeriesRules", "load_series_rules", "table_cells", "find_listed_classes",
-           "scope_heading", "scope_lines", "ALL"]
+           "scope_heading", "scope_lines", "split_title", "ALL"]
 
 ALL = -1  # a scope heading naming every class
 TRAILING_MARKS = " :*\u2013\u2014-."
@@ -49,6 +49,7 @@ class SeriesRules:
     title_suffixes: tuple[str, ...]
     joiner: re.Pattern[str]
     fuzzy_score: float
+    and_above: re.Pattern[str]  # "... Level and Above" after a title: that class and every one listed after it
 
 
 @cache
@@ -71,7 +72,9 @@ def load_series_rules() -> SeriesRules:
                        frozenset(fold(words) for words in scope["all"]),
                        frozenset(fold(words) for words in scope["any_qualifier"]),
                        _compiled("scope.all_pattern", scope["all_pattern"]),
-                       tuple(fold(word) for word in scope["title_suffixes"]), joiner, float(scope["fuzzy_score"]))
+                       tuple(fold(word) for word in scope["title_suffixes"]), joiner, float(scope["fuzzy_score"]),
+                       _compiled("scope.and_above", r"\s+(?:" + "|".join(f"(?:{p})" for p in scope["and_above"])
+                                 + r")$"))
 
 
 def _compiled(name: str, pattern: str) -> re.Pattern[str]:
@@ -193,16 +196,27 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
     ((0, 2), (0, 1))
     >>> scope_heading("Clerks perform routine work.", titles) is None
     True
+    >>> scope_heading("Analyst I", ["Analyst I", "Analyst I (Health)", "Analyst II (Health)"])
+    (0, 1)
+    >>> scope_heading("Clerk II Level and Above", titles), scope_heading("Senior Clerk and above", titles)
+    ((1, 2), (2,))
     """
     rules = rules or load_series_rules()
     if len(text) > 300 or not text.strip():
         return None
     key = _title_key(text, rules)
+    above = rules.and_above.search(key)
+    if above is not None and above.start() > 0:
+        lowest = scope_heading(key[:above.start()], titles, rules, heading)
+        if lowest is None or ALL in lowest:
+            return lowest
+        return tuple(range(min(lowest), len(titles)))
     if key in rules.all_levels or (heading and rules.all_pattern.fullmatch(key)):
         return (ALL,)
     keys = [_title_key(title, rules) for title in titles]
-    if key in keys:
-        return (keys.index(key),)
+    if key in keys:  # a title; a plain one names its bracketed variants too ("Specialist I": "Specialist I (Health)")
+        variants = _named_by_qualifiers(key, keys, rules) if not QUALIFIER.search(key) else ()
+        return tuple(sorted({keys.index(key), *variants}))
     parts = [part for part in rules.joiner.split(key) if part]
     if len(parts) > 1 and all(part in keys for part in parts):
         return tuple(sorted({keys.index(part) for part in parts}))
@@ -257,6 +271,30 @@ def _named_by_qualifiers(key: str, keys: Sequence[str], rules: SeriesRules) -> t
     return tuple(index for index in same_base if split[index][1] & qualifiers)
 
 
+def split_title(first: str, second: str, titles: Sequence[str], rules: SeriesRules | None = None,
+                alone: tuple[int, ...] | None = None) -> tuple[int, ...] | None:
+    """The classes two heading lines in a row name as one title set over both, else None: the first line alone is
+    no title as written (at most a near miss, ``alone``, of what it names as a heading) and the second names none.
+
+    >>> titles = ["Representative I, License Board", "Representative I, License Board (Non-Peace Officer)"]
+    >>> split_title("Representative I, License Board (Non-Peace", "Officer)", titles)
+    (1,)
+    >>> split_title("Representative I, License Board", "Either I", titles) is None
+    True
+    >>> split_title("Lb.", "Clerk Typist, License Board", ["Clerk Typist, License Board", "Clerk"])  # a stray end
+    (0,)
+    """
+    rules = rules or load_series_rules()
+    if alone is not None and scope_heading(first, titles, rules) is not None:
+        return None
+    both = scope_heading(f"{first} {second}", titles, rules, heading=True)
+    second_names = scope_heading(second, titles, rules, heading=True)
+    # a second line naming a class on its own is its own heading, unless the first is a stray fragment of it
+    if second_names is None or (both is not None and set(both) <= set(second_names) and alone is None):
+        return both
+    return None
+
+
 def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callable[[Line], bool],
                 rules: SeriesRules | None = None) -> tuple[list[list[Line]], set[int]]:
     """The lines of one section that apply to each class, and the numbers of the scope headings themselves.
@@ -275,6 +313,10 @@ def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callab
     >>> scoped, _ = scope_lines(split, ["Clerk", "Senior Clerk, Department of Motor Vehicles"], lambda line: True)
     >>> [[line.text for line in part] for part in scoped]
     [[], ['Typing.']]
+    >>> variants = [Line(n, t) for n, t in enumerate(["Analyst", "Shared.", "Analyst (Health)", "Own."], 1)]
+    >>> scoped, _ = scope_lines(variants, ["Analyst", "Analyst (Health)", "Analyst (Law)"], lambda line: True)
+    >>> [[line.text for line in part] for part in scoped]
+    [['Shared.'], ['Own.'], ['Shared.']]
     """
     rules = rules or load_series_rules()
     everyone = tuple(range(len(titles)))
@@ -284,7 +326,29 @@ def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callab
     grouping = False  # the previous content line was a scope heading
     joined: set[int] = set()  # second halves of a title split over two heading lines
     content = [line for line in lines if line.text.strip()]
+    lines_by_number = {line.number: line.text for line in content}
     following = {line.number: after for line, after in zip(content, content[1:], strict=False)}
+    names: dict[int, tuple[int, ...]] = {}  # line -> the classes it names
+    for line in content:
+        if line.number in joined:
+            continue
+        named = scope_heading(line.text, titles, rules, heading=is_heading(line))
+        after = following.get(line.number)
+        if after is not None and is_heading(line) and is_heading(after):
+            both = split_title(line.text, after.text, titles, rules, named)
+            if both is not None:
+                named = both
+                joined.add(after.number)
+                headings.add(after.number)
+        if named is not None:
+            names[line.number] = named
+    # a plain title names its bracketed variants only where they have no sub-heading of their own
+    alone = {named[0] for named in names.values() if len(named) == 1 and named != (ALL,)}
+    keys = [_title_key(title, rules) for title in titles]
+    for number, named in names.items():
+        own = keys.index(key) if (key := _title_key(lines_by_number[number], rules)) in keys else None
+        if own is not None and len(named) > 1:
+            names[number] = tuple(index for index in named if index == own or index not in alone)
     for line in lines:
         if not line.text.strip():
             for target in targets:
@@ -292,13 +356,7 @@ def scope_lines(lines: Sequence[Line], titles: Sequence[str], is_heading: Callab
             continue
         if line.number in joined:
             continue
-        named = scope_heading(line.text, titles, rules, heading=is_heading(line))
-        after = following.get(line.number)
-        if named is None and after is not None and is_heading(line) and is_heading(after):
-            named = scope_heading(f"{line.text} {after.text}", titles, rules, heading=True)
-            if named is not None:
-                joined.add(after.number)
-                headings.add(after.number)
+        named = names.get(line.number)
         if named is not None:
             headings.add(line.number)
             chosen = everyone if named == (ALL,) else named
