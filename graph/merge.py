@@ -28,12 +28,19 @@ from rolegraph.model import (
 from rolegraph.parser.tables import fold
 
 __all__ = ["DWP_MARK", "TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", "merge_classes", "add_named_classes",
-           "jurisdiction_key", "resolve_experience_classes"]
+           "jurisdiction_key", "resolve_experience_classes", "former_titles"]
 
 TITLE_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) for "the same title"
 # A level at the end of a title ("Senior Clerk II"): a name that matches no class as written is tried without it,
 # for employers whose levels are positions within one class.
 TRAILING_LEVEL = re.compile(r"\s+(?:[IVX]{1,4}|[1-9])$")
+# A parenthesized qualifier ending a title, naming a variant or range of a class ("Office Assistant (Typing)",
+# "Office Assistant (Range B)"); a range alone.
+QUALIFIER = re.compile(r"\s*\([^()]*\)$")
+RANGE_QUALIFIER = re.compile(r"\s*\(Range\s+[A-Z]\)$", re.IGNORECASE)
+# "<current title> (formerly [known as|titled] <former titles>[; ...])", in requirement text.
+FORMERLY = re.compile(r"(?P<current>(?:[A-Z][\w'/-]*\s+(?:(?:and|of|&)\s+)?){0,8}[A-Z][\w'/-]*(?:\s+[IVX]{1,4})?)\s+"
+                      r"\(formerly\s+(?:known\s+as\s+|titled\s+)?(?:the\s+)?(?P<former>[A-Z][^;()]*?)\s*[;)]")
 DUTIES_THRESHOLD = 85.0  # token-set ratio of all duty text for "the same duties"
 
 
@@ -284,63 +291,143 @@ def _experience_names(requirements: Iterable[ExperienceRequirement]) -> Iterator
         yield from _experience_names(requirement.included)
 
 
+def _texts(job_class: JobClass) -> Iterator[str]:
+    """The requirement text of a class: its experience descriptions, requirement items and requirement notes."""
+    stack = list(job_class.experience)
+    while stack:
+        requirement = stack.pop()
+        yield requirement.description
+        stack.extend(requirement.included)
+    items = [item for path in job_class.requirement_paths for item in path.items]
+    while items:
+        item = items.pop()
+        yield item.text
+        items.extend(item.items)
+    if job_class.bulletin is not None:
+        yield from (note.value for note in job_class.bulletin.requirement_notes)
+
+
+def former_titles(classes: Iterable[JobClass]) -> dict[tuple[tuple[str, str], str], str]:
+    """(place, folded former title) -> folded current title, from "X (formerly Y)" written in any class's
+    requirements ("Senior Administrative Clerk (formerly Senior Clerk)", "(formerly known as ...)", "(formerly
+    titled ...)"; several former titles joined by "or"). Only a current title some class of that place has counts.
+
+    >>> from rolegraph.model import Provenance
+    >>> where = Provenance("a.txt", "0", 1, 1)
+    >>> text = "in a class at the level of Senior Administrative Clerk (formerly Senior Clerk)"
+    >>> clerk = JobClass(Text("Senior Administrative Clerk", where), ())
+    >>> chief = JobClass(Text("Chief Clerk", where), (), experience=(ExperienceRequirement(24, "", text, where),))
+    >>> former_titles([clerk, chief])
+    {(('', ''), 'senior clerk'): 'senior administrative clerk'}
+    """
+    classes = list(classes)
+    known = {(jurisdiction_key(c.jurisdiction), fold(c.title.value)) for c in classes if not c.stub}
+    found: dict[tuple[tuple[str, str], str], str] = {}
+    for job_class in classes:
+        place = jurisdiction_key(job_class.jurisdiction)
+        for text in _texts(job_class):
+            if "formerly" not in text:
+                continue
+            for match in FORMERLY.finditer(text):
+                words = match.group("current").split()
+                current = next((fold(" ".join(words[start:])) for start in range(len(words))
+                                if (place, fold(" ".join(words[start:]))) in known), None)
+                if current is None:
+                    continue
+                for old in re.split(r"\s+or\s+|\s*,\s*", match.group("former")):
+                    if old.strip() and (place, fold(old)) not in known:
+                        found.setdefault((place, fold(old)), current)
+    return found
+
+
+def _written(name: str, text: str) -> bool:
+    """Whether the text writes the name's head word capitalized, as a title is written ("as a Senior Clerk"),
+    rather than composing the name from lower-case words ("a senior inspector in ... disciplines: Building")."""
+    words = QUALIFIER.sub("", name).split()
+    return not words or re.search(rf"\b{re.escape(words[-1])}\b", text) is not None
+
+
 def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
     """Resolve the classes experience must be gained in (``in_classes``) to classes of the same jurisdiction.
 
-    A name resolves by code, by exact title, or by the closest title (rapidfuzz ratio >= TITLE_THRESHOLD);
-    otherwise a stub class is added for it. Each class records its :class:`ClassReference` list.
+    A name resolves, in this order, by code or exact title ("code", "title"); without its range ("Office
+    Assistant (Range B)" -> Office Assistant, "title"); without a trailing level; to every class of that title
+    with a parenthesized qualifier ("Senior Environmental Scientist" -> its (Specialist) and (Supervisory) classes,
+    "variant"); by a former title written anywhere ("Senior Clerk" -> Senior Administrative Clerk,
+    "former-title"); or to the closest title (rapidfuzz ratio >= TITLE_THRESHOLD, "fuzzy-title"). Otherwise a
+    stub class is added for it when the requirement writes it as a title; a name composed from lower-case words
+    ("senior inspector ... disciplines: Plumbing") that no class has is left unresolved. Each class records its
+    :class:`ClassReference` list (one per class a name resolved to).
 
     >>> from decimal import Decimal
     >>> from rolegraph.model import Provenance
     >>> where = Provenance("a.txt", "0", 1, 1)
     >>> clerk = JobClass(Text("Principal Clerk", where), (), experience=(
-    ...     ExperienceRequirement(Decimal(24), "", "", where, in_classes=("Senior Clerk",)),))
+    ...     ExperienceRequirement(Decimal(24), "", "as a Senior Clerk", where, in_classes=("Senior Clerk",)),))
     >>> [(c.title.value, c.stub) for c in resolve_experience_classes([clerk])]
     [('Principal Clerk', False), ('Senior Clerk', True)]
     """
     result = list(classes)
     titles: dict[tuple[str, str], dict[int, str]] = {}
     keys: dict[tuple[tuple[str, str], str], int] = {}  # (place, folded code or title) -> position
+    variants: dict[tuple[tuple[str, str], str], list[int]] = {}  # (place, folded title less its qualifier)
     for position, job_class in enumerate(result):
         place = jurisdiction_key(job_class.jurisdiction)
         titles.setdefault(place, {})[position] = fold(job_class.title.value)
         keys.setdefault((place, fold(job_class.title.value)), position)
         if job_class.code:
             keys.setdefault((place, fold(job_class.code.value)), position)
+        if (base := QUALIFIER.sub("", job_class.title.value)) != job_class.title.value and not job_class.stub:
+            variants.setdefault((place, fold(base)), []).append(position)
+    former = former_titles(classes)
+
+    def lookup(place: tuple[str, str], name: str) -> tuple[list[int], str, float]:
+        wanted = fold(name)
+        found = keys.get((place, wanted))
+        if found is not None:
+            code = result[found].code
+            return [found], "code" if code and fold(code.value) == wanted else "title", 100.0
+        for bare in (RANGE_QUALIFIER.sub("", name), TRAILING_LEVEL.sub("", RANGE_QUALIFIER.sub("", name))):
+            if bare != name and (found := keys.get((place, fold(bare)))) is not None:
+                return [found], "title", 100.0
+        for bare in dict.fromkeys((RANGE_QUALIFIER.sub("", name), name)):
+            if (place, fold(bare)) in variants:
+                return list(variants[(place, fold(bare))]), "variant", 100.0
+            if (current := former.get((place, fold(bare)))) is not None and (place, current) in keys:
+                return [keys[(place, current)]], "former-title", 100.0
+        for bare in dict.fromkeys((name, TRAILING_LEVEL.sub("", RANGE_QUALIFIER.sub("", name)))):
+            if titles.get(place):
+                best = process.extractOne(fold(bare), titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
+                if best is not None:
+                    return [best[2]], "fuzzy-title", round(best[1], 1)
+        return [], "stub", 100.0
+
     for index in range(len(classes)):
         job_class = result[index]
         place = jurisdiction_key(job_class.jurisdiction)
-        references: dict[str, ClassReference] = {}
+        references: dict[str, list[ClassReference]] = {}
         for name, requirement in _experience_names(job_class.experience):
             wanted = fold(name)
             if wanted in references:
                 continue
-            found, method, score = keys.get((place, wanted)), "title", 100.0
-            if found is None and (bare := TRAILING_LEVEL.sub("", name)) != name:
-                found = keys.get((place, fold(bare)))
-            if found is not None and result[found].code and fold(result[found].code.value) == wanted:
-                method = "code"
-            if found is None and titles.get(place):
-                best = process.extractOne(wanted, titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
-                if best is not None:
-                    found, method, score = best[2], "fuzzy-title", round(best[1], 1)
-            if found is None and (bare := TRAILING_LEVEL.sub("", name)) != name and titles.get(place):
-                best = process.extractOne(fold(bare), titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
-                if best is not None:
-                    found, method, score = best[2], "fuzzy-title", round(best[1], 1)
+            found, method, score = lookup(place, name)
             named = Text(name, requirement.where)
-            if found is None:
-                found, method = len(result), "stub"
+            if not found and not _written(name, requirement.description):
+                references[wanted] = []
+                continue
+            if not found:
+                found, method = [len(result)], "stub"
                 result.append(JobClass(title=named, sources=(), jurisdiction=job_class.jurisdiction, stub=True,
                                        named_in=(named,)))
-                titles.setdefault(place, {})[found] = wanted
-                keys[(place, wanted)] = found
-            elif result[found].stub:
+                titles.setdefault(place, {})[found[0]] = wanted
+                keys[(place, wanted)] = found[0]
+            elif result[found[0]].stub:
                 method = "stub"
-                result[found] = replace(result[found], named_in=result[found].named_in + (named,))
-            target = result[found]
-            references[wanted] = ClassReference(name, target.title.value,
-                                                target.code.value if target.code else None, method, score)
-        if references:
-            result[index] = replace(job_class, class_references=tuple(references.values()))
+                result[found[0]] = replace(result[found[0]], named_in=result[found[0]].named_in + (named,))
+            references[wanted] = [ClassReference(name, result[position].title.value,
+                                                 result[position].code.value if result[position].code else None,
+                                                 method, score) for position in found]
+        if any(references.values()):
+            result[index] = replace(job_class, class_references=tuple(
+                reference for found in references.values() for reference in found))
     return result

@@ -43,6 +43,11 @@ __all__ = ["parse_requirement_paths", "parse_pattern_paths", "experience_in_clas
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
 ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?")
+# a list of titles holding commas, joined by ";" ("Crew Leader, X Corps; or Trail Supervisor")
+SEMICOLON_SPLIT = re.compile(r"\s*;\s*(?:or\s+)?(?:an?\s+)?")
+SENTENCE_END = re.compile(r"[.;](?:\s|$)")
+# a class's range written after a comma ("an Office Assistant, Range B"): kept with the class, as "(Range B)"
+RANGE_AFTER_COMMA = re.compile(r",\s*(Range\s+[A-Z])\b")
 
 
 @dataclass
@@ -77,9 +82,14 @@ def named_classes(text: str, table: BulletinRules, levels_within_class: bool = F
     >>> named_classes("Automotive Supervisor, Truck and Equipment Dispatcher, or Auto Body Repair Supervisor",
     ...               load_rules().bulletin)
     ['Automotive Supervisor', 'Truck and Equipment Dispatcher', 'Auto Body Repair Supervisor']
+    >>> named_classes("Office Assistant, Range B", load_rules().bulletin)
+    ['Office Assistant (Range B)']
+    >>> named_classes("Crew Leader, Kestrel Conservation Corps; or Trail Supervisor", load_rules().bulletin)
+    ['Crew Leader, Kestrel Conservation Corps', 'Trail Supervisor']
     """
     names: list[str] = []
-    pieces = ORGANISATION_SPLIT.split(text)
+    text = RANGE_AFTER_COMMA.sub(r" (\1)", text)
+    pieces = (SEMICOLON_SPLIT if ";" in text else ORGANISATION_SPLIT).split(text)
     last = pieces[-1].split() if pieces else []
     folded = table.folded_titles
     shared = folded.shared_rest
@@ -239,6 +249,8 @@ def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tu
             continue
         for match in rule.pattern.finditer(passage.text):
             names = named_classes(match.group("classes"), table, levels_within_class)
+            if "role" in rule.pattern.groupindex:  # "a senior inspector in ... disciplines: Building, ..."
+                names = [_composed(match.group("level"), name, match.group("role")) for name in names]
             position = match.start("classes")
             before = [duration for duration in durations if duration[0] < position]
             after = [duration for duration in durations if duration[0] >= position]
@@ -254,8 +266,10 @@ def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tu
                              None)
             if owner is not None and found[owner].months == months:
                 requirement = found[owner]
-                found[owner] = replace(requirement, in_classes=requirement.in_classes + tuple(
-                    name for name in names if name not in requirement.in_classes))
+                found[owner] = replace(requirement, description=_through(passage, starts[owner], requirement,
+                                                                         match.end()),
+                                       in_classes=requirement.in_classes + tuple(
+                                           name for name in names if name not in requirement.in_classes))
                 continue
             span = passage.span(at, match.end())
             part = ExperienceRequirement(months, "", span.text, span.where, in_classes=tuple(names),
@@ -276,6 +290,26 @@ def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tu
                 found.append(part)
                 starts.append(at)
     return tuple(found)
+
+
+def _composed(level: str, discipline: str, role: str) -> str:
+    """The title of a class written as a level and role with a discipline ("senior", "Building", "inspector").
+
+    >>> _composed("senior", "Building Mechanical", "inspector")
+    'Senior Building Mechanical Inspector'
+    """
+    return " ".join([level.capitalize(), discipline, role.capitalize()])
+
+
+def _through(passage: Passage, start: int, requirement: ExperienceRequirement, end: int) -> str:
+    """The requirement's description, carried on to ``end`` when a class it names lies beyond where the
+    description stopped (a list cut at its first comma: "performing forest, range, or watershed management duties
+    in a class comparable in level to a Forester I") and nothing but that sentence lies between."""
+    text = passage.text
+    stop = start + len(requirement.description)
+    if end <= stop or text[start:stop] != requirement.description or SENTENCE_END.search(text, stop, end):
+        return requirement.description
+    return text[start:end].rstrip(" ;,.")
 
 
 def _field(text: str) -> str:

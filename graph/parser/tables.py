@@ -624,7 +624,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
     titles = phrases["class_titles"]
     title = titles["title"]
     substitutions = dict(substitutions, modifier="|".join(titles["modifiers"]), title=title,
-                         titles=rf"{title}(?:\s*,\s*(?:or\s+)?(?:an?\s+)?{title}|\s+(?:and/)?or\s+(?:an?\s+)?{title})*")
+                         titles=titles.get("titles", "{title}").replace("{title}", title))
     requirements = phrases["requirements"]
     license_table = phrases["drivers_license"]
 

@@ -51,24 +51,27 @@ def _experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirem
 
 def _emit_feeders(job_class: JobClass, out: Any, nodes: dict[ExperienceRequirement, str],
                   titles: dict[tuple[tuple[str, str], str], NamedNode], place: tuple[str, str]) -> None:
-    references: dict[str, ClassReference] = {fold(ref.name): ref for ref in job_class.class_references}
+    references: dict[str, list[ClassReference]] = {}
+    for ref in job_class.class_references:  # a name may resolve to several classes (the variants of a title)
+        references.setdefault(fold(ref.name), []).append(ref)
     for requirement, iri in nodes.items():
         node = NamedNode(iri)
         if requirement.schedule:
             out.text(node, RG.schedule, requirement.schedule)
         for index, name in enumerate(requirement.in_classes, start=1):
-            reference = references.get(fold(name))
-            target = titles.get((place, fold(reference.target_title if reference else name)))
-            if target is None:
-                continue
-            out.add(node, RG.inClass, target)
-            if reference is None:
-                continue
-            ref_node = out.child(node, RG.classReference, f"class-reference/{index}", RG.ClassReference)
-            out.text(ref_node, SCHEMA.name, name)
-            out.add(ref_node, RG.resolvedTo, target)
-            out.text(ref_node, RG.matchMethod, reference.method)
-            out.add(ref_node, RG.matchScore, Literal(str(reference.score), datatype=XSD.decimal))
+            for other, reference in enumerate(references.get(fold(name)) or [None]):
+                target = titles.get((place, fold(reference.target_title if reference else name)))
+                if target is None:
+                    continue
+                out.add(node, RG.inClass, target)
+                if reference is None:
+                    continue
+                ref_node = out.child(node, RG.classReference, f"class-reference/{index}"
+                                     + (f"-{other + 1}" if other else ""), RG.ClassReference)
+                out.text(ref_node, SCHEMA.name, name)
+                out.add(ref_node, RG.resolvedTo, target)
+                out.text(ref_node, RG.matchMethod, reference.method)
+                out.add(ref_node, RG.matchScore, Literal(str(reference.score), datatype=XSD.decimal))
 
 
 def _education(out: Any, node: NamedNode, education: EducationRequirement) -> None:
