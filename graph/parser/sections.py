@@ -16,6 +16,7 @@ __all__ = ["RawSection", "SplitDocument", "heading_of", "near_heading_of", "spli
 
 FUZZY_HEADING = 90  # rapidfuzz ratio (0-100) for a known heading line to name a heading of the vocabulary
 MAX_INLINE_HEADING = 60  # characters before the colon of "Heading: text"
+WORD = re.compile(r"[^\W\d_]{3}")  # a heading of no word of three letters ("I.", "Ii.", "____") opens no section
 CONTINUED = re.compile(r"\s*\((?:continued|cont\.?)\)\s*$", re.IGNORECASE)  # a heading repeated on a new page
 
 
@@ -112,7 +113,7 @@ def split_sections(document: SourceDocument, rules: Rules, headings: Mapping[int
         if found is None and line.number in known and line.number not in not_headings:
             found = rules.memo("near heading", partial(near_heading_of, rules=rules))(line.text)
             deeper = level is not None and current_level is not None and level > current_level
-            if found is None and not deeper and current is not None and any(c.isalpha() for c in line.text):
+            if found is None and not deeper and current is not None and WORD.search(line.text):
                 found = ("other", collapse(line.text).rstrip(":").strip(), "")
         if found is None:
             (current.lines if current is not None else header).append(line)

@@ -198,6 +198,10 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
     True
     >>> scope_heading("Analyst I", ["Analyst I", "Analyst I (Health)", "Analyst II (Health)"])
     (0, 1)
+    >>> scope_heading("Analyst", ["Analyst, Range A", "Analyst, Range B", "Senior Analyst"], heading=True)
+    (0, 1)
+    >>> scope_heading("Analyst, Range A", ["Analyst", "Senior Analyst"], heading=True)
+    (0,)
     >>> scope_heading("Clerk II Level and Above", titles), scope_heading("Senior Clerk and above", titles)
     ((1, 2), (2,))
     """
@@ -223,6 +227,12 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
     by_qualifier = _named_by_qualifiers(key, keys, rules)
     if by_qualifier:
         return by_qualifier
+    if heading:  # a title without what follows its first comma ("Analyst" for "Analyst, Range A", "Analyst, Range B")
+        based = tuple(index for index, title in enumerate(keys) if "," in title and title.split(",")[0] == key)
+        if based:
+            return based
+        if "," in key and key.split(",")[0] in keys:  # "Analyst, Range A" for the class "Analyst"
+            return (keys.index(key.split(",")[0]),)
     if heading:  # a heading that is one of the titles' qualifiers ("Librarian" for "Teacher (Librarian) (...)")
         qualified = tuple(index for index, title in enumerate(keys) if key in _qualified(title)[1])
         if qualified and len(qualified) < len(keys):
