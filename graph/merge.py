@@ -347,6 +347,20 @@ def _written(name: str, text: str) -> bool:
     return not words or re.search(rf"\b{re.escape(words[-1])}\b", text) is not None
 
 
+def _pay_level(job_class: JobClass) -> int | None:
+    """The lowest annual salary a class starts at (its employer's published ranges), if any."""
+    if job_class.bulletin is None or not job_class.bulletin.salaries:
+        return None
+    salaries = [s for s in job_class.bulletin.salaries if not s.dwp] or list(job_class.bulletin.salaries)
+    return int(min(salary.low for salary in salaries))
+
+
+def _at_level_of(name: str, text: str) -> bool:
+    """Whether the text names the class as a level ("in a class at the level of Senior Clerk", "in a position at
+    the level of ..."): every class at that class's pay then qualifies too."""
+    return re.search(rf"\blevel\s+of\s+(?:an?\s+|the\s+)?{re.escape(name)}\b", text, re.IGNORECASE) is not None
+
+
 def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
     """Resolve the classes experience must be gained in (``in_classes``) to classes of the same jurisdiction.
 
@@ -356,7 +370,9 @@ def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
     "variant"); by a former title written anywhere ("Senior Clerk" -> Senior Administrative Clerk,
     "former-title"); or to the closest title (rapidfuzz ratio >= TITLE_THRESHOLD, "fuzzy-title"). Otherwise a
     stub class is added for it when the requirement writes it as a title; a name composed from lower-case words
-    ("senior inspector ... disciplines: Plumbing") that no class has is left unresolved. Each class records its
+    ("senior inspector ... disciplines: Plumbing") that no class has is left unresolved. A class named as a level
+    ("in a class at the level of Senior Clerk") brings every class of the employer at its pay level (its lowest
+    published salary; "same-pay-level"), or itself alone when no pay is known. Each class records its
     :class:`ClassReference` list (one per class a name resolved to).
 
     >>> from decimal import Decimal
@@ -380,6 +396,10 @@ def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
         if (base := QUALIFIER.sub("", job_class.title.value)) != job_class.title.value and not job_class.stub:
             variants.setdefault((place, fold(base)), []).append(position)
     former = former_titles(classes)
+    at_pay: dict[tuple[tuple[str, str], int], list[int]] = {}  # (place, lowest salary) -> positions
+    for position, job_class in enumerate(result):
+        if (pay := _pay_level(job_class)) is not None:
+            at_pay.setdefault((jurisdiction_key(job_class.jurisdiction), pay), []).append(position)
 
     def lookup(place: tuple[str, str], name: str) -> tuple[list[int], str, float]:
         wanted = fold(name)
@@ -424,9 +444,15 @@ def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
             elif result[found[0]].stub:
                 method = "stub"
                 result[found[0]] = replace(result[found[0]], named_in=result[found[0]].named_in + (named,))
+            peers: list[int] = []
+            if len(found) == 1 and _at_level_of(name, requirement.description):
+                pay = _pay_level(result[found[0]])
+                peers = [position for position in at_pay.get((place, pay), []) if position != found[0]
+                         and position != index] if pay is not None else []
             references[wanted] = [ClassReference(name, result[position].title.value,
                                                  result[position].code.value if result[position].code else None,
-                                                 method, score) for position in found]
+                                                 method if position in found else "same-pay-level", score)
+                                  for position in found + peers]
         if any(references.values()):
             result[index] = replace(job_class, class_references=tuple(
                 reference for found in references.values() for reference in found))

@@ -7,12 +7,22 @@ discipline titles) and the explicit steps they give.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from rolegraph.merge import add_named_classes
-from rolegraph.model import ExperienceRequirement, JobClass, Jurisdiction, Line, Provenance, Text
+from rolegraph.model import (
+    Bulletin,
+    ExperienceRequirement,
+    JobClass,
+    Jurisdiction,
+    Line,
+    Provenance,
+    SalaryRange,
+    Text,
+)
 from rolegraph.parser.passage import Passage
 from rolegraph.parser.requirements import experience_in_classes, parse_requirement_paths
 from rolegraph.parser.tables import load_rules
@@ -170,3 +180,17 @@ def test_an_unknown_class_written_out_is_still_a_stub() -> None:
     classes = [_class("Chief Gardener", "3145", ("Senior Gardener", 24))]
     assert [(c.title.value, c.stub) for c in add_named_classes(classes)] == [("Chief Gardener", False),
                                                                           ("Senior Gardener", True)]
+
+
+def _paid(job_class: JobClass, low: int) -> JobClass:
+    return replace(job_class, bulletin=Bulletin(salaries=(SalaryRange(low, low + 9000, None, job_class.title.where),)))
+
+
+def test_at_the_level_of_brings_the_classes_at_that_pay() -> None:
+    classes = [_paid(_class("Senior Records Clerk", "1368"), 46374), _paid(_class("Library Aide", "1172"), 46374),
+               _paid(_class("Park Keeper", "3141"), 39672),
+               _class("Chief Clerk", "1201", ("Senior Records Clerk", 24),
+                      text="in a class at the level of Senior Records Clerk"),
+               _class("Head Clerk", "1202", ("Senior Records Clerk", 24), text="as a Senior Records Clerk")]
+    assert _resolved(classes, "Chief Clerk") == [("Library Aide", "same-pay-level"), ("Senior Records Clerk", "title")]
+    assert _resolved(classes, "Head Clerk") == [("Senior Records Clerk", "title")]

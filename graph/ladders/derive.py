@@ -9,6 +9,7 @@ times the candidates per class, not with all pairs. Thresholds live in ``parser/
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ from rapidfuzz import fuzz, process
 from rolegraph.collector import collector_paused
 from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
+from rolegraph.merge import QUALIFIER, RANGE_QUALIFIER
 from rolegraph.model import LEVEL_ORDER, pickled_by_fields
 from rolegraph.parser.tables import fold
 from rolegraph.resources import rule_table
@@ -1053,10 +1055,41 @@ def _owner_steps(context: _Context, owner: ClassFacts, resolution: Resolution) -
                                           and lower.employer_known and owner.employer_known):
                 continue
             step = _explicit(context, lower, owner,
-                             f"{owner.label} requires {option.months} months as {lower.title}",
+                             f"{owner.label} requires {option.months} months as {lower.title}"
+                             + _named_as(lower, option),
                              sources=(option.where,), nodes=(option.node,), named=option)
             if step is not None:
                 yield step
+
+
+def _named_as(lower: ClassFacts, option: Experience) -> str:
+    """How a requirement named a class it did not name by its own title: the class with its range, a base title
+    standing for each of its variants ("Senior Environmental Scientist" -> its (Specialist) class), a class at the
+    level of another (the same pay), or another name (a former title).
+
+    >>> ranged = Experience("e", Decimal(12), "", "", in_class_titles=("Office Assistant (Range B)",))
+    >>> _named_as(ClassFacts("x", "Office Assistant (Typing)"), ranged)
+    " (named 'Office Assistant (Range B)': each class titled Office Assistant (...), at range B)"
+    >>> leveled = Experience("e", Decimal(24), "", "in a class at the level of Senior Clerk",
+    ...                      in_class_titles=("Senior Clerk",))
+    >>> _named_as(ClassFacts("x", "Senior Administrative Clerk"), leveled)
+    " (named 'Senior Clerk': a class at the level of Senior Clerk, or that class's current title)"
+    """
+    titles = {fold(title): title for title in option.in_class_titles}
+    if not titles or fold(lower.title) in titles:
+        return ""
+    base = fold(QUALIFIER.sub("", lower.title))
+    for folded, title in titles.items():
+        bare = RANGE_QUALIFIER.sub("", folded)
+        ranged = f", at range {folded[-2].upper()}" if bare != folded else ""
+        if bare == fold(lower.title):
+            return f" (named '{title}'{ranged})"
+        if bare == base:
+            return f" (named '{title}': each class titled {QUALIFIER.sub('', lower.title)} (...){ranged})"
+    for title in titles.values():
+        if re.search(rf"\blevel\s+of\s+(?:an?\s+|the\s+)?{re.escape(title)}\b", option.description, re.I):
+            return f" (named '{title}': a class at the level of {title}, or that class's current title)"
+    return " (named " + ", ".join(f"'{title}'" for title in titles.values()) + ")"
 
 
 def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str, sources: tuple[str, ...],
