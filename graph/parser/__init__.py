@@ -323,6 +323,7 @@ class _Reading:
     split: SplitDocument | None = None
     layout: Layout | None = None
     views: tuple[SourceDocument, ...] = ()
+    own_lines: tuple[frozenset[int], ...] = ()  # per view: the lines scoped to its class and not to every class
     classes: tuple[JobClass, ...] = ()
 
 
@@ -368,12 +369,16 @@ def scope_sections(reading: _Reading) -> None:
     rows = {entry.line.number for entry in reading.listed}
     header = [line for line in reading.split.header if line.number not in rows]
     parts: list[list[Line]] = [list(header) for _ in titles]
+    owned: list[set[int]] = [set() for _ in titles]
     for section in reading.split.sections:
         lines = [line for line in section.lines if line.number not in rows]
         scoped, _ = scope_lines(lines, titles, lambda line: line.number in reading.levels)
-        for own, lines in zip(parts, scoped, strict=True):
+        shared = set.intersection(*({line.number for line in lines} for lines in scoped))
+        for own, lines, numbers in zip(parts, scoped, owned, strict=True):
             own.append(Line(section.heading_line, section.heading))
             own.extend(lines)
+            numbers.update(line.number for line in lines if line.number not in shared and line.text.strip())
+    reading.own_lines = tuple(frozenset(numbers) for numbers in owned)
     reading.views = tuple(SourceDocument(document.path, document.sha256, document.media_type, tuple(lines),
                                          document.blocks, document.locators) for lines in parts)
 
@@ -387,8 +392,9 @@ def read_fields(reading: _Reading) -> None:
                               not_headings=reading.not_headings, levels=reading.levels, split=reading.split),)
     else:  # a view keeps the document's line numbers, so its heading levels are the document's
         classes = tuple(parse_spec(view, reading.rules, listed=entry, layout=reading.layout, order=order,
-                                   not_headings=reading.not_headings, levels=reading.levels)
-                        for order, (view, entry) in enumerate(zip(reading.views, reading.listed, strict=True), start=1))
+                                   not_headings=reading.not_headings, levels=reading.levels, own_lines=own)
+                        for order, (view, entry, own) in enumerate(zip(reading.views, reading.listed, reading.own_lines,
+                                                                       strict=True), start=1))
     reading.classes = tuple(relocate(job_class, reading.document) for job_class in classes)
 
 
@@ -411,12 +417,14 @@ def parse_document(document: SourceDocument, rules: Rules | None = None) -> tupl
 
 def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: ListedClass | None = None,
                layout: Layout | None = None, order: int | None = None, not_headings: Collection[int] = (),
-               levels: dict[int, int | None] | None = None, split: SplitDocument | None = None) -> JobClass:
+               levels: dict[int, int | None] | None = None, split: SplitDocument | None = None,
+               own_lines: Collection[int] = ()) -> JobClass:
     """Return the job class a specification describes.
 
     ``listed`` is the class's row of a titles table when the document defines several (its title and code
     win over the lines'); ``order`` its place in the series; ``layout`` the document's, when known; ``levels`` and
-    ``split`` its heading levels and sections, when already worked out for it.
+    ``split`` its heading levels and sections, when already worked out for it; ``own_lines`` the lines of a series
+    document scoped to this class alone or to some of its classes (not to all).
 
     Raises:
         SourceError: the document has no job title, so it is not a job specification.
@@ -492,6 +500,10 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
                         if (found := parse_license(sentence, rules)) is not None)
 
     summary = next((Text(p.span().text, p.where()) for p in passages("summary")), None)
+    if summary is None and "level_distinctions" in families:  # the class's own passage of its level distinctions
+        summary = next((Text(own.span().text, own.where()) for p in passages("distinguishing_characteristics")
+                        if (own := Passage([line for line in p.lines if line.number in own_lines],
+                                           document.name, document.sha256))), None)
     duties = tuple(parse_duty(paragraph, rules) for passage in passages("duties")
                    for paragraph in passage.paragraphs() if paragraph)
     job_family = tuple(Text(line.text.strip(), provenance(document.name, document.sha256, line.number,

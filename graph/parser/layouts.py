@@ -16,7 +16,8 @@ from rolegraph.resources import rule_table
 
 __all__ = ["Layout", "LayoutRules", "load_layout_rules", "detect_layout", "FAMILIES", "OMITTABLE"]
 
-FAMILIES = frozenset({"class_table", "bulletin", "requirement_items", "requirement_patterns", "requirement_text"})
+FAMILIES = frozenset({"class_table", "bulletin", "requirement_items", "requirement_patterns", "requirement_text",
+                      "level_distinctions"})
 OMITTABLE = frozenset({"summary", "duties", "ksa", "pay", "requirements"})
 DETECT_KEYS = frozenset({"sections", "min_sections", "class_table", "patterns", "lines"})
 
