@@ -68,18 +68,32 @@ def expected_of(name: str, omits: Iterable[str]) -> bool:
     return omitted_as is None or omitted_as not in omits
 
 
-def _why(field_name: str, headings: Iterable[str]) -> str:
-    """Why a class lacks an expected field: its section was kept as text, or the document has none.
+def _why(field_name: str, headings: Iterable[str], in_series: bool = False) -> str:
+    """Why a class lacks an expected field: its section was kept as text, or the document has none (for a class of
+    a series document: none that applies to it).
 
     >>> _why("pay", ["ANNUAL SALARY"]), _why("definition or duties", [])
     ("section 'ANNUAL SALARY' kept as text, nothing read from it", 'no duties section')
+    >>> _why("minimum qualifications", [], in_series=True)
+    'no requirements section, nor a sub-heading of one naming this class'
     """
     section = EXPECTED.get(field_name, (None, None))[0]
     if section is None:
         return "not stated"
     heading_to_section = load_rules().heading_to_section
     kept = next((heading for heading in headings if heading_to_section.get(fold(heading)) == section), None)
-    return f"section {kept!r} kept as text, nothing read from it" if kept else f"no {section} section"
+    if kept:
+        return f"section {kept!r} kept as text, nothing read from it"
+    return f"no {section} section, nor a sub-heading of one naming this class" if in_series else f"no {section} section"
+
+
+def _label(job_class: JobClass, field_name: str) -> str:
+    """A class lacking an expected field, as the report lists it: its file (and title, when the file defines
+    several classes) and why."""
+    name = job_class.sources[0].name if job_class.sources else job_class.label
+    in_series = job_class.classification is not None and job_class.classification.series_order is not None
+    why = _why(field_name, [section.heading for section in job_class.sections], in_series)
+    return f"{name} {job_class.title.value!r} ({why})" if in_series else f"{name} ({why})"
 
 
 def _items(items: tuple[RequirementItem, ...]) -> list[RequirementItem]:
@@ -112,9 +126,7 @@ def coverage_of_classes(classes: Iterable[JobClass]) -> Coverage:
     """Coverage of parsed classes (stubs are not counted)."""
     real = [job_class for job_class in classes if not job_class.stub]
     counts = {name: sum(1 for job_class in real if has(job_class)) for name, (has, _) in FIELDS.items()}
-    missing = {name: sorted(f"{job_class.sources[0].name if job_class.sources else job_class.label} "
-                            f"({_why(name, [section.heading for section in job_class.sections])})"
-                            for job_class in real if not FIELDS[name][0](job_class)
+    missing = {name: sorted(_label(job_class, name) for job_class in real if not FIELDS[name][0](job_class)
                             and expected_of(name, job_class.omits)) for name in EXPECTED}
     unparsed: list[Unparsed] = []
     for job_class in real:

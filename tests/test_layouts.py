@@ -38,9 +38,14 @@ TARGET_FIELDS = FIELDS[:6]
 JURISDICTION = ("the employer is not read: places.toml's jurisdiction rules know cities and counties, not a "
                 "province, council, school district or state government named on its own")
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {
-    ("county-class-spec/planner-series", "*", "*"): "the header table has a column per class ('| | Planner I | "
-        "Planner II |', codes and grades in rows): find_classes knows titles tables with a row per class only, so "
-        "the document is read as one class 'Planner I / Planner II'",
+    ("county-class-spec/planner-series", "*", "jurisdiction"): "'Marlow County, Oregon' alone on the first line "
+        "is not read as the employer",
+    ("county-class-spec/planner-series", "*", "series"): "the series is named only in the title 'Planner I / "
+        "Planner II' and the text ('the professional planning series'): no label or titles-table caption names it",
+    ("county-class-spec/planner-series", "*", "salary"): "the 'Salary Range' row of the column-per-class table "
+        "gives each class its range, but salaries are read only from a bulletin's salary section",
+    ("county-class-spec/planner-series", "Planner II", "education"): "'Same as Planner I': the level's education "
+        "refers to the lower level's paragraph, which is not carried over",
     ("municipal-series-table/clerk-series-pdf", "*", "*"): "the PDF reader gives the class table as words without "
         "cells ('1101 Clerk I 8 Non-Exempt') and its block kinds fall on the wrong lines, so no titles table is found",
     ("provincial-job-description/policy-analyst-pdf", "*", "duties"): "PDF block kinds fall on the wrong lines "

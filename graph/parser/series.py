@@ -148,6 +148,9 @@ def find_listed_classes(lines: Sequence[Line], rules: SeriesRules | None = None)
     index = 0
     while index < len(lines):
         cells = table_cells(lines[index].text)
+        across = _classes_across(lines, index, cells, rules) if cells else ()
+        if across:
+            return across
         columns = _columns(cells, rules) if cells else None
         index += 1
         if columns is None:
@@ -172,6 +175,41 @@ def find_listed_classes(lines: Sequence[Line], rules: SeriesRules | None = None)
         if len(found) >= rules.min_rows:
             return tuple(found)
     return ()
+
+
+def _classes_across(lines: Sequence[Line], index: int, cells: tuple[str, ...], rules: SeriesRules
+                    ) -> tuple[ListedClass, ...]:
+    """The classes of a table with a column per class: a header row of titles after an empty (or "title") corner
+    cell, then rows each opening with a column name (code, grade, schematic code) and giving a value per class.
+
+    >>> rows = ["| | Planner I | Planner II |", "|---|---|", "| Class Code | 4311 | 4312 |", "| Grade | 38 | 42 |"]
+    >>> [(c.title, c.code, c.grade) for c in find_listed_classes([Line(n, t) for n, t in enumerate(rows, 1)])]
+    [('Planner I', '4311', '38'), ('Planner II', '4312', '42')]
+    """
+    corner, titles = cells[0], cells[1:]
+    if len(titles) < rules.min_rows or not all(titles) or (
+            corner and rules.column_of_header.get(fold(corner.rstrip(TRAILING_MARKS))) != "title"):
+        return ()
+    values: dict[str, tuple[str, ...]] = {}
+    for line in lines[index + 1:]:
+        if not line.text.strip():
+            continue
+        row = table_cells(line.text)
+        if row is None:
+            break
+        if not row:
+            continue
+        column = rules.column_of_header.get(fold(row[0].rstrip(TRAILING_MARKS)))
+        if column in ("code", "schematic", "grade") and len(row) == len(cells):
+            values.setdefault(column, row[1:])
+    if "code" not in values and "schematic" not in values:
+        return ()
+
+    def value(column: str, place: int) -> str | None:
+        return (values[column][place] or None) if column in values else None
+
+    return tuple(ListedClass(collapse(rules.title_notes.sub("", title)), value("code", place), lines[index],
+                             value("schematic", place), value("grade", place)) for place, title in enumerate(titles))
 
 
 def _title_key(text: str, rules: SeriesRules) -> str:
