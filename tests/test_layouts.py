@@ -48,12 +48,6 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
         "refers to the lower level's paragraph, which is not carried over",
     ("municipal-series-table/clerk-series-pdf", "*", "*"): "the PDF reader gives the class table as words without "
         "cells ('1101 Clerk I 8 Non-Exempt') and its block kinds fall on the wrong lines, so no titles table is found",
-    ("provincial-job-description/policy-analyst-pdf", "*", "duties"): "PDF block kinds fall on the wrong lines "
-        "(items read as headings), so the accountabilities open 'other' sections",
-    ("provincial-job-description/policy-analyst-pdf", "*", "experience"): "PDF: the requirement items are cut "
-        "apart by misplaced headings",
-    ("provincial-job-description/policy-analyst-pdf", "*", "education"): "PDF: as experience",
-    ("provincial-job-description/policy-analyst-pdf", "*", "licenses"): "PDF: the licence item is read as a heading",
     ("state-position-description/environmental-science-specialist", "*", "duties"): "'Essential Functions' is "
         "followed by a table ('% of Time | Essential Function'), read as the table's caption: it opens no section, "
         "so the function rows are no duties",

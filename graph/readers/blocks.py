@@ -29,6 +29,7 @@ SHORT_BLOCK_CHARS = 120  # a block at most this long, all in bold, is a heading 
 LABEL_MAX_CHARS = 60  # a label ("Class Code:") is a bold run at most this long ending in a colon ...
 LABEL_MAX_VALUE_CHARS = 80  # ... followed by a value at most this long ("1660")
 
+NUMBERED_ITEM = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z])[.)]\s")  # "1. ", "b) ", "(2) ": an item's own mark
 _SPACE = re.compile(r"\s+")
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # invisible: dropped from text
 
@@ -68,9 +69,13 @@ def row_block(cells: Sequence[str], where: Locator, header: bool = False) -> Blo
 
 
 def block_line_texts(block: Block) -> list[str]:
-    """The lines a block renders to."""
+    """The lines a block renders to: an item's first line marked, unless it carries its own number or letter.
+
+    >>> block_line_texts(Block("item", "Files", Locator(1))), block_line_texts(Block("item", "2. Sorts", Locator(2)))
+    (['- Files'], ['2. Sorts'])
+    """
     texts = block.text.split("\n")
-    if block.kind == "item":
+    if block.kind == "item" and not NUMBERED_ITEM.match(texts[0]):
         texts[0] = ITEM_PREFIX + texts[0]
     return texts
 

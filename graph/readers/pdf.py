@@ -73,19 +73,37 @@ def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
     widths = _page_widths(kept, tuple(page_starts))
     locators = tuple(Locator(index - page_starts[page] + 1, page=page + 1) for page, index in
                      ((bisect.bisect_right(page_starts, index) - 1, index) for index in range(len(lines))))
+    blocks, starts = _font_reading(path, data)
+    # a line the fonts show to open a block (a heading, a label, a paragraph after a gap) is never joined to the
+    # line above, however far that one ran: the text layer has no blank lines, so only the fonts know
+    opens_block = (lambda text: _line_key(text) in starts) if starts else None
     return SourceDocument(path=path, sha256=sha256, media_type="application/pdf",
-                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0)),
-                          blocks=pdf_blocks(path, data), locators=locators)
+                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0), opens_block),
+                          blocks=blocks, locators=locators)
+
+
+def _line_key(text: str) -> str:
+    """A line's text as both text extractors give it: no spacing, case or typographic quotes.
+
+    >>> _line_key("Typical  Duties \u2019") == _line_key("typical duties'")
+    True
+    """
+    return "".join(text.translate(TYPOGRAPHIC_TO_ASCII).casefold().split())
 
 
 def pdf_blocks(path: Path, data: bytes) -> tuple[Block, ...]:
     """The blocks of a PDF from its fonts (readers/pdf_fonts.py), without page furniture: lines dropped by the
     same rules as the text path's. A PDF pdfplumber cannot read gives no blocks (its text was read by pypdf)."""
+    return _font_reading(path, data)[0]
+
+
+def _font_reading(path: Path, data: bytes) -> tuple[tuple[Block, ...], frozenset[str]]:
+    """The font blocks, and the keys (``_line_key``) of the lines that open them."""
     try:
         pages = font_lines(data)
     except Exception as error:  # noqa: BLE001 - pdfplumber/pdfminer raise many kinds; the text path has the text
         logging.getLogger(__name__).debug("%s: no font blocks (%s)", path, error)
-        return ()
+        return (), frozenset()
     numbered: list[Line] = []
     starts: list[int] = []
     where: list[tuple[int, int]] = []
@@ -95,7 +113,10 @@ def pdf_blocks(path: Path, data: bytes) -> tuple[Block, ...]:
             numbered.append(Line(len(numbered) + 1, line.text))
             where.append((line.page, line.line))
     kept = drop_furniture(drop_page_furniture(numbered, tuple(starts)), tuple(starts))
-    return font_blocks(pages, {where[line.number - 1] for line in kept})
+    blocks = font_blocks(pages, {where[line.number - 1] for line in kept})
+    text_at = {(line.page, line.line): line.text for page in pages for line in page}
+    opening = (text_at.get((block.where.page, block.where.line)) for block in blocks)
+    return blocks, frozenset(_line_key(text) for text in opening if text)
 
 
 def _page_widths(lines: tuple[Line, ...], page_starts: tuple[int, ...]) -> dict[int, int]:
@@ -141,30 +162,45 @@ def drop_page_furniture(lines: list[Line], page_starts: tuple[int, ...]) -> list
             and not any(pattern.match(line.text) for pattern in PDF_FURNITURE)]
 
 
-def unwrap_lines(lines: tuple[Line, ...] | list[Line], width_of: Callable[[int], int] | None = None
-                 ) -> tuple[Line, ...]:
+def unwrap_lines(lines: tuple[Line, ...] | list[Line], width_of: Callable[[int], int] | None = None,
+                 opens_block: Callable[[str], bool] | None = None) -> tuple[Line, ...]:
     """Join lines broken at the page width back into one line per paragraph; a joined line keeps the number
-    of its first line.
+    of its first line. A line ``opens_block`` says opens a block is never joined to the one above, and, unless
+    it is a list item, a blank line (numbered as it is) goes before it, as in a text file.
 
     >>> wide = "Two years of full-time paid experience as an Accounting Clerk, or in a class at the level"
     >>> [line.text for line in unwrap_lines([Line(1, wide), Line(2, "of Senior Clerk."), Line(3, "2. Next")])]
     ['Two years of full-time paid experience as an Accounting Clerk, or in a class at the level of Senior \
 Clerk.', '2. Next']
+
+    Whether a line ran to the page's edge is asked of the line as set, not of the paragraph joined so far: a
+    heading after a paragraph's short last line stays apart.
+
+    >>> [line.text for line in unwrap_lines([Line(1, wide), Line(2, "of Clerk."), Line(3, "Typical Duties")])][1:]
+    ['Typical Duties']
     """
     result: list[Line] = []
+    last = Line(0, "")  # the last line as the page set it: whether it ran to the page's edge decides a join
     for line in lines:
         line = Line(line.number, line.text.translate(TYPOGRAPHIC_TO_ASCII))
         if result and line.text.strip():
             previous = result[-1].text
-            if GLUE_TO_NEXT.match(previous):
-                result[-1] = Line(result[-1].number, previous.strip() + line.text.strip())
+            if GLUE_TO_NEXT.match(last.text):
+                result[-1] = Line(result[-1].number, previous.rstrip() + line.text.strip())
+                last = Line(line.number, last.text.strip() + line.text.strip())
                 continue
-            width = width_of(result[-1].number) if width_of else 0
-            if (len(previous.strip()) >= max(UNWRAP_MIN_CHARS, UNWRAP_MIN_SHARE * width)
-                    and not any(pattern.search(previous.strip()) for pattern in KEEP_BREAK_AFTER)
-                    and not any(pattern.search(line.text.strip()) for pattern in KEEP_BREAK_BEFORE)):
+            width = width_of(last.number) if width_of else 0
+            if (len(last.text.strip()) >= max(UNWRAP_MIN_CHARS, UNWRAP_MIN_SHARE * width)
+                    and not any(pattern.search(last.text.strip()) for pattern in KEEP_BREAK_AFTER)
+                    and not any(pattern.search(line.text.strip()) for pattern in KEEP_BREAK_BEFORE)
+                    and not (opens_block is not None and opens_block(line.text))):
                 joiner = "" if previous.rstrip().endswith("-") and not previous.rstrip().endswith(" -") else " "
                 result[-1] = Line(result[-1].number, previous.rstrip() + joiner + line.text.strip())
+                last = line
                 continue
+            if (opens_block is not None and result[-1].text.strip() and opens_block(line.text)
+                    and not any(pattern.match(line.text) for pattern in KEEP_BREAK_BEFORE[:2])):
+                result.append(Line(line.number, ""))  # a paragraph's end, as a blank line marks it in text
         result.append(line)
+        last = line
     return tuple(result)

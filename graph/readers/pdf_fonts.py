@@ -26,7 +26,8 @@ __all__ = ["BOLD_FONT", "GAP_FACTOR", "SIZE_STEP", "FontLine", "font_lines", "fo
 
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)  # in a font's name
 SIZE_STEP = 0.5  # points: sizes closer than this are one size
-GAP_FACTOR = 1.6  # a gap above a line of more than this many typical line spacings starts a new paragraph
+GAP_FACTOR = 1.3  # a gap above a line of more than this many typical line spacings starts a new paragraph
+# (within a paragraph the spacing is regular; word processors add a third to a whole line between paragraphs)
 MAX_HEADING_LINES = 3  # a heading set large runs over at most this many lines
 UNWRAP_SHARE = 0.75  # a bold line shorter than this share of the text width may be a heading
 LABEL_SHAPE = re.compile(r"^\s*[A-Za-z][^:/]{0,39}:\s+\S")  # "Class Code: 4304"

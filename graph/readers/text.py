@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -12,7 +13,7 @@ from rolegraph.model import Block, Line, Locator, SourceDocument
 from rolegraph.readers.blocks import SHORT_BLOCK_CHARS, label_text, row_block
 from rolegraph.readers.furniture import drop_furniture
 
-__all__ = ["decode_bytes", "split_lines", "unwrap_markdown", "markdown_blocks", "read_text_source"]
+__all__ = ["decode_bytes", "split_lines", "unwrap_markdown", "markdown_blocks", "text_blocks", "read_text_source"]
 
 BOM_TO_ENCODING: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -52,6 +53,11 @@ MARKDOWN_ITEM = re.compile(r"^\s*(?:[-*+]\s+(?P<bullet>.*)|(?P<numbered>\d{1,3}[
 MARKDOWN_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 MARKDOWN_ROW_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 MARKDOWN_BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)(.*)$")
+
+# Plain text: a bullet mark opening a line (the mark is not the item's text, as in HTML and Word lists), and a
+# line that is a label and its short value ("Class Code:       9206").
+TEXT_BULLET = re.compile(r"^\s*[-*\u2022\u25cf\u25aa\u00b7]\s+(?=\S)")
+TEXT_LABEL = re.compile(r"^\s*([A-Za-z][^:]{0,59}:)\s*(\S.*)$")
 
 
 def decode_bytes(path: Path, data: bytes) -> str:
@@ -155,6 +161,55 @@ def _markdown_paragraph(lines: list[tuple[int, str]]) -> Block:
         if label is not None:
             return Block("label", label, where)
     return Block("paragraph", text, where)
+
+
+def text_blocks(lines: Sequence[Line], headings: Mapping[int, int | None] | None = None) -> tuple[Block, ...]:
+    """Blocks of plain-text lines: a line in ``headings`` (line number -> level) is a heading; other runs of
+    non-blank lines are unwrapped as a PDF's lines are (readers/pdf.py ``unwrap_lines``, at the text's own width)
+    into paragraphs, a numbered or bulleted one an item, a short "Label: value" line a label.
+
+    Plain text carries no headings of its own: which lines are headings is the parser's to say (its sections).
+
+    >>> lines = [Line(1, "Summary"), Line(2, ""), Line(3, "Class Code:    1368"), Line(4, "- Files"),
+    ...          Line(5, "1. Sorts")]
+    >>> [(block.kind, block.text, block.level, str(block.where)) for block in text_blocks(lines, {1: 2})]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('heading', 'Summary', 2, '1'), ('label', 'Class Code: 1368', None, '3'), ('item', 'Files', None, '4'),
+     ('item', '1. Sorts', None, '5')]
+    """
+    from rolegraph.readers.pdf import KEEP_BREAK_BEFORE, UNWRAP_MIN_CHARS, WIDTH_PERCENTILE, unwrap_lines
+
+    headings = headings or {}
+    lengths = sorted(len(line.text.strip()) for line in lines if len(line.text.strip()) >= UNWRAP_MIN_CHARS)
+    width = lengths[int(WIDTH_PERCENTILE * (len(lengths) - 1))] if lengths else 0
+    blocks: list[Block] = []
+    run: list[Line] = []
+
+    def flush() -> None:
+        for line in unwrap_lines(run, lambda _number: width):
+            text = " ".join(line.text.split())
+            where = Locator(line.number)
+            bullet = TEXT_BULLET.match(text)
+            label = TEXT_LABEL.match(text)
+            if bullet or KEEP_BREAK_BEFORE[0].match(text):  # a bulleted item, or a numbered one
+                blocks.append(Block("item", text[bullet.end():] if bullet else text, where))
+            elif label and label_text(label.group(1), label.group(2)) is not None:
+                blocks.append(Block("label", f"{label.group(1)} {label.group(2)}", where))
+            else:
+                blocks.append(Block("paragraph", text, where))
+        run.clear()
+
+    for line in lines:
+        if line.number in headings and line.text.strip():
+            flush()
+            blocks.append(Block("heading", " ".join(line.text.split()), Locator(line.number),
+                                level=headings[line.number]))
+        elif line.text.strip():
+            run.append(line)
+        else:
+            flush()
+    flush()
+    return tuple(blocks)
 
 
 def _check_is_text(path: Path, text: str) -> None:
