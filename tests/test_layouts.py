@@ -62,8 +62,6 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("job-posting-page/water-treatment-operator", "*", "feeders"): "as experience",
     ("school-district-job-description/head-custodian", "*", "feeders"): "'one year as a Custodian' (a one-word "
         "class) is not taken for a class title",
-    ("school-district-job-description/payroll-specialist-docx", "*", "experience"): "the DOCX requirement items "
-        "are read as 'Education:' / 'Experience:' labels of separate sections",
     ("school-district-job-description/payroll-specialist", "*", "licenses"): "'Certified Payroll Professional' is "
         "a certification phrases.toml's licence names do not know",
     ("school-district-job-description/payroll-specialist-docx", "*", "licenses"): "as the Markdown rendering",
