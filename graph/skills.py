@@ -32,7 +32,8 @@ from rolegraph.rdf.namespaces import RDF, RG, SKOS, XSD
 from rolegraph.resources import rule_table
 
 __all__ = ["SkillRules", "Concept", "Vocabulary", "skill_rules", "clean_statement", "statement_key",
-           "build_vocabulary", "vocabulary_of_classes", "vocabulary_quads", "skills_graph"]
+           "build_vocabulary", "vocabulary_of_classes", "vocabulary_quads", "skills_graph", "ProfileRules",
+           "profile_rules", "activities_of_text", "split_statement"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,146 @@ def _word_keys(rules: SkillRules) -> dict[str, str]:
     """Word -> its key word under ``rules`` ("" when dropped), filled as words are met: statement keys are worked
     out for every statement and profile of every class, and the same few thousand words recur."""
     return {"": ""}
+
+
+@dataclass(frozen=True)
+class ProfileRules:
+    """The compiled ``[activities]`` and ``[split]`` tables of ``skills.toml``: what a class's holders do (verb +
+    object from duties and tasks) and the atomic concepts of its knowledge, skill and ability statements."""
+
+    verb_forms: dict[str, str]  # inflected form (and lemma) -> lemma
+    object_words: int
+    object_stop: frozenset[str]
+    object_skip: frozenset[str]
+    joiners: frozenset[str]
+    heads: frozenset[str]
+    activity_examples: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    split_examples: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __hash__(self) -> int:  # the dict field: hashed by what it compiles from
+        return hash((tuple(sorted(self.verb_forms.items())), self.object_words))
+
+
+def _verb_forms(lemma: str) -> list[str]:
+    """The regular forms of a verb lemma.
+
+    >>> _verb_forms("supply"), _verb_forms("prepare"), _verb_forms("audit")
+    (['supply', 'supplies', 'supplied', 'supplying'], ['prepare', 'prepares', 'prepared', 'preparing'], \
+['audit', 'audits', 'audited', 'auditing'])
+    """
+    if lemma.endswith("y") and lemma[-2:-1] not in tuple("aeiou"):
+        return [lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"]
+    if lemma.endswith("e"):
+        return [lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"]
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        return [lemma, lemma + "es", lemma + "ed", lemma + "ing"]
+    forms = [lemma, lemma + "s", lemma + "ed", lemma + "ing"]
+    if len(lemma) <= 4 and lemma[-1] in "bdgmnprt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        forms += [lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"]  # "mopped", "planning"
+    return forms
+
+
+@cache
+def profile_rules() -> ProfileRules:
+    """The shipped activity and statement-splitting rules, compiled once."""
+    table = rule_table("skills")
+    try:
+        activities, split = table["activities"], table["split"]
+        forms: dict[str, str] = {}
+        for lemma in activities["verbs"]:
+            for form in _verb_forms(str(lemma).casefold()):
+                forms.setdefault(form, str(lemma).casefold())
+        forms.update({str(form): str(lemma) for form, lemma in activities["irregular"].items()})
+        return ProfileRules(
+            forms, int(activities["object_words"]), frozenset(map(str, activities["object_stop"])),
+            frozenset(map(str, activities["object_skip"])), frozenset(map(str, split["joiners"])),
+            frozenset(map(str, split["heads"])),
+            tuple((str(e["text"]), tuple(map(str, e["activities"]))) for e in activities["examples"]),
+            tuple((str(e["text"]), tuple(map(str, e["parts"]))) for e in split["examples"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise RuleError(f"skills.toml: missing or malformed [activities] or [split] entry: {error}") from None
+
+
+_TOKEN = re.compile(r"[a-z][a-z'-]*|[.;:,()!?]")
+
+
+def activities_of_text(text: str, rules: ProfileRules | None = None) -> list[str]:
+    """The activities (verb lemma + object key) a duty or task statement names, in order.
+
+    >>> activities_of_text("Prepares payroll records and answers telephone inquiries.")
+    ['prepare payroll record', 'answer telephone inquiry']
+    >>> activities_of_text("prepares and maintains personnel records")
+    ['prepare personnel record', 'maintain personnel record']
+    """
+    rules = rules or profile_rules()
+    skill = skill_rules()
+    tokens = _TOKEN.findall(text.casefold())
+    found: list[str] = []
+    waiting: list[str] = []  # verbs joined by "and"/"or" to the next one, sharing its object
+    position = 0
+    while position < len(tokens):
+        lemma = rules.verb_forms.get(tokens[position])
+        if lemma is None:
+            waiting.clear()
+            position += 1
+            continue
+        position += 1
+        while position < len(tokens) and tokens[position] in rules.object_skip - {"and", "or"}:
+            position += 1
+        if (position + 1 < len(tokens) and tokens[position] in ("and", "or")
+                and tokens[position + 1] in rules.verb_forms):
+            waiting.append(lemma)
+            position += 1
+            continue
+        words: list[str] = []
+        while (position < len(tokens) and len(words) < rules.object_words and tokens[position][0].isalpha()
+               and tokens[position] not in rules.object_stop
+               and not (words and tokens[position] in rules.verb_forms and position + 1 < len(tokens)
+                        and tokens[position + 1][0].isalpha() and tokens[position + 1] not in rules.object_stop)):
+            # a verb form inside an object ends it only when an object of its own follows ("records and answers"
+            # is a noun; "records meter readings" a verb)
+            if tokens[position] not in rules.object_skip:
+                words.append(tokens[position])
+            position += 1
+        key = statement_key(" ".join(words), skill)
+        if key:
+            for verb in (*waiting, lemma):
+                activity = f"{verb} {key}"
+                if activity not in found:
+                    found.append(activity)
+        waiting.clear()
+    return found
+
+
+_PARTS = re.compile(r"\s*[;\u2022]\s*|:\s+|,\s*(?:and\s+|or\s+)?")
+
+
+def split_statement(text: str, rules: ProfileRules | None = None) -> list[str]:
+    """The atomic concepts (statement keys) of a knowledge, skill or ability statement.
+
+    >>> split_statement("Knowledge of business English and spelling")
+    ['business english', 'spelling']
+    >>> split_statement("Ability to: read plans; write reports; operate a computer")
+    ['read plan', 'write report', 'operate computer']
+    >>> split_statement("Knowledge of principles and practices of public administration")
+    ['principle practice public administration']
+    """
+    rules = rules or profile_rules()
+    skill = skill_rules()
+    found: list[str] = []
+    for piece in _PARTS.split(text):
+        words = clean_statement(piece, skill).split()
+        part: list[str] = []
+        for index, word in enumerate(words):
+            if (word in rules.joiners and part and index + 1 < len(words)
+                    and not (_singular(part[-1], skill) in rules.heads
+                             and _singular(words[index + 1], skill) in rules.heads)):
+                found.append(statement_key(" ".join(part), skill))
+                part = []
+            else:
+                part.append(word)
+        found.append(statement_key(clean_statement(" ".join(part), skill), skill))
+    return list(dict.fromkeys(key for key in found if key))
 
 
 @dataclass

@@ -15,10 +15,11 @@ from decimal import Decimal, InvalidOperation
 from pyoxigraph import Quad
 
 from rolegraph.model import pickled_by_fields
+from rolegraph.skills import activities_of_text, split_statement
 from rolegraph.store import Store
 
 __all__ = ["Experience", "FamilyMember", "ClassFacts", "load_class_facts", "where_of", "index_quads", "index_triples",
-           "FACT_PREDICATES", "facts_of_quads", "concept_labels_of_quads"]
+           "FACT_PREDICATES", "facts_of_quads", "concept_labels_of_quads", "profile_concepts"]
 
 
 @pickled_by_fields
@@ -77,6 +78,12 @@ class ClassFacts:
     skills: dict[str, int] = field(default_factory=dict)  # concept IRI -> level rank (0 = not stated)
     family: tuple[FamilyMember, ...] = ()
     profile: str = ""  # title, summary, duties and tasks: what the work is
+    # What its holders do and know, as normalised keys merged across classes by equality: activities (verb +
+    # object, "prepare payroll record") from the summary, duties and tasks, and the atomic concepts of its KSA
+    # statements ("business english", "spelling"); see ``profile_concepts``.
+    concepts: tuple[str, ...] = ()
+    pay: int | None = None  # the lowest annual salary it starts at (its employer's published range), if any
+    pay_where: str = ""
 
     @property
     def label(self) -> str:
@@ -87,6 +94,42 @@ class ClassFacts:
         if self.grade is None:
             return None
         return " ".join(part for part in (self.pay_plan, self.grade) if part)
+
+
+def profile_concepts(texts: Iterable[str], statements: Iterable[str] = ()) -> tuple[str, ...]:
+    """The concepts of a class's profile, sorted: activities of its ``texts`` (summary, duties, tasks) and the
+    atomic concepts of its KSA ``statements``.
+
+    >>> profile_concepts(["Prepares payroll records."], ["Knowledge of business English and spelling"])
+    ('business english', 'prepare payroll record', 'spelling')
+    """
+    found = {activity for text in texts for activity in activities_of_text(text)}
+    found.update(part for statement in statements for part in split_statement(statement))
+    return tuple(sorted(found))
+
+
+def lowest_pay(ranges: Iterable[tuple[str, bool, str]]) -> tuple[int | None, str]:
+    """The lowest starting salary of (min value, DWP's own, where) ranges and where it was read; the ranges of
+    a department with its own pay scale (DWP) count only when there are no others.
+
+    >>> lowest_pay([("52000", False, "a:3"), ("49000", True, "a:4"), ("51000", False, "a:5")])
+    (51000, 'a:5')
+    >>> lowest_pay([])
+    (None, '')
+    """
+    found = [(int(Decimal(low)), dwp, where) for low, dwp, where in ranges if _number(low)]
+    usual = [item for item in found if not item[1]] or found
+    if not usual:
+        return None, ""
+    low, _, where = min(usual, key=lambda item: (item[0], item[2]))
+    return low, where
+
+
+def _number(text: str | None) -> bool:
+    try:
+        return text is not None and Decimal(text) > 0
+    except InvalidOperation:
+        return False
 
 
 def where_of(source: str | None, start: str | None, end: str | None) -> str:
@@ -175,12 +218,23 @@ def load_class_facts(store: Store) -> list[ClassFacts]:
             { ?c schema:description ?text } UNION { ?c rg:duty/schema:description ?text }
             UNION { ?c rg:duty/rg:task/schema:description ?text } }"""):
         profile[_v(row, "c") or ""].append(_v(row, "text") or "")
+    statements: dict[str, set[str]] = defaultdict(set)
+    for row in store.query("SELECT ?c ?text WHERE { ?c a rg:JobClass ; rg:ksa/schema:description ?text }"):
+        statements[_v(row, "c") or ""].add(_v(row, "text") or "")
+    salaries: dict[str, list[tuple[str, bool, str]]] = defaultdict(list)
+    for row in store.query(f"""
+        SELECT ?c ?low ?dwp ?src_s ?start_s ?end_s WHERE {{ ?c a rg:JobClass ; schema:estimatedSalary ?s .
+            ?s schema:minValue ?low . OPTIONAL {{ ?s rg:dwp ?dwp }} {WHERE.format(node="?s", tag="s")} }}"""):
+        salaries[_v(row, "c") or ""].append((_v(row, "low") or "", _v(row, "dwp") == "true", _where(row, "s")))
     facts = []
     for iri, values in sorted(base.items()):
+        texts = sorted(set(profile.get(iri, [])))
+        pay, pay_where = lowest_pay(salaries.get(iri, ()))
         members = tuple(sorted({m.node: m for m in family.get(iri, [])}.values(), key=lambda m: m.position))
         facts.append(ClassFacts(**values, experience=experience.get(iri, ()), skills=skills.get(iri, {}),
-                                family=members,
-                                profile=" ".join([values["title"], *sorted(set(profile.get(iri, [])))])))
+                                family=members, profile=" ".join([values["title"], *texts]),
+                                concepts=profile_concepts(texts, sorted(statements.get(iri, ()))),
+                                pay=pay, pay_where=pay_where))
     return facts
 
 
@@ -258,9 +312,9 @@ _DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
 # Every predicate facts_of_quads and concept_labels_of_quads read (tests check that nothing else changes them).
 FACT_PREDICATES = frozenset({
     _TYPE, _DERIVED_FROM, _SKOS + "prefLabel",
-    *(_SCHEMA + name for name in ("description", "experienceRequirements", "identifier", "monthsOfExperience", "name",
-                                  "occupationLocation")),
-    *(_RG + name for name in ("concept", "conjunction", "duty", "experience", "field", "grade", "gradeNumber",
+    *(_SCHEMA + name for name in ("description", "estimatedSalary", "experienceRequirements", "identifier",
+                                  "minValue", "monthsOfExperience", "name", "occupationLocation")),
+    *(_RG + name for name in ("concept", "conjunction", "duty", "dwp", "experience", "field", "grade", "gradeNumber",
                               "inClass", "inClassTitle", "includes", "item", "jobFamilyMember", "ksa", "levelRank",
                               "lineEnd", "lineStart", "memberClass", "payGrade", "payPlan", "position",
                               "requirementPath", "series", "stub", "subRequirement", "task")),
@@ -341,7 +395,9 @@ def _class_facts(index: Index, iri: str, either: dict[str, str]) -> ClassFacts:
     if (series := _one(index, iri, _RG + "series")) is not None:
         values["series"] = series
     skills: dict[str, int] = {}
+    statements: set[str] = set()
     for ksa in _all(index, iri, _RG + "ksa"):
+        statements.update(_all(index, ksa, _SCHEMA + "description"))
         ranks = [int(rank) for rank in _all(index, ksa, _RG + "levelRank")]
         for concept in _all(index, ksa, _RG + "concept"):
             skills[concept] = max(skills.get(concept, 0), max(ranks, default=0))
@@ -356,9 +412,13 @@ def _class_facts(index: Index, iri: str, either: dict[str, str]) -> ClassFacts:
         texts.update(_all(index, duty, _SCHEMA + "description"))
         for task in _all(index, duty, _RG + "task"):
             texts.update(_all(index, task, _SCHEMA + "description"))
+    pay, pay_where = lowest_pay((low, _one(index, node, _RG + "dwp") == "true", _where_in(index, node))
+                                for node in _all(index, iri, _SCHEMA + "estimatedSalary")
+                                for low in _all(index, node, _SCHEMA + "minValue"))
     return ClassFacts(**values, experience=_experience_in(index, iri, either), skills=skills,
                       family=tuple(sorted(family.values(), key=lambda m: m.position)),
-                      profile=" ".join([values["title"], *sorted(texts)]))
+                      profile=" ".join([values["title"], *sorted(texts)]),
+                      concepts=profile_concepts(sorted(texts), sorted(statements)), pay=pay, pay_where=pay_where)
 
 
 def _experience_in(index: Index, iri: str, either: dict[str, str]) -> tuple[Experience, ...]:
