@@ -38,7 +38,8 @@ __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "C
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
-TITLE_MATCH = 90.0  # rapidfuzz WRatio a title written in a requirement needs to name a class
+TITLE_MATCH = 90.0  # rapidfuzz ratio a title written in a requirement needs to name a class
+CONCEPT_WEIGHT = 0.1  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,18 @@ class LadderRules:
     max_postings: int
     default_level_rank: int
     comparable_per_class: int = 5
+    derived_min_score: float = 0.45
+    derived_per_target: int = 2
+    score_weights: tuple[float, float, float, float] = (0.4, 0.25, 0.25, 0.1)  # field, overlap, title, closeness
+    confidence: tuple[float, float] = (0.7, 0.55)  # high, medium
+    pay_equal_within: float = 0.03
+    pay_max_ratio: float = 1.8
+    level_words: tuple[tuple[str, int], ...] = ()  # title word -> rank (``[levels] order``)
+    journey_rank: int = 0
+
+    @property
+    def level_rank(self) -> dict[str, int]:
+        return dict(self.level_words)
 
 
 @cache
@@ -62,10 +75,19 @@ def ladder_rules() -> LadderRules:
         steps = table["steps"]
         listed = {str(w).casefold() for w in table["fields"]["stop_words"]}
         stop_words = frozenset(listed | {statement_key(word) for word in listed} - {""})  # "involves", "involve"
+        levels = table["levels"]
+        ranks = tuple((str(word).casefold(), rank) for rank, words in enumerate(levels["order"], start=1)
+                      for word in words)
+        journey = dict(ranks)[str(levels["journey"]).casefold()]
+        weights = steps["score_weights"]
         return LadderRules(stop_words | skill_rules().stop_words,
                            float(table["fields"]["match_share"]), float(steps["skill_threshold"]),
                            float(steps["comparable_threshold"]), int(steps["max_postings"]),
-                           int(steps["default_level_rank"]), int(steps["comparable_per_class"]))
+                           int(steps["default_level_rank"]), int(steps["comparable_per_class"]),
+                           float(steps["derived_min_score"]), int(steps["derived_per_target"]),
+                           tuple(float(weights[name]) for name in ("field", "overlap", "title", "closeness")),
+                           (float(steps["confidence"]["high"]), float(steps["confidence"]["medium"])),
+                           float(levels["pay_equal_within"]), float(levels["pay_max_ratio"]), ranks, journey)
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -129,6 +151,14 @@ class Step:
     sources: tuple[str, ...] = ()  # "002_x.txt:54-56"
     justified_by: tuple[str, ...] = ()  # IRIs of the fact nodes (experience, pay grade, job family member)
     explanation: str = ""
+    # what the source's work shows of the target's experience field (the words that matched), the activities and
+    # KSA concepts (ClassFacts.concepts) both have and those still missing, the level change, the confidence tier
+    matched_words: tuple[str, ...] = ()
+    required_words: tuple[str, ...] = ()  # the words of the required field (of ``required_field``) looked for
+    shared_activities: tuple[str, ...] = ()
+    missing_activities: tuple[str, ...] = ()
+    level_change: str = ""
+    confidence: str = ""
 
     @property
     def promotion(self) -> bool:
@@ -249,16 +279,43 @@ class Around:
 
 
 def _assembled(explicit: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step],
-               comparisons: Mapping[tuple[str, str], Comparison]) -> Ladder:
+               comparisons: Mapping[tuple[str, str], Comparison], per_target: int | None = None) -> Ladder:
     """The ladder of explicit steps (by owner, in the order stated: the first of a pair wins), derived steps (where
     no explicit step joins the pair) and comparisons, in pair order."""
     steps: dict[tuple[str, str], Step] = {}
     for owned in explicit.values():
         for step in owned:
             steps.setdefault((step.source, step.target), step)
-    for key, step in derived.items():
-        steps.setdefault(key, step)
+    for key in _chosen(derived, per_target):
+        steps.setdefault(key, derived[key])
     return Ladder([step for _, step in sorted(steps.items())], list(comparisons.values()))
+
+
+def _rank(step: Step) -> tuple[float, str]:
+    return -step.score, step.source
+
+
+def _chosen(derived: Mapping[tuple[str, str], Step], per_target: int | None = None) -> list[tuple[str, str]]:
+    """The pairs of ``derived`` the ladder holds: every lateral step, and the derived steps of each target with
+    the best ``per_target`` scores (ties by source IRI). A target's best sources only: the same field of
+    experience is shown by many classes of an employer, and a career map draws the nearest ones."""
+    per_target = per_target if per_target is not None else ladder_rules().derived_per_target
+    by_target: dict[str, list[Step]] = defaultdict(list)
+    kept: list[tuple[str, str]] = []
+    for key, step in derived.items():
+        if step.kind == "derived":
+            by_target[key[1]].append(step)
+        else:
+            kept.append(key)
+    for steps in by_target.values():
+        kept.extend((step.source, step.target) for step in sorted(steps, key=_rank)[:per_target])
+    return kept
+
+
+def _chosen_of(derived: Mapping[tuple[str, str], Step], target: str, per_target: int) -> set[tuple[str, str]]:
+    """``_chosen`` among the derived steps into ``target``."""
+    steps = sorted((step for key, step in derived.items() if key[1] == target and step.kind == "derived"), key=_rank)
+    return {(step.source, step.target) for step in steps[:per_target]}
 
 
 def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
@@ -316,7 +373,7 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
     derivation = _derivation(context, index, previous if usable else None, dirty, derived, best, explicit, resolved)
     derivation.versions, derivation.words, derivation.detached = dict(versions), context.words, False
     derivation.in_order = all(first < second for first, second in zip(by_iri, list(by_iri)[1:], strict=False))
-    found = _assembled(explicit, derived, derivation.comparisons)
+    found = _assembled(explicit, derived, derivation.comparisons, rules.derived_per_target)
     found.candidates = ladder.candidates
     return found, derivation
 
@@ -372,8 +429,8 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
         return None
     frequency = Counter(previous.frequency)
     for iri, fact in changed.items():
-        frequency.subtract(before[iri][0].skills.keys())
-        frequency.update(fact.skills.keys())
+        frequency.subtract(_weighed(before[iri][0]))
+        frequency.update(_weighed(fact))
     count = max(len(index.iris), 1)
     idf = {concept: math.log(1 + count / df) for concept, df in frequency.items() if df > 0}
     moved = {concept for concept, value in idf.items() if previous.idf.get(concept) != value}
@@ -424,6 +481,10 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     touched = {pair for pair, claimants in previous.claims.items() if owners.intersection(claimants)}
     touched.update((step.source, step.target) for steps in stating.values() for step in steps)
     touched.update(key for key in chain(previous.derived, derived) if dirty & set(key))
+    # a target keeps its best derived sources only: a step into it that came, went or changed may move another
+    targets = {target for _, target in touched}
+    touched.update(key for key in chain(previous.derived, derived) if key[1] in targets)
+    per_target = {target: _chosen_of(derived, target, rules.derived_per_target) for target in targets}
     # the first owners stating a touched pair that were not redone state what they stated (nothing they name
     # changed); what they state is worked out again, from their facts and those of the classes they name
     others = {claims[pair][0] for pair in touched if pair in claims and claims[pair][0] not in owners}
@@ -438,7 +499,9 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     before = last(sorted(touched))
     gone, came = Ladder(), Ladder()
     for pair in sorted(touched):
-        _note_change(gone.steps, came.steps, before.get(pair), _winner(pair, claims, stating, derived))
+        held = derived if derived.get(pair) is None or derived[pair].kind != "derived" or pair in per_target[pair[1]] \
+            else {}
+        _note_change(gone.steps, came.steps, before.get(pair), _winner(pair, claims, stating, held))
     for pair in sorted(previous.comparisons.keys() | derivation.comparisons.keys()):
         _note_change(gone.comparisons, came.comparisons, previous.comparisons.get(pair),
                      derivation.comparisons.get(pair))
@@ -819,7 +882,7 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
              words: Mapping[str, _ClassWords]) -> _Context:
     """What derivation works from; ``words`` are those of classes worked out before (unchanged since)."""
     count = max(len(by_iri), 1)
-    frequency = Counter(concept for fact in by_iri.values() for concept in fact.skills)
+    frequency = Counter(concept for fact in by_iri.values() for concept in _weighed(fact))
     idf = {concept: math.log(1 + count / df) for concept, df in frequency.items()}
     profile: dict[str, frozenset[str]] = {}
     entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]] = {}
@@ -847,6 +910,9 @@ def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[
     iri = fact.iri
     _add_words(context, fact, words)
     own: dict[str, float] = {concept: context.idf[concept] for concept in fact.skills}
+    # profile concepts suggest candidates, but weigh little in comparisons: activities are worded by each
+    # employer its own way, and their number would swamp what two classes share
+    own.update((feature, context.idf[feature] * CONCEPT_WEIGHT) for feature in map(_concept_feature, fact.concepts))
     for words_of_field in words.entry:
         own.update((sys.intern(f"field: {word}"), 1.0) for word in words_of_field)
     own.update((sys.intern(f"title: {word}"), 1.0) for word in words.title)
@@ -858,15 +924,116 @@ def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[
     return own
 
 
+_DOES = "does: "  # the feature (and idf) name of a profile concept, apart from the skill concept IRIs
+
+
+@lru_cache(maxsize=1 << 18)
+def _concept_feature(concept: str) -> str:
+    return sys.intern(_DOES + concept)
+
+
+def _weighed(fact: ClassFacts) -> list[str]:
+    """What of a class is weighed by rarity (idf): its skill concepts and its profile concepts."""
+    return [*fact.skills, *map(_concept_feature, fact.concepts)]
+
+
+def _title_level(title: str, rules: LadderRules) -> tuple[str, int]:
+    """A title's series stem (its words without level words) and its level rank.
+
+    >>> _title_level("Senior Administrative Clerk", ladder_rules())
+    ('administrative clerk', 5)
+    >>> _title_level("Accountant II", ladder_rules())
+    ('accountant', 2)
+    >>> _title_level("Plumber", ladder_rules())
+    ('plumber', 3)
+    """
+    ranks = rules.level_rank
+    words = fold(title).replace("-", " ").split()
+    found = [ranks[word] for word in words if word in ranks]
+    stem = " ".join(word for word in words if word not in ranks)
+    return stem, max(found, default=rules.journey_rank)
+
+
+def _level_change(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[int, str] | None:
+    """Whether ``b`` is above (1), level with (0) or below (-1) ``a``, and how that was told; None when the two
+    have no comparable level (or ``b`` is a leap above ``a``). The same pay plan's grades first, then pay, then
+    the level words of one series."""
+    rules = context.rules
+    if a.grade_number is not None and b.grade_number is not None:
+        if a.pay_plan != b.pay_plan:
+            return None
+        change = (b.grade_number > a.grade_number) - (b.grade_number < a.grade_number)
+        return change, f"grade {a.grade_label} -> {b.grade_label}"
+    if a.pay and b.pay:
+        ratio = b.pay / a.pay
+        if ratio > rules.pay_max_ratio or ratio < 1 / rules.pay_max_ratio:
+            return None
+        change = 0 if abs(ratio - 1) <= rules.pay_equal_within else (1 if ratio > 1 else -1)
+        return change, f"pay from ${a.pay:,} -> ${b.pay:,} ({ratio - 1:+.0%})"
+    if a.pay or b.pay or a.grade_number is not None or b.grade_number is not None:
+        return None
+    (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
+    if not stem_a or stem_a != stem_b:
+        return None
+    change = (rank_b > rank_a) - (rank_b < rank_a)
+    return change, f"series order {a.title} -> {b.title}"
+
+
 def _derived(context: _Context, a: ClassFacts, b: ClassFacts) -> list[Step]:
-    if a.grade_number is None or b.grade_number is None or a.pay_plan != b.pay_plan:
+    level = _level_change(context, a, b)
+    if level is None:
         return []
-    if a.grade_number == b.grade_number:
-        found = [_step(context, a, b, "lateral"), _step(context, b, a, "lateral")]
+    change, how = level
+    if change == 0:
+        found = [_step(context, a, b, "lateral", how), _step(context, b, a, "lateral", how)]
     else:
-        low, high = (a, b) if a.grade_number < b.grade_number else (b, a)
-        found = [_step(context, low, high, "derived")]
+        low, high = (a, b) if change > 0 else (b, a)
+        if change < 0:
+            how = _level_change(context, low, high)[1]  # type: ignore[index]
+        found = [_step(context, low, high, "derived", how)]
     return [step for step in found if step is not None]
+
+
+def _profile_overlap(context: _Context, a: ClassFacts, b: ClassFacts,
+                     ) -> tuple[float, list[str], list[str], list[str], list[str]]:
+    """``_skill_overlap`` over skills and profile concepts together (a concept weighs its idf x the default level);
+    the overlap, shared and missing skills, shared and missing profile concepts."""
+    overlap, shared, missing = _skill_overlap(context, a, b)
+    default = context.rules.default_level_rank
+    total = shared_weight = 0.0
+    for concept, rank in b.skills.items():
+        weight = context.idf.get(concept, 1.0) * (rank or default)
+        total += weight
+        shared_weight += weight if concept in a.skills else 0.0
+    held = set(a.concepts)
+    done, to_do = [], []
+    for concept in b.concepts:
+        weight = context.idf.get(_concept_feature(concept), 1.0) * default
+        total += weight
+        if concept in held:
+            shared_weight += weight
+            done.append(concept)
+        else:
+            to_do.append(concept)
+    return (shared_weight / total if total else 0.0), shared, missing, done, to_do
+
+
+def _title_share(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
+    """The share of ``a``'s title words (level words aside) in ``b``'s title."""
+    ranks = rules.level_rank
+    mine = {word for word in field_words(a.title, rules) if word not in ranks}
+    return _share(frozenset(mine), field_words(b.title, rules)) if mine else 0.0
+
+
+def _closeness(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
+    """1 for the next level up, falling to 0 at a leap (``pay_max_ratio``, or across the whole series order);
+    0.5 when neither tells."""
+    if a.pay and b.pay and b.pay > a.pay:
+        return max(0.0, 1 - (b.pay / a.pay - 1) / (rules.pay_max_ratio - 1))
+    (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
+    if stem_a and stem_a == stem_b and rank_b > rank_a:
+        return 1 - (rank_b - rank_a - 1) / max(len(set(rules.level_rank.values())) - 1, 1)
+    return 0.5
 
 
 def _skill_overlap(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[float, list[str], list[str]]:
@@ -885,19 +1052,57 @@ def _skill_overlap(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[flo
     return (shared_weight / total if total else 0.0), sorted(shared), sorted(missing)
 
 
-def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str) -> Step | None:
-    overlap, shared, missing = _skill_overlap(context, a, b)
-    if overlap < context.rules.skill_threshold:
-        return None
-    experience = _experience_check(context, a, b)
+def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str = "") -> Step | None:
+    """The step from ``a`` up to (or level with) ``b`` when ``a``'s work earns what ``b`` asks: ``b``'s experience
+    requirement attainable in ``a`` and enough of ``b``'s skills and activities (``skill_threshold``), or ``b``'s
+    field of experience shown by ``a``'s work and a score of ``derived_min_score``. Scored 0-1 (see ladders.toml)."""
+    rules = context.rules
+    overlap, shared, missing, done, to_do = _profile_overlap(context, a, b)
+    experience = _experience_check(context, a, b, fields_only=True)
     if experience is None:
         return None
-    reasons = [f"same employer ({a.location_name or a.location}) and pay plan ({a.pay_plan or 'unnamed'})",
-               f"weighted skill overlap {overlap:.2f} (threshold {context.rules.skill_threshold:.2f})"]
+    matched, wanted = experience.pop("matched_words", ()), experience.get("required_words", ())
+    if set(wanted) & field_words(b.title, rules) - set(matched):
+        return None  # b's field names what b itself is ("electrical inspector") and a's work does not show it
+    ranks = rules.level_rank
+    asked = [ranks[part] for word in wanted for part in word.split("-") if part in ranks]
+    if asked and max(asked) > _title_level(a.title, rules)[1]:
+        return None  # b's field names a level ("senior inspector") above a's
+    field_share = len(matched) / len(wanted) if wanted else 0.0
+    title = _title_share(a, b, rules)
+    # how much of b's work a's is: skills and activities where the specs list them, else the words of the two
+    # profiles (a bulletin's one paragraph of duties names few activities)
+    employer = field_words(b.location_name or "", rules)
+    theirs = context.profile[b.iri] - employer - field_words(b.title, rules)
+    alike = _share(theirs, context.profile[a.iri]) if theirs else 0.0
+    w_field, w_overlap, w_title, w_close = rules.score_weights
+    score = (w_field * field_share + w_overlap * max(min(1.0, overlap / max(rules.skill_threshold * 2, 1e-9)), alike)
+             + w_title * title + w_close * _closeness(a, b, rules))
+    if experience["alternatives"] and not wanted:
+        return None  # b asks for experience in no field a's work could show (none named, or only its employer)
+    if not wanted and len(shared) + len(done) < 2:
+        return None  # b asks for no experience: a's work must share more than a word or two with b's
+    if overlap < rules.skill_threshold and (field_share < rules.match_share or score < rules.derived_min_score):
+        return None
+    score = round(max(score, overlap) if wanted else overlap, 3)
+    high, medium = rules.confidence
+    confidence = "high" if score >= high else "medium" if score >= medium else "low"
+    reasons = [f"same employer ({a.location_name or a.location})"
+               + (f" and pay plan ({a.pay_plan})" if a.pay_plan else ""),
+               f"weighted overlap of skills and activities {overlap:.2f} (threshold {rules.skill_threshold:.2f})"]
+    if wanted:
+        reasons.append(f"field of experience words shown by the work of {a.title}: {', '.join(matched)} "
+                       f"({len(matched)} of {len(wanted)})")
+    if title:
+        reasons.append(f"title words shared: {title:.2f}")
+    if alike:
+        reasons.append(f"share of the words of its work in that of {a.title}: {alike:.2f}")
     if a.series and b.series and fold(a.series) == fold(b.series):
         reasons.append(f"same series ({b.series})")
-    return Step(a.iri, b.iri, kind, round(overlap, 3), tuple(reasons), tuple(shared), tuple(missing),
-                **experience)
+    reasons.append(f"score {score:.2f}, {confidence} confidence")
+    return Step(a.iri, b.iri, kind, score, tuple(reasons), tuple(shared), tuple(missing), **experience,
+                matched_words=tuple(matched), shared_activities=tuple(sorted(done)),
+                missing_activities=tuple(sorted(to_do)), level_change=level, confidence=confidence)
 
 
 def _groups(experience: tuple[Experience, ...]) -> list[list[Experience]]:
@@ -912,10 +1117,32 @@ def _describe(option: Experience) -> str:
     return f"{_months(option.months)} months of {option.field or option.description}"
 
 
-def _option_check(context: _Context, a: ClassFacts, option: Experience) -> tuple[Any, ...] | None:
-    """(months to gain, -parts evidenced), months on entry, entry field, parts; None when out of a's reach."""
+_EITHER = re.compile(r"\s(?:and/or|or)\s")
+
+
+@lru_cache(maxsize=1 << 16)
+def _field_choices(text: str, employer: str, rules: LadderRules) -> tuple[frozenset[str], ...]:
+    """The fields a field of experience offers ("clerical work or retail sales": two), each as its words, less
+    the words of the employer's name; the whole field first."""
+    drop = field_words(employer, rules) if employer else frozenset()
+    whole = field_words(text, rules) - drop
+    pieces = [field_words(piece, rules) - drop for piece in _EITHER.split(text)] if " or" in text else []
+    return tuple(dict.fromkeys([whole, *(piece for piece in pieces if piece)]))
+
+
+def _field_choice(text: str, employer: str, have: frozenset[str], rules: LadderRules) -> frozenset[str]:
+    """Of the fields a field of experience offers, the one ``have`` (a class's words) shows most of."""
+    choices = _field_choices(text, employer, rules)
+    return max(choices, key=lambda words: (_share(words, have) if words else -1.0, len(words)))
+
+
+def _option_check(context: _Context, a: ClassFacts, option: Experience, employer: str | None = None,
+                  ) -> tuple[Any, ...] | None:
+    """(months to gain, -parts evidenced), months on entry, entry field, parts, the field's words that a's work
+    shows, the field's words; None when out of a's reach. Words of the ``employer``'s name say nothing of a field
+    ("with the City of X")."""
     rules = context.rules
-    wanted = field_words(option.field or option.description, rules)
+    wanted = _field_choice(option.field or option.description, employer or "", context.profile[a.iri], rules)
     in_role = _share(wanted, context.profile[a.iri]) >= rules.match_share
     on_entry, entry_field = Decimal(0), ""
     for exp, words in context.entry[a.iri]:
@@ -926,34 +1153,46 @@ def _option_check(context: _Context, a: ClassFacts, option: Experience) -> tuple
     parts = tuple(PartCheck(part.months, part.field or part.description,
                             _share(field_words(part.field or part.description, rules),
                                    context.profile[a.iri]) >= rules.match_share) for part in option.parts)
-    return (option.months - on_entry, -sum(part.evidenced for part in parts)), on_entry, entry_field, parts
+    return ((option.months - on_entry, -sum(part.evidenced for part in parts)), on_entry, entry_field, parts,
+            tuple(sorted(wanted & context.profile[a.iri])), tuple(sorted(wanted)))
 
 
-def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts) -> dict[str, Any] | None:
+def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_only: bool = False,
+                      ) -> dict[str, Any] | None:
     """How a's holder meets b's experience requirement: the best alternative all of whose requirements a's
-    holder can meet (the longest of them leads), or None."""
+    holder can meet (the longest of them leads), or None. With ``fields_only``, alternatives naming a class are
+    left out: what they name makes an explicit step, or none."""
     if not b.experience:
         return dict(alternatives=0)
     groups = _groups(b.experience)
     best: tuple[Any, ...] | None = None
     for group in groups:
-        checks = [_option_check(context, a, option) for option in group]
+        if fields_only and any(option.in_classes or option.in_class_titles for option in group):
+            continue
+        checks = [_option_check(context, a, option, b.location_name) for option in group]
         if any(check is None for check in checks):
             continue
+        if fields_only and not any(check[5] for check in checks):
+            continue  # no field a's work could show: none named, or only the employer
         lead = max(range(len(group)), key=lambda index: group[index].months)
         rank = tuple(sum(values) for values in zip(*(check[0] for check in checks), strict=True))
         if best is None or rank < best[0]:
-            best = (rank, group, lead, checks[lead])
+            best = (rank, group, lead, checks[lead], checks)
     if best is None:
         return None
-    _, group, lead, (_, on_entry, entry_field, parts) = best
+    _, group, lead, (_, on_entry, entry_field, parts, _, _), checks = best
     option = group[lead]
+    # the field's words: of every requirement of the alternative ("with the City" and "in custodial services")
+    matched = tuple(sorted({word for check in checks for word in check[4]}))
+    wanted = tuple(sorted({word for check in checks for word in check[5]}))
     others = [other for other in group if other is not option]
     return dict(months_required=option.months, months_on_entry=on_entry,
                 months_in_role=option.months - on_entry, required_field=option.field or option.description,
-                entry_field=entry_field, parts=parts, alternatives=len(groups),
+                entry_field=entry_field, parts=parts, alternatives=len(groups), matched_words=matched,
+                required_words=wanted if not any(o.in_classes or o.in_class_titles for o in group) else (),
                 combine="all of" if others else "any of", together=tuple(_describe(other) for other in others),
-                sources=tuple(w for w in (*(o.where for o in group), a.grade_where, b.grade_where) if w),
+                sources=tuple(w for w in (*(o.where for o in group), a.grade_where or a.pay_where,
+                                          b.grade_where or b.pay_where) if w),
                 justified_by=tuple(n for n in (*(o.node for o in group), a.grade_node, b.grade_node) if n))
 
 
@@ -980,7 +1219,9 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
         real = [fact for fact in found if not fact.stub] or found
         if len(real) == 1:
             return real[0].iri
-        match = process.extractOne(fold(name), titles.get(location, {}), scorer=fuzz.WRatio,
+        # the whole title, as the merge stage resolves names (a partial match would take "Senior Environmental
+        # Scientist" for Environmental Scientist)
+        match = process.extractOne(fold(name), titles.get(location, {}), scorer=fuzz.ratio,
                                    score_cutoff=TITLE_MATCH)
         return match[2] if match else None
 
@@ -1158,9 +1399,21 @@ def _explained(context: _Context, step: Step) -> Step:
             parts.append(f"{_months(step.months_in_role)} more to gain as {low.title}")
     elif step.alternatives == 0:
         parts.append(f"{high.title} states no experience requirement")
+    if step.level_change and not (low.grade_label or high.grade_label):
+        parts.append(step.level_change)
     if step.shared_skills or step.missing_skills:
         parts.append(f"{len(step.shared_skills)} skill concepts shared (rg:sharedSkill), "
                      f"{len(step.missing_skills)} still missing (rg:missingSkill)")
+    if step.shared_activities or step.missing_activities:
+        text = f"{len(step.shared_activities)} activities and knowledge concepts shared"
+        if step.shared_activities:
+            text += " (" + "; ".join(step.shared_activities[:5]) + ("; ..." if len(step.shared_activities) > 5
+                                                                   else "") + ")"
+        text += f", {len(step.missing_activities)} still to learn"
+        if step.missing_activities:
+            text += " (" + "; ".join(step.missing_activities[:5]) + ("; ..." if len(step.missing_activities) > 5
+                                                                    else "") + ")"
+        parts.append(text)
     deeper = [f"{context.label(c)} ({LEVEL_ORDER[low.skills[c] - 1]} -> {LEVEL_ORDER[high.skills[c] - 1]})"
               for c in step.shared_skills if 0 < low.skills.get(c, 0) < high.skills.get(c, 0) <= len(LEVEL_ORDER)]
     if deeper:
