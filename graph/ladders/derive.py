@@ -916,6 +916,9 @@ def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[
     for words_of_field in words.entry:
         own.update((sys.intern(f"field: {word}"), 1.0) for word in words_of_field)
     own.update((sys.intern(f"title: {word}"), 1.0) for word in words.title)
+    # the words of its work suggest candidates (a field of experience one class asks, another's duties show) but
+    # weigh nothing in comparisons
+    own.update((_work_feature(word), 0.0) for word in words.profile if word not in words.title)
     if fact.series:
         own[sys.intern(f"series: {fold(fact.series)}")] = 2.0
     context.features[iri] = own
@@ -930,6 +933,11 @@ _DOES = "does: "  # the feature (and idf) name of a profile concept, apart from 
 @lru_cache(maxsize=1 << 18)
 def _concept_feature(concept: str) -> str:
     return sys.intern(_DOES + concept)
+
+
+@lru_cache(maxsize=1 << 18)
+def _work_feature(word: str) -> str:
+    return sys.intern("work: " + word)
 
 
 def _weighed(fact: ClassFacts) -> list[str]:
