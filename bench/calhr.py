@@ -7,7 +7,8 @@ them, each next to pyoxigraph bulk-loading the same quads, in one run.
 
 For each corpus: a child process runs ``rolegraph.pipeline.build`` into a fresh on-disk store, as the CLI does
 (cyclic collector paused), timing the pipeline's stages as it reports them (reading and parsing until the last file
-is reported read, the skills vocabulary and what else comes before the first stage the ``stages`` callback names,
+is reported read; merging, keeping the build state and the skills vocabulary until the first stage the ``stages``
+callback names;
 then each named stage until the next); its wall and CPU time and the peak resident memory of
 it and of its worker processes (``getrusage``: ``ru_maxrss`` of self and of children) are printed. The store is
 then dumped as N-Quads (``rolegraph export``), and another child bulk-loads that dump into a fresh pyoxigraph
@@ -55,7 +56,7 @@ last_read = [0.0]
 
 def stage(name, total):
     if len(marks) == 1:  # the last file was read and parsed: the rest is what comes before the first stage
-        marks.append(("skills vocabulary, emit keys", last_read[0]))
+        marks.append(("merge, build state, skills", last_read[0]))
     marks.append((name, time.perf_counter()))
     return lambda: None
 
