@@ -10,7 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from rolegraph.ladders import ClassFacts, Experience, derive_ladder, derive_ladder_again, derive_ladder_around, ladder_rules
+from rolegraph.ladders import (
+    ClassFacts,
+    Experience,
+    derive_ladder,
+    derive_ladder_again,
+    derive_ladder_around,
+    ladder_rules,
+)
 from rolegraph.ladders.derive import _title_level
 from rolegraph.ladders.facts import profile_concepts
 from rolegraph.resources import rule_table
@@ -157,7 +164,8 @@ def test_deriving_again_and_around_equal_deriving_afresh(seed: int) -> None:
         changed = {classes[position].iri: classes[position]}
         fresh = derive_ladder(classes, rules)
         steps = {(step.source, step.target): step for step in ladder.steps}
-        around = derive_ladder_around(derivation, changed, lambda iris: {i: kept[i] for i in iris if i in kept},
+        around = derive_ladder_around(derivation, changed,
+                                      lambda iris, kept=kept: {i: kept[i] for i in iris if i in kept},
                                       lambda pairs, steps=steps: {p: steps[p] for p in pairs if p in steps}, rules)
         if around is None:
             ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, derivation, rules)
