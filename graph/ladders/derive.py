@@ -1034,8 +1034,10 @@ def _title_share(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
 
 
 def _closeness(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
-    """1 for the next level up, falling to 0 at a leap (``pay_max_ratio``, or across the whole series order);
-    0.5 when neither tells."""
+    """1 for the next level up, falling to 0 at a leap (1 / grades apart; ``pay_max_ratio``; across the whole
+    series order); 0.5 when none tells."""
+    if a.grade_number is not None and b.grade_number is not None and b.grade_number > a.grade_number:
+        return 1 / (b.grade_number - a.grade_number)
     if a.pay and b.pay and b.pay > a.pay:
         return max(0.0, 1 - (b.pay / a.pay - 1) / (rules.pay_max_ratio - 1))
     (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
