@@ -46,17 +46,9 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
         "gives each class its range, but salaries are read only from a bulletin's salary section",
     ("county-class-spec/planner-series", "Planner II", "education"): "'Same as Planner I': the level's education "
         "refers to the lower level's paragraph, which is not carried over",
-    ("municipal-series-table/clerk-series-pdf", "*", "*"): "the PDF reader gives the class table as words without "
-        "cells ('1101 Clerk I 8 Non-Exempt') and its block kinds fall on the wrong lines, so no titles table is found",
-    ("state-position-description/environmental-science-specialist", "*", "duties"): "'Essential Functions' is "
-        "followed by a table ('% of Time | Essential Function'), read as the table's caption: it opens no section, "
-        "so the function rows are no duties",
-    ("municipal-series-table/maintenance-worker-series", "*", "summary"): "the series' 'General Purpose' (a summary "
-        "heading) comes before each level's own 'Definition', and the first summary passage wins",
-    ("municipal-series-table/maintenance-worker-series", "*", "experience"): "each level's 'Minimum Qualifications' "
-        "sits under an h2 naming the class, not scoped to it: every class gets every level's experience",
-    ("municipal-series-table/maintenance-worker-series", "*", "feeders"): "as experience: the levels' requirements "
-        "are not scoped, and 'at a level equivalent to Maintenance Worker I' names no feeder",
+    ("municipal-series-table/maintenance-worker-series", "*", "feeders"): "the levels' requirements are scoped, "
+        "but 'including one (1) year of experience as a Maintenance Worker I' and 'at a level equivalent to "
+        "Maintenance Worker II' are read as experience with no class named",
     ("job-posting-page/water-treatment-operator", "*", "experience"): "'Two (2) years ... OR one (1) year as a Water "
         "Treatment Plant Operator I' is read as one requirement of 0 months in 'Water Treatment Plant Operator'",
     ("job-posting-page/water-treatment-operator", "*", "feeders"): "as experience",
@@ -73,7 +65,6 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("uk-council-role-profile/housing-options-officer", "*", "experience"): "the person specification is an "
         "Essential / Desirable table: its rows are not read as requirements ('two years\u2019 experience')",
     ("uk-council-role-profile/housing-options-officer", "*", "education"): "as experience",
-    ("uk-council-role-profile/housing-options-officer", "*", "licenses"): "as experience",
     ("uk-council-role-profile/senior-planning-officer", "*", "experience"): "the person specification's "
         "'Qualifications' / 'Experience' lists are read as KSAs ('three years\u2019 experience' in British form)",
     ("uk-council-role-profile/senior-planning-officer", "*", "education"): "as experience",

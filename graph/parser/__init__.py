@@ -38,7 +38,7 @@ from rolegraph.model import (
 )
 from rolegraph.parser.bulletin import read_bulletin
 from rolegraph.parser.fields import (
-    parse_duty,
+    parse_duties,
     parse_education,
     parse_experience,
     parse_ksas,
@@ -56,7 +56,7 @@ from rolegraph.parser.requirements import (
     parse_pattern_paths,
     parse_requirement_paths,
 )
-from rolegraph.parser.sections import RawSection, SplitDocument, split_sections
+from rolegraph.parser.sections import RawSection, SplitDocument, heading_of, split_sections
 from rolegraph.parser.series import (
     ListedClass,
     find_listed_classes,
@@ -335,12 +335,15 @@ def find_classes(reading: _Reading) -> None:
     marker = load_layout_rules().marker
     titles = [entry.title for entry in reading.listed]
     content = [line for line in reading.document.lines if line.text.strip()]
+    rows = {entry.line.number for entry in reading.listed}
     for line, after in zip(content, [*content[1:], None], strict=True):
         if line.number not in reading.levels:
             continue
         text = collapse(line.text)
         match = marker.match(text)
-        if (match is not None and match.end() == len(text)) or (after is not None and table_cells(after.text)):
+        caption = after is not None and table_cells(after.text) is not None and (
+            after.number in rows or heading_of(text, reading.rules) is None)  # a known heading opens its section
+        if (match is not None and match.end() == len(text)) or caption:
             reading.not_headings.add(line.number)  # a pattern's opening; a table's caption
         elif titles and after is not None and after.number in reading.levels and split_title(
                 line.text, after.text, titles, alone=scope_heading(line.text, titles, heading=True)) is not None:
@@ -370,9 +373,16 @@ def scope_sections(reading: _Reading) -> None:
     header = [line for line in reading.split.header if line.number not in rows]
     parts: list[list[Line]] = [list(header) for _ in titles]
     owned: list[set[int]] = [set() for _ in titles]
+    carried: Line | None = None  # a class heading ranked above the section headings after it scopes them too
     for section in reading.split.sections:
         lines = [line for line in section.lines if line.number not in rows]
-        scoped, _ = scope_lines(lines, titles, lambda line: line.number in reading.levels)
+        within = reading.levels.get(section.heading_line)
+        if carried is not None and not (within is not None and within > (reading.levels.get(carried.number) or 0)):
+            carried = None
+        scoped, headings = scope_lines([carried, *lines] if carried else lines, titles,
+                                       lambda line: line.number in reading.levels)
+        ranked = [line for line in lines if line.number in headings and reading.levels.get(line.number)]
+        carried = ranked[-1] if ranked else carried
         shared = set.intersection(*({line.number for line in lines} for lines in scoped))
         for own, lines, numbers in zip(parts, scoped, owned, strict=True):
             own.append(Line(section.heading_line, section.heading))
@@ -499,13 +509,14 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
                         if bulletin_rules is None or DRIVERS_LICENSE.search(sentence.text)
                         if (found := parse_license(sentence, rules)) is not None)
 
-    summary = next((Text(p.span().text, p.where()) for p in passages("summary")), None)
+    # a series class's own definition wins over the series-wide one
+    summary = next((Text(p.span().text, p.where()) for p in sorted(
+        passages("summary"), key=lambda p: not any(line.number in own_lines for line in p.lines))), None)
     if summary is None and "level_distinctions" in families:  # the class's own passage of its level distinctions
         summary = next((Text(own.span().text, own.where()) for p in passages("distinguishing_characteristics")
                         if (own := Passage([line for line in p.lines if line.number in own_lines],
                                            document.name, document.sha256))), None)
-    duties = tuple(parse_duty(paragraph, rules) for passage in passages("duties")
-                   for paragraph in passage.paragraphs() if paragraph)
+    duties = tuple(duty for passage in passages("duties") for duty in parse_duties(passage, rules))
     job_family = tuple(Text(line.text.strip(), provenance(document.name, document.sha256, line.number,
                                                           line.number))
                        for passage in passages("job_family") for line in passage.lines)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from rolegraph.model import Duty, ExperienceRequirement, Ksa, License, Task, Text
 from rolegraph.parser.passage import Passage, Span
+from rolegraph.parser.series import table_cells
 from rolegraph.parser.tables import PhraseRule, Rules
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "clauses",
     "sentences",
     "parse_duty",
+    "parse_duties",
     "parse_ksas",
     "parse_education",
     "parse_experience",
@@ -139,6 +141,41 @@ def parse_duty(paragraph: Passage, rules: Rules) -> Duty:
     tasks = tuple(Task(piece.text, piece.where)
                   for piece in _pieces(paragraph, introducer.end(), len(paragraph.text), TASK_SEPARATORS))
     return Duty(lead.text, tasks, paragraph.where())
+
+
+# A duties table's cell giving the share of time ("40%", "35 %") or that column's heading ("% of Time")
+TIME_SHARE = re.compile(r"\s*\d{1,3}(?:\.\d+)?\s*%\s*")
+TIME_SHARE_HEADING = re.compile(r"\s*(?:%|percent(?:age)?)\s*(?:of\s+)?(?:time|effort)?\s*|\s*time\s*\(?%\)?\s*",
+                                re.IGNORECASE)
+
+
+def parse_duties(passage: Passage, rules: Rules) -> tuple[Duty, ...]:
+    """The duties of a duties section: one per paragraph or item; a row of a table of functions with the share
+    of time each takes ("40% | Reviews permit applications") is its function, the table's heading row none.
+
+    >>> from rolegraph.model import Line
+    >>> from rolegraph.parser.tables import load_rules
+    >>> rows = [Line(1, "% of Time | Essential Function"), Line(2, ""), Line(3, "40% | Reviews permits."),
+    ...         Line(4, ""), Line(5, "Answers calls.")]
+    >>> [duty.description for duty in parse_duties(Passage(rows, "a", "0"), load_rules())]
+    ['Reviews permits.', 'Answers calls.']
+    """
+    duties = []
+    for paragraph in passage.paragraphs():
+        if not paragraph:
+            continue
+        cells = table_cells(paragraph.text)
+        if cells is not None and any(TIME_SHARE_HEADING.fullmatch(cell) for cell in cells):
+            continue  # the table's heading row
+        if cells is not None and any(TIME_SHARE.fullmatch(cell) for cell in cells):
+            function = max((cell for cell in cells if not TIME_SHARE.fullmatch(cell)), key=len, default="")
+            start = paragraph.text.find(function)
+            if function and start >= 0:
+                whole = paragraph.span(start, start + len(function))
+                duties.append(Duty(whole.text, (), whole.where))
+                continue
+        duties.append(parse_duty(paragraph, rules))
+    return tuple(duties)
 
 
 ITEM_SEPARATORS = re.compile(r";\s*|:\s+")

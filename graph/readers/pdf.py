@@ -77,9 +77,40 @@ def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
     # a line the fonts show to open a block (a heading, a label, a paragraph after a gap) is never joined to the
     # line above, however far that one ran: the text layer has no blank lines, so only the fonts know
     opens_block = (lambda text: _line_key(text) in starts) if starts else None
+    unwrapped = unwrap_lines(kept, lambda number: widths.get(number, 0), opens_block)
+    # a ruled table's row the fonts found is its cells ("1101 | Clerk I | 8"), as the other readers render rows
+    rows = {_line_key(" ".join(block.cells)): block.text for block in blocks if block.kind == "row"}
+    if rows:
+        unwrapped = tuple(Line(line.number, rows.get(_line_key(line.text), line.text)) for line in unwrapped)
+    unwrapped = _join_headings(unwrapped, blocks)
     return SourceDocument(path=path, sha256=sha256, media_type="application/pdf",
-                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0), opens_block),
-                          blocks=blocks, locators=locators)
+                          lines=unwrapped, blocks=blocks, locators=locators)
+
+
+def _join_headings(lines: tuple[Line, ...], blocks: tuple[Block, ...]) -> tuple[Line, ...]:
+    """Lines with each heading the fonts set over two or three lines (a large title) joined back into one line.
+
+    >>> found = _join_headings((Line(2, "City of Harlow - Clerk Series"), Line(3, "Class Specification")),
+    ...                        (Block("heading", "City of Harlow - Clerk Series Class Specification", Locator(2)),))
+    >>> [(line.number, line.text) for line in found]
+    [(2, 'City of Harlow - Clerk Series Class Specification')]
+    """
+    headings = {_line_key(block.text) for block in blocks if block.kind == "heading"}
+    joined: list[Line] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        for span in (3, 2):
+            part = lines[index:index + span]
+            if (len(part) == span and all(item.text.strip() for item in part)
+                    and _line_key(line.text) not in headings
+                    and _line_key("".join(item.text for item in part)) in headings):
+                line = Line(line.number, " ".join(item.text.strip() for item in part))
+                index += span - 1
+                break
+        joined.append(line)
+        index += 1
+    return tuple(joined)
 
 
 def _line_key(text: str) -> str:

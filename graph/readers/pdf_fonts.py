@@ -6,7 +6,9 @@ text path unwraps them, page furniture dropped by the same rules.
 - a short bold line at body size that does not carry on a bold paragraph is a heading of no rank (level None);
 - other lines are unwrapped into paragraphs (pdf.unwrap_lines), a vertical gap of more than GAP_FACTOR line
   spacings ends a paragraph; a numbered, lettered or bulleted paragraph is an item;
-- letter-spaced banners ("J O B  B U L L E T I N") are collapsed into words.
+- letter-spaced banners ("J O B  B U L L E T I N") are collapsed into words;
+- a line inside a ruled table (pdfplumber's table finder, on pages with drawn lines) is a row of that table's
+  cells, once per table row (a cell's text wrapped over lines is one cell); a bold row is a header row.
 
 Each block's locator is its page and its line within the page ("p. 2, line 14").
 """
@@ -20,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rolegraph.model import Block, Line, Locator
-from rolegraph.readers.blocks import SHORT_BLOCK_CHARS
+from rolegraph.readers.blocks import SHORT_BLOCK_CHARS, row_block
 
 __all__ = ["BOLD_FONT", "GAP_FACTOR", "SIZE_STEP", "FontLine", "font_lines", "font_blocks", "collapse_spaced"]
 
@@ -45,6 +47,8 @@ class FontLine:
     bold: bool
     top: float
     bottom: float
+    cells: tuple[str, ...] = ()  # a ruled table's row the line lies in: its cells (the row's first line only)
+    in_row: bool = False  # the line lies in a ruled table's row (its cells on the row's first line)
 
 
 def collapse_spaced(text: str, gaps: list[float] | None = None) -> str:
@@ -83,6 +87,8 @@ def font_lines(data: bytes) -> list[list[FontLine]]:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
             lines = []
+            rows = _table_rows(page) if page.lines or page.rects else []
+            seen_rows: set[int] = set()
             for index, found in enumerate(page.extract_text_lines(return_chars=True), start=1):
                 chars = [char for char in found["chars"] if char["text"].strip()]
                 if not chars:
@@ -90,10 +96,32 @@ def font_lines(data: bytes) -> list[list[FontLine]]:
                 size = Counter(round(char["size"] / SIZE_STEP) * SIZE_STEP for char in chars).most_common(1)[0][0]
                 bold = sum(bool(BOLD_FONT.search(char["fontname"])) for char in chars) * 2 > len(chars)
                 gaps = [right["x0"] - left["x1"] for left, right in zip(chars, chars[1:], strict=False)]
+                middle = (found["top"] + found["bottom"]) / 2
+                row = next((at for at, (top, bottom, _) in enumerate(rows) if top <= middle <= bottom), None)
+                cells = rows[row][2] if row is not None and row not in seen_rows else ()
+                if row is not None:
+                    seen_rows.add(row)
                 lines.append(FontLine(number, index, collapse_spaced(found["text"], gaps), size, bold,
-                                      found["top"], found["bottom"]))
+                                      found["top"], found["bottom"], cells, row is not None))
             pages.append(lines)
     return pages
+
+
+def _table_rows(page: object) -> list[tuple[float, float, tuple[str, ...]]]:
+    """The rows of the ruled tables of a page: (top, bottom, cells), top to bottom. A table is one whose every
+    row has text in two cells or more (a ruled box around paragraphs is no table); columns empty throughout are
+    dropped."""
+    rows = []
+    for table in page.find_tables():  # type: ignore[attr-defined]
+        texts = [tuple(" ".join((cell or "").split()) for cell in cells) for cells in table.extract()]
+        if not texts or any(sum(bool(cell) for cell in cells) < 2 for cells in texts):
+            continue
+        used = [column for column in range(max(map(len, texts))) if any(
+            column < len(cells) and cells[column] for cells in texts)]
+        for row, cells in zip(table.rows, texts, strict=False):
+            rows.append((row.bbox[1], row.bbox[3], tuple(cells[column] if column < len(cells) else ""
+                                                        for column in used)))
+    return sorted(rows)
 
 
 def font_blocks(pages: list[list[FontLine]], keep: set[tuple[int, int]] | None = None) -> tuple[Block, ...]:
@@ -158,7 +186,12 @@ def font_blocks(pages: list[list[FontLine]], keep: set[tuple[int, int]] | None =
             continue
         previous = lines[index - 1] if index else None
         where = Locator(line.line, page=line.page)
-        if index in heading_of:
+        if line.in_row:
+            flush()
+            block = row_block(line.cells, where, header=line.bold) if line.cells else None
+            if block is not None:
+                blocks.append(block)
+        elif index in heading_of:
             flush()
             members = heading_of[index]
             skip.update(members)
