@@ -918,7 +918,9 @@ def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[
     own.update((sys.intern(f"title: {word}"), 1.0) for word in words.title)
     # the words of its work suggest candidates (a field of experience one class asks, another's duties show) but
     # weigh nothing in comparisons
-    own.update((_work_feature(word), 0.0) for word in words.profile if word not in words.title)
+    named = frozenset().union(words.title, *words.entry,
+                              *(field_words(context.label(concept), context.rules) for concept in fact.skills))
+    own.update((_work_feature(word), 0.0) for word in words.profile - named)
     if fact.series:
         own[sys.intern(f"series: {fold(fact.series)}")] = 2.0
     context.features[iri] = own
