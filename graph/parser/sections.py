@@ -123,6 +123,9 @@ def split_sections(document: SourceDocument, rules: Rules, headings: Mapping[int
             header.append(Line(line.number, ""))  # a page title: keeps header paragraphs apart
             continue
         seen_content_heading = seen_content_heading or name != "ignore"
+        if rest and current is not None and current.name in rules.inline_within.get(fold(heading), ()):
+            current.lines.append(line)  # "NOTE: ..." inside the minimum qualifications is part of them
+            continue
         if current is not None:  # "NOTES" after "ANNUAL SALARY" are salary notes (headings.toml [after])
             after = rules.section_after.get(name, {}).get(current.name, name)
             if after != name and after == current.name:  # a label inside the section ("Education:") goes on in it

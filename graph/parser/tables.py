@@ -286,6 +286,8 @@ class Rules(Memos):
     heading_prefix: re.Pattern[str] = NEVER
     # heading's section -> {section it follows: section it becomes} (headings.toml [after])
     section_after: dict[str, dict[str, str]] = field(default_factory=dict)
+    # heading -> sections in which it, written inline ("NOTE: text"), goes on (headings.toml [inline_within])
+    inline_within: dict[str, frozenset[str]] = field(default_factory=dict)
     jurisdiction_rules: tuple[PhraseRule, ...] = ()
     not_a_specification: tuple[tuple[PhraseRule, str], ...] = ()
     file_name_rules: tuple[PhraseRule, ...] = ()  # a code in the file name, used when the text states none
@@ -596,6 +598,8 @@ def load_rules() -> Rules:
         gazetteer=dict(places["gazetteer"]),
         section_after={fold(name): dict(table) for name, table in headings.get("after", {}).items()},
         heading_prefix=_numbering(headings.get("numbering", {})),
+        inline_within={fold(heading): frozenset(within)
+                       for heading, within in headings.get("inline_within", {}).items()},
         jurisdiction_rules=_phrase_rules(places.get("jurisdiction_in_text", []), substitutions),
         not_a_specification=tuple(zip(_phrase_rules(not_a_spec, {}),
                                       (entry.get("reason", "not a job specification") for entry in not_a_spec),
