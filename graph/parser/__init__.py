@@ -513,7 +513,8 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     summary = next((Text(p.span().text, p.where()) for p in sorted(
         passages("summary"), key=lambda p: not any(line.number in own_lines for line in p.lines))), None)
     if summary is None and "level_distinctions" in families:  # the class's own passage of its level distinctions
-        summary = next((Text(own.span().text, own.where()) for p in passages("distinguishing_characteristics")
+        summary = next((Text(own.span().text, own.where())
+                        for p in passages("distinguishing_characteristics", "series_definition")
                         if (own := Passage([line for line in p.lines if line.number in own_lines],
                                            document.name, document.sha256))), None)
     duties = tuple(duty for passage in passages("duties") for duty in parse_duties(passage, rules))

@@ -331,8 +331,21 @@ def split_title(first: str, second: str, titles: Sequence[str], rules: SeriesRul
     True
     >>> split_title("Lb.", "Clerk Typist, License Board", ["Clerk Typist, License Board", "Clerk"])  # a stray end
     (0,)
+
+    A second line wholly in brackets qualifies the first: it narrows what the first names to the variant it gives,
+    or else (a note such as "(Levels A, B, and C)") leaves it as it is.
+
+    >>> split_title("Consultant II", "(Specialist)", ["Consultant II (Specialist)", "Consultant II (Supervisory)"])
+    (0,)
+    >>> split_title("Technician I", "(Levels A, B, and C)", ["Technician I", "Technician II"])
+    (0,)
     """
     rules = rules or load_series_rules()
+    if QUALIFIER.fullmatch(second.strip()):
+        first_names = scope_heading(first, titles, rules, heading=True)
+        if first_names is not None and ALL not in first_names:
+            both = scope_heading(f"{first} {second.strip()}", titles, rules, heading=True)
+            return both if both and set(both) <= set(first_names) else first_names
     if alone is not None and scope_heading(first, titles, rules) is not None:
         return None
     both = scope_heading(f"{first} {second}", titles, rules, heading=True)
