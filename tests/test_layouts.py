@@ -65,6 +65,13 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("uk-council-role-profile/housing-options-officer", "*", "experience"): "the person specification is an "
         "Essential / Desirable table: its rows are not read as requirements ('two years\u2019 experience')",
     ("uk-council-role-profile/housing-options-officer", "*", "education"): "as experience",
+    ("federal-position-description/management-analyst", "*", "jurisdiction"): JURISDICTION,
+    ("federal-position-description/management-analyst", "*", "licenses"): "'A valid state driver's license is "
+        "required' sits under Conditions of Employment, a section kept as text; no licences heading",
+    ("federal-position-description/budget-analyst", "*", "jurisdiction"): JURISDICTION,
+    ("federal-position-description/budget-analyst", "*", "department"): "'Agency: U.S. Department of the Army' "
+        "(the employer) is read as the department: 'Agency' is a department label, and it comes before "
+        "'Organization: Directorate of Resource Management, ...'",
     ("uk-council-role-profile/senior-planning-officer", "*", "experience"): "the person specification's "
         "'Qualifications' / 'Experience' lists are read as KSAs ('three years\u2019 experience' in British form)",
     ("uk-council-role-profile/senior-planning-officer", "*", "education"): "as experience",

@@ -73,7 +73,8 @@ __all__ = ["parse_document", "parse_spec", "LineFacts", "STAGES"]
 # Sections whose text states minimum qualifications (education, experience, substitutions).
 QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "experience", "licenses")
 # Sections kept as text for a reader, with their heading.
-TEXT_SECTIONS = ("series_definition", "distinguishing_characteristics", "desirable_qualifications", "class_history",
+TEXT_SECTIONS = ("position_factors", "series_definition", "distinguishing_characteristics",
+                 "desirable_qualifications", "class_history",
                  "other", "complexity", "impact", "contacts_internal", "contacts_external", "miscellaneous",
                  "signatures", "ignore", "notice", "selective_certification", "qualifications_review",
                  "expert_review", "additional_information", "conditions_of_employment")

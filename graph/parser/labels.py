@@ -18,6 +18,7 @@ __all__ = ["LabelFact", "read_label_facts", "label_pairs", "is_label_line"]
 
 WIDE_SPACE = re.compile(r"\s{3,}|\t+")  # sets apart the pairs of a fixed-width line ("CLASS CODE:    6240")
 MARKUP = re.compile(r"[*_]{1,3}")  # Markdown emphasis around a label ("**Department:**")
+BOX_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[a-z])\.\s+(?=[A-Za-z])")  # a form's box number ("15. Title of Position")
 MAX_VALUE_CHARS = 120  # a value alone on the line after its label is at most this long
 
 
@@ -36,12 +37,14 @@ def _split_colon(text: str) -> tuple[str, str] | None:
 
     >>> _split_colon("**Department:** Community Development"), _split_colon("no colon")
     (('Department', 'Community Development'), None)
+    >>> _split_colon("15. Title of Position: Management Analyst")
+    ('Title of Position', 'Management Analyst')
     """
     text = MARKUP.sub("", text)
     label, colon, value = text.partition(":")
     if not colon or not label.strip():
         return None
-    return collapse(label), collapse(value)
+    return collapse(BOX_NUMBER.sub("", label, count=1)), collapse(value)
 
 
 def _cells(text: str) -> list[str] | None:

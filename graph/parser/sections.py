@@ -51,6 +51,7 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     if "(cont" in stripped.lower():  # what CONTINUED needs; most lines have none
         stripped = CONTINUED.sub("", stripped)
     stripped = rules.heading_prefix.sub("", stripped, count=1)  # "Section II. Position Purpose"
+    stripped = rules.heading_trailer.sub("", stripped, count=1)  # "... Position   Level 1-7, 1250 Points"
     whole = fold(stripped.rstrip(":*").strip())
     if whole in rules.heading_to_section:
         return rules.heading_to_section[whole], stripped.rstrip(":*").strip(), ""

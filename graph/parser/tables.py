@@ -284,6 +284,8 @@ class Rules(Memos):
     gazetteer: dict[str, str]
     # numbering before a heading ("Section II. "), dropped before the heading is looked up (headings.toml)
     heading_prefix: re.Pattern[str] = NEVER
+    # what follows a heading on its line and is no part of it ("Level 1-7, 1250 Points") (headings.toml [trailer])
+    heading_trailer: re.Pattern[str] = NEVER
     # heading's section -> {section it follows: section it becomes} (headings.toml [after])
     section_after: dict[str, dict[str, str]] = field(default_factory=dict)
     # heading -> sections in which it, written inline ("NOTE: text"), goes on (headings.toml [inline_within])
@@ -598,6 +600,7 @@ def load_rules() -> Rules:
         gazetteer=dict(places["gazetteer"]),
         section_after={fold(name): dict(table) for name, table in headings.get("after", {}).items()},
         heading_prefix=_numbering(headings.get("numbering", {})),
+        heading_trailer=_numbering(headings.get("trailer", {}), "trailer"),
         inline_within={fold(heading): frozenset(within)
                        for heading, within in headings.get("inline_within", {}).items()},
         jurisdiction_rules=_phrase_rules(places.get("jurisdiction_in_text", []), substitutions),
@@ -609,13 +612,14 @@ def load_rules() -> Rules:
     )
 
 
-def _numbering(table: dict[str, str]) -> re.Pattern[str]:
-    """headings.toml [numbering]: its prefix pattern, checked on its example (what is left must be ``expect``)."""
+def _numbering(table: dict[str, str], name: str = "numbering") -> re.Pattern[str]:
+    """headings.toml [numbering] (or [trailer]): its pattern, checked on its example (what is left must be
+    ``expect``)."""
     if not table:
         return NEVER
-    pattern = _compile("numbering.prefix", table["prefix"], re.IGNORECASE)
+    pattern = _compile(f"{name}.prefix", table["prefix"], re.IGNORECASE)
     if pattern.sub("", table["example"], count=1) != table["expect"]:
-        raise RuleError(f"numbering.prefix: its example {table['example']!r} does not leave {table['expect']!r}")
+        raise RuleError(f"{name}.prefix: its example {table['example']!r} does not leave {table['expect']!r}")
     return pattern
 
 
