@@ -209,6 +209,8 @@ def activities_of_text(text: str, rules: ProfileRules | None = None) -> list[str
     ['prepare payroll record', 'answer telephone inquiry']
     >>> activities_of_text("prepares and maintains personnel records")
     ['prepare personnel record', 'maintain personnel record']
+    >>> activities_of_text("may assign, review, and evaluate the work of other clerks")
+    ['assign work', 'review work', 'evaluate work']
     """
     rules = rules or profile_rules()
     skill = skill_rules()
@@ -225,10 +227,12 @@ def activities_of_text(text: str, rules: ProfileRules | None = None) -> list[str
         position += 1
         while position < len(tokens) and tokens[position] in rules.object_skip - {"and", "or"}:
             position += 1
-        if (position + 1 < len(tokens) and tokens[position] in ("and", "or")
-                and tokens[position + 1] in rules.verb_forms):
+        joined = position
+        while joined < len(tokens) and tokens[joined] in (",", "and", "or"):  # "assign, review, and evaluate"
+            joined += 1
+        if joined > position and joined < len(tokens) and tokens[joined] in rules.verb_forms:
             waiting.append(lemma)
-            position += 1
+            position = joined
             continue
         words: list[str] = []
         while (position < len(tokens) and len(words) < rules.object_words and tokens[position][0].isalpha()

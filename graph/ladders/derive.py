@@ -39,7 +39,7 @@ KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
 TITLE_MATCH = 90.0  # rapidfuzz ratio a title written in a requirement needs to name a class
-CONCEPT_WEIGHT = 0.1  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
+CONCEPT_WEIGHT = 0.05  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
 
 @dataclass(frozen=True)
