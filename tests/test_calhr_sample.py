@@ -17,7 +17,6 @@ import pytest
 
 from rolegraph.model import JobClass
 from rolegraph.parser import parse_document
-from rolegraph.parser.requirements import all_items
 from rolegraph.parser.tables import fold
 from rolegraph.readers import read_source
 
@@ -29,7 +28,8 @@ MONTHS_TARGET = 0.90
 
 
 def feeders(job_class: JobClass) -> set[tuple[str, int]]:
-    """(folded title, months) of every class named in an experience requirement of any path, parts included."""
+    """(folded title, months) of every class named in the class's experience requirements (those of every path, or of
+    a requirement written with no patterns), parts included."""
     found: set[tuple[str, int]] = set()
 
     def visit(requirement) -> None:
@@ -37,10 +37,8 @@ def feeders(job_class: JobClass) -> set[tuple[str, int]]:
         for part in requirement.included:
             visit(part)
 
-    for path in job_class.requirement_paths:
-        for item in all_items(path.items):
-            for requirement in item.experience:
-                visit(requirement)
+    for requirement in job_class.experience:
+        visit(requirement)
     return found
 
 

@@ -69,6 +69,32 @@ PHRASINGS = [
     # a comma-containing title joined by ";"
     ("One year of experience as a Crew Leader, Kestrel Conservation Corps; or Trail Supervisor.",
      [("Crew Leader, Kestrel Conservation Corps", 12), ("Trail Supervisor", 12)]),
+    # a title with its organisation or setting after a comma: one class, not two (issue 19, the CalHR sample)
+    ("One year of experience performing the duties of a Harbor Patrol Officer I, Kestrel Marine Facility.",
+     [("Harbor Patrol Officer I, Kestrel Marine Facility", 12)]),
+    ("Three years performing the duties as a Road Engineer, Kestrel Roads Department, in Kestrel County service.",
+     [("Road Engineer, Kestrel Roads Department", 36)]),
+    ("Two years of experience performing the duties of a Nutrition Consultant II, Department of Public Health "
+     "(Specialist) or a Nutrition Consultant II, Department of Public Health (Supervisory).",
+     [("Nutrition Consultant II, Department of Public Health (Specialist)", 24),
+      ("Nutrition Consultant II, Department of Public Health (Supervisory)", 24)]),
+    ("One year of experience performing counseling duties in a class at a level of responsibility equivalent to "
+     "a Dorm Counselor, Kestrel School for the Deaf.", [("Dorm Counselor, Kestrel School for the Deaf", 12)]),
+    # "equivalent to the classes of X, or Y"; "... in level and responsibility to that of X"
+    ("One year of experience performing residential care at a level of responsibility equivalent to the classes "
+     "of Night Aide, Kestrel School for the Deaf, or Classroom Aide.",
+     [("Night Aide, Kestrel School for the Deaf", 12), ("Classroom Aide", 12)]),
+    ("One year of experience performing duties of a class equivalent in level and responsibility to that of "
+     "Senior Herd Inspector (Dairy) or Herd Specialist (Dairy).",
+     [("Senior Herd Inspector (Dairy)", 12), ("Herd Specialist (Dairy)", 12)]),
+    # "the duties of a X or of a Y": the second class too
+    ("In Kestrel County, six months of experience performing the duties of a Survey Technician Trainee or of a "
+     "Tally Clerk.", [("Survey Technician Trainee", 6), ("Tally Clerk", 6)]),
+    # "including one year ... as a X": the part's duration governs X; "N years of which ... at a level equivalent to"
+    ("Two years of maintenance experience, including one year of experience as a Grounds Worker I with Kestrel "
+     "County.", [("Grounds Worker I", 12)]),
+    ("Four years of maintenance experience, two years of which must have been at a level equivalent to Grounds "
+     "Worker II.", [("Grounds Worker II", 24)]),
     # lower-case generic roles are fields, not classes
     ("Two years of full-time paid experience as a journey-level plumber.", []),
     ("One year of full-time paid experience as a security guard or in a similar capacity.", []),

@@ -42,12 +42,13 @@ __all__ = ["parse_requirement_paths", "parse_pattern_paths", "experience_in_clas
            "flatten_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
-ORGANISATION_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?")
 # a list of titles holding commas, joined by ";" ("Crew Leader, X Corps; or Trail Supervisor")
 SEMICOLON_SPLIT = re.compile(r"\s*;\s*(?:or\s+)?(?:an?\s+)?")
 SENTENCE_END = re.compile(r"[.;](?:\s|$)")
 # a class's range written after a comma ("an Office Assistant, Range B"): kept with the class, as "(Range B)"
 RANGE_AFTER_COMMA = re.compile(r",\s*(Range\s+[A-Z])\b")
+# the separators of a list of titles, kept (a piece after a plain comma may qualify the title before it)
+LIST_SEPARATOR = re.compile(r"(\s*,\s*(?:or\s+)?(?:an?\s+)?|\s+(?:and/)?or\s+(?:an?\s+)?)")
 
 
 @dataclass
@@ -89,7 +90,7 @@ def named_classes(text: str, table: BulletinRules, levels_within_class: bool = F
     """
     names: list[str] = []
     text = RANGE_AFTER_COMMA.sub(r" (\1)", text)
-    pieces = (SEMICOLON_SPLIT if ";" in text else ORGANISATION_SPLIT).split(text)
+    pieces = SEMICOLON_SPLIT.split(text) if ";" in text else _list_pieces(text, table)
     last = pieces[-1].split() if pieces else []
     folded = table.folded_titles
     shared = folded.shared_rest
@@ -121,6 +122,30 @@ def named_classes(text: str, table: BulletinRules, levels_within_class: bool = F
         if name not in names:
             names.append(name)
     return names
+
+
+def _list_pieces(text: str, table: BulletinRules) -> list[str]:
+    """The titles of a list, a title's organisation or setting after a comma kept with it.
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> table = load_rules().bulletin
+    >>> _list_pieces("Peace Officer I, Kestrel Center", table)
+    ['Peace Officer I, Kestrel Center']
+    >>> _list_pieces("Machinist Supervisor, Electrician Supervisor", table)
+    ['Machinist Supervisor', 'Electrician Supervisor']
+    >>> _list_pieces("Aide, School for the Deaf, or Classroom Aide", table)
+    ['Aide, School for the Deaf', 'Classroom Aide']
+    >>> _list_pieces("Automotive Supervisor, Truck and Equipment Dispatcher, or Auto Body Repair Supervisor", table)
+    ['Automotive Supervisor', 'Truck and Equipment Dispatcher', 'Auto Body Repair Supervisor']
+    """
+    parts = LIST_SEPARATOR.split(text)
+    pieces = [parts[0]]
+    for separator, piece in zip(parts[1::2], parts[2::2], strict=True):
+        if separator.strip() == "," and table.title_qualifier.search(piece.strip(" ,;.")):
+            pieces[-1] = f"{pieces[-1]}, {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
 
 
 def _split_items(passage: Passage, table: BulletinRules) -> tuple[list[_Node], list[list[Line]]]:

@@ -247,6 +247,7 @@ class BulletinRules(Memos):
     substitution_item: re.Pattern[str] = NEVER
     shared_item: re.Pattern[str] = NEVER
     lead_continues: re.Pattern[str] = NEVER
+    title_qualifier: re.Pattern[str] = NEVER  # a list piece after a comma that qualifies the title before it
 
     @cached_property
     def folded_titles(self) -> FoldedTitles:
@@ -679,6 +680,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         substitution_item=_any("requirements.substitution_item", requirements.get("substitution_item", [])),
         shared_item=_any("requirements.shared_item", requirements.get("shared_item", [])),
         lead_continues=_any("requirements.lead_continues", requirements.get("lead_continues", [])),
+        title_qualifier=_compile("class_titles.qualifier", titles.get("qualifier", NEVER.pattern), 0),
     )
 
 

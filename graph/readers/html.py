@@ -51,6 +51,8 @@ LINK_TAGS = frozenset({"a"})
 STAMP_MAX_CHARS = 60
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+LOST_CHARACTER = "\ufffd"  # the replacement character: a character an earlier decoding lost
+LOST_BEFORE_S = re.compile(r"(?<=\w)\ufffd(?=s\b)")
 
 
 def read_html_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
@@ -64,7 +66,8 @@ def read_html_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
 
 
 def decode_html(path: Path, data: bytes) -> str:
-    """The page as text: a BOM wins, then the ``<meta charset>`` of the page's head, then detection.
+    """The page as text: a BOM wins, then the ``<meta charset>`` of the page's head, then detection; characters a
+    earlier save could not decode (U+FFFD in the file) mended (see mend_lost_characters).
 
     >>> page = '<meta charset="iso-8859-1"><p>café</p>'.encode("utf-8")  # declared Latin-1, sent UTF-8
     >>> decode_html(Path("a.html"), page)[-12:], decode_html(Path("a.html"), page[27:])
@@ -74,10 +77,23 @@ def decode_html(path: Path, data: bytes) -> str:
         declared = META_CHARSET.search(data[:4096])
         if declared:
             try:
-                return data.decode(codecs.lookup(declared.group(1).decode("ascii")).name)
+                return mend_lost_characters(data.decode(codecs.lookup(declared.group(1).decode("ascii")).name))
             except (LookupError, UnicodeDecodeError):
                 pass  # a wrong declaration: detect instead
-    return decode_bytes(path, data)
+    return mend_lost_characters(decode_bytes(path, data))
+
+
+def mend_lost_characters(text: str) -> str:
+    """A page saved after a wrong decoding holds U+FFFD where a character was lost (a Windows-1252 no-break space,
+    apostrophe or dash read as UTF-8): before "s" that ends a word it was an apostrophe, elsewhere it stood between
+    words, so it is a space.
+
+    >>> mend_lost_characters("Dispatch Supervisor\ufffdII, the Department\ufffds program, (1)\ufffdone year")
+    'Dispatch Supervisor II, the Department\u2019s program, (1) one year'
+    """
+    if LOST_CHARACTER not in text:
+        return text
+    return LOST_BEFORE_S.sub("\u2019", text).replace(LOST_CHARACTER, " ")
 
 
 def html_blocks(path: Path, text: str) -> tuple[Block, ...]:
