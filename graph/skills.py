@@ -16,12 +16,14 @@ beyond reading that table once.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import numpy as np
 from pyoxigraph import Literal, NamedNode, Quad
 from rapidfuzz import fuzz
 
@@ -333,8 +335,8 @@ def build_vocabulary(statements: Iterable[str], rules: SkillRules | None = None)
     """Merge statements into concepts; keys are visited shortest and most frequent first.
 
     A key joins the concept of the most similar earlier key (candidates share a word, found through an
-    inverted index), so the shorter, commoner wording becomes the preferred label. No chaining: a key is
-    compared with concept keys only.
+    inverted index; ties go to the concept whose key sorts first), so the shorter, commoner wording becomes the
+    preferred label. No chaining: a key is compared with concept keys only.
 
     >>> vocabulary = build_vocabulary(["business English and spelling",
     ...                                "business English, spelling, and arithmetic"])
@@ -354,42 +356,90 @@ def build_vocabulary(statements: Iterable[str], rules: SkillRules | None = None)
     order = sorted(labels_by_key, key=lambda key: (len(key.split()), -frequency[key], key))
     concepts: dict[str, Concept] = {}
     key_to_label: dict[str, str] = {}
-    index: dict[str, list[int]] = defaultdict(list)  # word -> positions in ``made`` of the concepts having it
-    made: list[tuple[Concept, int, int]] = []  # concept, its key's word count, length of its token-sorted key
+    made = _Made(len(order))
     for key in order:
-        words = key.split()
-        length = len(" ".join(words))
-        # Only a concept that can score is compared (the same result as comparing every concept sharing a word,
-        # at a fraction of the cost: a corpus whose statements share common words made that quadratic):
-        # containment needs every word of the shorter key in the longer one; a token-sort ratio >= `similar`
-        # needs token-sorted lengths within the Indel bound |a - b| <= (1 - similar / 100) (a + b).
-        shared = Counter(position for word in set(words) for position in index.get(word, ()))
         best, best_score = None, 0.0
-        for position in sorted(shared, key=lambda position: made[position][0].key):
-            concept, count, other_length = made[position]
-            fewer, more = sorted((len(words), count))
-            contained = (fewer >= rules.contained_min_words and fewer / more >= rules.contained_min_share
-                         and shared[position] == len(set(words) if len(words) <= count else set(concept.key.split())))
-            close = abs(length - other_length) <= (1 - rules.similar / 100) * (length + other_length) + 1e-9
-            if not (contained or close):
-                continue
+        for position in made.candidates(key, rules):
+            concept = made.concepts[position]
             score = _similarity(key, concept.key, rules)
-            if score > best_score:
+            if score > best_score or (score == best_score and best is not None and concept.key < best.key):
                 best, best_score = concept, score
         surface = labels_by_key[key].most_common()
         if best is None:
             best = Concept(min((label for label, _ in surface), key=lambda label: (-labels_by_key[key][label],
                                                                                    len(label), label)), key)
             concepts[best.label] = best
-            for word in set(words):
-                index[word].append(len(made))
-            made.append((best, len(words), length))
+            made.add(best)
             best_score = 100.0
         for label, _ in surface:
             if label != best.label:
                 best.alt_labels[label] = round(best_score / 100.0, 3)
         key_to_label[key] = best.label
     return Vocabulary(concepts, key_to_label, rules)
+
+
+# Characters of a key counted in 32 bins (by code point modulo 32: the letters apart, digits sharing bins with
+# letters): the bins of two strings differ by at most their Indel distance, so counts far apart rule a pair out.
+_BINS = 32
+
+
+class _Made:
+    """The concepts made so far, as ``build_vocabulary`` looks among them for the ones a key may join: an inverted
+    index (word -> the concepts having it) and, per concept, its word counts, length and character counts.
+
+    ``candidates`` gives only concepts that can score: the result is that of comparing every concept sharing a
+    word with the key, without comparing them all (a corpus whose statements share common words made that
+    quadratic: 18,000 keys, 12M pairs sharing a word, 2.6M within the length bound, a few thousand that score).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.concepts: list[Concept] = []
+        self.postings: dict[str, array[int]] = {}
+        capacity = max(capacity, 1)
+        self.words = np.zeros(capacity, dtype=np.int64)  # word count of each concept's key
+        self.distinct = np.zeros(capacity, dtype=np.int64)  # distinct words
+        self.length = np.zeros(capacity, dtype=np.int64)  # characters
+        self.bins = np.zeros((capacity, _BINS), dtype=np.int32)  # characters by bin
+
+    def add(self, concept: Concept) -> None:
+        position = len(self.concepts)
+        words = concept.key.split()
+        self.concepts.append(concept)
+        for word in set(words):
+            self.postings.setdefault(word, array("q")).append(position)
+        self.words[position], self.distinct[position], self.length[position] = len(words), len(set(words)), \
+            len(concept.key)
+        self.bins[position] = _char_bins(concept.key)
+
+    def candidates(self, key: str, rules: SkillRules) -> list[int]:
+        """The positions of the concepts sharing a word with ``key`` that ``_similarity`` may score above 0: every
+        word of the shorter key in the longer (with enough words: containment), or character counts close enough
+        for a token-sort ratio of ``similar`` (an Indel distance of at most ``1 - similar / 100`` of the lengths'
+        sum)."""
+        words = key.split()
+        distinct = set(words)
+        found = [self.postings[word] for word in distinct if word in self.postings]
+        if not found:
+            return []
+        if len(found) == 1:
+            positions = np.frombuffer(found[0], dtype=np.int64).copy()
+            shared = np.ones(len(positions), dtype=np.int64)
+        else:
+            positions, shared = np.unique(np.concatenate([np.frombuffer(posting, dtype=np.int64)
+                                                          for posting in found]), return_counts=True)
+        count = self.words[positions]
+        fewer, more = np.minimum(count, len(words)), np.maximum(count, len(words))
+        contained = ((fewer >= rules.contained_min_words) & (fewer / more >= rules.contained_min_share)
+                     & (shared == np.where(len(words) <= count, len(distinct), self.distinct[positions])))
+        length = len(key)
+        bound = (1 - rules.similar / 100) * (length + self.length[positions]) + 1e-9
+        near = np.abs(self.length[positions] - length) <= bound
+        near[near] = np.abs(self.bins[positions[near]] - _char_bins(key)).sum(axis=1) <= bound[near]
+        return positions[contained | near].tolist()
+
+
+def _char_bins(text: str) -> np.ndarray:
+    return np.bincount(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) % _BINS, minlength=_BINS)
 
 
 def vocabulary_of_classes(classes: Iterable[JobClass], rules: SkillRules | None = None) -> Vocabulary:
