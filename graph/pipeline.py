@@ -37,8 +37,8 @@ from rolegraph.cache import (
 from rolegraph.collector import collector_paused, frozen_for_fork
 from rolegraph.coverage import Coverage, coverage_of_classes
 from rolegraph.errors import NotASpecification, SourceError, display_path
-from rolegraph.ladders import ClassFacts, Ladder, concept_labels_of_quads, facts_of_quads, write_ladder
-from rolegraph.ladders.facts import FACT_PREDICATES, index_triples
+from rolegraph.ladders import ClassFacts, Ladder, write_ladder
+from rolegraph.ladders.facts import concept_labels_of_class, facts_of_class
 from rolegraph.merge import add_named_classes, merge_classes
 from rolegraph.model import JobClass, Ksa, pickled_by_fields
 from rolegraph.parser import parse_document
@@ -360,8 +360,8 @@ def build(paths: Iterable[Path | str], store: Store, iris: Iris | None = None,
     """Build the specifications under ``paths`` into ``store``.
 
     Stages: read (readers) -> parse (parser) -> merge (merge) -> skills vocabulary (skills) -> RDF
-    (rdf.emit) -> store -> ladders (steps derived from the class facts, read from each class graph on its
-    way to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
+    (rdf.emit) -> store -> ladders (steps derived from the class facts, taken from each parsed class as its
+    graph goes to the store, and written to the ladder graph). Each class graph is written whole (new graphs in
     bulk batches, a changed one in its own transaction); graphs built earlier from the same files and no
     longer produced are removed. ``progress`` is told of each file read, ``stages`` of the stages after that.
 
@@ -477,15 +477,17 @@ def _ticking(graphs: Iterable[ClassGraph], tick: Callable[[], None]) -> Iterator
         tick()
 
 
-def _emitted(graph: ClassGraph) -> Emitted:
-    """What the build keeps of a class graph: its name, hash and size, its ladder facts and skill labels (their
-    concepts interned: every class names the same few thousand, and a build holds an entry per class until its
-    ladder stage; at 100k classes, 180 MB of copies)."""
-    index = index_triples(graph.triples, FACT_PREDICATES)
-    facts = tuple(replace(fact, skills={intern(concept): level for concept, level in fact.skills.items()})
-                  for fact in facts_of_quads(index))
-    labels = {intern(concept): intern(label) for concept, label in concept_labels_of_quads(index).items()}
-    return Emitted(graph.graph.value, graph.content_hash, graph.size, facts, labels)
+def _emitted(graph: ClassGraph, emitter: ClassGraphEmitter, position: int) -> Emitted:
+    """What the build keeps of the class graph ``emitter`` made of its class at ``position``: the graph's name,
+    hash and size, and the class's ladder facts and skill labels, taken from the parsed class (the facts its graph
+    holds, not read back from it: ``facts_of_class``), their concepts interned (every class names the same few
+    thousand, and a build holds an entry per class until its ladder stage; at 100k classes, 180 MB of copies)."""
+    job_class = emitter.classes[position]
+    fact = facts_of_class(job_class, emitter.iris, emitter.concept_label, emitter.titles)
+    fact = replace(fact, skills={intern(concept): level for concept, level in fact.skills.items()})
+    labels = {intern(concept): intern(label)
+              for concept, label in concept_labels_of_class(job_class, emitter.iris, emitter.concept_label).items()}
+    return Emitted(graph.graph.value, graph.content_hash, graph.size, (fact,), labels)
 
 
 def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[int, Emitted]) -> Iterator[ClassGraph]:
@@ -499,7 +501,7 @@ def _emitting(emitter: ClassGraphEmitter, positions: list[int], emitted: dict[in
     """
     for position in positions:
         graph = emitter(position)
-        emitted[position] = _emitted(graph)
+        emitted[position] = _emitted(graph, emitter, position)
         yield graph
 
 

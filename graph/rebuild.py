@@ -313,7 +313,8 @@ def build_by_difference(files: Sequence[Path], store: Store, iris: Iris, progres
     written = store.replace_class_graphs(_ticking(graphs.values(), written_one),
                                          existing={graphs[index].graph.value: old_entries[index].content_hash
                                                    for index in to_write})
-    new_entries = [(_emitted(graphs[index]) if index in graphs else old) for index, old in enumerate(old_entries)]
+    new_entries = [(_emitted(graphs[index], emitter, index) if index in graphs else old)
+                   for index, old in enumerate(old_entries)]
     rewritten = set(written.written)
     written.unchanged = [graph for graph in snapshot.graphs if graph not in rewritten]
     grown = sum(new.triples - old.triples for new, old in zip(new_entries, old_entries, strict=True))

@@ -1,25 +1,43 @@
-"""What the ladder stage knows about a job class, read from a store with SPARQL (never by re-parsing).
+"""What the ladder stage knows about a job class: from the parsed model in a build, read from a store otherwise.
 
 ``ClassFacts`` is all derivation needs: jurisdiction, pay plan and grade, series, job family, experience
 requirements (months, field, included parts, the classes they must be gained in) and skill concepts with
-levels. ``load_class_facts`` fills it from any :class:`~rolegraph.store.Store`.
+levels. A build takes them from the classes it parsed (``facts_of_class``); ``load_class_facts`` fills them
+from any :class:`~rolegraph.store.Store` with SPARQL (``rolegraph ladder`` on a store built elsewhere), and
+``facts_of_quads`` from the quads of class graphs in hand. All three give the same facts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from pyoxigraph import Quad
+from pyoxigraph import NamedNode, Quad
 
-from rolegraph.model import pickled_by_fields
+from rolegraph.merge import jurisdiction_key
+from rolegraph.model import (
+    LEVEL_ORDER,
+    ClassReference,
+    ExperienceRequirement,
+    JobClass,
+    Ksa,
+    Provenance,
+    RequirementItem,
+    pickled_by_fields,
+)
+from rolegraph.parser.tables import fold
+from rolegraph.rdf.bulletin import _experience_nodes
+from rolegraph.rdf.emit import _class_path, skill_label
+from rolegraph.rdf.iris import Iris
+from rolegraph.rdf.terms import number_text
 from rolegraph.skills import activities_of_text, split_statement
 from rolegraph.store import Store
 
 __all__ = ["Experience", "FamilyMember", "ClassFacts", "load_class_facts", "where_of", "index_quads", "index_triples",
-           "FACT_PREDICATES", "facts_of_quads", "concept_labels_of_quads", "profile_concepts"]
+           "FACT_PREDICATES", "facts_of_quads", "concept_labels_of_quads", "profile_concepts", "facts_of_class",
+           "concept_labels_of_class"]
 
 
 @pickled_by_fields
@@ -464,3 +482,184 @@ def concept_labels_of_quads(quads: Iterable[Quad] | Index) -> dict[str, str]:
     index = quads if isinstance(quads, dict) else index_quads(quads)
     return {subject: min(properties[_SKOS + "prefLabel"]) for subject, properties in index.items()
             if _SKOS + "Concept" in properties.get(_TYPE, ()) and properties.get(_SKOS + "prefLabel")}
+
+
+# -- the same facts from the model ---------------------------------------------------------------------
+#
+# What a build hands the ladder stage: ``facts_of_class`` gives, from a parsed JobClass, the ClassFacts that
+# ``facts_of_quads`` reads from that class's emitted graph (and ``concept_labels_of_class`` its skill labels),
+# without reading the quads back. Fact-node IRIs are made as rdf.emit makes them, by the same code where it
+# is shared (the class path, the experience nodes); a source line names its document as the class graph does
+# (a document is described in the graph of the first class of its series only); where the graph could hold two
+# values, the smallest is taken, as facts_of_quads takes it. tests/test_ladder_facts.py holds the two equal.
+
+Titles = Mapping[tuple[tuple[str, str], str], NamedNode]  # an emitter's: (jurisdiction key, folded title) -> class
+
+
+def facts_of_class(job_class: JobClass, iris: Iris | None = None, concept_label: Callable[[Ksa], str] | None = None,
+                   titles: Titles | None = None) -> ClassFacts:
+    """The ladder facts of ``job_class``, as ``facts_of_quads`` reads them from its class graph.
+
+    ``iris``, ``concept_label`` and ``titles`` are those its graph is emitted with (a ClassGraphEmitter's):
+    ``titles`` name the classes its job family and feeder requirements resolve to (default: itself alone).
+
+    >>> from rolegraph.model import Provenance, Text
+    >>> where = Provenance("clerk.txt", "00", 3, 4)
+    >>> clerk = JobClass(Text("Clerk", where), (), summary=Text("Files records.", where))
+    >>> fact = facts_of_class(clerk)
+    >>> fact.iri, fact.profile, fact.concepts
+    ('https://w3id.org/rolegraph/id/class/unknown/clerk', 'Clerk Files records.', ('file record',))
+    """
+    iris = iris or Iris()
+    label_of = concept_label or _default_label
+    subject = iris.node(_class_path(job_class, iris)).value
+    place = jurisdiction_key(job_class.jurisdiction)
+    if titles is None:
+        titles = {(place, fold(job_class.title.value)): NamedNode(subject)}
+    where = _Where(job_class)
+    values: dict = dict(iri=subject, title=job_class.title.value,
+                        code=job_class.code.value if job_class.code is not None else None, stub=job_class.stub)
+    jurisdiction = job_class.jurisdiction
+    if jurisdiction is not None and jurisdiction.name:
+        values.update(location=iris.jurisdiction(jurisdiction.state, jurisdiction.name).value,
+                      location_name=jurisdiction.name, employer_known=True)
+    elif jurisdiction is not None and jurisdiction.state:
+        values.update(location=iris.state(jurisdiction.state).value, location_name=jurisdiction.state)
+    pay_grade = job_class.pay_grade
+    if pay_grade is not None and pay_grade.grade:
+        values.update(pay_plan=pay_grade.plan or None, grade=pay_grade.grade, grade_node=f"{subject}/pay-grade",
+                      grade_number=int(pay_grade.grade) if pay_grade.grade.isdigit() else None,
+                      grade_where=where(pay_grade.where))
+    if job_class.classification.series is not None:
+        values["series"] = job_class.classification.series.value
+    skills: dict[str, int] = {}
+    # in the order of the KSA nodes' N-Quads text (ksa/10 before ksa/2), as the class graph's index holds them
+    for _, ksa in sorted(enumerate(job_class.ksas, start=1), key=lambda item: f"{item[0]}>"):
+        if label := label_of(ksa):
+            concept = iris.skill(label).value
+            rank = LEVEL_ORDER.index(ksa.level) + 1 if ksa.level else 0
+            skills[concept] = max(skills.get(concept, 0), rank)
+    family = [FamilyMember(f"{subject}/job-family/{position}", position, member.value,
+                           _iri_of(titles.get((place, fold(member.value)))), where(member.where))
+              for position, member in enumerate(job_class.job_family, start=1) if member.value]
+    texts = {job_class.summary.value} if job_class.summary is not None else set()
+    for duty in job_class.duties:
+        texts.update(text for text in (duty.description, *(task.description for task in duty.tasks)) if text)
+    salaries = job_class.bulletin.salaries if job_class.bulletin is not None else ()
+    pay, pay_where = lowest_pay((number_text(salary.low)[0], salary.dwp, where(salary.where)) for salary in salaries)
+    statements = sorted({ksa.text for ksa in job_class.ksas if ksa.text})
+    return ClassFacts(**values, experience=_experience_of_class(job_class, subject, titles, place, where),
+                      skills=skills, family=tuple(family), profile=" ".join([job_class.title.value, *sorted(texts)]),
+                      concepts=profile_concepts(sorted(texts), statements), pay=pay, pay_where=pay_where)
+
+
+def concept_labels_of_class(job_class: JobClass, iris: Iris | None = None,
+                            concept_label: Callable[[Ksa], str] | None = None) -> dict[str, str]:
+    """Skill concept IRI -> preferred label, for the concepts of ``job_class`` (``concept_labels_of_quads`` of its
+    class graph): two labels of one IRI give the smaller."""
+    iris = iris or Iris()
+    label_of = concept_label or _default_label
+    labels: dict[str, str] = {}
+    for ksa in job_class.ksas:
+        if label := label_of(ksa):
+            concept = iris.skill(label).value
+            labels[concept] = min(labels.get(concept, label), label)
+    return labels
+
+
+def _default_label(ksa: Ksa) -> str:
+    return skill_label(ksa.text)
+
+
+def _iri_of(node: NamedNode | None) -> str | None:
+    return None if node is None else node.value
+
+
+class _Where:
+    """``where_of`` a fact's provenance, naming its document as the class graph does: by the smallest name of the
+    class's sources with its sha256, and not at all in the graph of a series class after the first."""
+
+    def __init__(self, job_class: JobClass) -> None:
+        self.names: dict[str, str] = {}
+        if job_class.classification.series_order in (None, 1):
+            for source in job_class.sources:
+                if source.name:
+                    self.names[source.sha256] = min(self.names.get(source.sha256, source.name), source.name)
+
+    def __call__(self, where: Provenance) -> str:
+        return where_of(self.names.get(where.sha256), str(where.line_start), str(where.line_end))
+
+
+def _experience_of_class(job_class: JobClass, subject: str, titles: Titles, place: tuple[str, str],
+                         where: _Where) -> tuple[Experience, ...]:
+    nodes = _experience_nodes(job_class, subject)  # requirement -> its node (the first of equal requirements)
+    references: dict[str, list[ClassReference]] = {}
+    for reference in job_class.class_references:
+        references.setdefault(fold(reference.name), []).append(reference)
+    in_classes: dict[str, set[str]] = {}
+    for requirement, node in nodes.items():  # rg:inClass, as rdf.bulletin links a node to the classes named
+        for name in requirement.in_classes:
+            for reference in references.get(fold(name)) or [None]:
+                target = titles.get((place, fold(reference.target_title if reference else name)))
+                if target is not None:
+                    in_classes.setdefault(node, set()).add(target.value)
+    alternative = _alternatives_of_class(job_class, subject, nodes)
+
+    def make(node: str, requirement: ExperienceRequirement) -> Experience:
+        parts = sorted((f"{node}/part/{index}", part) for index, part in enumerate(requirement.included, start=1))
+        return Experience(node, Decimal(number_text(requirement.months)[0]), requirement.field,
+                          requirement.description, where(requirement.where),
+                          tuple(make(part_node, part) for part_node, part in parts),
+                          tuple(sorted(in_classes.get(node, ()))),
+                          tuple(sorted({title for title in requirement.in_classes if title})),
+                          alternative.get(node, ""))
+
+    found = sorted((f"{subject}/experience/{index}", requirement)
+                   for index, requirement in enumerate(job_class.experience, start=1))
+    return tuple(make(node, requirement) for node, requirement in found)
+
+
+def _alternatives_of_class(job_class: JobClass, subject: str, nodes: Mapping[ExperienceRequirement, str]
+                           ) -> dict[str, str]:
+    """Experience node -> its alternative, as ``_experience_in`` finds it in the class graph: the first requirement
+    path (by IRI) reaching it, or the node itself under an item whose sub-requirements combine with "or". Items
+    are keyed by their IRIs, so two sibling items with one label are one node, as in the graph."""
+    conjunctions: dict[str, set[str]] = defaultdict(set)
+    subs: dict[str, list[str]] = defaultdict(list)
+    experience: dict[str, list[str]] = defaultdict(list)
+
+    def visit(node: str, item: RequirementItem) -> None:
+        experience[node].extend(nodes[requirement] for requirement in item.experience if requirement in nodes)
+        if item.items and item.conjunction:
+            conjunctions[node].add(item.conjunction)
+        for index, sub in enumerate(item.items, start=1):
+            sub_node = f"{node}/{sub.label or index}"
+            subs[node].append(sub_node)
+            visit(sub_node, sub)
+
+    paths: dict[str, list[str]] = defaultdict(list)
+    for path in job_class.requirement_paths:
+        path_node = f"{subject}/path/{path.number}"
+        for index, item in enumerate(path.items, start=1):
+            paths[path_node].append(f"{path_node}/item/{index}")
+            visit(f"{path_node}/item/{index}", item)
+
+    def reached(start: str) -> Iterator[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            node = todo.pop()
+            yield from experience.get(node, ())
+            for sub in subs.get(node, ()):
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+
+    found: dict[str, str] = {}
+    for path_node in sorted(paths):
+        for item_node in paths[path_node]:
+            for node in reached(item_node):
+                found.setdefault(node, path_node)
+    for node, kinds in list(conjunctions.items()):
+        if "or" in kinds:
+            found.update((each, each) for sub in subs[node] for each in reached(sub))
+    return found
