@@ -31,22 +31,9 @@ DOCUMENTS = [*SEEDS, *CALHR, *LA]
 FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
                       "\u00a0": " "})
 # Differences that remain, by (document, format): field -> why. Each is strict: once equal, the test fails until
-# the entry goes. A CalHR page as a PDF is not read as the classes it defines, for two reasons that are not the
-# format's: the parser takes no heading from a PDF (parser heading_levels skips PDFs, so the 20 pt bold title is
-# not the title and the line "California State Personnel Board Specification" is taken instead), and the PDF
-# reader gives a table's rows as words without cells ("LN48 1360 Information Systems Technician": pypdf's text
-# layer), so no titles table is found.
-PDF_HEADINGS_AND_TABLES = ("the parser takes no heading from a PDF and the PDF reader gives table rows without "
-                           "cells (see above)")
-# The PDF reader now gives a ruled table's rows as cells (pdfplumber's table finder), so a series' titles table is
-# found (1360.html is read as the HTML is); the parser still takes no heading from a PDF, so 0108.html's level
-# sub-headings ("Measurement Standards Specialist III" in the definitions and the minimum qualifications) scope
-# nothing there and its classes differ in summary and requirements.
-PDF_NO_HEADINGS = "the parser takes no heading from a PDF (see above): the level sub-headings scope nothing"
-TOLERATED: dict[tuple[str, str], dict[str, str]] = {
-    ("0010.html", "pdf"): {"classes": PDF_HEADINGS_AND_TABLES},
-    ("0108.html", "pdf"): dict.fromkeys(("1.summary", "1.requirement_paths", "1.feeders", "2.summary",
-                                         "2.requirement_paths", "2.feeders"), PDF_NO_HEADINGS)}
+# the entry goes. None remain: a PDF's lines are rendered from its font blocks, so its headings reach the parser
+# as those of the HTML and DOCX do.
+TOLERATED: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def fold(text: str) -> str:

@@ -1,5 +1,6 @@
-"""The City's published PDFs: read through pypdf without page furniture or wrapped lines, each merged with its .txt
-twin into one class with both sources, and read to the same facts as the twin."""
+"""The City's published PDFs: read from their font blocks (headings by size and weight) without page furniture or
+wrapped lines, each merged with its .txt twin into one class with both sources, and read to the same facts as the
+twin."""
 
 from __future__ import annotations
 

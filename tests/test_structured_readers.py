@@ -11,10 +11,11 @@ import pytest
 
 from rolegraph.errors import SourceError
 from rolegraph.locate import relocate
-from rolegraph.model import Locator, Provenance
-from rolegraph.parser import parse_spec
+from rolegraph.model import Line, Locator, Provenance
+from rolegraph.parser import heading_levels, parse_spec
 from rolegraph.readers import read_source
 from rolegraph.readers.furniture import furniture_rules
+from rolegraph.readers.pdf import drop_page_furniture
 
 ROOT = Path(__file__).resolve().parent.parent
 CALHR = ROOT.parent / "shared" / "corpus" / "calhr-specs"  # as tests/conftest.py locates ../shared
@@ -190,6 +191,27 @@ def test_pdf_lines_locate_to_page_and_line(tmp_path: Path) -> None:
     assert located.page == 1 and str(located).startswith("p. 1, line ")
     where = Provenance("spec.pdf", document.sha256, duties.number, duties.number)
     assert str(relocate((where,), document)[0]) == f"spec.pdf:{located}"
+
+
+def test_pdf_headings_reach_the_parser(tmp_path: Path) -> None:
+    document = read_source(make_pdf(tmp_path))
+    levels = heading_levels(document)
+    by_text = {line.text: levels.get(line.number, "not a heading") for line in document.lines if line.text}
+    assert by_text["SENIOR ACCOUNTING CLERK"] == 1  # 22 pt bold: the largest size ranks first
+    assert by_text["DUTIES"] is None and by_text["REQUIREMENTS"] is None  # bold at body size: a heading of no rank
+    assert by_text[next(text for text in by_text if text.startswith("Under general"))] == "not a heading"
+    assert parse_spec(document).title.value == "Senior Accounting Clerk"
+
+
+def test_running_lines_are_set_at_one_place() -> None:
+    lines = [Line(1, "Body one"), Line(2, "Level III"), Line(3, "Body two"), Line(4, "Level III"),
+             Line(5, "Body three")]
+    # "Level III" ends pages 1 and 2 (of 3): at one place it is a running footer, at two places a heading
+    assert [line.text for line in drop_page_furniture(lines, (0, 2, 4))] == ["Body one", "Body two", "Body three"]
+    kept = drop_page_furniture(lines, (0, 2, 4), tops=[40, 715, 40, 702, 40])
+    assert [line.text for line in kept] == [line.text for line in lines]
+    moved = drop_page_furniture(lines, (0, 2, 4), tops=[40, 760, 40, 761, 40])
+    assert [line.text for line in moved] == ["Body one", "Body two", "Body three"]
 
 
 @pytest.mark.parametrize(("table", "count"), [("pdf_furniture", 4), ("page_stamp", 2)])

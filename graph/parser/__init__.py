@@ -293,10 +293,10 @@ def _refuse_non_specification(document: SourceDocument, rules: Rules) -> None:
 
 def heading_levels(document: SourceDocument) -> dict[int, int | None]:
     """Line number -> heading level of the lines a structured reader gives as headings (none for plain text)."""
-    # lines rendered from the blocks (HTML, DOCX: locators), or a text file's own lines that its blocks name by
-    # number (Markdown); a PDF's lines come from its text layer, not from its font blocks, so they are not matched
+    # lines rendered from the blocks (HTML, DOCX, PDF: locators), or a text file's own lines that its blocks name
+    # by number (Markdown)
     rendered = bool(document.locators)
-    if not document.blocks or document.media_type == "application/pdf":
+    if not document.blocks:
         return {}
     by_line = blocks_by_line(document.blocks, [line.number for line in document.lines], rendered)
     return {number: block.level for number, block in by_line.items() if block.kind == "heading"}

@@ -1,4 +1,8 @@
-"""PDF through its text layer (pypdf). Scanned PDFs with no text layer are refused with a reason."""
+"""PDF: blocks from the fonts of its text (readers/pdf_fonts.py, pdfplumber) and the lines rendered from them, as
+the HTML and DOCX readers do (readers/blocks.py ``render_lines``), so the lines the parser reads and the blocks that
+say which of them are headings are one reading; each line is located by page and line ("p. 2, line 14"). A PDF
+whose fonts cannot be read is read from its text layer (pypdf), without blocks. Encrypted PDFs and scans with no
+text layer are refused with a reason."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import io
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -15,6 +19,7 @@ from pypdf.errors import PdfReadError
 
 from rolegraph.errors import SourceError
 from rolegraph.model import Block, Line, Locator, SourceDocument
+from rolegraph.readers.blocks import render_lines
 from rolegraph.readers.furniture import drop_furniture, furniture_patterns
 from rolegraph.readers.pdf_fonts import font_blocks, font_lines
 from rolegraph.readers.text import split_lines
@@ -28,6 +33,7 @@ __all__ = ["PDF_FURNITURE", "KEEP_BREAK_AFTER", "KEEP_BREAK_BEFORE", "UNWRAP_MIN
 PDF_FURNITURE: tuple[re.Pattern[str], ...] = furniture_patterns("pdf_furniture")
 MIN_PAGES_FOR_RUNNING_LINE = 2  # a page's first/last line repeated on this many pages is a running header/footer
 RUNNING_EDGE_LINES = 2  # lines at each page edge inspected for running headers/footers
+RUNNING_TOP_TOLERANCE = 3.0  # points: a running header/footer is set this close to one place on every page
 
 # Unwrapping lines broken at the page width: a line at least UNWRAP_MIN_SHARE as wide as its page's widest line
 # (and UNWRAP_MIN_CHARS long) is joined with the next non-blank line, unless the break is kept by one of these
@@ -43,22 +49,37 @@ KEEP_BREAK_AFTER: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?=.*[A-Z])[^a-z]*$"),  # an all-capitals line (a heading)
 )
 KEEP_BREAK_BEFORE: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^\s*(?:\d{1,2}[.)]?|[a-zA-Z][.)])\s+\S"),  # a numbered or lettered item
+    # a numbered or lettered item ("2. ", "(b) ", "3 Years" but not a wrapped "12 semester units")
+    re.compile(r"^\s*\(?(?:\d{1,2}[.)]|\d{1,2}(?=\s+[A-Z(])|[a-zA-Z][.)])\s+\S"),
     re.compile(r"^\s*[-*\u2022\u25cf\u25aa\u00b7]\s"),  # a bullet
     re.compile(r"^(?=.*[A-Z])[^a-z]*$"),  # an all-capitals line (a heading)
 )
 
 
 def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
-    """Read the text layer of every page; lines are numbered through the whole document."""
+    """Read a PDF into its font blocks and the lines rendered from them (the text layer when it has no blocks)."""
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise SourceError(path, "encrypted PDF; rolegraph cannot read its text")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        len(reader.pages)  # a broken page tree raises here, before pdfplumber is asked
     except SourceError:
         raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SourceError(path, f"not a readable PDF ({error.__class__.__name__}: {error})") from None
+    blocks = pdf_blocks(path, data)
+    if not blocks:
+        return _text_layer_source(path, sha256, reader)
+    lines, locators = render_lines(blocks)
+    return SourceDocument(path=path, sha256=sha256, media_type="application/pdf", lines=lines, blocks=blocks,
+                          locators=locators)
+
+
+def _text_layer_source(path: Path, sha256: str, reader: PdfReader) -> SourceDocument:
+    """The lines of a PDF's text layer, numbered through the document, without page furniture and unwrapped."""
+    try:
+        pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise SourceError(path, f"not a readable PDF ({error.__class__.__name__}: {error})") from None
     if not any(page.strip() for page in pages):
@@ -73,81 +94,30 @@ def read_pdf_source(path: Path, data: bytes, sha256: str) -> SourceDocument:
     widths = _page_widths(kept, tuple(page_starts))
     locators = tuple(Locator(index - page_starts[page] + 1, page=page + 1) for page, index in
                      ((bisect.bisect_right(page_starts, index) - 1, index) for index in range(len(lines))))
-    blocks, starts = _font_reading(path, data)
-    # a line the fonts show to open a block (a heading, a label, a paragraph after a gap) is never joined to the
-    # line above, however far that one ran: the text layer has no blank lines, so only the fonts know
-    opens_block = (lambda text: _line_key(text) in starts) if starts else None
-    unwrapped = unwrap_lines(kept, lambda number: widths.get(number, 0), opens_block)
-    # a ruled table's row the fonts found is its cells ("1101 | Clerk I | 8"), as the other readers render rows
-    rows = {_line_key(" ".join(block.cells)): block.text for block in blocks if block.kind == "row"}
-    if rows:
-        unwrapped = tuple(Line(line.number, rows.get(_line_key(line.text), line.text)) for line in unwrapped)
-    unwrapped = _join_headings(unwrapped, blocks)
     return SourceDocument(path=path, sha256=sha256, media_type="application/pdf",
-                          lines=unwrapped, blocks=blocks, locators=locators)
-
-
-def _join_headings(lines: tuple[Line, ...], blocks: tuple[Block, ...]) -> tuple[Line, ...]:
-    """Lines with each heading the fonts set over two or three lines (a large title) joined back into one line.
-
-    >>> found = _join_headings((Line(2, "City of Harlow - Clerk Series"), Line(3, "Class Specification")),
-    ...                        (Block("heading", "City of Harlow - Clerk Series Class Specification", Locator(2)),))
-    >>> [(line.number, line.text) for line in found]
-    [(2, 'City of Harlow - Clerk Series Class Specification')]
-    """
-    headings = {_line_key(block.text) for block in blocks if block.kind == "heading"}
-    joined: list[Line] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        for span in (3, 2):
-            part = lines[index:index + span]
-            if (len(part) == span and all(item.text.strip() for item in part)
-                    and _line_key(line.text) not in headings
-                    and _line_key("".join(item.text for item in part)) in headings):
-                line = Line(line.number, " ".join(item.text.strip() for item in part))
-                index += span - 1
-                break
-        joined.append(line)
-        index += 1
-    return tuple(joined)
-
-
-def _line_key(text: str) -> str:
-    """A line's text as both text extractors give it: no spacing, case or typographic quotes.
-
-    >>> _line_key("Typical  Duties \u2019") == _line_key("typical duties'")
-    True
-    """
-    return "".join(text.translate(TYPOGRAPHIC_TO_ASCII).casefold().split())
+                          lines=unwrap_lines(kept, lambda number: widths.get(number, 0)), locators=locators)
 
 
 def pdf_blocks(path: Path, data: bytes) -> tuple[Block, ...]:
-    """The blocks of a PDF from its fonts (readers/pdf_fonts.py), without page furniture: lines dropped by the
-    same rules as the text path's. A PDF pdfplumber cannot read gives no blocks (its text was read by pypdf)."""
-    return _font_reading(path, data)[0]
-
-
-def _font_reading(path: Path, data: bytes) -> tuple[tuple[Block, ...], frozenset[str]]:
-    """The font blocks, and the keys (``_line_key``) of the lines that open them."""
+    """The blocks of a PDF from its fonts (readers/pdf_fonts.py), without page furniture (PDF_FURNITURE, running
+    headers and footers, readers/furniture.toml's page stamps). A PDF pdfplumber cannot read gives no blocks."""
     try:
         pages = font_lines(data)
-    except Exception as error:  # noqa: BLE001 - pdfplumber/pdfminer raise many kinds; the text path has the text
+    except Exception as error:  # noqa: BLE001 - pdfplumber/pdfminer raise many kinds; the text layer is the fallback
         logging.getLogger(__name__).debug("%s: no font blocks (%s)", path, error)
-        return (), frozenset()
+        return ()
     numbered: list[Line] = []
     starts: list[int] = []
     where: list[tuple[int, int]] = []
+    tops: list[float] = []
     for page in pages:
         starts.append(len(numbered))
         for line in page:
             numbered.append(Line(len(numbered) + 1, line.text))
             where.append((line.page, line.line))
-    kept = drop_furniture(drop_page_furniture(numbered, tuple(starts)), tuple(starts))
-    blocks = font_blocks(pages, {where[line.number - 1] for line in kept})
-    text_at = {(line.page, line.line): line.text for page in pages for line in page}
-    opening = (text_at.get((block.where.page, block.where.line)) for block in blocks)
-    return blocks, frozenset(_line_key(text) for text in opening if text)
+            tops.append(line.top)
+    kept = drop_furniture(drop_page_furniture(numbered, tuple(starts), tops), tuple(starts))
+    return font_blocks(pages, {where[line.number - 1] for line in kept})
 
 
 def _page_widths(lines: tuple[Line, ...], page_starts: tuple[int, ...]) -> dict[int, int]:
@@ -168,10 +138,14 @@ def _fold(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split()).casefold())
 
 
-def drop_page_furniture(lines: list[Line], page_starts: tuple[int, ...]) -> list[Line]:
+def drop_page_furniture(lines: list[Line], page_starts: tuple[int, ...],
+                        tops: Sequence[float] | None = None) -> list[Line]:
     """Lines without PDF_FURNITURE and without running headers/footers (edge lines repeated across pages).
 
-    Blank lines stay (they separate paragraphs); digits are ignored when comparing edge lines ("Page 2").
+    Blank lines stay (they separate paragraphs); digits are ignored when comparing edge lines ("Page 2"). With
+    ``tops`` (each line's distance from the top of its page, as the fonts give it), a running line is also set at
+    one place on those pages (within RUNNING_TOP_TOLERANCE points): a heading that happens to end two pages is not
+    a running footer.
 
     >>> lines = [Line(1, "Bulletin 12"), Line(2, "Text one"), Line(3, "Bulletin 13"), Line(4, "Text two"),
     ...          Line(5, "AN EQUAL EMPLOYMENT OPPORTUNITY EMPLOYER")]
@@ -189,15 +163,21 @@ def drop_page_furniture(lines: list[Line], page_starts: tuple[int, ...]) -> list
         seen.update({(edge, _fold(lines[index].text)) for edge, index in page})
     needed = max(MIN_PAGES_FOR_RUNNING_LINE, (len(bounds) + 1) // 2)
     running = {index for edge, index in edges if seen[(edge, _fold(lines[index].text))] >= needed}
+    if tops is not None:
+        placed: dict[tuple[str, str], list[float]] = {}
+        for edge, index in edges:
+            placed.setdefault((edge, _fold(lines[index].text)), []).append(tops[index])
+        running = {index for edge, index in edges if index in running and sum(
+            abs(top - tops[index]) <= RUNNING_TOP_TOLERANCE for top in placed[(edge, _fold(lines[index].text))])
+            >= needed}
     return [line for index, line in enumerate(lines) if index not in running
             and not any(pattern.match(line.text) for pattern in PDF_FURNITURE)]
 
 
-def unwrap_lines(lines: tuple[Line, ...] | list[Line], width_of: Callable[[int], int] | None = None,
-                 opens_block: Callable[[str], bool] | None = None) -> tuple[Line, ...]:
+def unwrap_lines(lines: tuple[Line, ...] | list[Line], width_of: Callable[[int], int] | None = None
+                 ) -> tuple[Line, ...]:
     """Join lines broken at the page width back into one line per paragraph; a joined line keeps the number
-    of its first line. A line ``opens_block`` says opens a block is never joined to the one above, and, unless
-    it is a list item, a blank line (numbered as it is) goes before it, as in a text file.
+    of its first line.
 
     >>> wide = "Two years of full-time paid experience as an Accounting Clerk, or in a class at the level"
     >>> [line.text for line in unwrap_lines([Line(1, wide), Line(2, "of Senior Clerk."), Line(3, "2. Next")])]
@@ -223,15 +203,11 @@ Clerk.', '2. Next']
             width = width_of(last.number) if width_of else 0
             if (len(last.text.strip()) >= max(UNWRAP_MIN_CHARS, UNWRAP_MIN_SHARE * width)
                     and not any(pattern.search(last.text.strip()) for pattern in KEEP_BREAK_AFTER)
-                    and not any(pattern.search(line.text.strip()) for pattern in KEEP_BREAK_BEFORE)
-                    and not (opens_block is not None and opens_block(line.text))):
+                    and not any(pattern.search(line.text.strip()) for pattern in KEEP_BREAK_BEFORE)):
                 joiner = "" if previous.rstrip().endswith("-") and not previous.rstrip().endswith(" -") else " "
                 result[-1] = Line(result[-1].number, previous.rstrip() + joiner + line.text.strip())
                 last = line
                 continue
-            if (opens_block is not None and result[-1].text.strip() and opens_block(line.text)
-                    and not any(pattern.match(line.text) for pattern in KEEP_BREAK_BEFORE[:2])):
-                result.append(Line(line.number, ""))  # a paragraph's end, as a blank line marks it in text
         result.append(line)
         last = line
     return tuple(result)
