@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import chain
 from typing import Any
 
@@ -39,6 +39,7 @@ KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
 TITLE_MATCH = 90.0  # rapidfuzz ratio a title written in a requirement needs to name a class
+TITLE_LEVELS_KEPT = 1 << 18  # titles whose level ``LadderRules.title_levels`` keeps (then it starts afresh)
 CONCEPT_WEIGHT = 0.05  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
 
@@ -62,9 +63,15 @@ class LadderRules:
     level_words: tuple[tuple[str, int], ...] = ()  # title word -> rank (``[levels] order``)
     journey_rank: int = 0
 
-    @property
+    @cached_property
     def level_rank(self) -> dict[str, int]:
         return dict(self.level_words)
+
+    @cached_property
+    def title_levels(self) -> dict[str, tuple[str, int]]:
+        """Title -> its series stem and level rank (``_title_level``), filled as titles are met: asked for each
+        candidate pair of classes, and a title's level is a property of its class."""
+        return {}
 
 
 @cache
@@ -553,11 +560,13 @@ def _derive_all(context: _Context, index: _FeatureIndex,
     ladder = Ladder()
     derived: dict[tuple[str, str], Step] = {}
     best = _BestComparisons(context.rules.comparable_per_class)
+    levels = _Levels([by_iri[iri] for iri in index.iris], context.rules)
     for first, others in index.candidates():
         ladder.candidates += len(others)
         same = index.same_employer(first, others)
         a = by_iri[index.iris[first]]
-        for second in others[same].tolist():
+        steps = others[same]
+        for second in steps[levels.comparable(first, steps)].tolist():
             for step in _derived(context, a, by_iri[index.iris[second]]):
                 derived.setdefault((step.source, step.target), _explained(context, step))
         if not index.stub[first]:
@@ -665,11 +674,12 @@ class _FeatureIndex:
         self.rare = counts <= rules.max_postings
         self._marked = np.zeros(len(self.names), dtype=np.float64)
         self._counted = np.zeros(len(self.names), dtype=np.int64)
+        self._seen = np.zeros(len(self.iris), dtype=np.int64)
 
     def __getstate__(self) -> dict[str, Any]:
         """Kept without what is quickly made again (the numbering dicts, the scratch arrays)."""
         return {name: value for name, value in self.__dict__.items()
-                if name not in ("number", "position", "_marked", "_counted")}
+                if name not in ("number", "position", "_marked", "_counted", "_seen")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -677,6 +687,7 @@ class _FeatureIndex:
         self.position = {name: position for position, name in enumerate(self.names)}
         self._marked = np.zeros(len(self.names), dtype=np.float64)
         self._counted = np.zeros(len(self.names), dtype=np.int64)
+        self._seen = np.zeros(len(self.iris), dtype=np.int64)
 
     def with_rows(self, rows: Mapping[int, Mapping[str, float]], weight: Mapping[str, float],
                   totals: Mapping[int, float], rules: LadderRules) -> _FeatureIndex:
@@ -723,12 +734,13 @@ class _FeatureIndex:
             features = features[self.rare[features]].tolist()
             if not features:
                 continue
-            others = np.unique(np.concatenate([self.posting_classes[self.posting_ptr[feature]:
-                                                                    self.posting_ptr[feature + 1]]
-                                               for feature in features]))
-            others = others[np.searchsorted(others, first, side="right"):]
-            if len(others):
-                yield first, others
+            after = []  # each feature's holders after ``first`` (a posting is in class order)
+            for feature in features:
+                holders = self.posting_classes[self.posting_ptr[feature]:self.posting_ptr[feature + 1]]
+                if holders[-1] > first:
+                    after.append(holders[np.searchsorted(holders, first, side="right"):])
+            if after:
+                yield first, self._distinct(after)
 
     def partners(self, first: int) -> np.ndarray:
         """Every class (before and after ``first``) sharing a feature with it that at most ``max_postings``
@@ -737,10 +749,19 @@ class _FeatureIndex:
         features = features[self.rare[features]].tolist()
         if not features:
             return np.zeros(0, dtype=np.int64)
-        others = np.unique(np.concatenate([self.posting_classes[self.posting_ptr[feature]:
-                                                                self.posting_ptr[feature + 1]]
-                                           for feature in features]))
+        others = self._distinct([self.posting_classes[self.posting_ptr[feature]:self.posting_ptr[feature + 1]]
+                                 for feature in features])
         return others[others != first]
+
+    def _distinct(self, parts: list[np.ndarray]) -> np.ndarray:
+        """The distinct class numbers in ``parts``, in order: each class marks its last place in a scratch array,
+        and only the places so marked are sorted (``np.unique`` sorts them all: 4M candidate pairs at CalHR, from
+        several times that many postings)."""
+        found = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        places = np.arange(len(found))
+        seen = self._seen
+        seen[found] = places
+        return np.sort(found[seen[found] == places])
 
     def shared(self, first: str, second: str) -> tuple[str, ...]:
         """The features two classes both hold, in name order."""
@@ -957,11 +978,45 @@ def _title_level(title: str, rules: LadderRules) -> tuple[str, int]:
     >>> _title_level("Plumber", ladder_rules())
     ('plumber', 3)
     """
-    ranks = rules.level_rank
-    words = fold(title).replace("-", " ").split()
-    found = [ranks[word] for word in words if word in ranks]
-    stem = " ".join(word for word in words if word not in ranks)
-    return stem, max(found, default=rules.journey_rank)
+    known = rules.title_levels
+    level = known.get(title)
+    if level is None:
+        ranks = rules.level_rank
+        words = fold(title).replace("-", " ").split()
+        found = [ranks[word] for word in words if word in ranks]
+        stem = " ".join(word for word in words if word not in ranks)
+        if len(known) >= TITLE_LEVELS_KEPT:
+            known.clear()
+        level = known[title] = (stem, max(found, default=rules.journey_rank))
+    return level
+
+
+class _Levels:
+    """What ``_level_change`` looks at, class by class (numbered as the index numbers them), as arrays: so the pairs
+    of classes that have no comparable level (most candidate pairs of an employer publishing no grades or pay:
+    titles of different series) are set aside at once, without going through ``_derived`` pair by pair."""
+
+    def __init__(self, facts: Sequence[ClassFacts], rules: LadderRules) -> None:
+        plans: dict[str | None, int] = {}
+        stems: dict[str, int] = {"": -1}
+        self.graded = np.array([fact.grade_number is not None for fact in facts], dtype=bool)
+        self.plan = np.array([plans.setdefault(fact.pay_plan, len(plans)) for fact in facts], dtype=np.int64)
+        self.pay = np.array([fact.pay or 0 for fact in facts], dtype=np.int64)
+        self.stem = np.array([stems.setdefault(_title_level(fact.title, rules)[0], len(stems)) for fact in facts],
+                             dtype=np.int64)
+        self.pay_max_ratio = rules.pay_max_ratio
+
+    def comparable(self, first: int, others: np.ndarray) -> np.ndarray:
+        """Which of ``others`` (numbered after ``first``) ``_level_change(first, other)`` may give a level change
+        for: both graded in one pay plan; else both paid, within ``pay_max_ratio``; else neither graded nor paid,
+        in one series (same non-empty title stem)."""
+        graded = self.graded[others] & self.graded[first]
+        pay, own = self.pay[others], self.pay[first]
+        ratio = pay / own if own else np.zeros(len(others))  # as _level_change divides: b.pay / a.pay
+        paid = (pay != 0) & (own != 0) & ~((ratio > self.pay_max_ratio) | (ratio < 1 / self.pay_max_ratio))
+        series = (~self.graded[others] & (pay == 0) & (not self.graded[first]) & (own == 0)
+                  & (self.stem[others] == self.stem[first]) & (self.stem[first] >= 0))
+        return (graded & (self.plan[others] == self.plan[first])) | (~graded & paid) | series
 
 
 def _level_change(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[int, str] | None:
