@@ -60,12 +60,22 @@ class Compared:
 
 def compare(classes: list[JobClass]) -> Compared:
     """facts_of_class against facts_of_quads of each class's graph, emitted as a build emits it (the skills
-    vocabulary of all the classes, one emitter knowing every title)."""
+    vocabulary of all the classes, one emitter knowing every title), with the triples describing its source
+    documents (in the graph of a series' first class only: a store holds them all)."""
     iris = Iris()
     emitter = ClassGraphEmitter(classes, iris, vocabulary_of_classes(classes).label_of)
+    graphs = [emitter(position) for position in range(len(classes))]
+    documents = {iris.source(source.sha256).value for job_class in classes for source in job_class.sources}
+    described: dict[str, list[tuple[str, str, str]]] = {}
+    for graph in graphs:
+        for triple in graph.triples:
+            if triple[0] in documents:
+                described.setdefault(triple[0], []).append(triple)
     found = Compared()
-    for position, job_class in enumerate(classes):
-        index = index_triples(emitter(position).triples)
+    for graph, job_class in zip(graphs, classes, strict=True):
+        own = {iris.source(source.sha256).value for source in job_class.sources}
+        index = index_triples([*graph.triples, *(triple for document in sorted(own)
+                                                 for triple in described.get(document, ()))])
         [from_quads] = facts_of_quads(index)
         from_model = facts_of_class(job_class, iris, emitter.concept_label, emitter.titles)
         found.classes += 1
@@ -188,7 +198,8 @@ def test_made_up_classes() -> None:
     assert [member.member for member in clerk.family] == [clerk.iri, senior]
     assert clerk.skills[Iris().skill("typing").value] == 5  # the higher level of two statements of one concept
     assert node["1"].where == "a-clerk.txt:1-2"
-    assert facts_of_class(classes[2]).experience[0].where == ""  # a later series class's graph names no document
+    # a later series class's graph does not describe its document, a store does: its facts name it
+    assert facts_of_class(classes[2]).experience[0].where == "a-clerk.txt:1-2"
 
 
 def test_a_build_takes_the_facts_of_the_model(tmp_path: Path, specs_dir: Path, monkeypatch: pytest.MonkeyPatch
@@ -212,6 +223,19 @@ def test_a_build_takes_the_facts_of_the_model(tmp_path: Path, specs_dir: Path, m
         assert summary.ladder == derive_ladder(load_class_facts(store), skill_labels=skill_labels(store))
     finally:
         store.close()
+
+
+def test_series_classes_name_their_sources_as_the_store_does() -> None:
+    """A later class of a series has source lines in the facts a build takes (its graph alone describes no
+    document): the same facts as load_class_facts of the store. (One name per document: of two, SPARQL picks
+    either.)"""
+    classes = [replace(job_class, sources=job_class.sources[:1]) for job_class in _made_up()]
+    store = open_store(None)
+    emitter = ClassGraphEmitter(classes)
+    store.replace_class_graphs(emitter(position) for position in range(len(classes)))
+    titles = emitter.titles
+    assert [facts_of_class(job_class, titles=titles) for job_class in classes] == \
+        sorted(load_class_facts(store), key=lambda fact: [c.title.value for c in classes].index(fact.title))
 
 
 def test_fact_predicates_still_cover_the_model_facts(specs_dir: Path) -> None:

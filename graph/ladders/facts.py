@@ -489,16 +489,19 @@ def concept_labels_of_quads(quads: Iterable[Quad] | Index) -> dict[str, str]:
 # What a build hands the ladder stage: ``facts_of_class`` gives, from a parsed JobClass, the ClassFacts that
 # ``facts_of_quads`` reads from that class's emitted graph (and ``concept_labels_of_class`` its skill labels),
 # without reading the quads back. Fact-node IRIs are made as rdf.emit makes them, by the same code where it
-# is shared (the class path, the experience nodes); a source line names its document as the class graph does
-# (a document is described in the graph of the first class of its series only); where the graph could hold two
-# values, the smallest is taken, as facts_of_quads takes it. tests/test_ladder_facts.py holds the two equal.
+# is shared (the class path, the experience nodes); where the graph could hold two values, the smallest is
+# taken, as facts_of_quads takes it. A source line names its document as a store does: rdf.emit describes a
+# document once, in the graph of the first class of its series, so facts_of_quads of a later class's graph
+# alone gives it no source lines, while load_class_facts of the store does. tests/test_ladder_facts.py holds
+# facts_of_class equal to facts_of_quads of a class's graph with its documents' descriptions.
 
 Titles = Mapping[tuple[tuple[str, str], str], NamedNode]  # an emitter's: (jurisdiction key, folded title) -> class
 
 
 def facts_of_class(job_class: JobClass, iris: Iris | None = None, concept_label: Callable[[Ksa], str] | None = None,
                    titles: Titles | None = None) -> ClassFacts:
-    """The ladder facts of ``job_class``, as ``facts_of_quads`` reads them from its class graph.
+    """The ladder facts of ``job_class``, as ``facts_of_quads`` reads them from its class graph and the
+    descriptions of its source documents (as ``load_class_facts`` reads them from a store holding it).
 
     ``iris``, ``concept_label`` and ``titles`` are those its graph is emitted with (a ClassGraphEmitter's):
     ``titles`` name the classes its job family and feeder requirements resolve to (default: itself alone).
@@ -576,15 +579,14 @@ def _iri_of(node: NamedNode | None) -> str | None:
 
 
 class _Where:
-    """``where_of`` a fact's provenance, naming its document as the class graph does: by the smallest name of the
-    class's sources with its sha256, and not at all in the graph of a series class after the first."""
+    """``where_of`` a fact's provenance, naming its document as a store does: by the smallest name of the class's
+    sources with its sha256."""
 
     def __init__(self, job_class: JobClass) -> None:
         self.names: dict[str, str] = {}
-        if job_class.classification.series_order in (None, 1):
-            for source in job_class.sources:
-                if source.name:
-                    self.names[source.sha256] = min(self.names.get(source.sha256, source.name), source.name)
+        for source in job_class.sources:
+            if source.name:
+                self.names[source.sha256] = min(self.names.get(source.sha256, source.name), source.name)
 
     def __call__(self, where: Provenance) -> str:
         return where_of(self.names.get(where.sha256), str(where.line_start), str(where.line_end))
