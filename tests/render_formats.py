@@ -8,7 +8,10 @@ field: a rendering says what the blocks say, in the conventions of its format:
 - DOCX: a heading of level N in the "Heading N" style; a heading of no rank (a short bold line) and a label's
   label in bold runs; list items in list styles ("List Bullet", or "List Paragraph" for an item that carries its
   own number); table rows as table rows (a header row bold and repeated); the document's title (a heading of
-  level 0, an HTML ``<title>``) in the core properties.
+  level 0, an HTML ``<title>``) in the core properties. With ``Look(word_numbering=True)`` an item's own number
+  is not typed but Word's automatic numbering (``w:numPr`` to a numbering definition added to the numbering part,
+  one list per run of items, a level per kind of number: "1." level 0, "a." level 1 ...), as a person using
+  Word's numbering button writes a list; an item whose number Word would not give there keeps it typed.
 - HTML: ``h1``-``h6``, ``p`` (``<br>`` for a line break), ``strong``, ``ul``/``li``, ``table``/``th``/``td``;
   the title in ``<title>``.
 - PDF: Helvetica; headings bold and larger the higher they rank (level 1 largest), spaced from what is above;
@@ -43,7 +46,8 @@ __all__ = ["FORMATS", "Look", "source_blocks", "render", "render_docx", "render_
 
 FIXED_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)  # renderings are byte-identical run after run
 AUTHOR = "rolegraph tests/render_formats.py"
-NUMBERED = re.compile(r"^(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]\s")  # an item that carries its own number
+NUMBERED = re.compile(r"^(\()?(\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})([.)])\s+")  # an item that carries its own number
+ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Look:
 
     running_header: str | None = None  # at the top of every page (DOCX header, PDF page header)
     page_numbers: bool = False  # "Page N" in the footer
+    word_numbering: bool = False  # DOCX: numbered items numbered by Word (w:numPr), not typed
     title_share: float = 1.0  # PDF: the title box's share of the text width (letterheads narrow it)
     title_lines: int = 1  # PDF: the title must wrap over at least this many lines
 
@@ -151,6 +156,8 @@ def render_docx(blocks: Sequence[Block], look: Look = DEFAULT_LOOK) -> tuple[byt
                     _add_text(cell.paragraphs[0], text, row_block.header)
                 placed[row_block.where.line] = f"table {tables} row {number}"
             continue
+        numbers = _WordList(document, [member.text for member in group]) if (
+            kind == "list" and look.word_numbering) else None
         for member in group:
             if member.kind == "heading" and member.level is not None:
                 paragraph = document.add_heading(level=min(member.level, 9))
@@ -158,7 +165,8 @@ def render_docx(blocks: Sequence[Block], look: Look = DEFAULT_LOOK) -> tuple[byt
             elif member.kind == "item":
                 paragraph = document.add_paragraph(style="List Paragraph" if NUMBERED.match(member.text)
                                                    else "List Bullet")
-                _add_text(paragraph, member.text, member.bold)
+                text = numbers.place(paragraph, member.text) if numbers is not None else member.text
+                _add_text(paragraph, text, member.bold)
             elif member.kind == "label":
                 label, value = _label_parts(member.text)
                 paragraph = document.add_paragraph()
@@ -176,6 +184,89 @@ def render_docx(blocks: Sequence[Block], look: Look = DEFAULT_LOOK) -> tuple[byt
     buffer = io.BytesIO()
     document.save(buffer)
     return _fixed_zip(buffer.getvalue()), placed
+
+
+def _roman_value(letters: str) -> int:
+    values = [ROMAN_VALUES[letter] for letter in letters.casefold()]
+    return sum(-value if following > value else value for value, following in zip(values, [*values[1:], 0],
+                                                                                  strict=True))
+
+
+def _number_kind(mark: str, kinds: list[str]) -> tuple[str, int]:
+    """A typed item number's Word format and value: "3" -> ("decimal", 3), "b" -> ("lowerLetter", 2), "ii" ->
+    ("lowerRoman", 2); a single "i"/"v"/"x" is a Roman numeral unless a lettered level of that case is open."""
+    if mark.isdigit():
+        return "decimal", int(mark)
+    case = "lower" if mark.islower() else "upper"
+    if len(mark) > 1 or (mark.casefold() in ROMAN_VALUES and f"{case}Letter" not in kinds):
+        return f"{case}Roman", _roman_value(mark)
+    return f"{case}Letter", ord(mark.casefold()) - ord("a") + 1
+
+
+class _WordList:
+    """One run of items as one Word numbered list: a numbering definition with a level per kind of number, in the
+    order the kinds first appear, each level starting where its first item does; ``place`` numbers an item by
+    Word when Word would show its typed number there, and returns the text left to type."""
+
+    def __init__(self, document, texts: list[str]) -> None:  # noqa: ANN001 - python-docx types
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsdecls
+
+        self.kinds: list[str] = []
+        self.levels: list[tuple[str, int, str]] = []  # (format, start, level text)
+        for text in texts:
+            match = NUMBERED.match(text)
+            if match is None:
+                continue
+            kind, value = _number_kind(match.group(2), self.kinds)
+            if kind not in self.kinds and len(self.kinds) < 9:
+                self.kinds.append(kind)
+                self.levels.append((kind, value, f"{match.group(1) or ''}%{len(self.kinds)}{match.group(3)}"))
+        self.counts: dict[int, int] = {}
+        if not self.levels:
+            self.num_id = None
+            return
+        numbering = document.part.numbering_part.element
+        ids = [int(element.get(f"{{{numbering.nsmap['w']}}}abstractNumId")) for element in
+               numbering.iterchildren(f"{{{numbering.nsmap['w']}}}abstractNum")]
+        abstract_id = max(ids, default=0) + 1
+        nums = [int(element.get(f"{{{numbering.nsmap['w']}}}numId")) for element in
+                numbering.iterchildren(f"{{{numbering.nsmap['w']}}}num")]
+        self.num_id = max(nums, default=0) + 1
+        levels = "".join(
+            f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{720 * (ilvl + 1)}" w:hanging="360"/></w:pPr></w:lvl>'
+            for ilvl, (fmt, start, text) in enumerate(self.levels))
+        # abstract definitions go before the first w:num (the schema's order)
+        first_num = next(numbering.iterchildren(f"{{{numbering.nsmap['w']}}}num"), None)
+        abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+                             f'<w:multiLevelType w:val="multilevel"/>{levels}</w:abstractNum>')
+        if first_num is not None:
+            first_num.addprevious(abstract)
+        else:
+            numbering.append(abstract)
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{self.num_id}">'
+                                   f'<w:abstractNumId w:val="{abstract_id}"/></w:num>'))
+
+    def place(self, paragraph, text: str) -> str:  # noqa: ANN001 - python-docx types
+        match = NUMBERED.match(text)
+        if match is None or self.num_id is None:
+            return text
+        kind, value = _number_kind(match.group(2), self.kinds)
+        if kind not in self.kinds:
+            return text
+        ilvl = self.kinds.index(kind)
+        shown = self.counts[ilvl] + 1 if ilvl in self.counts else self.levels[ilvl][1]
+        if shown != value or f"{match.group(1) or ''}%{ilvl + 1}{match.group(3)}" != self.levels[ilvl][2]:
+            return text  # Word would number it otherwise: typed as it is
+        self.counts[ilvl] = shown
+        for deeper in [level for level in self.counts if level > ilvl]:
+            del self.counts[deeper]
+        numbered = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        numbered.get_or_add_ilvl().val = ilvl
+        numbered.get_or_add_numId().val = self.num_id
+        return text[match.end():]
 
 
 def _add_page_field(paragraph) -> None:  # noqa: ANN001 - python-docx types

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from render_formats import FORMATS, render, source_blocks
+from render_formats import FORMATS, Look, render, source_blocks
 
 from rolegraph.model import JobClass, Provenance, SourceDocumentRef
 from rolegraph.parser import parse_document
@@ -27,6 +27,10 @@ CALHR = [SHARED / "calhr-specs" / "specs" / name for name in ("1360.html", "0010
 LA = [SHARED / "la-bulletins" / "Job Bulletins" / name for name in (
     "311 DIRECTOR  9206 041814.txt", "ACCOUNTING CLERK 1223 071318.txt", "SENIOR ELECTRICAL INSPECTOR 4223 042718.txt")]
 DOCUMENTS = [*SEEDS, *CALHR, *LA]
+# Renderings: each format, and DOCX once more with numbered items numbered by Word's automatic numbering (a list
+# definition in the numbering part) rather than typed, so the reader must count them as Word does.
+RENDERINGS: dict[str, tuple[str, Look]] = {**{fmt: (fmt, Look()) for fmt in FORMATS},
+                                           "docx-numbering": ("docx", Look(word_numbering=True))}
 
 FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
                       "\u00a0": " "})
@@ -112,7 +116,7 @@ def originals() -> dict[Path, tuple[tuple[JobClass, ...], tuple]]:
     return {}
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", RENDERINGS)
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
 def test_rendering_keeps_the_facts(path: Path, fmt: str, tmp_path: Path, originals: dict) -> None:
     if not path.is_file():
@@ -120,8 +124,9 @@ def test_rendering_keeps_the_facts(path: Path, fmt: str, tmp_path: Path, origina
     if path not in originals:
         originals[path] = (parse_document(read_source(path)), source_blocks(path))
     classes, blocks = originals[path]
-    data, _placed = render(blocks, fmt)
-    rendered = tmp_path / f"{path.stem}.{fmt}"
+    suffix, look = RENDERINGS[fmt]
+    data, _placed = render(blocks, suffix, look)
+    rendered = tmp_path / f"{path.stem}.{suffix}"
     rendered.write_bytes(data)
     found = differences(classes, parse_document(read_source(rendered)))
     tolerated = TOLERATED.get((path.name, fmt), {})

@@ -148,6 +148,62 @@ def test_docx_blocks(tmp_path: Path) -> None:
     ]
 
 
+def add_word_list(document, levels: list[tuple[str, str, int]], lists: dict[int, str]) -> None:  # noqa: ANN001
+    """A numbering definition with ``levels`` (format, level text, start) in the document's numbering part, and a
+    list (w:num) of it per ``lists`` entry: numId -> its level overrides (w:lvlOverride markup, or "")."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element
+    markup = "".join(f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>'
+                     f'<w:lvlText w:val="{text}"/></w:lvl>' for ilvl, (fmt, text, start) in enumerate(levels))
+    numbering.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{markup}</w:abstractNum>'))
+    for num_id, overrides in lists.items():
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="90"/>'
+                                   f'{overrides}</w:num>'))
+
+
+def add_word_item(document, text: str, num_id: int, ilvl: int = 0) -> None:  # noqa: ANN001
+    numbered = document.add_paragraph(text, style="List Paragraph")._p.get_or_add_pPr().get_or_add_numPr()
+    numbered.get_or_add_ilvl().val = ilvl
+    numbered.get_or_add_numId().val = num_id
+
+
+def test_docx_word_numbering_is_counted(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    add_word_list(document, [("decimal", "%1.", 1), ("lowerLetter", "%2.", 1), ("lowerRoman", "(%3)", 1),
+                             ("upperLetter", "%4)", 1), ("upperRoman", "%1.%5", 2)],
+                  {91: "", 92: '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="4"/></w:lvlOverride>'})
+    document.add_heading("Minimum Qualifications", level=2)
+    add_word_item(document, "Two years as a Clerk; or", 91)
+    add_word_item(document, "One year as a Senior Clerk and", 91)
+    add_word_item(document, "a course in records management; or", 91, 1)
+    add_word_item(document, "", 91, 1)  # an empty item is counted, as Word counts it
+    add_word_item(document, "twelve units of business courses", 91, 1)
+    add_word_item(document, "in accounting", 91, 2)
+    add_word_item(document, "or in finance", 91, 2)
+    add_word_item(document, "Three years of clerical work.", 91)
+    add_word_item(document, "A fresh sub-list", 91, 1)  # restarted by the item above
+    add_word_item(document, "Upper letter", 91, 3)
+    add_word_item(document, "Upper roman", 91, 4)
+    add_word_item(document, "Another list, starting at four", 92)
+    document.add_paragraph("Keeps files.", style="List Number")  # the style's own numbering
+    document.add_paragraph("Sorts mail.", style="List Number")
+    document.add_paragraph("Answers phones.", style="List Bullet")
+    path = tmp_path / "numbered.docx"
+    document.save(path)
+    found = read_source(path)
+    assert [block.text for block in found.blocks if block.kind == "item"] == [
+        "1. Two years as a Clerk; or", "2. One year as a Senior Clerk and", "a. a course in records management; or",
+        "c. twelve units of business courses", "(i) in accounting", "(ii) or in finance",
+        "3. Three years of clerical work.", "a. A fresh sub-list", "A) Upper letter", "3.II Upper roman",
+        "4. Another list, starting at four", "1. Keeps files.", "2. Sorts mail.", "Answers phones."]
+    assert [line.text for line in found.lines if line.text][-2:] == ["2. Sorts mail.", "- Answers phones."]
+    assert str(found.locate(next(line.number for line in found.lines if line.text.startswith("3. Three")))) == (
+        "paragraph 9")
+
+
 def make_pdf(folder: Path) -> Path:
     fpdf = pytest.importorskip("fpdf")
     pdf = fpdf.FPDF()

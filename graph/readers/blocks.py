@@ -29,7 +29,7 @@ SHORT_BLOCK_CHARS = 120  # a block at most this long, all in bold, is a heading 
 LABEL_MAX_CHARS = 60  # a label ("Class Code:") is a bold run at most this long ending in a colon ...
 LABEL_MAX_VALUE_CHARS = 80  # ... followed by a value at most this long ("1660")
 
-NUMBERED_ITEM = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z])[.)]\s")  # "1. ", "b) ", "(2) ": an item's own mark
+NUMBERED_ITEM = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]\s")  # "1. ", "b) ", "(2) ", "iv. "
 _SPACE = re.compile(r"\s+")
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # invisible: dropped from text
 
@@ -73,6 +73,8 @@ def block_line_texts(block: Block) -> list[str]:
 
     >>> block_line_texts(Block("item", "Files", Locator(1))), block_line_texts(Block("item", "2. Sorts", Locator(2)))
     (['- Files'], ['2. Sorts'])
+    >>> block_line_texts(Block("item", "iv. Files", Locator(1)))
+    ['iv. Files']
     """
     texts = block.text.split("\n")
     if block.kind == "item" and not NUMBERED_ITEM.match(texts[0]):
