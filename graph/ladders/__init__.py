@@ -67,8 +67,9 @@ def write_ladder(store: Store, iris: Iris | None = None, rules: LadderRules | No
                  cache_directory: Path | None = None, versions: Mapping[str, str] | None = None) -> Ladder:
     """Derive every step from the classes in ``store`` and replace its ladder graph (one transaction).
 
-    ``facts`` (and the skill concept ``labels``), when given, must be those of every class in the store, as
-    ``facts_of_quads`` reads them from the class graphs; otherwise they are read from the store. With a
+    ``facts`` (and the skill concept ``labels``), when given, must be those of every class in the store, as a
+    build makes them from its parsed classes (``facts_of_class``; equal to what ``facts_of_quads`` reads from the
+    class graphs); otherwise they are read from the store. With a
     ``cache_directory`` holding the ladder the store's ladder graph was written from (checked by its content
     hash), only the steps and comparisons that changed are written. With the ``versions`` of the facts too (class
     IRI -> a key that changes whenever its facts or skill labels do), only what changed since the ladder kept

@@ -28,8 +28,8 @@ from rolegraph.model import (
     pickled_by_fields,
 )
 from rolegraph.parser.tables import fold
-from rolegraph.rdf.bulletin import _experience_nodes
-from rolegraph.rdf.emit import _class_path, skill_label
+from rolegraph.rdf.bulletin import experience_nodes
+from rolegraph.rdf.emit import class_path, skill_label
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.terms import number_text
 from rolegraph.skills import activities_of_text, split_statement
@@ -515,7 +515,7 @@ def facts_of_class(job_class: JobClass, iris: Iris | None = None, concept_label:
     """
     iris = iris or Iris()
     label_of = concept_label or _default_label
-    subject = iris.node(_class_path(job_class, iris)).value
+    subject = iris.node(class_path(job_class, iris)).value
     place = jurisdiction_key(job_class.jurisdiction)
     if titles is None:
         titles = {(place, fold(job_class.title.value)): NamedNode(subject)}
@@ -594,7 +594,7 @@ class _Where:
 
 def _experience_of_class(job_class: JobClass, subject: str, titles: Titles, place: tuple[str, str],
                          where: _Where) -> tuple[Experience, ...]:
-    nodes = _experience_nodes(job_class, subject)  # requirement -> its node (the first of equal requirements)
+    nodes = experience_nodes(job_class, subject)  # requirement -> its node (the first of equal requirements)
     references: dict[str, list[ClassReference]] = {}
     for reference in job_class.class_references:
         references.setdefault(fold(reference.name), []).append(reference)

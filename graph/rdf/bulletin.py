@@ -33,9 +33,9 @@ from rolegraph.parser.tables import fold
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, SCHEMA, XSD
 from rolegraph.rdf.terms import TRUE, number
 
-__all__ = ["emit_bulletin"]
+__all__ = ["emit_bulletin", "experience_nodes"]
 
-def _experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirement, str]:
+def experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirement, str]:
     """The IRI emit.py gives each experience requirement (and included part), by requirement."""
     nodes: dict[ExperienceRequirement, str] = {}
 
@@ -120,7 +120,7 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
                   titles: dict[tuple[tuple[str, str], str], NamedNode], place: tuple[str, str]) -> None:
     """Add the bulletin facts, requirement paths and feeder links of one class to its graph writer ``out``."""
     base = subject.value
-    nodes = _experience_nodes(job_class, base)
+    nodes = experience_nodes(job_class, base)
     _emit_feeders(job_class, out, nodes, titles, place)
     for path in job_class.requirement_paths:
         path_node = out.child(subject, RG.requirementPath, f"path/{path.number}", RG.RequirementPath)

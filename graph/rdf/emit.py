@@ -23,8 +23,8 @@ from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.namespaces import PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD
 from rolegraph.rdf.terms import TRUE, number, number_text, quoted, term_text
 
-__all__ = ["ClassGraph", "ClassGraphEmitter", "KSA_KIND_TO_CLASS", "emit_class_graphs", "iter_class_graphs",
-           "skill_label"]
+__all__ = ["ClassGraph", "ClassGraphEmitter", "KSA_KIND_TO_CLASS", "class_path", "emit_class_graphs",
+           "iter_class_graphs", "skill_label"]
 
 KSA_KIND_TO_CLASS = {"knowledge": RG.Knowledge, "skill": RG.Skill, "ability": RG.Ability,
                      "competency": RG.Competency}
@@ -223,7 +223,7 @@ def _sorted_lines(triples: list[tuple[str, str, str, str]], graph: str) -> tuple
     return lines, [by_line[line] for line in lines]
 
 
-def _class_path(job_class: JobClass, iris: Iris) -> str:
+def class_path(job_class: JobClass, iris: Iris) -> str:
     jurisdiction = job_class.jurisdiction
     return iris.class_path(jurisdiction.state if jurisdiction else None,
                            jurisdiction.name if jurisdiction else None,
@@ -277,7 +277,7 @@ class ClassGraphEmitter:
             return
         for job_class in classes:
             self.titles.setdefault((jurisdiction_key(job_class.jurisdiction), fold(job_class.title.value)),
-                                   self.iris.node(_class_path(job_class, self.iris)))
+                                   self.iris.node(class_path(job_class, self.iris)))
 
     def __call__(self, position: int) -> ClassGraph:
         return _emit_one(self.classes[position], self.iris, self.concept_label, self.titles)
@@ -285,7 +285,7 @@ class ClassGraphEmitter:
 
 def _emit_one(job_class: JobClass, iris: Iris, concept_label: Callable[[Ksa], str],
               titles: dict[tuple[tuple[str, str], str], NamedNode]) -> ClassGraph:
-    path = _class_path(job_class, iris)
+    path = class_path(job_class, iris)
     subject = iris.node(path)
     out = _Writer(iris.graph_for(path), iris)
     base = subject.value
