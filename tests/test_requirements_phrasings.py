@@ -24,7 +24,7 @@ from rolegraph.model import (
     Text,
 )
 from rolegraph.parser.passage import Passage
-from rolegraph.parser.requirements import experience_in_classes, parse_requirement_paths
+from rolegraph.parser.requirements import experience_in_classes, noted_experience, parse_requirement_paths
 from rolegraph.parser.tables import load_rules
 
 RULES = load_rules()
@@ -123,6 +123,22 @@ def _named(requirements: tuple[ExperienceRequirement, ...]) -> list[tuple[str, i
                                                                    for sentence, expected in PHRASINGS])
 def test_named_classes_and_months(sentence: str, expected: list[tuple[str, int]]) -> None:
     assert _named(experience_in_classes(_passage(sentence), RULES)) == expected
+
+
+def test_a_note_naming_classes_that_meet_a_requirement_names_feeders_not_a_path() -> None:
+    """'Experience in the classes of A, B, or C meets the journey-level experience requirement': the classes are
+    feeders with the months of the requirement they meet (the one whose words the note names), and no path."""
+    lines = [Line(1, "1. Four years of full-time paid experience as a journey-level pump mechanic; or"),
+             Line(2, "2. Six years of full-time paid experience in pump repair work.")]
+    paths, _ = parse_requirement_paths(Passage(lines, "kestrel.txt", "0"), RULES)
+    experience = tuple(e for path in paths for item in path.items for e in item.experience)
+    note = Passage([Line(9, "Experience in the classes of Pump Mechanic, Senior Pump Mechanic, or Well Driller "
+                            "meets the journey-level experience requirement.")], "kestrel.txt", "0")
+    found = noted_experience([note], experience, RULES)
+    assert _named(found) == [("Pump Mechanic", 48), ("Senior Pump Mechanic", 48), ("Well Driller", 48)]
+    assert found[0].where.line_start == 9 and len(paths) == 2
+    other = Passage([Line(9, "Experience in the classes of Pump Mechanic is desirable.")], "kestrel.txt", "0")
+    assert noted_experience([other], experience, RULES) == ()
 
 
 @pytest.mark.xfail(strict=True, reason="not read yet: lettered sub-items that are bare class titles under a lead "

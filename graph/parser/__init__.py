@@ -53,6 +53,7 @@ from rolegraph.parser.passage import Passage, Span, provenance
 from rolegraph.parser.requirements import (
     experience_in_classes,
     flatten_experience,
+    noted_experience,
     parse_pattern_paths,
     parse_requirement_paths,
 )
@@ -72,6 +73,8 @@ __all__ = ["parse_document", "parse_spec", "LineFacts", "STAGES"]
 
 # Sections whose text states minimum qualifications (education, experience, substitutions).
 QUALIFICATION_SECTIONS = ("requirements", "training_experience", "education", "experience", "licenses")
+# Notes after the requirements that may say which classes meet an experience requirement.
+NOTE_SECTIONS = ("process_notes", "special_notes", "miscellaneous")
 # Sections kept as text for a reader, with their heading.
 TEXT_SECTIONS = ("position_factors", "series_definition", "distinguishing_characteristics",
                  "desirable_qualifications", "class_history",
@@ -489,6 +492,8 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
             section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
             paths, requirement_notes = paths + section_paths, requirement_notes + notes
         experience = flatten_experience(paths)
+    # a note naming the classes that meet an experience requirement names feeders, not a path
+    experience += noted_experience(passages(*NOTE_SECTIONS), experience, rules, layout.levels_within_class)
     ksa_passages = passages("ksa")
     ksa_skip: list[Span] = []
     for passage in ksa_passages:

@@ -39,7 +39,7 @@ from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
 __all__ = ["parse_requirement_paths", "parse_pattern_paths", "experience_in_classes", "named_classes",
-           "flatten_experience", "all_items"]
+           "flatten_experience", "noted_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
 # a list of titles holding commas, joined by ";" ("Crew Leader, X Corps; or Trail Supervisor")
@@ -504,6 +504,38 @@ def flatten_experience(paths: tuple[RequirementPath, ...]) -> tuple[ExperienceRe
         for item in all_items(path.items):
             seen.extend(requirement for requirement in item.experience if requirement not in seen)
     return tuple(seen)
+
+
+def noted_experience(notes: list[Passage], experience: tuple[ExperienceRequirement, ...], rules: Rules,
+                     levels_within_class: bool = False) -> tuple[ExperienceRequirement, ...]:
+    """Classes a note says meet an experience requirement ("Experience in the classes of A, B, or C meets the
+    journey-level experience requirement"), one requirement per note sentence: the months, field and schedule of
+    the requirement met (the first whose description holds the words the note names it by, else the first), the
+    sentence as its description and where. Never a path: the paths stay as the requirement section states them."""
+    table = rules.bulletin
+    if table is None or not experience:
+        return ()
+    found: list[ExperienceRequirement] = []
+    for note in notes:
+        for sentence in sentences(note):
+            met = table.meets_requirement.search(sentence.text)
+            if met is None:
+                continue
+            names: list[str] = []
+            for rule in table.class_mentions:
+                if "role" in rule.pattern.groupindex or not rule.could_match(sentence.text):
+                    continue
+                for match in rule.pattern.finditer(sentence.text, 0, met.start()):
+                    names.extend(name for name in named_classes(match.group("classes"), table, levels_within_class)
+                                 if name not in names)
+            if not names:
+                continue
+            words = re.findall(r"[a-z]+", met.group("which").casefold())
+            target = next((requirement for requirement in experience
+                           if all(word in requirement.description.casefold() for word in words)), experience[0])
+            found.append(ExperienceRequirement(target.months, target.field, sentence.text, sentence.where,
+                                               in_classes=tuple(names), schedule=target.schedule))
+    return tuple(found)
 
 
 def _slice_lines(passage: Passage, start: int, end: int) -> list[Line]:

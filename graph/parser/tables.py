@@ -248,6 +248,7 @@ class BulletinRules(Memos):
     shared_item: re.Pattern[str] = NEVER
     lead_continues: re.Pattern[str] = NEVER
     title_qualifier: re.Pattern[str] = NEVER  # a list piece after a comma that qualifies the title before it
+    meets_requirement: re.Pattern[str] = NEVER  # a note naming classes that meet an experience requirement
 
     @cached_property
     def folded_titles(self) -> FoldedTitles:
@@ -681,6 +682,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         shared_item=_any("requirements.shared_item", requirements.get("shared_item", [])),
         lead_continues=_any("requirements.lead_continues", requirements.get("lead_continues", [])),
         title_qualifier=_compile("class_titles.qualifier", titles.get("qualifier", NEVER.pattern), 0),
+        meets_requirement=_any("requirements.meets_requirement", requirements.get("meets_requirement", [])),
     )
 
 
