@@ -103,7 +103,7 @@ def ladder_rules() -> LadderRules:
 def _words(text: str, stop_words: frozenset[str]) -> frozenset[str]:
     key = statement_key(clean_statement(text.replace("/", " ")))
     # interned: the same few thousand words recur in every class's words, which derivations keep
-    return frozenset(sys.intern(word) for word in key.split() if word not in stop_words and not word.isdigit())
+    return frozenset(sys.intern(word) for word in set(key.split()) - stop_words if not word.isdigit())
 
 
 def field_words(text: str, rules: LadderRules | None = None) -> frozenset[str]:
@@ -734,13 +734,11 @@ class _FeatureIndex:
             features = features[self.rare[features]].tolist()
             if not features:
                 continue
-            after = []  # each feature's holders after ``first`` (a posting is in class order)
-            for feature in features:
-                holders = self.posting_classes[self.posting_ptr[feature]:self.posting_ptr[feature + 1]]
-                if holders[-1] > first:
-                    after.append(holders[np.searchsorted(holders, first, side="right"):])
-            if after:
-                yield first, self._distinct(after)
+            holders = np.concatenate([self.posting_classes[self.posting_ptr[feature]:self.posting_ptr[feature + 1]]
+                                      for feature in features])
+            holders = holders[holders > first]
+            if len(holders):
+                yield first, self._distinct([holders])
 
     def partners(self, first: int) -> np.ndarray:
         """Every class (before and after ``first``) sharing a feature with it that at most ``max_postings``
