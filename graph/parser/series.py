@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -286,6 +286,7 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
 QUALIFIER = re.compile(r"\s*\(([^()]*)\)")
 
 
+@lru_cache(maxsize=1 << 14)  # asked of every title of a document for each of its sub-headings
 def _qualified(key: str) -> tuple[str, frozenset[str]]:
     """A folded title split into its base and its bracketed qualifiers.
 
