@@ -214,6 +214,7 @@ def activities_of_text(text: str, rules: ProfileRules | None = None) -> list[str
     rules = rules or profile_rules()
     skill = skill_rules()
     tokens = _TOKEN.findall(text.casefold())
+    skip = rules.object_skip - {"and", "or"}  # after a verb: "and"/"or" join it to the next verb instead
     found: list[str] = []
     waiting: list[str] = []  # verbs joined by "and"/"or" to the next one, sharing its object
     position = 0
@@ -224,7 +225,7 @@ def activities_of_text(text: str, rules: ProfileRules | None = None) -> list[str
             position += 1
             continue
         position += 1
-        while position < len(tokens) and tokens[position] in rules.object_skip - {"and", "or"}:
+        while position < len(tokens) and tokens[position] in skip:
             position += 1
         joined = position
         while joined < len(tokens) and tokens[joined] in (",", "and", "or"):  # "assign, review, and evaluate"
