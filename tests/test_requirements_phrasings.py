@@ -95,6 +95,16 @@ PHRASINGS = [
      "County.", [("Grounds Worker I", 12)]),
     ("Four years of maintenance experience, two years of which must have been at a level equivalent to Grounds "
      "Worker II.", [("Grounds Worker II", 24)]),
+    # a role named with a state's or province's name is a status held under that place's law (a sworn or
+    # licensed occupation), or the name of one of its bodies, not a class of the employer (issue 19: 1954's "since
+    # employment as a California Peace Officer")
+    ("Eligible for the recertification course if more than three years have lapsed since employment as an Oregon "
+     "Peace Officer.", []),
+    ("Two years of experience as an Ontario Registered Practical Nurse.", []),
+    # ... while after a comma such a name is the body of the title before it (kept with it, as other settings are)
+    ("One year of experience performing the duties of a Sales Agent, Oregon State Lottery, or a Route Supervisor, "
+     "Oregon State Lottery.", [("Sales Agent, Oregon State Lottery", 12), ("Route Supervisor, Oregon State Lottery",
+                                                                          12)]),
     # lower-case generic roles are fields, not classes
     ("Two years of full-time paid experience as a journey-level plumber.", []),
     ("One year of full-time paid experience as a security guard or in a similar capacity.", []),

@@ -56,6 +56,8 @@ from rolegraph.parser.requirements import (
     noted_experience,
     parse_pattern_paths,
     parse_requirement_paths,
+    parse_stated_path,
+    states_requirement,
 )
 from rolegraph.parser.sections import RawSection, SplitDocument, heading_of, split_sections
 from rolegraph.parser.series import (
@@ -489,9 +491,12 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
             else parse_experience(passage, rules)))
     if "requirement_text" in families and not (paths or experience or education):
         for passage in passages("requirements", "training_experience"):  # read as items: nothing else was read
-            section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
-            paths, requirement_notes = paths + section_paths, requirement_notes + notes
+            if states_requirement(passage, rules):
+                section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
+                paths, requirement_notes = paths + section_paths, requirement_notes + notes
         experience = flatten_experience(paths)
+    if not paths:  # a requirement stated without alternatives is one path, in every layout
+        paths = parse_stated_path(qualification, experience, rules)
     # a note naming the classes that meet an experience requirement names feeders, not a path
     experience += noted_experience(passages(*NOTE_SECTIONS), experience, rules, layout.levels_within_class)
     ksa_passages = passages("ksa")

@@ -38,8 +38,8 @@ from rolegraph.parser.layouts import marker_label
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.tables import BulletinRules, Rules, fold
 
-__all__ = ["parse_requirement_paths", "parse_pattern_paths", "experience_in_classes", "named_classes",
-           "flatten_experience", "noted_experience", "all_items"]
+__all__ = ["parse_requirement_paths", "parse_pattern_paths", "parse_stated_path", "states_requirement",
+           "experience_in_classes", "named_classes", "flatten_experience", "noted_experience", "all_items"]
 
 LICENSE_LEAD = re.compile(r"^(?:(?:possession|completion)\s+of\s+)?(?:an?\s+)?", re.IGNORECASE)
 # a list of titles holding commas, joined by ";" ("Crew Leader, X Corps; or Trail Supervisor")
@@ -117,7 +117,7 @@ def named_classes(text: str, table: BulletinRules, levels_within_class: bool = F
         while words and words[-1].casefold() in {"and", "of", "&"}:
             words.pop()
         name = " ".join(words)
-        if not name or fold(name) in folded.not_classes:
+        if not name or fold(name) in folded.not_classes or table.not_class_opening.match(name):
             continue
         if name not in names:
             names.append(name)
@@ -490,6 +490,61 @@ def parse_requirement_paths(passage: Passage, rules: Rules, levels_within_class:
         where = Passage(sorted(lines, key=lambda line: line.number), passage.source, passage.sha256).where()
         paths.append(RequirementPath(number, items, where))
     return tuple(paths), tuple(Text(note.text, note.where()) for note in notes if note)
+
+
+def states_requirement(passage: Passage, rules: Rules) -> bool:
+    """Whether a qualification passage states a requirement: not when it only sends the reader to another section
+    ([requirements] points_elsewhere).
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> pointer = Line(1, "Qualifications for this level are in the Knowledge and Abilities section.")
+    >>> states_requirement(Passage([pointer], "a.txt", "0"), load_rules())
+    False
+    >>> states_requirement(Passage([pointer, Line(2, "One year as a Clerk.")], "a.txt", "0"), load_rules())
+    True
+    """
+    if not passage:
+        return False
+    table = rules.bulletin
+    return table is None or any(not table.points_elsewhere.search(sentence.text) for sentence in sentences(passage))
+
+
+def parse_stated_path(passages: list[Passage], experience: tuple[ExperienceRequirement, ...], rules: Rules
+                      ) -> tuple[RequirementPath, ...]:
+    """A requirement stated without alternatives (no patterns, no numbered paths): one path, with an item per
+    passage that states a requirement, in order, holding the ``experience`` read from its lines (the requirements
+    themselves, so the path and the class name the same experience) and the education, courses and licences it
+    names. Alternatives written inside it (a numbered list of credentials under "Experience: ... and") stay inside
+    its item, as a pattern's stay inside the pattern. No passage stating a requirement: no path.
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> rules = load_rules()
+    >>> lines = [Line(4, "Education: Equivalent to graduation from college."),
+    ...          Line(5, "Experience: One year of experience performing the duties of a Field Aide.")]
+    >>> passage = Passage(lines, "a.txt", "0")
+    >>> (path,) = parse_stated_path([passage], experience_in_classes(passage, rules), rules)
+    >>> path.number, [(item.text[:10], item.understood) for item in path.items], str(path.where)
+    (1, [('Education:', True)], 'a.txt:4-5')
+    >>> [(e.months, e.in_classes) for e in path.items[0].experience]
+    [(Decimal('12'), ('Field Aide',))]
+    >>> pointer = Line(9, "Qualifications for this level are in the Knowledge and Abilities section.")
+    >>> parse_stated_path([Passage([pointer], "a.txt", "0")], (), rules)
+    ()
+    """
+    stated = [passage for passage in passages if states_requirement(passage, rules)]
+    if rules.bulletin is None or not stated:
+        return ()
+    items = []
+    for passage in stated:
+        numbers = {line.number for line in passage.lines}
+        own_sentences = list(sentences(passage))
+        items.append(RequirementItem(
+            label="", text=passage.text, where=passage.where(),
+            experience=tuple(requirement for requirement in experience if requirement.where.line_start in numbers),
+            education=_education(own_sentences, rules), courses=_courses(own_sentences, rules),
+            licenses=_licenses(own_sentences, rules)))
+    lines = sorted({line for passage in stated for line in passage.lines}, key=lambda line: line.number)
+    return (RequirementPath(1, tuple(items), Passage(lines, stated[0].source, stated[0].sha256).where()),)
 
 
 def all_items(items: tuple[RequirementItem, ...]) -> list[RequirementItem]:

@@ -249,6 +249,8 @@ class BulletinRules(Memos):
     lead_continues: re.Pattern[str] = NEVER
     title_qualifier: re.Pattern[str] = NEVER  # a list piece after a comma that qualifies the title before it
     meets_requirement: re.Pattern[str] = NEVER  # a note naming classes that meet an experience requirement
+    points_elsewhere: re.Pattern[str] = NEVER  # a sentence that sends the reader to another section for the rule
+    not_class_opening: re.Pattern[str] = NEVER  # a name opening so is no class (a place's status or body)
 
     @cached_property
     def folded_titles(self) -> FoldedTitles:
@@ -480,6 +482,17 @@ def any_of(rules: Iterable[PhraseRule]) -> re.Pattern[str]:
                               f"{NAMED_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in rules))
 
 
+def _substituted(pattern: str, substitutions: dict[str, str]) -> str:
+    """``pattern`` with each {placeholder} replaced by its pattern, as a group.
+
+    >>> _substituted("^{state} ", {"state": "Ohio|Utah"})
+    '^(?:Ohio|Utah) '
+    """
+    for placeholder, value in substitutions.items():
+        pattern = pattern.replace("{" + placeholder + "}", f"(?:{value})")
+    return pattern
+
+
 def _either(patterns: Iterable[str]) -> str:
     """One pattern source matching where any of ``patterns`` does; none: one that never matches."""
     return "|".join(f"(?:{pattern})" for pattern in patterns) or NEVER.pattern
@@ -681,8 +694,12 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         substitution_item=_any("requirements.substitution_item", requirements.get("substitution_item", [])),
         shared_item=_any("requirements.shared_item", requirements.get("shared_item", [])),
         lead_continues=_any("requirements.lead_continues", requirements.get("lead_continues", [])),
-        title_qualifier=_compile("class_titles.qualifier", titles.get("qualifier", NEVER.pattern), 0),
+        title_qualifier=_compile("class_titles.qualifier",
+                                 _substituted(titles.get("qualifier", NEVER.pattern), substitutions), 0),
         meets_requirement=_any("requirements.meets_requirement", requirements.get("meets_requirement", [])),
+        points_elsewhere=_any("requirements.points_elsewhere", requirements.get("points_elsewhere", [])),
+        not_class_opening=_compile("class_titles.not_class_openings", "^(?:" + _either(
+            _substituted(opening, substitutions) for opening in titles.get("not_class_openings", [])) + ")", 0),
     )
 
 
