@@ -11,7 +11,10 @@ answer) rather than four (the request, a thread taking it, the answer, the loop 
   the pool the same way, everything else to waitress's threads and the Flask app.
 
 Measured on the 10,000-class store (bench/serve.py): the server's CPU per lookup went from about 260 us
-(waitress threads) to 190 (``QueryTasks``) to 120 (``QueryFront``).
+(waitress threads) to 190 (``QueryTasks``) to 120 (``QueryFront``) to about 80 (response heads kept per second,
+no epoll change per response). A worker writing the response to the client itself (the connection passed
+along with the job) was tried and measured slower: the client's next request reached this loop before the pool
+had marked the connection free.
 """
 
 from __future__ import annotations
