@@ -207,3 +207,94 @@ def test_profile_concepts_merge_activities_and_atomic_ksa_concepts() -> None:
                                 ["Knowledge of business English and spelling", "Ability to: read plans; type"])
     assert concepts == ("answer telephone", "business english", "prepare payroll record", "read plan", "spelling",
                         "type")
+
+
+# -- what keeps derived steps from being noise (issue 20: precision) ---------------------------------------
+
+GENERIC = ("planning", "construction", "operating", "equipment", "preparing", "service")
+
+
+def employer(*classes: ClassFacts, fillers: int = 40) -> list[ClassFacts]:
+    """``classes`` among enough other classes of their employer for rarity to tell (``rarity_min_classes``): the
+    others do unrelated work that names the ``GENERIC`` words, which are then common (not specific)."""
+    others = [make(f"k:filler-{n:02d}", f"Filler X{n:02d}", profile=f"x{n:02d}work {' '.join(GENERIC)}")
+              for n in range(fillers)]
+    return [*classes, *others]
+
+
+def derived_pairs(classes: list[ClassFacts]) -> set[tuple[str, str]]:
+    return {(step.source, step.target) for step in derive_ladder(classes).steps if step.kind == "derived"}
+
+
+def test_the_specific_words_of_a_field_must_be_shown() -> None:
+    """'airport-related planning' is not shown by 'planning' alone: the rare word is the one that tells."""
+    target = make("k:senior-planner", "Senior Planner", pay=60000, field="airport-related planning")
+    planning = make("k:planner", "Planner", pay=50000, profile="reviews land use planning cases")
+    airport = replace(planning, profile="reviews airport-related planning cases")
+    assert derived_pairs(employer(planning, target)) == set()
+    assert derived_pairs(employer(airport, target)) == {("k:planner", "k:senior-planner")}
+
+
+def test_a_field_of_generic_words_only_is_no_step() -> None:
+    """'the construction' is parse noise: one word that most of the employer's classes name."""
+    helper = make("k:helper", "Construction Helper", pay=40000, profile="helps on construction sites")
+    senior = make("k:senior-helper", "Senior Construction Helper", pay=46000, field="the construction")
+    assert derived_pairs(employer(helper, senior)) == set()
+    specific = replace(senior, experience=(Experience("k:senior-helper/experience/1", Decimal(12),
+                                                      "concrete formwork construction"),))
+    shown = replace(helper, profile="builds concrete formwork on construction sites")
+    assert derived_pairs(employer(shown, specific)) == {("k:helper", "k:senior-helper")}
+
+
+def test_or_between_verbs_shares_the_object() -> None:
+    """'preparing or processing marine shipping documents': 'preparing' alone is no field."""
+    clerk = make("k:clerk", "Shipping Clerk", pay=40000, profile="preparing reports; answers telephones")
+    senior = make("k:senior-clerk", "Senior Shipping Clerk", pay=46000,
+                  field="preparing or processing marine shipping documents")
+    assert derived_pairs(employer(clerk, senior)) == set()
+    shipping = replace(clerk, profile="preparing marine shipping documents for port clients")
+    assert derived_pairs(employer(shipping, senior)) == {("k:clerk", "k:senior-clerk")}
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["fields"]["choice_examples"], ids=lambda e: e["field"])
+def test_field_choice_examples(example: dict) -> None:
+    from rolegraph.ladders.derive import _field_choices
+
+    found = [" ".join(sorted(words)) for words in _field_choices(example["field"], "", ladder_rules())]
+    assert found == example["choices"]
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["steps"]["evidence_examples"], ids=lambda e: e["higher"])
+def test_evidence_of_one_occupation_examples(example: dict) -> None:
+    """Field words alone make no step: one series, a specific title word the field names too, or a profile
+    overlap must show the two classes to be one occupation. 'Operator' is a generic title word here."""
+    field = " ".join(sorted({*example["higher"].casefold().split()} - {"senior", "supervisor", "operator",
+                                                                          "director", "facility"})) + " programs"
+    lower = make("k:lower", example["lower"], pay=40000, profile=f"works on {field}")
+    higher = make("k:higher", example["higher"], pay=48000, field=field)
+    operators = [make(f"k:op-{n}", f"Y{n:02d} Operator", profile=f"operates y{n:02d}") for n in range(8)]
+    found = derived_pairs(employer(lower, higher, *operators))
+    assert (("k:lower", "k:higher") in found) == bool(example["evidence"]), found
+    if example["evidence"]:
+        step = next(s for s in derive_ladder(employer(lower, higher, *operators)).steps if s.source == "k:lower")
+        assert "one occupation: " in step.explanation
+
+
+def test_a_senior_of_one_series_is_no_step_to_a_journey_level_of_another() -> None:
+    """Pay is not level across occupations: a supervisor paid less than another trade's journey level does not
+    step down the order of level words (nor within one series, whatever the pay says)."""
+    work = "maintains electrical mechanic equipment on wharves"
+    supervisor = make("k:supervisor", "Electrical Mechanic Supervisor", pay=70000, profile=work)
+    port = make("k:port", "Port Electrical Mechanic", pay=75000, field="an electrical mechanic on wharves",
+                profile=work)
+    mechanic = make("k:mechanic", "Electrical Mechanic", pay=60000, profile=work)
+    assert derived_pairs(employer(supervisor, port, mechanic)) == {("k:mechanic", "k:port")}
+
+
+def test_a_field_that_is_the_target_itself_needs_its_series() -> None:
+    """'experience as a plumbing inspector' is not gained as an Assistant Inspector, though its work names
+    plumbing and inspection."""
+    work = "inspects plumbing installations and building construction"
+    assistant = make("k:assistant", "Assistant Inspector", pay=50000, profile=work)
+    plumbing = make("k:plumbing", "Plumbing Inspector", pay=60000, field="a plumbing inspector", profile=work)
+    assert derived_pairs(employer(assistant, plumbing)) == set()

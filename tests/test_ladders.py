@@ -266,7 +266,10 @@ def test_deriving_again_equals_deriving_afresh(seed: int) -> None:
     rng = random.Random(seed)
     # few postings per feature, few comparisons per class: changes make features flip between rare and common,
     # and reshuffle the best comparisons of classes that did not change
-    rules = replace(ladder_rules(), max_postings=15, comparable_per_class=2, comparable_threshold=0.2)
+    # words of small pools are common: lower rarity bars keep derived steps, and changes make words flip between
+    # specific and generic (the steps of the classes asking for them derived again)
+    rules = replace(ladder_rules(), max_postings=15, comparable_per_class=2, comparable_threshold=0.2,
+                    specific_bits=2, evidence_title_bits=3)
     classes = [_random_class(rng, number) for number in range(160)]
     ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
     assert ladder == derive_ladder(classes, rules) and ladder.steps and ladder.comparisons

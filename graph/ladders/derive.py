@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, cached_property, lru_cache
 from itertools import chain
+from os.path import commonprefix
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from rolegraph.merge import QUALIFIER, RANGE_QUALIFIER
 from rolegraph.model import LEVEL_ORDER, pickled_by_fields
 from rolegraph.parser.tables import fold
 from rolegraph.resources import rule_table
-from rolegraph.skills import clean_statement, skill_rules, statement_key
+from rolegraph.skills import clean_statement, profile_rules, skill_rules, statement_key
 
 __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "Comparison", "Ladder",
            "Derivation", "Around", "derive_ladder", "derive_ladder_again", "derive_ladder_around", "KINDS",
@@ -62,6 +63,11 @@ class LadderRules:
     pay_max_ratio: float = 1.8
     level_words: tuple[tuple[str, int], ...] = ()  # title word -> rank (``[levels] order``)
     journey_rank: int = 0
+    specific_bits: int = 4  # rarity (bits) from which a field or title word is specific
+    rarity_min_classes: int = 32  # an employer's classes below which every word counts as specific
+    evidence_title_bits: int = 5  # rarity of the shared title words that shows one occupation
+    evidence_min_shared: int = 3  # shared skills and activities a profile overlap needs to show one occupation
+    evidence_overlap: float = 0.5  # the weighted overlap of skills and activities that shows one occupation
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
@@ -94,7 +100,10 @@ def ladder_rules() -> LadderRules:
                            float(steps["derived_min_score"]), int(steps["derived_per_target"]),
                            tuple(float(weights[name]) for name in ("field", "overlap", "title", "closeness")),
                            (float(steps["confidence"]["high"]), float(steps["confidence"]["medium"])),
-                           float(levels["pay_equal_within"]), float(levels["pay_max_ratio"]), ranks, journey)
+                           float(levels["pay_equal_within"]), float(levels["pay_max_ratio"]), ranks, journey,
+                           int(table["fields"]["specific_bits"]), int(table["fields"]["rarity_min_classes"]),
+                           int(steps["evidence_title_bits"]), int(steps["evidence_min_shared"]),
+                           float(steps["evidence_overlap"]))
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -238,6 +247,13 @@ class _Context:
     words: dict[str, _ClassWords] = field(default_factory=dict)
     frequency: dict[str, int] = field(default_factory=dict)  # skill concept -> how many classes require it
     everyone: Mapping[str, int] | None = None  # every class's IRI, when ``facts`` holds only some of them
+    # employer -> word -> how many of its classes hold the word in their work or title; employer -> its classes
+    word_counts: dict[str | None, Counter[str]] = field(default_factory=dict)
+    sizes: dict[str | None, int] = field(default_factory=dict)
+
+    def rarity(self, place: str | None, word: str) -> int:
+        """How rare ``word`` is among the classes of the employer at ``place``, in bits (see ladders.toml)."""
+        return _rarity(self.sizes.get(place, 0), self.word_counts.get(place, {}).get(word, 0), self.rules)
 
     def label(self, concept: str) -> str:
         return self.labels.get(concept) or concept.rsplit("/", 1)[-1].replace("-", " ")
@@ -270,6 +286,8 @@ class Derivation:
     frequency: dict[str, int] = field(default_factory=dict)  # skill concept -> how many classes require it
     labels: dict[str, str] = field(default_factory=dict)  # the skill labels derived with
     index: _FeatureIndex | None = None
+    word_counts: dict[str | None, Counter[str]] = field(default_factory=dict)  # as ``_Context`` has them
+    sizes: dict[str | None, int] = field(default_factory=dict)
     in_order: bool = False  # derived from facts in IRI order (what ``derive_ladder_around`` works on)
     detached: bool = False  # ``versions`` and ``words`` left out
 
@@ -404,7 +422,7 @@ def _derivation(context: _Context, index: _FeatureIndex, previous: Derivation | 
             claims.setdefault(pair, []).append(owner)
     return Derivation(context.rules, {}, {}, context.idf, postings, derived, best, comparisons,
                       {pair: tuple(owners) for pair, owners in claims.items()}, resolved, dict(context.frequency),
-                      dict(context.labels), index, in_order=True, detached=True)
+                      dict(context.labels), index, context.word_counts, context.sizes, in_order=True, detached=True)
 
 
 def derive_ladder_around(previous: Derivation, changed: Mapping[str, ClassFacts],
@@ -450,6 +468,15 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     context.frequency = {concept: df for concept, df in frequency.items() if df > 0}
     for fact in changed.values():
         _add_class(context, fact, _class_words(fact, rules, context.label))
+    context.sizes = previous.sizes
+    context.word_counts = counts = {place: Counter(held) for place, held in previous.word_counts.items()}
+    for iri, fact in changed.items():
+        counts.setdefault(fact.location, Counter()).subtract(_rarity_words(before[iri][1]))
+        counts[fact.location].update(_rarity_words(context.words[iri]))
+    rare_again = {word for iri, fact in changed.items()
+                  for word in _rarity_words(before[iri][1]) ^ _rarity_words(context.words[iri])
+                  if _rarity(previous.sizes.get(fact.location, 0), previous.word_counts.get(fact.location, {})
+                             .get(word, 0), rules) != context.rarity(fact.location, word)}
     found = kept(sorted(reweighed - changed.keys()))
     if len(found) != len(reweighed - changed.keys()):
         return None
@@ -463,6 +490,7 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
                if (previous.postings.get(feature, 0) <= limit) != (index.count_of(feature) <= limit)}
     for feature in flipped & index.position.keys():
         dirty.update(index.holders(feature))
+    dirty.update(_holding_words(index, rare_again))
     if len(dirty) > quarter:
         return None
     owners = {owner for owner, resolution in previous.resolved.items()
@@ -588,7 +616,42 @@ def _changed(context: _Context, index: _FeatureIndex, previous: Derivation, vers
                if (previous.postings.get(feature, 0) <= limit) != (index.count_of(feature) <= limit)}
     for feature in (moved | flipped) & index.position.keys():
         dirty.update(index.holders(feature))
+    rare_again = {word for place in context.word_counts.keys() | previous.word_counts.keys()
+                  for word in context.word_counts.get(place, {}).keys() | previous.word_counts.get(place, {}).keys()
+                  if context.rarity(place, word) != _rarity(previous.sizes.get(place, 0),
+                                                            previous.word_counts.get(place, {}).get(word, 0),
+                                                            context.rules)}
+    dirty.update(_holding_words(index, rare_again))
     return dirty
+
+
+def _holding_words(index: _FeatureIndex, words: Iterable[str]) -> set[str]:
+    """The classes whose steps a change of rarity of ``words`` may change: those asking for them in a field of
+    experience, and those holding them in their titles (title evidence)."""
+    found: set[str] = set()
+    for word in words:
+        for feature in (f"field: {word}", f"title: {word}"):
+            if feature in index.position:
+                found.update(index.holders(feature))
+    return found
+
+
+def _rarity(size: int, held: int, rules: LadderRules) -> int:
+    """Bits of rarity of a word ``held`` by that many of an employer's ``size`` classes: log2(size / held),
+    rounded; every word is specific at an employer of fewer than ``rarity_min_classes`` classes.
+
+    >>> rules = ladder_rules()
+    >>> _rarity(745, 1, rules), _rarity(745, 47, rules), _rarity(745, 149, rules), _rarity(10, 10, rules)
+    (10, 4, 2, 4)
+    """
+    if size < rules.rarity_min_classes:
+        return rules.specific_bits
+    return max(0, round(math.log2(size / max(held, 1))))
+
+
+def _rarity_words(words: _ClassWords) -> frozenset[str]:
+    """The words a class holds, as rarity counts them: those of its work (profile, skills, fields) and title."""
+    return words.profile | words.title
 
 
 def _derive_changed(context: _Context, index: _FeatureIndex, previous: Derivation, dirty: set[str],
@@ -907,11 +970,16 @@ def _context(by_iri: dict[str, ClassFacts], rules: LadderRules, labels: Mapping[
     entry: dict[str, tuple[tuple[Experience, frozenset[str]], ...]] = {}
     features: dict[str, dict[str, float]] = {}
     context = _Context(by_iri, rules, labels, idf, profile, entry, features, frequency=dict(frequency))
+    counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+    sizes: Counter[str | None] = Counter()
     for iri, fact in by_iri.items():
         found = words.get(iri)
         if found is None:
             found = _class_words(fact, rules, context.label)
         _add_class(context, fact, found)
+        counts[fact.location].update(_rarity_words(found))
+        sizes[fact.location] += 1
+    context.word_counts, context.sizes = dict(counts), dict(sizes)
     return context
 
 
@@ -1129,11 +1197,27 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     matched, wanted = experience.pop("matched_words", ()), experience.get("required_words", ())
     if set(wanted) & field_words(b.title, rules) - set(matched):
         return None  # b's field names what b itself is ("electrical inspector") and a's work does not show it
+    own = field_words(_title_level(b.title, rules)[0], rules)
+    if own and own <= set(wanted) and not own <= field_words(a.title, rules):
+        return None  # b's field is experience as b itself ("a plumbing inspector"): only b's series gains it
     ranks = rules.level_rank
     asked = [ranks[part] for word in wanted for part in word.split("-") if part in ranks]
     if asked and max(asked) > _title_level(a.title, rules)[1]:
         return None  # b's field names a level ("senior inspector") above a's
-    field_share = len(matched) / len(wanted) if wanted else 0.0
+    (_, rank_a), (_, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
+    if kind == "derived" and rank_b < rank_a:
+        return None  # down the order of level words: a senior or supervisor is paid more, but that is no promotion
+    field_share = 0.0
+    if wanted:
+        specific = {word for word in wanted if context.rarity(b.location, word) >= rules.specific_bits
+                    and not any(part in ranks for part in word.split("-"))}
+        if not specific & set(matched):
+            return None  # a field of generic words only ("the construction"), or its specific words not shown
+        field_share = _weighted_share(frozenset(wanted), frozenset(matched),
+                                      lambda word: max(1, context.rarity(b.location, word)))
+    evidence = _occupation_evidence(context, a, b, overlap, len(shared) + len(done), frozenset(wanted))
+    if not evidence:
+        return None  # nothing but the field's words says the two are one occupation
     title = _title_share(a, b, rules)
     # how much of b's work a's is: skills and activities where the specs list them, else the words of the two
     # profiles (a bulletin's one paragraph of duties names few activities)
@@ -1162,12 +1246,49 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
         reasons.append(f"title words shared: {title:.2f}")
     if alike:
         reasons.append(f"share of the words of its work in that of {a.title}: {alike:.2f}")
-    if a.series and b.series and fold(a.series) == fold(b.series):
-        reasons.append(f"same series ({b.series})")
+    reasons.append(f"one occupation: {evidence}")
     reasons.append(f"score {score:.2f}, {confidence} confidence")
     return Step(a.iri, b.iri, kind, score, tuple(reasons), tuple(shared), tuple(missing), **experience,
                 matched_words=tuple(matched), shared_activities=tuple(sorted(done)),
                 missing_activities=tuple(sorted(to_do)), level_change=level, confidence=confidence)
+
+
+def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overlap: float, shared: int,
+                         field: frozenset[str] = frozenset()) -> str:
+    """What, besides the words of a field of experience, shows ``a`` and ``b`` to be one occupation (ladders.toml
+    ``evidence_*``), said for the explanation; "" when nothing does. One title word alone shows it only when
+    ``b``'s field of experience names it too ("Sign Painter" -> "Painter Supervisor", field "journey-level
+    painter"; not "Water Service Representative" -> "Senior Claims Representative", field "claims adjustment")."""
+    rules = context.rules
+    if a.series and b.series and fold(a.series) == fold(b.series):
+        return f"same series ({b.series})"
+    stem = _title_level(a.title, rules)[0]
+    if stem and stem == _title_level(b.title, rules)[0]:
+        return f"one series of titles ({stem})"
+    ranks = rules.level_rank
+    words = sorted((field_words(a.title, rules) & field_words(b.title, rules)) - ranks.keys())
+    bits = sum(context.rarity(b.location, word) for word in words)
+    if bits >= rules.evidence_title_bits and (len(words) > 1 or all(_named(word, field) for word in words)):
+        return f"title words {', '.join(words)} ({bits} bits of rarity)"
+    if overlap >= rules.evidence_overlap and shared >= rules.evidence_min_shared:
+        return f"{shared} skills and activities shared (overlap {overlap:.2f})"
+    return ""
+
+
+def _named(word: str, words: Collection[str]) -> bool:
+    """Whether one of ``words`` names ``word``: the same word, or one of the same stem (all but its last three
+    letters, at least five, in common: "gardening" names "gardener", "electrical" "electrician").
+
+    >>> _named("gardener", {"gardening"}), _named("electrician", {"electrical"}), _named("clerk", {"clerical"})
+    (True, True, False)
+    """
+    if word in words:
+        return True
+    for other in words:
+        common = len(commonprefix((word, other)))
+        if common >= max(5, min(len(word), len(other)) - 3):
+            return True
+    return False
 
 
 def _groups(experience: tuple[Experience, ...]) -> list[list[Experience]]:
@@ -1188,36 +1309,65 @@ _EITHER = re.compile(r"\s(?:and/or|or)\s")
 @lru_cache(maxsize=1 << 16)
 def _field_choices(text: str, employer: str, rules: LadderRules) -> tuple[frozenset[str], ...]:
     """The fields a field of experience offers ("clerical work or retail sales": two), each as its words, less
-    the words of the employer's name; the whole field first."""
+    the words of the employer's name; the whole field first. "or" between verbs shares the object that follows
+    ("preparing or processing marine shipping documents"); a verb alone split off is no field of its own
+    ("surveying" as the whole field is one; see ``choice_examples``).
+
+    >>> [sorted(words) for words in _field_choices("preparing or processing marine shipping documents", "",
+    ...                                            ladder_rules())][1:]
+    [['document', 'marine', 'preparing', 'shipping'], ['document', 'marine', 'processing', 'shipping']]
+    """
+    verbs = profile_rules().verb_forms
     drop = field_words(employer, rules) if employer else frozenset()
     whole = field_words(text, rules) - drop
     pieces = [field_words(piece, rules) - drop for piece in _EITHER.split(text)] if " or" in text else []
-    return tuple(dict.fromkeys([whole, *(piece for piece in pieces if piece)]))
+    for position, piece in enumerate(pieces):
+        if piece and piece <= verbs.keys():
+            following = next((later - verbs.keys() for later in pieces[position + 1:] if later - verbs.keys()),
+                             frozenset())
+            pieces[position] = piece | following if following else frozenset()
+    return tuple(dict.fromkeys(words for words in (whole, *pieces) if words))
 
 
-def _field_choice(text: str, employer: str, have: frozenset[str], rules: LadderRules) -> frozenset[str]:
-    """Of the fields a field of experience offers, the one ``have`` (a class's words) shows most of."""
+def _field_choice(text: str, employer: str, have: frozenset[str], rules: LadderRules,
+                  weigh: Callable[[str], int]) -> frozenset[str]:
+    """Of the fields a field of experience offers, the one ``have`` (a class's words) shows most of (word weights
+    by ``weigh``); no words when it offers none."""
     choices = _field_choices(text, employer, rules)
-    return max(choices, key=lambda words: (_share(words, have) if words else -1.0, len(words)))
+    return max(choices, key=lambda words: (_weighted_share(words, have, weigh), len(words)), default=frozenset())
+
+
+def _weighted_share(wanted: frozenset[str], have: frozenset[str], weigh: Callable[[str], int]) -> float:
+    """The share of ``wanted``'s weight (``weigh`` of each word) that ``have`` holds; 1 when nothing is wanted."""
+    if not wanted:
+        return 1.0
+    weights = {word: weigh(word) for word in wanted}
+    return sum(weight for word, weight in weights.items() if word in have) / sum(weights.values())
 
 
 def _option_check(context: _Context, a: ClassFacts, option: Experience, employer: str | None = None,
-                  ) -> tuple[Any, ...] | None:
+                  place: str | None = None) -> tuple[Any, ...] | None:
     """(months to gain, -parts evidenced), months on entry, entry field, parts, the field's words that a's work
     shows, the field's words; None when out of a's reach. Words of the ``employer``'s name say nothing of a field
-    ("with the City of X")."""
+    ("with the City of X"); a field's words weigh their rarity among the classes of the employer at ``place``."""
     rules = context.rules
-    wanted = _field_choice(option.field or option.description, employer or "", context.profile[a.iri], rules)
-    in_role = _share(wanted, context.profile[a.iri]) >= rules.match_share
+
+    def weigh(word: str) -> int:
+        return max(1, context.rarity(place, word))
+
+    wanted = _field_choice(option.field or option.description, employer or "", context.profile[a.iri], rules,
+                           weigh)
+    in_role = _weighted_share(wanted, context.profile[a.iri], weigh) >= rules.match_share
     on_entry, entry_field = Decimal(0), ""
     for exp, words in context.entry[a.iri]:
-        if wanted and _share(wanted, words) >= rules.match_share and exp.months > on_entry:
+        if wanted and _weighted_share(wanted, words, weigh) >= rules.match_share and exp.months > on_entry:
             on_entry, entry_field = min(exp.months, option.months), exp.field or exp.description
     if not in_role and on_entry < option.months:
         return None
     parts = tuple(PartCheck(part.months, part.field or part.description,
-                            _share(field_words(part.field or part.description, rules),
-                                   context.profile[a.iri]) >= rules.match_share) for part in option.parts)
+                            _weighted_share(field_words(part.field or part.description, rules),
+                                            context.profile[a.iri], weigh) >= rules.match_share)
+                  for part in option.parts)
     return ((option.months - on_entry, -sum(part.evidenced for part in parts)), on_entry, entry_field, parts,
             tuple(sorted(wanted & context.profile[a.iri])), tuple(sorted(wanted)))
 
@@ -1234,7 +1384,7 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_on
     for group in groups:
         if fields_only and any(option.in_classes or option.in_class_titles for option in group):
             continue
-        checks = [_option_check(context, a, option, b.location_name) for option in group]
+        checks = [_option_check(context, a, option, b.location_name, b.location) for option in group]
         if any(check is None for check in checks):
             continue
         if fields_only and not any(check[5] for check in checks):

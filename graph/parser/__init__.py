@@ -18,6 +18,7 @@ from functools import lru_cache, partial
 from rolegraph.errors import NotASpecification, SourceError
 from rolegraph.locate import relocate
 from rolegraph.model import (
+    Bulletin,
     Classification,
     Conflict,
     ExperienceRequirement,
@@ -38,6 +39,7 @@ from rolegraph.model import (
 )
 from rolegraph.parser.bulletin import read_bulletin
 from rolegraph.parser.fields import (
+    annual_salary,
     parse_duties,
     parse_education,
     parse_experience,
@@ -240,6 +242,13 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
         state = rules.gazetteer.get(name)
         evidence = f"gazetteer: {name} is in {state}" if state else "no state stated or known"
         return Jurisdiction(name, state, False, stated, evidence)
+    employer = facts.text("employer")
+    if employer is not None:  # an organisation's name heading the document: the employer, inferred from it
+        name = title_case(employer.value) if employer.value.isupper() else employer.value
+        state = rules.gazetteer.get(name)
+        return Jurisdiction(name, state, True, employer,
+                            f"inferred from the employer named at the head of the document (\u201c{employer.value}"
+                            f"\u201d)" + (f"; gazetteer: {name} is in {state}" if state else ""))
     named = rules.memo("names a jurisdiction", partial(_names_a_jurisdiction, rules=rules))
     candidates = [line for line in document.lines if named(line.text)]  # lines no rule matches are skipped
     for rule in rules.jurisdiction_rules:
@@ -267,6 +276,37 @@ def _jurisdiction(document: SourceDocument, facts: LineFacts, rules: Rules) -> J
                 return Jurisdiction(name, state, True, Text(quote, where),
                                     f"inferred ({rule.name}) from \u201c{match.group(0)}\u201d")
     return None
+
+
+def _combined_paths(found: Sequence[tuple[RequirementPath, ...]], document: SourceDocument
+                    ) -> tuple[RequirementPath, ...]:
+    """The class's requirement paths from those of each qualification passage, numbered 1, 2, ... so that no two
+    share a number (a path's number names its node). Passages that each state one requirement (one path: no
+    alternatives) state one requirement together: one path holding their items, in order.
+
+    >>> from pathlib import Path
+    >>> from rolegraph.model import RequirementItem
+    >>> doc = SourceDocument(Path("a.txt"), "0", "text/plain", ())
+    >>> def path(line): return RequirementPath(1, (RequirementItem("", "x", provenance("a.txt", "0", line, line)),),
+    ...                                        provenance("a.txt", "0", line, line))
+    >>> [(p.number, len(p.items), str(p.where)) for p in _combined_paths([(path(4),), (path(6),)], doc)]
+    [(1, 2, 'a.txt:4-6')]
+    >>> [(p.number, str(p.where)) for p in _combined_paths([(path(4), path(5)), (path(6),)], doc)]
+    [(1, 'a.txt:4'), (2, 'a.txt:5'), (3, 'a.txt:6')]
+    """
+    stated = [paths for paths in found if paths]
+    if not stated:
+        return ()
+    if len(stated) == 1:
+        return stated[0]
+    if all(len(paths) == 1 for paths in stated):
+        wheres = [paths[0].where for paths in stated]
+        where = provenance(document.name, document.sha256, min(where.line_start for where in wheres),
+                           max(where.line_end for where in wheres))
+        return (RequirementPath(1, tuple(item for paths in stated for item in paths[0].items), where),)
+    every = [path for paths in stated for path in paths]
+    return tuple(path if path.number == number else RequirementPath(number, path.items, path.where)
+                 for number, path in enumerate(every, start=1))
 
 
 def _label_lines(split: SplitDocument) -> list[Line]:
@@ -476,24 +516,29 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     bulletin_rules = rules.bulletin if "bulletin" in families else None
     paths: tuple[RequirementPath, ...] = ()
     requirement_notes: tuple[Text, ...] = ()
+    found: list[tuple[RequirementPath, ...]] = []  # the paths of each qualification passage
     if "requirement_patterns" in families:
         marker = load_layout_rules().marker
         for passage in passages(*QUALIFICATION_SECTIONS):
             section_paths, notes = parse_pattern_paths(passage, rules, marker, layout.levels_within_class)
-            paths, requirement_notes = paths + section_paths, requirement_notes + notes
+            found, requirement_notes = [*found, section_paths], requirement_notes + notes
+        paths = _combined_paths(found, document)
     for passage in passages("requirements") if "requirement_items" in families and not paths else ():
         section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
-        paths, requirement_notes = paths + section_paths, requirement_notes + notes
+        found, requirement_notes = [*found, section_paths], requirement_notes + notes
+        paths = _combined_paths(found, document)
     # a bulletin's requirement paths say what experience it asks for; else the qualification sections do
     experience: tuple[ExperienceRequirement, ...] = flatten_experience(paths) if paths else tuple(
         requirement for passage in qualification for requirement in (
             experience_in_classes(passage, rules, layout.levels_within_class) if "requirement_patterns" in families
             else parse_experience(passage, rules)))
     if "requirement_text" in families and not (paths or experience or education):
+        found = []
         for passage in passages("requirements", "training_experience"):  # read as items: nothing else was read
             if states_requirement(passage, rules):
                 section_paths, notes = parse_requirement_paths(passage, rules, layout.levels_within_class)
-                paths, requirement_notes = paths + section_paths, requirement_notes + notes
+                found, requirement_notes = [*found, section_paths], requirement_notes + notes
+        paths = _combined_paths(found, document)
         experience = flatten_experience(paths)
     if not paths:  # a requirement stated without alternatives is one path, in every layout
         paths = parse_stated_path(qualification, experience, rules)
@@ -587,6 +632,12 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         if bulletin.drivers_license is not None and all(
                 found.where != bulletin.drivers_license.where for found in licenses):
             licenses.append(bulletin.drivers_license)
+    if bulletin is None:  # a salary label outside a bulletin ("Salary: $52,000 - $68,000 Annually"): its range
+        stated = [text for text in (facts.text("salary"),) if text is not None] + [
+            Text(line.text, provenance(document.name, document.sha256, line.number, line.number))
+            for passage in passages("salary") for line in passage.lines[:1]]
+        salary = next((found for text in stated if (found := annual_salary(text.value, text.where))), None)
+        bulletin = Bulletin(salaries=(salary,)) if salary is not None else None
     pay_grade = None
     if listed is not None and listed.grade:  # the class's own row of a titles table
         pay_grade = PayGrade(None, listed.grade, title.where)
@@ -621,7 +672,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         conflicts=tuple(conflicts),
         requirement_paths=paths,
         bulletin=bulletin,
-        department=facts.text("department"),
+        department=facts.text("department") or facts.text("unit"),
         layout=layout.name,
         omits=layout.omits,
     )

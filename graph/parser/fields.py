@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rolegraph.model import Duty, ExperienceRequirement, Ksa, License, Task, Text
+from rolegraph.model import Duty, ExperienceRequirement, Ksa, License, Provenance, SalaryRange, Task, Text
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.series import table_cells
 from rolegraph.parser.tables import PhraseRule, Rules
 
 __all__ = [
+    "annual_salary",
     "SMALL_WORDS",
     "title_case",
     "clauses",
@@ -334,3 +335,28 @@ def parse_license(sentence: Span, rules: Rules) -> License | None:
         within_months_of_appointment=months,
         description=text,
     )
+
+
+# A salary label's value that is an annual range in US dollars ("$52,000 - $68,000 Annually"): a bare dollar sign
+# with a US period word. A range per hour, per fortnight or "per annum" (Commonwealth usage, where "$" is no US
+# dollar), or in another currency, is not one the model holds (model.SalaryRange is annual, USD).
+ANNUAL_USD = re.compile(r"^\$\s?(?P<low>\d{1,3}(?:,\d{3})+|\d{4,7})(?:\.00)?\s*(?:-|to|\u2013|\u2014)\s*"
+                        r"\$\s?(?P<high>\d{1,3}(?:,\d{3})+|\d{4,7})(?:\.00)?\s*"
+                        r"(?:annually|annual|per year|a year|/\s?year|/\s?yr|yearly)\b", re.IGNORECASE)
+
+
+def annual_salary(text: str, where: Provenance) -> SalaryRange | None:
+    """The annual US-dollar range a salary label states, else None.
+
+    >>> where = Provenance("a", "0", 3, 3)
+    >>> annual_salary("$52,000 - $68,000 Annually", where).label
+    '$52000-$68000'
+    >>> [annual_salary(text, where) for text in ("$22.40 - $29.15 Hourly", "$68,412 - $80,486 per annum",
+    ...                                          "EUR 44,000 - EUR 54,000 per annum")]
+    [None, None, None]
+    """
+    match = ANNUAL_USD.match(text.strip())
+    if match is None:
+        return None
+    low, high = (int(match[name].replace(",", "")) for name in ("low", "high"))
+    return SalaryRange(low, high, None, where) if low <= high else None

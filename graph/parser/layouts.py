@@ -119,8 +119,10 @@ def detect_layout(sections: Iterable[str], class_table: bool, patterns: bool,
 
     >>> detect_layout(["summary", "requirements"], False, False).name
     'class-specification'
-    >>> detect_layout(["salary", "duties"], False, False).name, detect_layout([], True, True).name
+    >>> detect_layout(["salary", "where_to_apply", "duties"], False, False).name, detect_layout([], True, True).name
     ('job-bulletin', 'class-series')
+    >>> detect_layout(["salary", "duties"], False, False).name  # a posting's salary label: no bulletin
+    'general'
     >>> detect_layout(["duties"], False, False).name
     'general'
     """

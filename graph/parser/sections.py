@@ -46,6 +46,8 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     ('duties', 'Typical Duties', '')
     >>> heading_of("Job Code: 885.2", load_rules()) is None
     True
+    >>> heading_of("1. Job Purpose", load_rules()), heading_of("2. Experience: Two years.", load_rules())
+    (('summary', 'Job Purpose', ''), None)
     """
     stripped = text.strip()
     if "(cont" in stripped.lower():  # what CONTINUED needs; most lines have none
@@ -55,6 +57,10 @@ def heading_of(text: str, rules: Rules) -> tuple[str, str, str] | None:
     whole = fold(stripped.rstrip(":*").strip())
     if whole in rules.heading_to_section:
         return rules.heading_to_section[whole], stripped.rstrip(":*").strip(), ""
+    if stripped[:1].isdigit() or stripped[:2].startswith("("):  # "1. Job Purpose": a numbered heading, alone
+        unnumbered = rules.heading_number.sub("", stripped, count=1).rstrip(":*").strip()
+        if unnumbered != stripped and fold(unnumbered) in rules.heading_to_section:
+            return rules.heading_to_section[fold(unnumbered)], unnumbered, ""
     colon = stripped.find(":")
     if 0 < colon <= MAX_INLINE_HEADING:
         lead = fold(stripped[:colon])

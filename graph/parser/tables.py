@@ -251,6 +251,10 @@ class BulletinRules(Memos):
     meets_requirement: re.Pattern[str] = NEVER  # a note naming classes that meet an experience requirement
     points_elsewhere: re.Pattern[str] = NEVER  # a sentence that sends the reader to another section for the rule
     not_class_opening: re.Pattern[str] = NEVER  # a name opening so is no class (a place's status or body)
+    field_clause_end: re.Pattern[str] = NEVER  # after a comma: where an experience field's clause ends
+    field_cuts: tuple[PhraseRule, ...] = ()  # words of an experience requirement that are no part of its field
+    field_not_alternatives: frozenset[str] = frozenset()  # "or larger": words after "or" naming no alternative
+    field_shared_words: int = 8  # alternatives joined by "or" get at most this many words they share
 
     @cached_property
     def folded_titles(self) -> FoldedTitles:
@@ -263,7 +267,7 @@ class BulletinRules(Memos):
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         return (self.salary_amounts + self.salary_departments + self.exam_types + self.exam_notes + self.durations
                 + self.schedules + self.class_mentions + self.schools + self.majors + self.courses
-                + self.exam_weights + self.experience_fallbacks + self.license_names)
+                + self.exam_weights + self.experience_fallbacks + self.license_names + self.field_cuts)
 
 
 @dataclass(frozen=True)
@@ -290,6 +294,8 @@ class Rules(Memos):
     heading_prefix: re.Pattern[str] = NEVER
     # what follows a heading on its line and is no part of it ("Level 1-7, 1250 Points") (headings.toml [trailer])
     heading_trailer: re.Pattern[str] = NEVER
+    # a number before a heading alone on its line ("1. Job Purpose") (headings.toml [numbered])
+    heading_number: re.Pattern[str] = NEVER
     # heading's section -> {section it follows: section it becomes} (headings.toml [after])
     section_after: dict[str, dict[str, str]] = field(default_factory=dict)
     # heading -> sections in which it, written inline ("NOTE: text"), goes on (headings.toml [inline_within])
@@ -616,6 +622,7 @@ def load_rules() -> Rules:
         section_after={fold(name): dict(table) for name, table in headings.get("after", {}).items()},
         heading_prefix=_numbering(headings.get("numbering", {})),
         heading_trailer=_numbering(headings.get("trailer", {}), "trailer"),
+        heading_number=_numbering(headings.get("numbered", {}), "numbered"),
         inline_within={fold(heading): frozenset(within)
                        for heading, within in headings.get("inline_within", {}).items()},
         jurisdiction_rules=_phrase_rules(places.get("jurisdiction_in_text", []), substitutions),
@@ -700,6 +707,12 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         points_elsewhere=_any("requirements.points_elsewhere", requirements.get("points_elsewhere", [])),
         not_class_opening=_compile("class_titles.not_class_openings", "^(?:" + _either(
             _substituted(opening, substitutions) for opening in titles.get("not_class_openings", [])) + ")", 0),
+        field_clause_end=_compile("experience_field.clause_ends", _either(
+            _substituted(end, substitutions) for end in phrases.get("experience_field", {}).get("clause_ends", [])),
+            re.IGNORECASE),
+        field_cuts=rules("field_cut"),
+        field_not_alternatives=frozenset(phrases.get("experience_field", {}).get("not_alternatives", [])),
+        field_shared_words=int(phrases.get("experience_field", {}).get("shared_words", 8)),
     )
 
 

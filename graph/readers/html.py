@@ -3,7 +3,9 @@ file. A page saved whole from a web site is cut down to its main content first.
 
 Finding the content, in order:
 1. drop what is never content: DROP_TAGS, elements with a DROP_ROLES role, hidden elements, and forms without
-   paragraphs or headings (a page-wide ASP.NET form is kept: it wraps everything);
+   paragraphs or headings (a page-wide ASP.NET form is kept: it wraps everything); but a definition list in a
+   sidebar (``<aside>``, role=complementary) is the posting's facts box ("Class Code", "Salary", "Department"): it
+   stays, read as content where it stands, while the sidebar's other lists (other openings) go;
 2. the first ``<main>`` (or role=main), else the ``<article>`` with the most text, is the content;
 3. else, from ``<body>`` down, step into the one container child that holds at least DESCEND_SHARE of the text
    outside links (and at least half the headings, when there are headings); where no child does, that element
@@ -37,6 +39,8 @@ DROP_TAGS = frozenset({"script", "style", "nav", "header", "footer", "aside", "n
                        "svg", "canvas", "object", "embed", "button", "select", "textarea", "input", "label",
                        "map", "dialog"})
 DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "menu", "menubar", "complementary"})
+SIDEBAR_TAGS, SIDEBAR_ROLES = frozenset({"aside"}), frozenset({"complementary"})  # a facts box's list may stay
+FACTS_BOX = "data-rolegraph-facts"  # marks a sidebar's definition list kept as content
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 DESCEND_SHARE = 0.9  # step into a child holding at least this share of an element's text (outside links)
 CONTAINER_TAGS = frozenset({"body", "div", "section", "article", "main", "span", "center", "font", "form"})
@@ -137,8 +141,20 @@ def _drop_furniture(body: etree._Element) -> None:
               or (element.tag == "form" and next(element.iter("p", *HEADING_TAGS), None) is None)):
             doomed.append(element)
     for element in doomed:
+        if element.getparent() is not None and _is_sidebar(element):
+            for facts in list(element.iter("dl")):  # the facts box: moved out of the sidebar, before it
+                if any(ancestor in doomed and ancestor is not element for ancestor in facts.iterancestors()):
+                    continue
+                facts.tail = None
+                facts.set(FACTS_BOX, "")
+                element.addprevious(facts)
         if element.getparent() is not None:
             element.drop_tree()  # keeps the tail text
+
+
+def _is_sidebar(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and (
+        element.tag in SIDEBAR_TAGS or (element.get("role") or "").strip().lower() in SIDEBAR_ROLES)
 
 
 def _text_sizes(body: etree._Element) -> dict[etree._Element, int]:
@@ -218,7 +234,7 @@ class _Walker:
         if element.text:
             pieces.append(_Piece(element.text, False, element.sourceline or 1))
         for child in element:
-            child_inside = inside or child is self.content
+            child_inside = inside or child is self.content or child.get(FACTS_BOX) is not None
             if child.tag in BLOCK_TAGS or _holds_blocks(child):
                 flush()
                 self._block(child, child_inside, kind if first[0] and kind == "item" else None)

@@ -34,6 +34,7 @@ MAX_HEADING_LINES = 3  # a heading set large runs over at most this many lines
 UNWRAP_SHARE = 0.75  # a bold line shorter than this share of the text width may be a heading
 LABEL_SHAPE = re.compile(r"^\s*[A-Za-z][^:/]{0,39}:\s+\S")  # "Class Code: 4304"
 SPACED_WORD_GAP = 1.8  # in a letter-spaced line, a gap this many times the letter gap separates words
+BULLET_MARK = re.compile(r"^\s*[-*\u2022\u25cf\u25aa\u00b7]\s+")  # a list item's own bullet, dropped from its text
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +177,10 @@ def font_blocks(pages: list[list[FontLine]], keep: set[tuple[int, int]] | None =
             if text:
                 source = lines[unwrapped.number]
                 bold = source.bold and len(text) <= SHORT_BLOCK_CHARS
-                blocks.append(Block("item" if is_item(text) else "paragraph", text,
-                                    Locator(source.line, page=source.page), bold=bold))
+                kind = "item" if is_item(text) else "paragraph"
+                if kind == "item":  # a bullet is what the kind says: the rendered line marks it ("- - x" else)
+                    text = BULLET_MARK.sub("", text, count=1) or text
+                blocks.append(Block(kind, text, Locator(source.line, page=source.page), bold=bold))
         pending.clear()
 
     skip: set[int] = set()
