@@ -636,7 +636,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         stated = [text for text in (facts.text("salary"),) if text is not None] + [
             Text(line.text, provenance(document.name, document.sha256, line.number, line.number))
             for passage in passages("salary") for line in passage.lines[:1]]
-        salary = next((found for text in stated if (found := annual_salary(text.value, text.where))), None)
+        salary = next((read for text in stated if (read := annual_salary(text.value, text.where))), None)
         bulletin = Bulletin(salaries=(salary,)) if salary is not None else None
     pay_grade = None
     if listed is not None and listed.grade:  # the class's own row of a titles table

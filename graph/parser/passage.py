@@ -17,7 +17,9 @@ provenance: Callable[[str, str, int, int], Provenance] = lru_cache(maxsize=1 << 
 
 __all__ = ["Passage", "Span"]
 
-BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u00b7]|\d{1,2}[.)]|[a-z][.)])\s+")
+# a bullet, "2.", "b)", or a decimal item number before a capital ("2.1 Carry out ...", not "1.5 years")
+BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u00b7]|\d{1,2}[.)]|\d{1,2}(?:\.\d{1,2})+\.?(?=\s+[A-Z])"
+                    r"|[a-z][.)])\s+")
 
 
 @dataclass(frozen=True)
