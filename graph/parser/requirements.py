@@ -252,6 +252,8 @@ def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tu
     found = [replace(requirement, schedule=_schedule(requirement.description, table))
              for requirement in parse_experience(passage, rules)]
     starts = [max(0, passage.text.find(requirement.description)) for requirement in found]
+    found = [replace(requirement, description=_clause(passage, start, requirement.description, table))
+             for start, requirement in zip(starts, found, strict=True)]
     durations = _durations(passage.text, rules)
     covered = [(start, start + len(requirement.description)) for start, requirement in zip(starts, found, strict=True)]
     for at, _ in durations:
@@ -314,7 +316,13 @@ def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tu
             else:
                 found.append(part)
                 starts.append(at)
-    return tuple(found)
+    return tuple(_with_field(requirement, rules) for requirement in found)
+
+
+def _with_field(requirement: ExperienceRequirement, rules: Rules) -> ExperienceRequirement:
+    """The requirement and its parts with the field their descriptions state (see ``experience_field``)."""
+    return replace(requirement, field=experience_field(requirement.description, rules),
+                   included=tuple(_with_field(part, rules) for part in requirement.included))
 
 
 def _composed(level: str, discipline: str, role: str) -> str:
@@ -345,6 +353,120 @@ def _field(text: str) -> str:
     """
     text = re.sub(r"^(?:in|with|as|of)\s+", "", text.strip(" ,;.:"))
     return re.sub(r"[;,]?\s+(?:and|or)$", "", text).strip(" ,;.:")
+
+
+def _clause(passage: Passage, start: int, description: str, table: BulletinRules) -> str:
+    """The requirement's description carried on over a comma that the experience pattern stopped at, to the end of
+    its clause (";" or the sentence's end), unless what follows the comma opens something else ([experience_field]
+    clause_ends): "in the installation, maintenance and repair of radios" is one field, not "the installation"."""
+    text = passage.text
+    stop = start + len(description)
+    if text[start:stop] != description or not text.startswith(",", stop) or table.field_clause_end.match(text, stop):
+        return description
+    end = SENTENCE_END.search(text, stop)
+    cut = next((found.start() for found in _COMMAS.finditer(text, stop, end.start() if end else len(text))
+                if table.field_clause_end.match(text, found.start())), None)
+    ends = [at for at in (cut, end.start() if end else None) if at is not None]
+    return text[start:min(ends, default=len(text))].rstrip(" ;,.")
+
+
+_COMMAS = re.compile(",")
+_EXPERIENCE_WORD = re.compile(r"\bexperience\b", re.IGNORECASE)
+# a list of words joined by "or" ("preparing or processing", "the propagation, care or maintenance")
+_OR_LIST = re.compile(r"^(?P<bare>(?:[\w'-]+,\s+)*[\w'-]+),?\s+(?:and/)?or\s+(?P<last>[\w'-]+)\s+(?P<rest>\S.*)$")
+_OR_LAST = re.compile(r"^(?P<first>.*\s)(?P<head>[\w'-]+)\s+(?:and/)?or\s+(?P<last>[\w'-]+)$")
+_CONNECTOR = re.compile(r"^\s*,?\s*(in|with|as|at|of|on|for)\b", re.IGNORECASE)
+
+
+def experience_field(description: str, rules: Rules) -> str:
+    """The field of an experience requirement: the occupation or work its holder did, as a noun phrase, from the
+    words before "experience" and after it ([experience_field], [[field_cut]] in phrases.toml). Empty when the
+    requirement names no work (only an employer, a time, a level or a class).
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> rules = load_rules()
+    >>> experience_field("Two years of full-time paid office clerical experience with the City of Kestrel", rules)
+    'office clerical'
+    >>> experience_field("Three years of full-time paid fire suppression certified experience in the City of "
+    ...                  "Kestrel Fire Department by March 16, 2018", rules)
+    'fire suppression in Fire Department'
+    >>> experience_field("One year of experience preparing or processing marine shipping documents", rules)
+    'preparing marine shipping documents or processing marine shipping documents'
+    >>> experience_field("Four years of full-time paid experience with the County of Kestrel", rules)
+    ''
+    """
+    table = rules.bulletin
+    assert table is not None
+    word = _EXPERIENCE_WORD.search(description)
+    durations = sorted((found for rule in table.durations for found in rule.pattern.finditer(description)),
+                       key=lambda found: found.start())
+    # the duration the field follows: the last before "experience" ("a four-year college and four years of ...")
+    duration = next((found for found in reversed(durations) if word and found.end() <= word.start()),
+                    durations[0] if durations else None)
+    rest = description[duration.end():] if duration else description
+    rest = re.sub(r"^\s*(?:\([^)]*\)\s*)?(?:of\s+)?", "", rest)
+    word = _EXPERIENCE_WORD.search(rest)
+    before, after = (rest[:word.start()], rest[word.end():]) if word else ("", rest)
+    before = _field_words(before, table)
+    after = _field_words(after, table, lead=False)
+    connector = _CONNECTOR.match(after)
+    after = _field_words(after, table)
+    if before and after:
+        return f"{before} {connector.group(1) if connector else 'in'} {after}"
+    return before or after
+
+
+def _field_words(text: str, table: BulletinRules, lead: bool = True) -> str:
+    """What is left of part of a requirement once the [[field_cut]] rules have cut what is no part of its field
+    (the last, its lead words, only with ``lead``), with words joined by "or" given the words they share."""
+    text = " ".join(text.split())
+    for rule in table.field_cuts if lead else table.field_cuts[:-1]:
+        if rule.could_match(text):
+            text = " ".join(rule.pattern.sub(_kept, text).split())
+    text = re.sub(r"\(\s*\)|\s+(?=,)", "", text)
+    text = re.sub(r"(?:\s+(?:experience|and|or|and/or))+$", "", text.strip(" ,;.:-")).strip(" ,;.:-")
+    return _shared_by_alternatives(re.sub(r"^experience\b\s*", "", text), table) if lead else text
+
+
+def _kept(match: re.Match[str]) -> str:
+    return f" {match.group('keep') or ''} " if "keep" in match.re.groupindex else " "
+
+
+def _shared_by_alternatives(text: str, table: BulletinRules) -> str:
+    """Words joined by "or" given what they share: the object or head after the last ("preparing or processing
+    documents", "long-range or current urban planning"), or the words before the first ("enforcement of laws or
+    regulations"), so each alternative is a field of its own; not when what they share is long
+    ([experience_field] shared_words) or the last names no alternative ("or larger").
+
+    >>> from rolegraph.parser.tables import load_rules
+    >>> table = load_rules().bulletin
+    >>> _shared_by_alternatives("the collection or disposal of municipal wastes", table)
+    'collection of municipal wastes or disposal of municipal wastes'
+    >>> _shared_by_alternatives("construction, craft or landscaping work", table)
+    'construction work, craft work or landscaping work'
+    >>> _shared_by_alternatives("enforcement of laws or regulations", table)
+    'enforcement of laws or enforcement of regulations'
+    >>> _shared_by_alternatives("clerical work or retail sales", table)
+    'clerical work or retail sales'
+    >>> _shared_by_alternatives("driving a bus of 40 seats or larger", table)
+    'driving a bus of 40 seats or larger'
+    """
+    text = re.sub(r"^(?:the|an?)\s+", "", text)
+    most = table.field_shared_words
+    found = _OR_LIST.match(text)
+    if found and found.group("last").casefold() not in table.field_not_alternatives:
+        shared = found.group("rest")
+        words = re.split(r",\s+", found.group("bare"))
+        if (len(shared.split()) <= most and not re.search(r"\b(?:or|and/or)\b", shared)
+                and shared.split()[-1].casefold() not in {word.casefold() for word in words}):  # "A or B A"
+            pieces = [f"{word} {shared}" for word in words]
+            return ", ".join(pieces) + f" or {found.group('last')} {shared}"
+    found = _OR_LAST.match(text)
+    if found and found.group("last").casefold() not in table.field_not_alternatives:
+        stem = found.group("first")
+        if 1 < len(stem.split()) <= most and "," not in stem and not re.search(r"\b(?:or|and)\b", stem):
+            return f"{stem}{found.group('head')} or {stem}{found.group('last')}"
+    return text
 
 
 def _split_list(text: str) -> tuple[str, ...]:
