@@ -513,14 +513,19 @@ def ladder(from_class: str, to_class: str | None, store_dir: Path, max_steps: in
     experience and shared skills, with the months still to gain and the skills shared and missing.
     """
     from rolegraph.ladders import paths as ladder_paths
+    from rolegraph.ladders.query import paths_by_employer
     from rolegraph.ladders.render import FORMAT_TO_WRITER as LADDER_WRITERS
 
     store = open_store(store_dir, read_only=True, on_wait=say_waiting)
     try:
-        result = ladder_paths(store, from_class, to_class, max_steps=max_steps)
+        if format_name == "text":  # two names several employers share: each employer's ladder in turn
+            results = paths_by_employer(store, from_class, to_class, max_steps=max_steps)
+        else:  # one picture or document: one ladder
+            results = [ladder_paths(store, from_class, to_class, max_steps=max_steps)]
     finally:
         store.close()
-    _write(LADDER_WRITERS[format_name](result).encode("utf-8"), output)
+    text = "\n".join(LADDER_WRITERS[format_name](result) for result in results)
+    _write(text.encode("utf-8"), output)
 
 
 @cli.command()

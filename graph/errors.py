@@ -76,5 +76,13 @@ class NotFound(RolegraphError):
     """A job class, jurisdiction or resource named by the user does not exist."""
 
 
+class Ambiguous(NotFound):
+    """A name the user gave matches several job classes; ``candidates`` holds them (lookup.ClassRef)."""
+
+    def __init__(self, message: str, candidates: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
 class ShapesError(RolegraphError):
     """A SHACL shapes file cannot be read or used (bad Turtle, bad SPARQL in a constraint)."""

@@ -5,6 +5,7 @@ Reads go through SPARQL only, so they work the same on every store.
 
 from __future__ import annotations
 
+import re
 import string
 from collections import defaultdict
 from collections.abc import Iterable
@@ -12,12 +13,13 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from rolegraph.errors import NotFound
+from rolegraph.errors import Ambiguous, NotFound
 from rolegraph.parser.tables import collapse, fold
 from rolegraph.store import Store
 
 __all__ = ["ClassRef", "Fact", "ClassDetails", "list_classes", "find_class", "class_details", "values_clause"]
 
+_EMPLOYER_IN_BRACKETS = re.compile(r"(?P<title>.+?)\s*\((?P<place>[^()]+)\)\s*$")
 FUZZY_THRESHOLD = 85.0  # token-sort ratio: typos pass, a different title does not
 
 
@@ -102,6 +104,8 @@ def find_class(store: Store, name: str, classes: list[ClassRef] | None = None) -
     found = _exactly_named(name, wanted, classes)
     if found is not None:
         return found
+    if (narrowed := _in_jurisdiction(name, classes)) is not None:
+        return find_class(store, narrowed[0], narrowed[1])
     labels = {ref.iri: ref.label for ref in classes}
     matches = process.extract(wanted, {ref.iri: fold(ref.title) for ref in classes},
                               scorer=fuzz.token_sort_ratio, limit=3)
@@ -127,8 +131,27 @@ def _exactly_named(name: str, wanted: str, classes: list[ClassRef]) -> ClassRef 
             return real[0]
         if len(real) > 1:
             choices = "; ".join(f"{ref.label} ({ref.jurisdiction or 'no jurisdiction'})" for ref in real)
-            raise NotFound(f"{name!r} names {len(real)} job classes: {choices}. Give the title too.")
+            example = real[0]
+            raise Ambiguous(f"{name!r} names {len(real)} job classes: {choices}. Give the code and title, or the "
+                            f"employer in brackets: '{example.title} ({example.jurisdiction or ''})'",
+                            tuple(real))
     return None
+
+
+def _in_jurisdiction(name: str, classes: list[ClassRef]) -> tuple[str, list[ClassRef]] | None:
+    """``name`` as "title (employer)": the title and the classes of that employer; None when the brackets do not
+    hold a jurisdiction of these classes (a title may end in brackets of its own: "Office Assistant (Typing)").
+
+    >>> ref = ClassRef("x", "Librarian", "6152", "City of Los Angeles", False)
+    >>> _in_jurisdiction("Librarian (city of los angeles)", [ref])
+    ('Librarian', [ClassRef(iri='x', title='Librarian', code='6152', jurisdiction='City of Los Angeles', stub=False)])
+    """
+    match = _EMPLOYER_IN_BRACKETS.match(name)
+    if match is None:
+        return None
+    place = fold(match.group("place"))
+    chosen = [ref for ref in classes if ref.jurisdiction and fold(ref.jurisdiction) == place]
+    return (match.group("title").strip(), chosen) if chosen else None
 
 
 def _exact_candidates(store: Store, name: str) -> list[ClassRef]:

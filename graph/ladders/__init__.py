@@ -45,7 +45,15 @@ from rolegraph.ladders.facts import (
     load_class_facts,
 )
 from rolegraph.ladders.kept import LADDER_STATE, StateUnreadable, attached, keep_ladder, last_ladder, load_kept
-from rolegraph.ladders.query import LadderPath, LadderResult, iter_paths, load_ladder_graph, paths, skill_labels
+from rolegraph.ladders.query import (
+    LadderPath,
+    LadderResult,
+    iter_paths,
+    load_ladder_graph,
+    paths,
+    paths_by_employer,
+    skill_labels,
+)
 from rolegraph.ladders.rdf import digest_of_total, iter_ladder_quads, ladder_delta, ladder_quads, ladder_total
 from rolegraph.ladders.svg import render_svg
 from rolegraph.rdf.iris import Iris
@@ -57,7 +65,7 @@ __all__ = [
     "Ladder", "LadderRules", "LadderPath", "LadderResult", "Derivation", "derive_ladder", "derive_ladder_again",
     "derive_ladder_around", "ladder_rules", "load_class_facts",
     "facts_of_quads", "concept_labels_of_quads",
-    "load_ladder_graph", "iter_paths", "paths", "ladder_quads", "render_svg", "write_ladder",
+    "load_ladder_graph", "iter_paths", "paths", "paths_by_employer", "ladder_quads", "render_svg", "write_ladder",
     "write_ladder_around", "LadderChange", "LADDER_STATE",
 ]
 

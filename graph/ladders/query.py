@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rolegraph.errors import Ambiguous
 from rolegraph.ladders.derive import PROMOTION_KINDS, Comparison, Step, derive_ladder
 from rolegraph.ladders.facts import load_class_facts, where_of
 from rolegraph.lookup import ClassRef, find_class, list_classes, values_clause
@@ -358,13 +359,73 @@ def paths(store: Store, from_class: str, to_class: str | None = None,
     without a target, by the order of discovery (depth first) grouped by length.
 
     Raises:
-        NotFound: a class name matches nothing ("did you mean ...") or several classes.
+        NotFound: a class name matches nothing ("did you mean ...") or several classes (Ambiguous; with
+            ``to_class``, only when several employers' ladders join the two names: ``paths_by_employer``).
+        ValueError: ``max_steps`` below 1.
+    """
+    results = paths_by_employer(store, from_class, to_class, max_steps, graph)
+    if len(results) > 1:
+        places = "; ".join(result.origin.jurisdiction or "no jurisdiction" for result in results)
+        raise Ambiguous(f"{from_class!r} and {to_class!r} name classes of several employers ({places}), each with "
+                        f"a path between them; add the employer in brackets: "
+                        f"'{from_class} ({results[0].origin.jurisdiction or ''})'", tuple(results))
+    return results[0]
+
+
+def paths_by_employer(store: Store, from_class: str, to_class: str | None = None,
+                      max_steps: int = DEFAULT_MAX_STEPS, graph: nx.DiGraph | None = None) -> list[LadderResult]:
+    """``paths``, for two names that several employers each have a class of ("Librarian" to "Principal
+    Librarian"): one result per employer whose ladder joins them (or the one employer having both, path or
+    not); a name that is one class gives one result.
+
+    Raises:
+        NotFound: as ``paths``; Ambiguous when no one employer's classes join the two names.
         ValueError: ``max_steps`` below 1.
     """
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
-    origin = find_class(store, from_class)
-    target = find_class(store, to_class) if to_class else None
+    pairs = _class_pairs(store, from_class, to_class)
+    results = [_paths_of(store, origin, target, max_steps, graph) for origin, target in pairs]
+    if len(results) == 1:
+        return results
+    joined = [result for result in results if result.paths]
+    if not joined:
+        places = "; ".join(result.origin.jurisdiction or "no jurisdiction" for result in results)
+        raise Ambiguous(f"{from_class!r} and {to_class!r} name classes of several employers ({places}), none with "
+                        f"a path between them; add the employer in brackets: "
+                        f"'{from_class} ({results[0].origin.jurisdiction or ''})'", tuple(results))
+    return joined
+
+
+def _class_pairs(store: Store, from_class: str, to_class: str | None) -> list[tuple[ClassRef, ClassRef | None]]:
+    """The (origin, target) classes two names may mean: each name alone when it names one class, else the
+    pairs of one employer among the classes an ambiguous name names (several when several employers have both)."""
+    try:
+        origins = [find_class(store, from_class)]
+    except Ambiguous as error:
+        if to_class is None:
+            raise
+        origins, ambiguous = list(error.candidates), error  # type: ignore[arg-type]
+    else:
+        ambiguous = None
+    if to_class is None:
+        return [(origins[0], None)]
+    try:
+        targets = [find_class(store, to_class)]
+    except Ambiguous as error:
+        targets, ambiguous = list(error.candidates), ambiguous or error  # type: ignore[arg-type]
+    if len(origins) == len(targets) == 1:
+        return [(origins[0], targets[0])]
+    pairs = [(origin, target) for origin in origins for target in targets
+             if origin.jurisdiction == target.jurisdiction]
+    if not pairs:
+        assert ambiguous is not None
+        raise ambiguous
+    return pairs  # type: ignore[return-value]
+
+
+def _paths_of(store: Store, origin: ClassRef, target: ClassRef | None, max_steps: int,
+              graph: nx.DiGraph | None) -> LadderResult:
     graph = graph if graph is not None else load_ladder_neighbourhood(store, origin.iri, max_steps)
     adjacency = {node: sorted(b for b in graph.successors(node) if graph.edges[node, b]["kind"] in PROMOTION_KINDS)
                  for node in graph}
