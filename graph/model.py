@@ -37,6 +37,7 @@ __all__ = [
     "JobClass",
     "SourceDocumentRef",
     "SalaryRange",
+    "PERIODS_IN_YEAR",
     "ExamWeight",
     "EducationRequirement",
     "CourseRequirement",
@@ -353,23 +354,50 @@ class SourceDocumentRef:
     media_type: str
 
 
+# Pay periods a salary is stated in, and how many of each make a year (a working year of 2,080 hours).
+PERIODS_IN_YEAR: dict[str, int] = {"year": 1, "month": 12, "fortnight": 26, "week": 52, "hour": 2080}
+_PERIOD_PHRASE = {"year": "a year", "month": "a month", "fortnight": "a fortnight", "week": "a week",
+                  "hour": "an hour"}
+
+
 @dataclass(frozen=True, slots=True)
 class SalaryRange:
-    """An annual salary range in USD; ``high`` is None for a flat rate; ``department`` when it is one's only.
+    """A salary range in ``currency`` (ISO 4217) per ``period`` (a key of ``PERIODS_IN_YEAR``); ``high`` is None
+    for a flat rate; ``department`` when it is one's only. ``annual_low``/``annual_high`` compare ranges of
+    different periods (in one currency).
 
-    >>> SalaryRange(54120, 79156, None, Provenance("a", "0", 9, 9)).label
+    >>> where = Provenance("a", "0", 9, 9)
+    >>> SalaryRange(54120, 79156, None, where).label
     '$54120-$79156'
+    >>> hourly = SalaryRange(Decimal("28.41"), Decimal("34.52"), None, where, period="hour")
+    >>> hourly.label, hourly.annual_low, hourly.annual_high
+    ('USD 28.41-34.52 an hour', Decimal('59092.80'), Decimal('71801.60'))
+    >>> SalaryRange(44000, 54000, None, where, currency="EUR").label
+    'EUR 44,000-54,000 a year'
     """
 
-    low: int
-    high: int | None
+    low: int | Decimal
+    high: int | Decimal | None
     department: str | None
     where: Provenance
     dwp: bool = False  # the Department of Water and Power's own range
+    currency: str = "USD"
+    period: str = "year"
+
+    @property
+    def annual_low(self) -> Decimal:
+        return Decimal(self.low) * PERIODS_IN_YEAR[self.period]
+
+    @property
+    def annual_high(self) -> Decimal | None:
+        return None if self.high is None else Decimal(self.high) * PERIODS_IN_YEAR[self.period]
 
     @property
     def label(self) -> str:
-        return f"${self.low}" if self.high is None else f"${self.low}-${self.high}"
+        if self.currency == "USD" and self.period == "year":  # the form golden files and golds keep
+            return f"${self.low}" if self.high is None else f"${self.low}-${self.high}"
+        amounts = f"{self.low:,}" if self.high is None else f"{self.low:,}-{self.high:,}"
+        return f"{self.currency} {amounts} {_PERIOD_PHRASE[self.period]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1095,12 +1095,13 @@ def _level_change(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[int,
             return None
         change = (b.grade_number > a.grade_number) - (b.grade_number < a.grade_number)
         return change, f"grade {a.grade_label} -> {b.grade_label}"
-    if a.pay and b.pay:
+    if a.pay and b.pay and a.pay_currency == b.pay_currency:  # annual pay, compared in one currency only
         ratio = b.pay / a.pay
         if ratio > rules.pay_max_ratio or ratio < 1 / rules.pay_max_ratio:
             return None
         change = 0 if abs(ratio - 1) <= rules.pay_equal_within else (1 if ratio > 1 else -1)
-        return change, f"pay from ${a.pay:,} -> ${b.pay:,} ({ratio - 1:+.0%})"
+        unit = "$" if a.pay_currency == "USD" else f"{a.pay_currency} "
+        return change, f"pay from {unit}{a.pay:,} -> {unit}{b.pay:,} ({ratio - 1:+.0%})"
     if a.pay or b.pay or a.grade_number is not None or b.grade_number is not None:
         return None
     (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)

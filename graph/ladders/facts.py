@@ -9,7 +9,7 @@ from any :class:`~rolegraph.store.Store` with SPARQL (``rolegraph ladder`` on a 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +19,7 @@ from pyoxigraph import NamedNode, Quad
 from rolegraph.merge import jurisdiction_key
 from rolegraph.model import (
     LEVEL_ORDER,
+    PERIODS_IN_YEAR,
     ClassReference,
     ExperienceRequirement,
     JobClass,
@@ -28,7 +29,7 @@ from rolegraph.model import (
     pickled_by_fields,
 )
 from rolegraph.parser.tables import fold
-from rolegraph.rdf.bulletin import experience_nodes
+from rolegraph.rdf.bulletin import PERIOD_DURATION, experience_nodes
 from rolegraph.rdf.emit import class_path, skill_label
 from rolegraph.rdf.iris import Iris
 from rolegraph.rdf.terms import number_text
@@ -102,6 +103,7 @@ class ClassFacts:
     concepts: tuple[str, ...] = ()
     pay: int | None = None  # the lowest annual salary it starts at (its employer's published range), if any
     pay_where: str = ""
+    pay_currency: str = "USD"  # of ``pay``: two classes' pay compare only in one currency
 
     @property
     def label(self) -> str:
@@ -126,21 +128,34 @@ def profile_concepts(texts: Iterable[str], statements: Iterable[str] = ()) -> tu
     return tuple(sorted(found))
 
 
-def lowest_pay(ranges: Iterable[tuple[str, bool, str]]) -> tuple[int | None, str]:
-    """The lowest starting salary of (min value, DWP's own, where) ranges and where it was read; the ranges of
-    a department with its own pay scale (DWP) count only when there are no others.
+# schema:duration of a salary -> how many of it make a year
+_DURATION_IN_YEAR = {duration: PERIODS_IN_YEAR[period] for period, duration in PERIOD_DURATION.items()}
 
-    >>> lowest_pay([("52000", False, "a:3"), ("49000", True, "a:4"), ("51000", False, "a:5")])
-    (51000, 'a:5')
+
+def lowest_pay(ranges: Iterable[tuple[str, bool, str, str, str]]) -> tuple[int | None, str, str]:
+    """The lowest annual starting salary of (min value, DWP's own, where, currency, schema:duration) ranges, where
+    it was read and its currency. A range per hour, week, fortnight or month counts as a year of it (2,080 hours);
+    only ranges in the currency most of them are in count; the ranges of a department with its own pay scale (DWP)
+    count only when there are no others.
+
+    >>> lowest_pay([("52000", False, "a:3", "USD", "P1Y"), ("49000", True, "a:4", "USD", "P1Y"),
+    ...             ("51000", False, "a:5", "USD", "P1Y"), ("24.10", False, "a:6", "USD", "PT1H")])
+    (50128, 'a:6', 'USD')
+    >>> lowest_pay([("31364", False, "a:3", "GBP", "P1Y"), ("30000", False, "a:4", "EUR", "P1Y"),
+    ...             ("33945", False, "a:5", "GBP", "P1Y")])
+    (31364, 'a:3', 'GBP')
     >>> lowest_pay([])
-    (None, '')
+    (None, '', 'USD')
     """
-    found = [(int(Decimal(low)), dwp, where) for low, dwp, where in ranges if _number(low)]
+    found = [(int(Decimal(low) * _DURATION_IN_YEAR[duration]), dwp, where, currency)
+             for low, dwp, where, currency, duration in ranges if _number(low) and duration in _DURATION_IN_YEAR]
     usual = [item for item in found if not item[1]] or found
     if not usual:
-        return None, ""
-    low, _, where = min(usual, key=lambda item: (item[0], item[2]))
-    return low, where
+        return None, "", "USD"
+    counts = Counter(item[3] for item in usual)
+    currency = max(counts, key=counts.__getitem__)  # of a tie, the first read
+    low, _, where, _ = min((item for item in usual if item[3] == currency), key=lambda item: (item[0], item[2]))
+    return low, where, currency
 
 
 def _number(text: str | None) -> bool:
@@ -239,20 +254,23 @@ def load_class_facts(store: Store) -> list[ClassFacts]:
     statements: dict[str, set[str]] = defaultdict(set)
     for row in store.query("SELECT ?c ?text WHERE { ?c a rg:JobClass ; rg:ksa/schema:description ?text }"):
         statements[_v(row, "c") or ""].add(_v(row, "text") or "")
-    salaries: dict[str, list[tuple[str, bool, str]]] = defaultdict(list)
+    salaries: dict[str, list[tuple[str, bool, str, str, str]]] = defaultdict(list)
     for row in store.query(f"""
-        SELECT ?c ?low ?dwp ?src_s ?start_s ?end_s WHERE {{ ?c a rg:JobClass ; schema:estimatedSalary ?s .
-            ?s schema:minValue ?low . OPTIONAL {{ ?s rg:dwp ?dwp }} {WHERE.format(node="?s", tag="s")} }}"""):
-        salaries[_v(row, "c") or ""].append((_v(row, "low") or "", _v(row, "dwp") == "true", _where(row, "s")))
+        SELECT ?c ?low ?dwp ?currency ?duration ?src_s ?start_s ?end_s WHERE {{ ?c a rg:JobClass ;
+            schema:estimatedSalary ?s . ?s schema:minValue ?low . OPTIONAL {{ ?s rg:dwp ?dwp }}
+            OPTIONAL {{ ?s schema:currency ?currency }} OPTIONAL {{ ?s schema:duration ?duration }}
+            {WHERE.format(node="?s", tag="s")} }}"""):
+        salaries[_v(row, "c") or ""].append((_v(row, "low") or "", _v(row, "dwp") == "true", _where(row, "s"),
+                                             _v(row, "currency") or "USD", _v(row, "duration") or "P1Y"))
     facts = []
     for iri, values in sorted(base.items()):
         texts = sorted(set(profile.get(iri, [])))
-        pay, pay_where = lowest_pay(salaries.get(iri, ()))
+        pay, pay_where, pay_currency = lowest_pay(salaries.get(iri, ()))
         members = tuple(sorted({m.node: m for m in family.get(iri, [])}.values(), key=lambda m: m.position))
         facts.append(ClassFacts(**values, experience=experience.get(iri, ()), skills=skills.get(iri, {}),
                                 family=members, profile=" ".join([values["title"], *texts]),
                                 concepts=profile_concepts(texts, sorted(statements.get(iri, ()))),
-                                pay=pay, pay_where=pay_where))
+                                pay=pay, pay_where=pay_where, pay_currency=pay_currency))
     return facts
 
 
@@ -331,7 +349,8 @@ _DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
 FACT_PREDICATES = frozenset({
     _TYPE, _DERIVED_FROM, _SKOS + "prefLabel",
     *(_SCHEMA + name for name in ("description", "estimatedSalary", "experienceRequirements", "identifier",
-                                  "minValue", "monthsOfExperience", "name", "occupationLocation")),
+                                  "minValue", "monthsOfExperience", "name", "occupationLocation", "currency",
+                                  "duration")),
     *(_RG + name for name in ("concept", "conjunction", "duty", "dwp", "experience", "field", "grade", "gradeNumber",
                               "inClass", "inClassTitle", "includes", "item", "jobFamilyMember", "ksa", "levelRank",
                               "lineEnd", "lineStart", "memberClass", "payGrade", "payPlan", "position",
@@ -430,13 +449,15 @@ def _class_facts(index: Index, iri: str, either: dict[str, str]) -> ClassFacts:
         texts.update(_all(index, duty, _SCHEMA + "description"))
         for task in _all(index, duty, _RG + "task"):
             texts.update(_all(index, task, _SCHEMA + "description"))
-    pay, pay_where = lowest_pay((low, _one(index, node, _RG + "dwp") == "true", _where_in(index, node))
-                                for node in _all(index, iri, _SCHEMA + "estimatedSalary")
-                                for low in _all(index, node, _SCHEMA + "minValue"))
+    pay, pay_where, pay_currency = lowest_pay(
+        (low, _one(index, node, _RG + "dwp") == "true", _where_in(index, node),
+         _one(index, node, _SCHEMA + "currency") or "USD", _one(index, node, _SCHEMA + "duration") or "P1Y")
+        for node in _all(index, iri, _SCHEMA + "estimatedSalary") for low in _all(index, node, _SCHEMA + "minValue"))
     return ClassFacts(**values, experience=_experience_in(index, iri, either), skills=skills,
                       family=tuple(sorted(family.values(), key=lambda m: m.position)),
                       profile=" ".join([values["title"], *sorted(texts)]),
-                      concepts=profile_concepts(sorted(texts), sorted(statements)), pay=pay, pay_where=pay_where)
+                      concepts=profile_concepts(sorted(texts), sorted(statements)), pay=pay, pay_where=pay_where,
+                      pay_currency=pay_currency)
 
 
 def _experience_in(index: Index, iri: str, either: dict[str, str]) -> tuple[Experience, ...]:
@@ -549,11 +570,13 @@ def facts_of_class(job_class: JobClass, iris: Iris | None = None, concept_label:
     for duty in job_class.duties:
         texts.update(text for text in (duty.description, *(task.description for task in duty.tasks)) if text)
     salaries = job_class.bulletin.salaries if job_class.bulletin is not None else ()
-    pay, pay_where = lowest_pay((number_text(salary.low)[0], salary.dwp, where(salary.where)) for salary in salaries)
+    pay, pay_where, pay_currency = lowest_pay((number_text(salary.low)[0], salary.dwp, where(salary.where),
+                                               salary.currency, PERIOD_DURATION[salary.period]) for salary in salaries)
     statements = sorted({ksa.text for ksa in job_class.ksas if ksa.text})
     return ClassFacts(**values, experience=_experience_of_class(job_class, subject, titles, place, where),
                       skills=skills, family=tuple(family), profile=" ".join([job_class.title.value, *sorted(texts)]),
-                      concepts=profile_concepts(sorted(texts), statements), pay=pay, pay_where=pay_where)
+                      concepts=profile_concepts(sorted(texts), statements), pay=pay, pay_where=pay_where,
+                      pay_currency=pay_currency)
 
 
 def concept_labels_of_class(job_class: JobClass, iris: Iris | None = None,

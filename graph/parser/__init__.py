@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 
 from rolegraph.errors import NotASpecification, SourceError
 from rolegraph.locate import relocate
@@ -39,13 +39,14 @@ from rolegraph.model import (
 )
 from rolegraph.parser.bulletin import read_bulletin
 from rolegraph.parser.fields import (
-    annual_salary,
+    dollar_currency,
     parse_duties,
     parse_education,
     parse_experience,
     parse_ksas,
     parse_license,
     parse_substitution,
+    read_salary,
     sentences,
     title_case,
 )
@@ -614,6 +615,8 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
             code = named
         elif code.value != named.value:
             conflicts.append(Conflict("code", (code, named)))
+    jurisdiction = _jurisdiction(document, facts, rules)
+    dollar = cache(partial(dollar_currency, jurisdiction, (line.text for line in document.lines)))  # "$" alone
     bulletin = None
     if bulletin_rules is not None:
         values = {key: Text(_iso_date(value.value, BULLETIN_DATE_FORMATS, "%Y-%m-%d") or value.value, value.where)
@@ -621,7 +624,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         if (note := facts.text("exam_note")) is not None:
             values["exam_note"] = note
         whole = Passage(document.lines, document.name, document.sha256)
-        bulletin = read_bulletin(by_name, whole, values, requirement_notes, bulletin_rules)
+        bulletin = read_bulletin(by_name, whole, values, requirement_notes, bulletin_rules, dollar)
         if (note := facts.text("posting_note")) is not None:
             kept_sections.append(Section("posting note", note.value, note.where))
         # Nothing silently dropped: a salary or requirement section nothing was read from is kept as text.
@@ -636,7 +639,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         stated = [text for text in (facts.text("salary"),) if text is not None] + [
             Text(line.text, provenance(document.name, document.sha256, line.number, line.number))
             for passage in passages("salary") for line in passage.lines[:1]]
-        salary = next((read for text in stated if (read := annual_salary(text.value, text.where))), None)
+        salary = next((read for text in stated if (read := read_salary(text.value, text.where, dollar))), None)
         bulletin = Bulletin(salaries=(salary,)) if salary is not None else None
     pay_grade = None
     if listed is not None and listed.grade:  # the class's own row of a titles table
@@ -650,7 +653,7 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
         title=title,
         sources=(SourceDocumentRef(document.name, document.sha256, str(document.path), document.media_type),),
         code=code,
-        jurisdiction=_jurisdiction(document, facts, rules),
+        jurisdiction=jurisdiction,
         pay_grade=pay_grade,
         ordinance=ordinance,
         effective_date=effective,

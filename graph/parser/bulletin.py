@@ -6,23 +6,29 @@ Pure functions over passages; every pattern comes from parser/rules/phrases.toml
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from functools import partial
 
 from rolegraph.model import Bulletin, ExamWeight, License, Line, Provenance, SalaryRange, Text
-from rolegraph.parser.fields import sentences
+from rolegraph.parser.fields import load_salary_rules, salary_period, sentences
 from rolegraph.parser.passage import Passage, provenance
 from rolegraph.parser.tables import BulletinRules, collapse, fold, has_required, search_from
 
 __all__ = ["parse_salaries", "parse_exam_type", "parse_drivers_license", "parse_exam_weights", "read_bulletin"]
 
 
-def _amount(text: str) -> int:
-    return int(re.sub(r"[,\s]", "", text))
+def _amount(text: str) -> int | Decimal:
+    value = Decimal(re.sub(r"[,\s]", "", text))
+    return int(value) if value == value.to_integral_value() else value
 
 
-def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange, ...]:
+def parse_salaries(passage: Passage, table: BulletinRules, dollar: Callable[[], str] = lambda: "USD"
+                   ) -> tuple[SalaryRange, ...]:
     """Every salary range and flat rate of a salary section, each with its department when one is named.
+
+    A range's currency is its marker's ("$" alone: ``dollar()``, see ``fields.dollar_currency``), its period the
+    one its sentence states (salaries.toml), else a year.
 
     >>> from rolegraph.model import Line
     >>> from rolegraph.parser.tables import load_rules
@@ -34,9 +40,13 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
     ...          Line(2, "$127,200; and $141,691 to 149,584.")]
     >>> [(s.label, s.dwp) for s in parse_salaries(Passage(lines, "a", "0"), load_rules().bulletin)]
     [('$117345-$123881', True), ('$120477-$127200', True), ('$141691-$149584', True)]
+    >>> lines = [Line(1, "The monthly salary is $4,512 to $5,645.")]
+    >>> [s.label for s in parse_salaries(Passage(lines, "a", "0"), load_rules().bulletin, lambda: "CAD")]
+    ['CAD 4,512-5,645 a month']
     """
     found: list[SalaryRange] = []
     dwp_names = {fold(name) for name in table.dwp_names}
+    salary_rules = load_salary_rules()
     clauses: list[list[Line]] = []  # a clause per line, or over two when a range goes on over the next line
     for line in passage.lines:
         for clause in table.salary_clause_break.split(line.text):
@@ -61,9 +71,13 @@ def parse_salaries(passage: Passage, table: BulletinRules) -> tuple[SalaryRange,
                     continue
                 taken.append((match.start(), match.end()))
                 high = match.groupdict().get("high")
+                marker = salary_rules.marker.search(sentence.text, max(match.start() - 4, 0), match.end())
+                code = salary_rules.marker_to_currency.get(marker.group(0).casefold()) if marker else None
+                period = salary_period(sentence.text, match.start(), match.end()) or "year"
                 amounts.append((match.start(), SalaryRange(_amount(match.group("low")),
                                                            _amount(high) if high else None,
-                                                           department, sentence.where, dwp)))
+                                                           department, sentence.where, dwp,
+                                                           code or dollar(), period)))
         found.extend(salary for _, salary in sorted(amounts, key=lambda pair: pair[0]))
     return tuple(found)
 
@@ -160,10 +174,12 @@ def _whole(passages: list[Passage]) -> Text | None:
 
 
 def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values: dict[str, Text],
-                  requirement_notes: tuple[Text, ...], table: BulletinRules) -> Bulletin:
+                  requirement_notes: tuple[Text, ...], table: BulletinRules,
+                  dollar: Callable[[], str] = lambda: "USD") -> Bulletin:
     """Assemble a Bulletin from its sections (by canonical name), the whole text and the header values.
 
-    ``values`` holds header facts already read by line rules (open_date, revised_date, exam_note) as ISO text.
+    ``values`` holds header facts already read by line rules (open_date, revised_date, exam_note) as ISO text;
+    ``dollar()`` is the currency of a bare "$" (``fields.dollar_currency``).
     """
     notes = [value for key, value in values.items() if key == "exam_note"]
     statement = search_from(table.exam_basis, document.text, table.exam_basis_opening)
@@ -172,7 +188,8 @@ def read_bulletin(passages: dict[str, list[Passage]], document: Passage, values:
         open_date=values.get("open_date"),
         revised_date=values.get("revised_date"),
         exam_type=parse_exam_type(statement, where, notes, table),
-        salaries=tuple(salary for passage in passages.get("salary", []) for salary in parse_salaries(passage, table)),
+        salaries=tuple(salary for passage in passages.get("salary", [])
+                       for salary in parse_salaries(passage, table, dollar)),
         salary_notes=_paragraphs(passages.get("salary_notes", [])),
         requirement_notes=requirement_notes,
         process_notes=_paragraphs(passages.get("process_notes", [])),

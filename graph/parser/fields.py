@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from itertools import chain
+from typing import Any
 
-from rolegraph.model import Duty, ExperienceRequirement, Ksa, License, Provenance, SalaryRange, Task, Text
+from rolegraph.errors import RuleError
+from rolegraph.model import (
+    PERIODS_IN_YEAR,
+    Duty,
+    ExperienceRequirement,
+    Jurisdiction,
+    Ksa,
+    License,
+    Provenance,
+    SalaryRange,
+    Task,
+    Text,
+)
 from rolegraph.parser.passage import Passage, Span
 from rolegraph.parser.series import table_cells
 from rolegraph.parser.tables import PhraseRule, Rules
+from rolegraph.resources import rule_table
 
 __all__ = [
-    "annual_salary",
+    "read_salary",
+    "dollar_currency",
+    "salary_period",
+    "load_salary_rules",
+    "SalaryRules",
     "SMALL_WORDS",
     "title_case",
     "clauses",
@@ -337,26 +359,170 @@ def parse_license(sentence: Span, rules: Rules) -> License | None:
     )
 
 
-# A salary label's value that is an annual range in US dollars ("$52,000 - $68,000 Annually"): a bare dollar sign
-# with a US period word. A range per hour, per fortnight or "per annum" (Commonwealth usage, where "$" is no US
-# dollar), or in another currency, is not one the model holds (model.SalaryRange is annual, USD).
-ANNUAL_USD = re.compile(r"^\$\s?(?P<low>\d{1,3}(?:,\d{3})+|\d{4,7})(?:\.00)?\s*(?:-|to|\u2013|\u2014)\s*"
-                        r"\$\s?(?P<high>\d{1,3}(?:,\d{3})+|\d{4,7})(?:\.00)?\s*"
-                        r"(?:annually|annual|per year|a year|/\s?year|/\s?yr|yearly)\b", re.IGNORECASE)
+@dataclass(frozen=True)
+class DollarRule:
+    """A country whose dollar a bare "$" is: by the jurisdiction's state, else by a place its text names."""
+
+    currency: str
+    states: frozenset[str]
+    named: re.Pattern[str]
+    example: str
 
 
-def annual_salary(text: str, where: Provenance) -> SalaryRange | None:
-    """The annual US-dollar range a salary label states, else None.
+@dataclass(frozen=True)
+class SalaryRules:
+    """The compiled salaries.toml: amounts with their currency markers, pay periods, and whose dollar "$" is."""
+
+    money: re.Pattern[str]  # an amount or a range, a currency marker before or after each end (groups below)
+    marker: re.Pattern[str]  # any currency marker
+    marker_to_currency: dict[str, str | None]  # folded marker -> ISO 4217 code; None for "$" alone
+    periods: tuple[PhraseRule, ...]  # name = period, in the order they are tried
+    currency_examples: tuple[tuple[str, str, dict[str, str]], ...]  # (code, example, expect)
+    dollars: tuple[DollarRule, ...]
+    dollar_default: str
+    unstated_period: str
+    unstated_min: Decimal
+
+
+MARKER_GROUPS = ("before", "after", "high_before", "high_after")
+
+
+@cache
+def load_salary_rules() -> SalaryRules:
+    """The salaries table compiled; raises RuleError naming the entry when it is malformed."""
+    table = rule_table("salaries")
+    marker_to_currency: dict[str, str | None] = {"$": None}
+    examples = []
+    for entry in table["currency"]:
+        code = entry.get("code", "?")
+        for key in ("code", "markers", "example"):
+            if key not in entry:
+                raise RuleError(f"salaries.toml: currency {code!r}: missing {key!r}")
+        for marker in entry["markers"]:
+            if marker_to_currency.setdefault(marker.casefold(), code) != code:
+                raise RuleError(f"salaries.toml: currency marker {marker!r} is listed under two currencies")
+        examples.append((code, entry["example"], dict(entry.get("expect", {}))))
+    markers = "|".join(re.escape(marker) + (r"\b" if marker[-1].isalpha() else "")
+                       for marker in sorted(marker_to_currency, key=len, reverse=True))
+    amount, separator = table["amount"], table["range_separator"]
+
+    def end(name: str, before: str, after: str) -> str:
+        return (rf"(?:(?P<{before}>{markers})\s?)?(?<![\d.,])(?P<{name}>{amount})(?![\d])"
+                rf"(?:\s?(?P<{after}>{markers}))?")
+
+    try:
+        money = re.compile(end("low", "before", "after") + f"(?:{separator}"
+                           + end("high", "high_before", "high_after") + ")?", re.IGNORECASE)
+    except re.error as error:
+        raise RuleError(f"salaries.toml: amount or range_separator does not compile: {error}") from None
+    periods = tuple(PhraseRule(name=entry["name"], field="period", example=entry["example"],
+                               pattern=_salary_pattern(f"period {entry.get('name')}", entry, re.IGNORECASE))
+                    for entry in table["period"])
+    unknown = {entry["name"] for entry in table["period"]} - PERIODS_IN_YEAR.keys()
+    if unknown:
+        raise RuleError(f"salaries.toml: periods {sorted(unknown)} are none of {sorted(PERIODS_IN_YEAR)}")
+    dollars = tuple(DollarRule(entry["currency"], frozenset(entry.get("states", ())),
+                               _salary_pattern(f"dollar {entry.get('currency')}", entry, 0, key="named"),
+                               entry["example"]) for entry in table["dollar"])
+    return SalaryRules(money, re.compile(markers, re.IGNORECASE), marker_to_currency, periods, tuple(examples),
+                       dollars, table["dollar_default"], table["unstated_period"],
+                       Decimal(str(table["unstated_min"])))
+
+
+def _salary_pattern(name: str, entry: dict[str, Any], flags: int, key: str = "pattern") -> re.Pattern[str]:
+    for needed in (key, "example"):
+        if needed not in entry:
+            raise RuleError(f"salaries.toml: {name}: missing {needed!r}")
+    try:
+        return re.compile(entry[key], flags)
+    except re.error as error:
+        raise RuleError(f"salaries.toml: {name}: pattern does not compile: {error}") from None
+
+
+def dollar_currency(jurisdiction: Jurisdiction | None, lines: Iterable[str]) -> str:
+    """The currency a bare "$" is in a document: the dollar of its jurisdiction's state or, without one, of the
+    first place the jurisdiction's name or the text names (salaries.toml [[dollar]]); else US dollars.
+
+    >>> where = Text("", Provenance("a", "0", 1, 1))
+    >>> dollar_currency(Jurisdiction("Province of Nova Scotia", "Nova Scotia", False, where), [])
+    'CAD'
+    >>> dollar_currency(Jurisdiction("City of Toledo", "Ohio", False, where), ["Canadian applicants"])
+    'USD'
+    >>> dollar_currency(None, ["Salary: $95,766 - $114,784 plus superannuation"]), dollar_currency(None, [])
+    ('AUD', 'USD')
+    """
+    rules = load_salary_rules()
+    if jurisdiction is not None and jurisdiction.state:
+        return next((rule.currency for rule in rules.dollars if jurisdiction.state in rule.states),
+                    rules.dollar_default)
+    names = [jurisdiction.name] if jurisdiction is not None and jurisdiction.name else []
+    for text in chain(names, lines):
+        for rule in rules.dollars:
+            if rule.named.search(text):
+                return rule.currency
+    return rules.dollar_default
+
+
+def _number(text: str) -> int | Decimal:
+    """An amount as printed, as an int when it is whole ("44,000.00" -> 44000)."""
+    value = Decimal(re.sub(r"[,\s]", "", text))
+    return int(value) if value == value.to_integral_value() else value
+
+
+def salary_period(text: str, start: int, end: int) -> str | None:
+    """The pay period ``text`` states for the amounts at ``start``-``end``: the first period phrase after them,
+    else the last one before them.
+
+    >>> text = "monthly salary range $4,512-$5,645"
+    >>> salary_period(text, 21, len(text)), salary_period("$22.40 - $29.15 Hourly", 0, 15)
+    ('month', 'hour')
+    """
+    periods = load_salary_rules().periods
+    after = text[end:]
+    found = [(match.start(), rule.name) for rule in periods if (match := rule.pattern.search(after))]
+    if found:
+        return min(found)[1]
+    before = text[:start]
+    found = [(match.end(), rule.name) for rule in periods for match in rule.pattern.finditer(before)]
+    return max(found)[1] if found else None
+
+
+def _usd() -> str:
+    return "USD"
+
+
+def read_salary(text: str, where: Provenance, dollar: Callable[[], str] = _usd) -> SalaryRange | None:
+    """The salary (range or flat amount) a salary label or line states, with its currency and period, else None.
+
+    An amount needs a currency marker ("$", "EUR", "£", "NZD"...); a bare "$" is in ``dollar()`` (see
+    :func:`dollar_currency`). Without a period phrase the salary is annual, and then an amount below
+    ``unstated_min`` is no salary.
 
     >>> where = Provenance("a", "0", 3, 3)
-    >>> annual_salary("$52,000 - $68,000 Annually", where).label
-    '$52000-$68000'
-    >>> [annual_salary(text, where) for text in ("$22.40 - $29.15 Hourly", "$68,412 - $80,486 per annum",
-    ...                                          "EUR 44,000 - EUR 54,000 per annum")]
+    >>> [read_salary(text, where).label for text in ("$52,000 - $68,000 Annually", "$22.40 - $29.15 Hourly",
+    ...      "EUR 44,000 - EUR 54,000 per annum", "72,000 - 84,000 NZD")]
+    ['$52000-$68000', 'USD 22.40-29.15 an hour', 'EUR 44,000-54,000 a year', 'NZD 72,000-84,000 a year']
+    >>> read_salary("C$ 68,000", where).label
+    'CAD 68,000 a year'
+    >>> read_salary("$2,851.60 - $3,125.10 per fortnight", where, lambda: "AUD").annual_low
+    Decimal('74141.60')
+    >>> [read_salary(text, where) for text in ("Grade 14 - 16", "$28 - $34", "$68,000 - $52,000 a year")]
     [None, None, None]
     """
-    match = ANNUAL_USD.match(text.strip())
-    if match is None:
-        return None
-    low, high = (int(match[name].replace(",", "")) for name in ("low", "high"))
-    return SalaryRange(low, high, None, where) if low <= high else None
+    rules = load_salary_rules()
+    for match in rules.money.finditer(text):
+        markers = [match[group] for group in MARKER_GROUPS if match[group]]
+        if not markers:
+            continue
+        code = rules.marker_to_currency[markers[0].casefold()]
+        low = _number(match["low"])
+        high = _number(match["high"]) if match["high"] else None
+        period = salary_period(text, match.start(), match.end())
+        if period is None:
+            if low < rules.unstated_min:
+                continue
+            period = rules.unstated_period
+        if high is not None and high < low:
+            continue
+        return SalaryRange(low, high, None, where, currency=code or dollar(), period=period)
+    return None

@@ -2,8 +2,9 @@
 
 Called by :mod:`rolegraph.rdf.emit` for each class graph. Vocabulary (ontology/rolegraph.ttl):
 
-- ``schema:estimatedSalary`` -> ``schema:MonetaryAmountDistribution`` (``schema:currency "USD"``, ``schema:duration
-  "P1Y"``, ``schema:minValue``/``schema:maxValue``, ``rg:flatRated``, ``rg:department``, ``rg:dwp``);
+- ``schema:estimatedSalary`` -> ``schema:MonetaryAmountDistribution`` (``schema:currency`` an ISO 4217 code,
+  ``schema:duration`` the pay period (``PERIOD_DURATION``: "P1Y", "P1M", "P14D", "P7D", "PT1H"),
+  ``schema:minValue``/``schema:maxValue`` per period as printed, ``rg:flatRated``, ``rg:department``, ``rg:dwp``);
 - ``rg:requirementPath`` -> ``rg:RequirementPath`` (``rg:pathNumber``, ``rg:item`` -> ``rg:RequirementItem``
   with ``rdfs:label``, ``schema:description``, ``rg:conjunction``, ``rg:subRequirement``, ``rg:experience``,
   ``rg:education``, ``rg:course``, ``rg:license``, ``rg:understood``); paths of one class combine with "or";
@@ -33,7 +34,12 @@ from rolegraph.parser.tables import fold
 from rolegraph.rdf.namespaces import RDF, RDFS, RG, SCHEMA, XSD
 from rolegraph.rdf.terms import TRUE, number
 
-__all__ = ["emit_bulletin", "experience_nodes"]
+__all__ = ["emit_bulletin", "experience_nodes", "PERIOD_DURATION"]
+
+# A salary's pay period (model.SalaryRange.period) -> its schema:duration. Weeks as days: ISO 8601's "P2W" is no
+# valid xsd:duration (a store compares it with nothing).
+PERIOD_DURATION = {"year": "P1Y", "month": "P1M", "fortnight": "P14D", "week": "P7D", "hour": "PT1H"}
+
 
 def experience_nodes(job_class: JobClass, base: str) -> dict[ExperienceRequirement, str]:
     """The IRI emit.py gives each experience requirement (and included part), by requirement."""
@@ -146,8 +152,8 @@ def emit_bulletin(job_class: JobClass, subject: NamedNode, out: Any,
             out.fact(subject, name, predicate, text.value, text.where)
     for index, salary in enumerate(bulletin.salaries, start=1):
         node = out.child(subject, SCHEMA.estimatedSalary, f"salary/{index}", SCHEMA.MonetaryAmountDistribution)
-        out.text(node, SCHEMA.currency, "USD")
-        out.add(node, SCHEMA.duration, Literal("P1Y", datatype=XSD.duration))
+        out.text(node, SCHEMA.currency, salary.currency)
+        out.add(node, SCHEMA.duration, Literal(PERIOD_DURATION[salary.period], datatype=XSD.duration))
         out.add(node, SCHEMA.minValue, number(salary.low))
         out.add(node, SCHEMA.maxValue, number(salary.high if salary.high is not None else salary.low))
         out.add(node, RG.position, number(index))
