@@ -636,7 +636,9 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
                 found.where != bulletin.drivers_license.where for found in licenses):
             licenses.append(bulletin.drivers_license)
     if bulletin is None:  # a salary label outside a bulletin ("Salary: $52,000 - $68,000 Annually"): its range
-        stated = [text for text in (facts.text("salary"),) if text is not None] + [
+        row = (Text(listed.salary, provenance(document.name, document.sha256, listed.line.number, listed.line.number))
+               if listed is not None and listed.salary else None)  # the class's pay cell in a titles table
+        stated = [text for text in (row, facts.text("salary")) if text is not None] + [
             Text(line.text, provenance(document.name, document.sha256, line.number, line.number))
             for passage in passages("salary") for line in passage.lines[:1]]
         salary = next((read for text in stated if (read := read_salary(text.value, text.where, dollar))), None)

@@ -36,6 +36,7 @@ class ListedClass:
     line: Line
     schematic: str | None = None
     grade: str | None = None
+    salary: str | None = None  # its pay cell, with the column's header after it ("$21.40 - $27.15 (Hourly Range)")
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,10 @@ def find_listed_classes(lines: Sequence[Line], rules: SeriesRules | None = None)
             title = collapse(rules.title_notes.sub("", row[columns["title"]]))
             if not title or _columns(row, rules) is not None:
                 continue
+            salary = _cell(row, columns, "salary")
             found.append(ListedClass(title, _cell(row, columns, "code"), line, _cell(row, columns, "schematic"),
-                                     _cell(row, columns, "grade")))
+                                     _cell(row, columns, "grade"),
+                                     f"{salary} ({cells[columns['salary']]})" if salary else None))
         if len(found) >= rules.min_rows:
             return tuple(found)
     return ()
