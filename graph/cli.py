@@ -268,7 +268,7 @@ def show(name: str, store_dir: Path) -> None:
         stdout.print(f"{indent}{label}{detail} {_escape(fact.value)}{where}",
                      highlight=False)
 
-    for key, label in (("occupationLocation", "Jurisdiction"), ("payGrade", "Pay grade"),
+    for key, label in (("occupationLocation", "Jurisdiction"), ("payGrade", "Pay grade"), ("estimatedSalary", "Salary"),
                        ("department", "Department"), ("branch", "Branch"), ("group", "Group"), ("series", "Series"),
                        ("effectiveDate", "Effective"), ("description", "Summary")):
         for fact in details.facts.get(key, []):

@@ -215,6 +215,12 @@ def class_details(store: Store, ref: ClassRef) -> ClassDetails:
         SELECT ?label ?src ?start ?end WHERE {{ {iri} rg:payGrade ?g . ?g rdfs:label ?label .
             {PROVENANCE.format(node=f"{iri} rg:payGrade ?g . ?g")} }}"""):
         details.facts["payGrade"].append(Fact(_value(row, "label") or "", _where(row)))
+    for row in store.query(f"""
+        SELECT ?label ?department ?src ?start ?end WHERE {{ {iri} schema:estimatedSalary ?s . ?s rdfs:label ?label ;
+            rg:position ?pos . OPTIONAL {{ ?s rg:department ?department }}
+            {PROVENANCE.format(node=f"{iri} schema:estimatedSalary ?s . ?s")} }} ORDER BY ?pos"""):
+        details.facts["estimatedSalary"].append(Fact(_value(row, "label") or "", _where(row),
+                                                     _value(row, "department") or ""))
     duties: dict[str, tuple[Fact, list[Fact]]] = {}
     for row in store.query(f"""
         SELECT ?duty ?text ?src ?start ?end WHERE {{ {iri} rg:duty ?duty . ?duty schema:description ?text ;
