@@ -13,6 +13,7 @@ import pytest
 from rolegraph.ladders import (
     ClassFacts,
     Experience,
+    derive,
     derive_ladder,
     derive_ladder_again,
     derive_ladder_around,
@@ -114,7 +115,8 @@ def test_either_field_of_an_or_will_do() -> None:
 
 def test_a_target_keeps_its_best_sources_only() -> None:
     per_target = ladder_rules().derived_per_target
-    sources = [make(f"k:clerk-{n}", f"Office Clerk {'I' * (n % 3 + 1)}", pay=36000 + 500 * n,
+    # paid within pay_equal_within of each other: level, none between another and the target
+    sources = [make(f"k:clerk-{n}", f"Office Clerk {'I' * (n % 3 + 1)}", pay=36000 + 250 * n,
                     profile=CLERK_WORK) for n in range(per_target + 2)]
     senior = make("k:senior-clerk", "Senior Office Clerk", pay=46000, field="office clerical", profile=CLERK_WORK)
     into = [step for step in derive_ladder([*sources, senior]).steps
@@ -130,8 +132,9 @@ def test_a_target_keeps_its_best_sources_only() -> None:
 FIELDS = ("office clerical", "clerical work or retail sales", "custodial services", "plumbing", "Kestrel County")
 WORKS = (CLERK_WORK, "cleans and waxes floors; empties trash", "installs and repairs plumbing fixtures",
          "prepares payroll records; types reports")
-TITLES = ("Office Clerk", "Senior Office Clerk", "Custodian", "Senior Custodian", "Plumber", "Plumber Supervisor",
-          "Payroll Clerk")
+# series of three and more levels: a step may skip a level, and a change of the class between moves it
+TITLES = ("Office Clerk", "Senior Office Clerk", "Principal Office Clerk", "Custodian", "Senior Custodian",
+          "Custodian Supervisor", "Plumber", "Senior Plumber", "Plumber Supervisor", "Payroll Clerk")
 
 
 def _random_class(rng: random.Random, number: int) -> ClassFacts:
@@ -157,6 +160,9 @@ def test_deriving_again_and_around_equal_deriving_afresh(seed: int) -> None:
     classes = sorted((_random_class(rng, number) for number in range(80)), key=lambda facts: facts.iri)
     ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None, rules)
     assert ladder == derive_ladder(classes, rules) and any(step.kind == "derived" for step in ladder.steps)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(derive, "_skips", lambda *_: False)
+        assert derive_ladder(classes, rules) != ladder  # some steps skip a level: what drops them is tracked
     kept = {facts.iri: (facts, derivation.words[facts.iri]) for facts in classes}
     for round_ in range(12):
         position = rng.randrange(len(classes))
@@ -298,3 +304,69 @@ def test_a_field_that_is_the_target_itself_needs_its_series() -> None:
     assistant = make("k:assistant", "Assistant Inspector", pay=50000, profile=work)
     plumbing = make("k:plumbing", "Plumbing Inspector", pay=60000, field="a plumbing inspector", profile=work)
     assert derived_pairs(employer(assistant, plumbing)) == set()
+
+
+# -- a derived step skips no level (issue 20: precision) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["levels"]["skip_examples"], ids=lambda e: e["higher"])
+def test_skip_level_examples(example: dict) -> None:
+    """Three classes of one employer at rising pay, doing the work the two higher ones ask for: the step from the
+    lowest to the highest is dropped when the middle one is of the highest's series (the ladder goes through it),
+    kept when the field names the lowest's level or the middle one is of another occupation."""
+    work = f"performs {example['field']} work; prepares {example['field']} reports"
+    lower = make("k:lower", example["lower"], pay=40000, profile=work)
+    between = make("k:between", example["between"], pay=46000, field=example["field"], profile=work)
+    higher = make("k:higher", example["higher"], pay=53000, field=example["field"], profile=work)
+    found = derived_pairs([lower, between, higher])
+    assert ("k:lower", "k:between") in found and ("k:between", "k:higher") in found, found
+    assert (("k:lower", "k:higher") not in found) == example["skips"], found
+
+
+def test_a_step_into_a_class_between_is_enough_and_explicit_steps_stay() -> None:
+    """The class between need not lead to the target itself: a step from the source to it will do. An explicit
+    step over a level (the target names the source class) is never dropped."""
+    clerk = make("k:clerk", "Office Clerk", pay=36000, profile=CLERK_WORK)
+    senior = make("k:senior", "Senior Office Clerk", pay=42000, field="answer telephones",
+                  profile="mows lawns and prunes shrubs")
+    principal = make("k:principal", "Principal Office Clerk", pay=50000,
+                     field="office records and correspondence", profile=CLERK_WORK)
+    assert derived_pairs([clerk, senior, principal]) == {("k:clerk", "k:senior")}
+    away = replace(senior, experience=(Experience("k:senior/experience/1", Decimal(12), "plumbing"),))
+    assert derived_pairs([clerk, away, principal]) == {("k:clerk", "k:principal")}
+    naming = replace(principal, experience=(Experience("k:principal/experience/1", Decimal(24), "",
+                                                       in_class_titles=("Office Clerk",)),))
+    kinds = {(step.source, step.target): step.kind for step in derive_ladder([clerk, senior, naming]).steps}
+    assert kinds[("k:clerk", "k:principal")] == "explicit"
+
+
+def test_deriving_around_a_class_between_equals_deriving_afresh() -> None:
+    """Only the class between changes (the step into it from the source goes, then comes back): whether the
+    source's step over it is dropped changes though neither of its classes did."""
+    clerk = make("k:clerk", "Office Clerk", pay=36000, profile=CLERK_WORK)
+    senior = make("k:senior", "Senior Office Clerk", pay=42000, field="answer telephones",
+                  profile="mows lawns and prunes shrubs")
+    principal = make("k:principal", "Principal Office Clerk", pay=50000,
+                     field="office records and correspondence", profile=CLERK_WORK)
+    away = replace(senior, experience=(Experience("k:senior/experience/1", Decimal(12), "plumbing"),))
+    others = employer(fillers=40)  # enough classes that one is a small share of them
+    classes = sorted([clerk, principal, senior, *others], key=lambda facts: facts.iri)
+    ladder, derivation = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, None)
+    kept = {facts.iri: (facts, derivation.words[facts.iri]) for facts in classes}
+    for now in (away, senior, away):
+        steps = {(step.source, step.target): step for step in ladder.steps}
+        around = derive_ladder_around(derivation, {now.iri: now},
+                                      lambda iris, kept=kept: {i: kept[i] for i in iris if i in kept},
+                                      lambda pairs, steps=steps: {p: steps[p] for p in pairs if p in steps})
+        assert around is not None
+        for step in around.gone.steps:
+            steps.pop((step.source, step.target))
+        steps.update(((step.source, step.target), step) for step in around.came.steps)
+        classes = sorted([clerk, principal, now, *others], key=lambda facts: facts.iri)
+        fresh = derive_ladder(classes)
+        assert (("k:clerk", "k:principal") in {(s.source, s.target) for s in fresh.steps}) == (now is away)
+        assert [steps[key] for key in sorted(steps)] == fresh.steps
+        again, _ = derive_ladder_again(classes, {c.iri: repr(c) for c in classes}, derivation)
+        assert again.steps == fresh.steps
+        ladder, derivation = replace(fresh, steps=[steps[key] for key in sorted(steps)]), around.derivation
+        kept[now.iri] = (now, around.words[now.iri])

@@ -303,15 +303,15 @@ class Around:
     candidates: int = 0
 
 
-def _assembled(explicit: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step],
-               comparisons: Mapping[tuple[str, str], Comparison], per_target: int | None = None) -> Ladder:
+def _assembled(context: _Context, explicit: Mapping[str, tuple[Step, ...]], derived: Mapping[tuple[str, str], Step],
+               comparisons: Mapping[tuple[str, str], Comparison]) -> Ladder:
     """The ladder of explicit steps (by owner, in the order stated: the first of a pair wins), derived steps (where
     no explicit step joins the pair) and comparisons, in pair order."""
     steps: dict[tuple[str, str], Step] = {}
     for owned in explicit.values():
         for step in owned:
             steps.setdefault((step.source, step.target), step)
-    for key in _chosen(derived, per_target):
+    for key in _chosen(context, derived, set(steps)):
         steps.setdefault(key, derived[key])
     return Ladder([step for _, step in sorted(steps.items())], list(comparisons.values()))
 
@@ -320,11 +320,26 @@ def _rank(step: Step) -> tuple[float, str]:
     return -step.score, step.source
 
 
-def _chosen(derived: Mapping[tuple[str, str], Step], per_target: int | None = None) -> list[tuple[str, str]]:
+_Links = dict[str, set[str]]  # class IRI -> the classes a promotion step joins it to (up, or down)
+
+
+def _links(derived: Mapping[tuple[str, str], Step], stated: Iterable[tuple[str, str]]) -> tuple[_Links, _Links]:
+    """The promotion steps a target's best sources are chosen among: each class's derived steps (all of them, chosen
+    or not) and explicit steps (``stated``), up (source -> targets) and down (target -> sources)."""
+    up: _Links = defaultdict(set)
+    down: _Links = defaultdict(set)
+    for source, target in chain((key for key, step in derived.items() if step.kind == "derived"), stated):
+        up[source].add(target)
+        down[target].add(source)
+    return up, down
+
+
+def _chosen(context: _Context, derived: Mapping[tuple[str, str], Step], stated: Collection[tuple[str, str]],
+            ) -> list[tuple[str, str]]:
     """The pairs of ``derived`` the ladder holds: every lateral step, and the derived steps of each target with
-    the best ``per_target`` scores (ties by source IRI). A target's best sources only: the same field of
-    experience is shown by many classes of an employer, and a career map draws the nearest ones."""
-    per_target = per_target if per_target is not None else ladder_rules().derived_per_target
+    the best ``derived_per_target`` scores (ties by source IRI) among those that skip no level (``_skips``;
+    ``stated``: the pairs of explicit steps). A target's best sources only: the same field of experience is shown
+    by many classes of an employer, and a career map draws the nearest ones."""
     by_target: dict[str, list[Step]] = defaultdict(list)
     kept: list[tuple[str, str]] = []
     for key, step in derived.items():
@@ -332,15 +347,51 @@ def _chosen(derived: Mapping[tuple[str, str], Step], per_target: int | None = No
             by_target[key[1]].append(step)
         else:
             kept.append(key)
-    for steps in by_target.values():
-        kept.extend((step.source, step.target) for step in sorted(steps, key=_rank)[:per_target])
+    up, down = _links(derived, stated)
+    for target, steps in by_target.items():
+        kept.extend(_best_sources(context, target, steps, up, down))
     return kept
 
 
-def _chosen_of(derived: Mapping[tuple[str, str], Step], target: str, per_target: int) -> set[tuple[str, str]]:
-    """``_chosen`` among the derived steps into ``target``."""
-    steps = sorted((step for key, step in derived.items() if key[1] == target and step.kind == "derived"), key=_rank)
-    return {(step.source, step.target) for step in steps[:per_target]}
+def _best_sources(context: _Context, target: str, steps: Collection[Step], up: _Links, down: _Links,
+                  ) -> list[tuple[str, str]]:
+    """Of the derived ``steps`` into ``target``, the pairs of the best ``derived_per_target`` that skip no level."""
+    ranked = sorted((step for step in steps if not _skips(context, step, up, down)), key=_rank)
+    return [(step.source, step.target) for step in ranked[:context.rules.derived_per_target]]
+
+
+def _skips(context: _Context, step: Step, up: _Links, down: _Links) -> bool:
+    """Whether a derived ``step`` skips a level: a class of the target's occupation (``_one_occupation``) lies
+    strictly between its two (``_level_change``) and is itself a source of a promotion step into the target, or
+    the target of one from the source (``up``, ``down``: see ``_links``). The ladder goes through it
+    ("Environmental Engineer" -> "Senior Environmental Engineer" -> "Principal Environmental Engineer"). Unless
+    the target's field of experience names the source's level: "four years as a journey-level plumber" is
+    gained as a Plumber, whether or not a Senior Plumber lies between."""
+    rules, facts = context.rules, context.facts
+    low, high = facts[step.source], facts[step.target]
+    ranks = rules.level_rank
+    if _title_level(low.title, rules)[1] in {ranks[part] for word in step.required_words
+                                             for part in word.split("-") if part in ranks}:
+        return False
+    for middle in sorted((down.get(step.target, set()) | up.get(step.source, set())) - {step.source, step.target}):
+        between = facts[middle]
+        if _one_occupation(between, high, rules) and _above(context, low, between) and _above(context, between, high):
+            return True
+    return False
+
+
+def _above(context: _Context, low: ClassFacts, high: ClassFacts) -> bool:
+    """Whether ``high`` is at a higher level than ``low`` (``_level_change``)."""
+    level = _level_change(context, low, high)
+    return level is not None and level[0] > 0
+
+
+def _one_occupation(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> bool:
+    """Whether two classes are of one series: the same ``series``, or the same title once level words are dropped."""
+    if a.series and b.series and fold(a.series) == fold(b.series):
+        return True
+    stem = _title_level(a.title, rules)[0]
+    return bool(stem) and stem == _title_level(b.title, rules)[0]
 
 
 def derive_ladder(facts: Iterable[ClassFacts], rules: LadderRules | None = None,
@@ -398,7 +449,7 @@ def _derive(facts: list[ClassFacts], rules: LadderRules, skill_labels: Mapping[s
     derivation = _derivation(context, index, previous if usable else None, dirty, derived, best, explicit, resolved)
     derivation.versions, derivation.words, derivation.detached = dict(versions), context.words, False
     derivation.in_order = all(first < second for first, second in zip(by_iri, list(by_iri)[1:], strict=False))
-    found = _assembled(explicit, derived, derivation.comparisons, rules.derived_per_target)
+    found = _assembled(context, explicit, derived, derivation.comparisons)
     found.candidates = ladder.candidates
     return found, derivation
 
@@ -516,10 +567,27 @@ def _derive_around(previous: Derivation, index: _FeatureIndex, changed: dict[str
     touched = {pair for pair, claimants in previous.claims.items() if owners.intersection(claimants)}
     touched.update((step.source, step.target) for steps in stating.values() for step in steps)
     touched.update(key for key in chain(previous.derived, derived) if dirty & set(key))
-    # a target keeps its best derived sources only: a step into it that came, went or changed may move another
+    # a target keeps its best derived sources only: a step into it that came, went or changed may move another;
+    # and its sources that skip no level: a step from one of them that came, went or changed may move it
+    sources = {source for source, _ in touched}
     targets = {target for _, target in touched}
+    targets.update(key[1] for key in chain(previous.derived, derived) if key[0] in sources)
     touched.update(key for key in chain(previous.derived, derived) if key[1] in targets)
-    per_target = {target: _chosen_of(derived, target, rules.derived_per_target) for target in targets}
+    up, down = _links(derived, claims)
+    into: dict[str, list[Step]] = defaultdict(list)
+    for key, step in derived.items():
+        if key[1] in targets and step.kind == "derived":
+            into[key[1]].append(step)
+    # what telling the steps that skip a level reads: the facts of the targets, their sources and the classes
+    # these are joined to
+    needed = {iri for target, steps in into.items() for step in steps
+              for iri in (target, *down.get(target, ()), step.source, *up.get(step.source, ()))}
+    found = kept(sorted(needed - context.words.keys()))
+    if len(found) != len(needed - context.words.keys()):
+        return None
+    for fact, words in found.values():
+        _add_words(context, fact, words)
+    per_target = {target: set(_best_sources(context, target, into.get(target, ()), up, down)) for target in targets}
     # the first owners stating a touched pair that were not redone state what they stated (nothing they name
     # changed); what they state is worked out again, from their facts and those of the classes they name
     others = {claims[pair][0] for pair in touched if pair in claims and claims[pair][0] not in owners}
@@ -1095,13 +1163,12 @@ def _level_change(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[int,
             return None
         change = (b.grade_number > a.grade_number) - (b.grade_number < a.grade_number)
         return change, f"grade {a.grade_label} -> {b.grade_label}"
-    if a.pay and b.pay and a.pay_currency == b.pay_currency:  # annual pay, compared in one currency only
+    if a.pay and b.pay:
         ratio = b.pay / a.pay
         if ratio > rules.pay_max_ratio or ratio < 1 / rules.pay_max_ratio:
             return None
         change = 0 if abs(ratio - 1) <= rules.pay_equal_within else (1 if ratio > 1 else -1)
-        unit = "$" if a.pay_currency == "USD" else f"{a.pay_currency} "
-        return change, f"pay from {unit}{a.pay:,} -> {unit}{b.pay:,} ({ratio - 1:+.0%})"
+        return change, f"pay from ${a.pay:,} -> ${b.pay:,} ({ratio - 1:+.0%})"
     if a.pay or b.pay or a.grade_number is not None or b.grade_number is not None:
         return None
     (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
