@@ -370,3 +370,40 @@ def test_deriving_around_a_class_between_equals_deriving_afresh() -> None:
         assert again.steps == fresh.steps
         ladder, derivation = replace(fresh, steps=[steps[key] for key in sorted(steps)]), around.derivation
         kept[now.iri] = (now, around.words[now.iri])
+
+
+# -- comparable classes of different employers are of one occupation (issue 20) ----------------------------
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["steps"]["head_examples"], ids=lambda e: e["title"])
+def test_title_head_examples(example: dict) -> None:
+    from rolegraph.ladders.derive import _title_head
+
+    assert _title_head(example["title"], ladder_rules()) == example["head"]
+
+
+def compared(first: ClassFacts, second: ClassFacts) -> bool:
+    return bool(derive_ladder([first, second]).comparisons)
+
+
+def test_comparable_classes_share_a_title_head_or_their_work() -> None:
+    """A clerk with a clerk; not a medical assistant with an assistant bureau chief through the title word and the
+    field words they share; a generic head ('officer') needs another title word; a profile overlap will do."""
+    work = "answers telephones; files records; types correspondence"
+    clerk = make("k:clerk", "Office Clerk", field="office clerical", profile=work)
+    assert compared(clerk, make("o:clerk", "Senior Account Clerk", field="office clerical", profile=work,
+                                place=OSPREY, name="Osprey City"))
+    medical = make("k:medical", "Medical Assistant", field="clerical office records", profile="assists physicians")
+    chief = make("o:chief", "Assistant Bureau Chief", field="clerical office records", profile="directs a bureau",
+                 place=OSPREY, name="Osprey City")
+    assert not compared(medical, chief)
+    police = make("k:police", "Police Officer", field="law enforcement patrol", profile="patrols streets")
+    harbor = make("o:harbor", "Harbor Police Officer", field="law enforcement patrol", profile="patrols harbors",
+                  place=OSPREY, name="Osprey City")
+    accounting = replace(harbor, iri="o:accounting", title="Accounting Officer")
+    assert compared(police, harbor) and not compared(police, accounting)
+    typist = make("o:typist", "Typist", field="office clerical", profile=work, place=OSPREY, name="Osprey City")
+    assert compared(clerk, typist)  # no head in common, the same work
+    driver = make("o:driver", "Typist", field="office clerical", profile="drives buses; checks tickets",
+                  place=OSPREY, name="Osprey City")
+    assert not compared(clerk, driver)

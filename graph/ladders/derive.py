@@ -68,6 +68,12 @@ class LadderRules:
     evidence_title_bits: int = 5  # rarity of the shared title words that shows one occupation
     evidence_min_shared: int = 3  # shared skills and activities a profile overlap needs to show one occupation
     evidence_overlap: float = 0.5  # the weighted overlap of skills and activities that shows one occupation
+    # comparable classes of different employers: the same title head noun, or this profile overlap over this many
+    # shared skills and activities
+    comparable_profile_overlap: float = 0.5
+    comparable_profile_min_shared: int = 3
+    head_cut: tuple[str, ...] = (",", " of ")  # what of a title follows these is no part of its head
+    generic_heads: frozenset[str] = frozenset()  # heads that name no occupation alone ("officer", "worker")
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
@@ -103,7 +109,10 @@ def ladder_rules() -> LadderRules:
                            float(levels["pay_equal_within"]), float(levels["pay_max_ratio"]), ranks, journey,
                            int(table["fields"]["specific_bits"]), int(table["fields"]["rarity_min_classes"]),
                            int(steps["evidence_title_bits"]), int(steps["evidence_min_shared"]),
-                           float(steps["evidence_overlap"]))
+                           float(steps["evidence_overlap"]), float(steps["comparable_profile_overlap"]),
+                           int(steps["comparable_profile_min_shared"]),
+                           tuple(str(cut).casefold() for cut in steps["head_cut"]),
+                           frozenset(statement_key(str(word).casefold()) for word in steps["generic_heads"]))
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -791,6 +800,12 @@ class _FeatureIndex:
         self.employer = np.array([places.setdefault(fact.location, len(places)) if fact.employer_known else -1
                                   for fact in map(context.facts.__getitem__, self.iris)], dtype=np.int64)
         self.stub = np.array([context.facts[iri].stub for iri in self.iris], dtype=bool)
+        heads: dict[str, int] = {"": -1}
+        self.head = np.array([heads.setdefault(_title_head(context.facts[iri].title, context.rules), len(heads) - 1)
+                              for iri in self.iris], dtype=np.int64)
+        generic = context.rules.generic_heads
+        self.generic = np.array([_title_head(context.facts[iri].title, context.rules) in generic
+                                 for iri in self.iris], dtype=bool)
         self.threshold = context.rules.comparable_threshold
         self._post(context.rules)
 
@@ -803,6 +818,14 @@ class _FeatureIndex:
         self.counts = counts = np.bincount(self.indices, minlength=len(self.names))
         self.posting_ptr = np.concatenate(([0], np.cumsum(counts)))
         self.rare = counts <= rules.max_postings
+        # what a class does (skills and profile concepts): the features a profile overlap is over
+        self.does = np.array([_is_profile(name) for name in self.names], dtype=bool)
+        self.titled = np.array([name.startswith("title: ") and name[7:] not in rules.level_rank
+                                for name in self.names], dtype=bool)
+        self.profile_total = np.bincount(holders, weights=(self.weight * self.does)[self.indices],
+                                         minlength=len(self.iris))
+        self.profile_overlap = rules.comparable_profile_overlap
+        self.profile_min_shared = rules.comparable_profile_min_shared
         self._marked = np.zeros(len(self.names), dtype=np.float64)
         self._counted = np.zeros(len(self.names), dtype=np.int64)
         self._seen = np.zeros(len(self.iris), dtype=np.int64)
@@ -854,6 +877,7 @@ class _FeatureIndex:
         for owner, total in totals.items():
             new.total[owner] = total
         new.employer, new.stub, new.threshold = self.employer, self.stub, self.threshold
+        new.head, new.generic = self.head, self.generic
         new._post(rules)
         return new
 
@@ -918,10 +942,15 @@ class _FeatureIndex:
     def comparison_scores(self, first: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Those of ``others`` comparable with ``first``, and their scores (rounded to 3 places).
 
-        Two classes are comparable when they share at least ``COMPARABLE_MIN_SHARED`` features and their
+        Two classes are comparable when they share at least ``COMPARABLE_MIN_SHARED`` features, their
         weighted overlap coefficient (the weight they share over the weight of the sparser one) reaches the
-        threshold. A feature weighs the same in every class (idf of a skill, 1 for a word, 2 for a series), so
-        the shared weight is the sum over what they share. The overlap coefficient, not Jaccard: employers
+        threshold, and they are of one occupation: the same title head noun (``_title_head``: a clerk with a
+        clerk; a generic head, "officer", with another title word in common), or a profile overlap (the same
+        coefficient over skills and profile concepts alone) of ``comparable_profile_overlap`` over
+        ``comparable_profile_min_shared`` shared ones ("Medical Assistant" and "Assistant Bureau Chief" share a
+        title word, not an occupation). A feature weighs the same in every
+        class (idf of a skill, 1 for a word, 2 for a series), so the shared weight is the sum over what they
+        share. The overlap coefficient, not Jaccard: employers
         write specs at very different lengths (885.2 lists no KSAs at all), and Jaccard would punish the
         fuller one.
         """
@@ -935,12 +964,51 @@ class _FeatureIndex:
         # Rows hold features in name order, so the sum runs as sum(sorted(shared)) would.
         common = np.add.reduceat(self._marked[their], offsets)
         shared = np.add.reduceat(self._counted[their], offsets)
+        does = self.does[their]
+        titles = np.add.reduceat(self._counted[their] * self.titled[their], offsets)
+        common_done = np.add.reduceat(self._marked[their] * does, offsets)
+        shared_done = np.add.reduceat(self._counted[their] * does, offsets)
         self._marked[features] = 0.0
         self._counted[features] = 0
         smaller = np.minimum(self.total[first], self.total[others])
         score = np.divide(common, smaller, out=np.zeros(len(others)), where=smaller > 0)
-        kept = (shared >= COMPARABLE_MIN_SHARED) & (score >= self.threshold)
+        smaller = np.minimum(self.profile_total[first], self.profile_total[others])
+        alike = np.divide(common_done, smaller, out=np.zeros(len(others)), where=smaller > 0)
+        head = (self.head[others] == self.head[first]) & (self.head[first] >= 0)
+        one = ((head & (~self.generic[first] | (titles >= 2)))
+               | ((alike >= self.profile_overlap) & (shared_done >= self.profile_min_shared)))
+        kept = (shared >= COMPARABLE_MIN_SHARED) & (score >= self.threshold) & one
         return others[kept], _round3(score[kept])
+
+
+_NOT_DONE = ("field: ", "title: ", "work: ", "series: ")  # feature names of what a class does not do
+
+
+def _is_profile(feature: str) -> bool:
+    """Whether a feature is of what a class does: a skill concept or a profile concept (``_add_class``)."""
+    return not feature.startswith(_NOT_DONE)
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+@lru_cache(maxsize=1 << 16)
+def _title_head(title: str, rules: LadderRules) -> str:
+    """The head noun of a title: its last word once qualifiers (in parentheses, after a comma or "of": ladders.toml
+    ``head_cut``) and level words are dropped; its last word when only level words are left.
+
+    >>> rules = ladder_rules()
+    >>> [_title_head(title, rules) for title in ("Supervising Account Clerk II", "Medical Assistant",
+    ...  "Assistant Bureau Chief", "Office Technician (Typing)", "Supervisor of Machine Shop", "Chief")]
+    ['clerk', 'medical', 'bureau', 'technician', 'supervisor', 'chief']
+    """
+    text = fold(_PARENTHESES.sub(" ", title))
+    for cut in rules.head_cut:
+        text = text.split(cut, 1)[0]
+    words = text.replace("-", " ").replace("/", " ").split()
+    kept = [word for word in words if word not in rules.level_rank]
+    word = (kept or words or [""])[-1]
+    return sys.intern(statement_key(word) or word)
 
 
 def _round3(values: np.ndarray) -> np.ndarray:
