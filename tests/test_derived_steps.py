@@ -407,3 +407,18 @@ def test_comparable_classes_share_a_title_head_or_their_work() -> None:
     driver = make("o:driver", "Typist", field="office clerical", profile="drives buses; checks tickets",
                   place=OSPREY, name="Osprey City")
     assert not compared(clerk, driver)
+
+
+def test_a_field_naming_the_source_role_in_the_target_trade_is_one_occupation() -> None:
+    """'a helper to a Plumber' is experience as a helper in the plumbing trade: a Mechanical Helper gains it, a
+    Pipe Laborer doing the same work does not (nothing says it is of the trade), nor does an Assistant Inspector
+    gain 'a plumbing inspector' (experience as the target itself)."""
+    work = "helps plumbers install and repair pipes, valves and plumbing fixtures"
+    helper = make("k:helper", "Mechanical Helper", pay=40000, profile=work)
+    plumber = make("k:plumber", "Plumber", pay=90000, field="a helper to a Plumber", profile="repairs pipes")
+    laborer = make("k:laborer", "Pipe Laborer", pay=40000, profile=work)
+    assert ("k:helper", "k:plumber") in derived_pairs(employer(helper, plumber))
+    assert derived_pairs(employer(laborer, plumber)) == set()
+    inspector = make("k:inspector", "Assistant Inspector", pay=60000, profile="inspects plumbing inspector work")
+    plumbing = make("k:plumbing", "Plumbing Inspector", pay=80000, field="a plumbing inspector")
+    assert derived_pairs(employer(inspector, plumbing)) == set()

@@ -1285,11 +1285,16 @@ def _profile_overlap(context: _Context, a: ClassFacts, b: ClassFacts,
     return (shared_weight / total if total else 0.0), shared, missing, done, to_do
 
 
-def _title_share(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
-    """The share of ``a``'s title words (level words aside) in ``b``'s title."""
+def _title_share(a: ClassFacts, b: ClassFacts, rules: LadderRules, field: Collection[str] = ()) -> float:
+    """The share of ``a``'s title words (level words aside) in ``b``'s title, or named by ``b``'s field of
+    experience (``field``, its words: "helper to a Plumber" names a Mechanical Helper's "helper")."""
     ranks = rules.level_rank
     mine = {word for word in field_words(a.title, rules) if word not in ranks}
-    return _share(frozenset(mine), field_words(b.title, rules)) if mine else 0.0
+    if not mine:
+        return 0.0
+    theirs = field_words(b.title, rules)
+    return sum(word in theirs or (word not in rules.generic_heads and _named(word, field))
+               for word in mine) / len(mine)
 
 
 def _closeness(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
@@ -1334,7 +1339,8 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     if set(wanted) & field_words(b.title, rules) - set(matched):
         return None  # b's field names what b itself is ("electrical inspector") and a's work does not show it
     own = field_words(_title_level(b.title, rules)[0], rules)
-    if own and own <= set(wanted) and not own <= field_words(a.title, rules):
+    if (own and own <= set(wanted) and not own <= field_words(a.title, rules)
+            and not _named_in(a.title, wanted, field_words(b.title, rules), rules)):
         return None  # b's field is experience as b itself ("a plumbing inspector"): only b's series gains it
     ranks = rules.level_rank
     asked = [ranks[part] for word in wanted for part in word.split("-") if part in ranks]
@@ -1354,7 +1360,7 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     evidence = _occupation_evidence(context, a, b, overlap, len(shared) + len(done), frozenset(wanted))
     if not evidence:
         return None  # nothing but the field's words says the two are one occupation
-    title = _title_share(a, b, rules)
+    title = _title_share(a, b, rules, wanted)
     # how much of b's work a's is: skills and activities where the specs list them, else the words of the two
     # profiles (a bulletin's one paragraph of duties names few activities)
     employer = field_words(b.location_name or "", rules)
@@ -1406,9 +1412,25 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
     bits = sum(context.rarity(b.location, word) for word in words)
     if bits >= rules.evidence_title_bits and (len(words) > 1 or all(_named(word, field) for word in words)):
         return f"title words {', '.join(words)} ({bits} bits of rarity)"
+    # the field names b's head noun and a word of a's title that b's does not ("helper to a Plumber" for a
+    # Mechanical Helper and a Plumber): experience as a's role in b's trade. Level words and generic heads aside.
+    head = statement_key(_title_head(b.title, rules))
+    theirs = field_words(b.title, rules)
+    mine = sorted(word for word in field_words(a.title, rules) - ranks.keys() - rules.generic_heads
+                  if _named(word, field) and not _named(word, theirs))
+    if mine and head not in rules.generic_heads and head not in ranks and _named(head, field):
+        return f"the field names {a.title}'s {', '.join(mine)} and {b.title}'s {head}"
     if overlap >= rules.evidence_overlap and shared >= rules.evidence_min_shared:
         return f"{shared} skills and activities shared (overlap {overlap:.2f})"
     return ""
+
+
+def _named_in(title: str, field: Collection[str], own: Collection[str], rules: LadderRules) -> bool:
+    """Whether ``field`` (a field of experience's words) names a word of ``title`` other than a level word or a
+    generic head, nor one ``own`` (the other title's words) names: "helper to a Plumber" is experience as a
+    Mechanical Helper, not as a Plumber; "a plumbing inspector" is not as an Assistant Inspector."""
+    return any(word not in rules.generic_heads and _named(word, field) and not _named(word, own)
+               for word in field_words(title, rules) - rules.level_rank.keys())
 
 
 def _named(word: str, words: Collection[str]) -> bool:
