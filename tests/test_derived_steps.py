@@ -422,3 +422,14 @@ def test_a_field_naming_the_source_role_in_the_target_trade_is_one_occupation() 
     inspector = make("k:inspector", "Assistant Inspector", pay=60000, profile="inspects plumbing inspector work")
     plumbing = make("k:plumbing", "Plumbing Inspector", pay=80000, field="a plumbing inspector")
     assert derived_pairs(employer(inspector, plumbing)) == set()
+
+
+def test_a_field_naming_the_source_title_in_another_form_is_shown_by_its_work() -> None:
+    """'custodial services' is what a Custodian does, though its duties never say 'custodial'; a Window Washer
+    doing the same cleaning does not show it."""
+    work = "cleans floors, restrooms and offices; empties trash"
+    custodian = make("k:custodian", "Custodian", pay=31000, profile=work)
+    senior = make("k:senior", "Senior Custodian", pay=34000, field="custodial services", profile=work)
+    washer = make("k:washer", "Window Washer", pay=31000, profile=work)
+    assert derived_pairs(employer(custodian, senior)) == {("k:custodian", "k:senior")}
+    assert derived_pairs(employer(washer, senior)) == set()

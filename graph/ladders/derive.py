@@ -1425,6 +1425,13 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
     return ""
 
 
+def _title_forms(title: str, field: frozenset[str], rules: LadderRules) -> frozenset[str]:
+    """The words of ``field`` that name a word of ``title`` in another form (``_named``: "custodial" for a
+    Custodian, "gardening" for a Gardener Caretaker), level words and generic heads aside."""
+    mine = field_words(title, rules) - rules.level_rank.keys() - rules.generic_heads
+    return frozenset(word for word in field - mine if any(_named(word, (own,)) for own in mine))
+
+
 def _named_in(title: str, field: Collection[str], own: Collection[str], rules: LadderRules) -> bool:
     """Whether ``field`` (a field of experience's words) names a word of ``title`` other than a level word or a
     generic head, nor one ``own`` (the other title's words) names: "helper to a Plumber" is experience as a
@@ -1513,9 +1520,11 @@ def _option_check(context: _Context, a: ClassFacts, option: Experience, employer
     def weigh(word: str) -> int:
         return max(1, context.rarity(place, word))
 
-    wanted = _field_choice(option.field or option.description, employer or "", context.profile[a.iri], rules,
-                           weigh)
-    in_role = _weighted_share(wanted, context.profile[a.iri], weigh) >= rules.match_share
+    text = option.field or option.description
+    # a's work shows what its title names, in any form of the word ("custodial services" for a Custodian)
+    have = context.profile[a.iri] | _title_forms(a.title, field_words(text, rules), rules)
+    wanted = _field_choice(text, employer or "", have, rules, weigh)
+    in_role = _weighted_share(wanted, have, weigh) >= rules.match_share
     on_entry, entry_field = Decimal(0), ""
     for exp, words in context.entry[a.iri]:
         if wanted and _weighted_share(wanted, words, weigh) >= rules.match_share and exp.months > on_entry:
@@ -1527,7 +1536,7 @@ def _option_check(context: _Context, a: ClassFacts, option: Experience, employer
                                             context.profile[a.iri], weigh) >= rules.match_share)
                   for part in option.parts)
     return ((option.months - on_entry, -sum(part.evidenced for part in parts)), on_entry, entry_field, parts,
-            tuple(sorted(wanted & context.profile[a.iri])), tuple(sorted(wanted)))
+            tuple(sorted(wanted & have)), tuple(sorted(wanted)))
 
 
 def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_only: bool = False,
