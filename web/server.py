@@ -389,8 +389,12 @@ class QueryFront:
 
     def _drop(self, connection: _Connection) -> None:
         with self._lock:
-            connection.gone = True
-            self._connections.pop(connection.sock.fileno(), None)
+            self._close(connection)
+
+    def _close(self, connection: _Connection) -> None:
+        """Forget the connection and close it. Holds the lock."""
+        connection.gone = True
+        self._connections.pop(connection.sock.fileno(), None)
         with contextlib.suppress(OSError, ValueError):
             self._epoll.unregister(connection.sock.fileno())
         connection.sock.close()
@@ -566,11 +570,7 @@ class QueryFront:
             with contextlib.suppress(OSError, ValueError):
                 self._epoll.modify(connection.sock.fileno(), select.EPOLLIN)
         if connection.close_after:
-            connection.gone = True
-            self._connections.pop(connection.sock.fileno(), None)
-            with contextlib.suppress(OSError, ValueError):
-                self._epoll.unregister(connection.sock.fileno())
-            connection.sock.close()
+            self._close(connection)
             return
         connection.busy = False
         if connection.buffer:  # a request came while this one ran: this loop reads it
