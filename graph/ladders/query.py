@@ -365,11 +365,16 @@ def paths(store: Store, from_class: str, to_class: str | None = None,
     """
     results = paths_by_employer(store, from_class, to_class, max_steps, graph)
     if len(results) > 1:
-        places = "; ".join(result.origin.jurisdiction or "no jurisdiction" for result in results)
-        raise Ambiguous(f"{from_class!r} and {to_class!r} name classes of several employers ({places}), each with "
-                        f"a path between them; add the employer in brackets: "
-                        f"'{from_class} ({results[0].origin.jurisdiction or ''})'", tuple(results))
+        raise _several_employers(from_class, to_class, results, "each")
     return results[0]
+
+
+def _several_employers(from_class: str, to_class: str | None, results: list[LadderResult], which: str) -> Ambiguous:
+    """Two names that classes of several employers bear, ``which`` ("each", "none") with a path between them."""
+    places = "; ".join(result.origin.jurisdiction or "no jurisdiction" for result in results)
+    return Ambiguous(f"{from_class!r} and {to_class!r} name classes of several employers ({places}), {which} with a "
+                     f"path between them; add the employer in brackets: "
+                     f"'{from_class} ({results[0].origin.jurisdiction or ''})'", tuple(results))
 
 
 def paths_by_employer(store: Store, from_class: str, to_class: str | None = None,
@@ -390,10 +395,7 @@ def paths_by_employer(store: Store, from_class: str, to_class: str | None = None
         return results
     joined = [result for result in results if result.paths]
     if not joined:
-        places = "; ".join(result.origin.jurisdiction or "no jurisdiction" for result in results)
-        raise Ambiguous(f"{from_class!r} and {to_class!r} name classes of several employers ({places}), none with "
-                        f"a path between them; add the employer in brackets: "
-                        f"'{from_class} ({results[0].origin.jurisdiction or ''})'", tuple(results))
+        raise _several_employers(from_class, to_class, results, "none")
     return joined
 
 
