@@ -69,6 +69,13 @@ PHRASINGS = [
     # a comma-containing title joined by ";"
     ("One year of experience as a Crew Leader, Kestrel Conservation Corps; or Trail Supervisor.",
      [("Crew Leader, Kestrel Conservation Corps", 12), ("Trail Supervisor", 12)]),
+    # a list of titles joined by ";" to the end of the sentence (issue 20): every one, not the first alone
+    ("One year of experience performing duties comparable to a Records Assistant (Range C); Data Clerk II; "
+     "Records Supervisor II; or Mail Room Supervisor II.",
+     [("Records Assistant (Range C)", 12), ("Data Clerk II", 12), ("Records Supervisor II", 12),
+      ("Mail Room Supervisor II", 12)]),
+    # ... but a ";" before a piece that is no title ends the list
+    ("One year of experience as a Park Keeper; Graduation from high school is required.", [("Park Keeper", 12)]),
     # a title with its organisation or setting after a comma: one class, not two (issue 19, the CalHR sample)
     ("One year of experience performing the duties of a Harbor Patrol Officer I, Kestrel Marine Facility.",
      [("Harbor Patrol Officer I, Kestrel Marine Facility", 12)]),
@@ -151,8 +158,6 @@ def test_a_note_naming_classes_that_meet_a_requirement_names_feeders_not_a_path(
     assert noted_experience([other], experience, RULES) == ()
 
 
-@pytest.mark.xfail(strict=True, reason="not read yet: lettered sub-items that are bare class titles under a lead "
-                                      "ending in 'as:' name no class (each item is read on its own)")
 def test_lettered_classes_joined_by_or() -> None:
     lines = [Line(1, "Two years of full-time paid experience with Kestrel County as:"),
              Line(2, "a. a Park Keeper; or"), Line(3, "b. a Senior Gardener.")]
@@ -246,3 +251,50 @@ def test_at_the_level_of_brings_the_classes_at_that_pay() -> None:
                _class("Head Clerk", "1202", ("Senior Records Clerk", 24), text="as a Senior Records Clerk")]
     assert _resolved(classes, "Chief Clerk") == [("Library Aide", "same-pay-level"), ("Senior Records Clerk", "title")]
     assert _resolved(classes, "Head Clerk") == [("Senior Records Clerk", "title")]
+
+
+def _feeders_noted(note: str) -> list[tuple[str, int]]:
+    lines = [Line(1, "1. One year of full-time paid experience driving a truck of 28,000 pounds or more; and"),
+             Line(2, "2. A valid Class B driver's license.")]
+    paths, _ = parse_requirement_paths(Passage(lines, "kestrel.txt", "0"), RULES)
+    experience = tuple(e for path in paths for item in path.items for e in item.experience)
+    return _named(noted_experience([Passage([Line(9, note)], "kestrel.txt", "0")], experience, RULES))
+
+
+@pytest.mark.parametrize(("note", "expected"), [
+    # experience substituted for the whole requirement: its classes are feeders with its months
+    ("3. Equivalent experience gained in a training capacity as a Road Laborer, Truck Operator, or Yard Worker with "
+     "Kestrel County may be substituted for the above experience.",
+     [("Road Laborer", 12), ("Truck Operator", 12), ("Yard Worker", 12)]),
+    ("Experience as a Yard Worker may substitute for the required experience.", [("Yard Worker", 12)]),
+    # ... for a part of it, or for education: no feeder
+    ("Experience as a Yard Worker may be substituted for six months of the required experience.", []),
+    ("Two years of experience as a Yard Worker may be substituted for the required education.", []),
+    # the experience dated from an appointment to a class
+    ("List only County experience, with the date of original appointment as a Yard Worker and of each transfer.",
+     [("Yard Worker", 12)]),
+    ("Give the date of your appointment as a Yard Worker.", []),
+])
+def test_a_note_naming_where_the_experience_is_gained(note: str, expected: list[tuple[str, int]]) -> None:
+    assert _feeders_noted(note) == expected
+
+
+def test_a_role_written_in_lower_case_names_the_class_of_that_exact_title() -> None:
+    """'as a security guard, security aide, or park ranger': the employer's Security Aide class is named (an
+    explicit step); a role no class has exactly ('security guard') names none, and a near title is not enough."""
+    from rolegraph.ladders.derive import derive_ladder
+    from rolegraph.ladders.facts import ClassFacts, Experience
+
+    place = "urn:kestrel"
+    field = "security guard, security aide, park rangers, or Gate Attendant"
+    asked = Experience("urn:kestrel:officer/experience/1", Decimal(12), field,
+                       f"One year of full-time paid experience as a {field}")
+    facts = [ClassFacts(f"urn:kestrel:{code}", title, code, place, "Kestrel County", True, pay=pay)
+             for code, title, pay in (("3199", "Security Aide", 38000), ("3200", "Park Ranger", 39000),
+                                      ("3198", "Gate Attendant", 36000))]
+    facts.append(ClassFacts("urn:kestrel:3181", "Security Officer", "3181", place, "Kestrel County", True,
+                            experience=(asked,), pay=45000))
+    steps = {(step.source.rsplit(":", 1)[-1], step.target.rsplit(":", 1)[-1]): step.kind
+             for step in derive_ladder(facts).steps}
+    assert steps.get(("3199", "3181")) == "explicit"
+    assert ("3200", "3181") not in steps or steps[("3200", "3181")] != "explicit"  # "park rangers" is no title

@@ -28,7 +28,8 @@ from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
 from rolegraph.merge import QUALIFIER, RANGE_QUALIFIER
 from rolegraph.model import LEVEL_ORDER, pickled_by_fields
-from rolegraph.parser.tables import fold
+from rolegraph.parser.requirements import named_classes
+from rolegraph.parser.tables import fold, load_rules
 from rolegraph.resources import rule_table
 from rolegraph.skills import clean_statement, profile_rules, skill_rules, statement_key
 
@@ -1596,11 +1597,13 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
             exact[(fact.location, fold(fact.label))].append(fact)
         titles[fact.location][fact.iri] = fold(fact.title)
 
-    def resolve(location: str | None, name: str) -> str | None:
+    def resolve(location: str | None, name: str, close: bool = True) -> str | None:
         found = exact.get((location, fold(name)), [])
         real = [fact for fact in found if not fact.stub] or found
         if len(real) == 1:
             return real[0].iri
+        if not close:
+            return None
         # the whole title, as the merge stage resolves names (a partial match would take "Senior Environmental
         # Scientist" for Environmental Scientist)
         match = process.extractOne(fold(name), titles.get(location, {}), scorer=fuzz.ratio,
@@ -1613,18 +1616,42 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
 Resolution = tuple[tuple[str | None, ...], tuple[tuple[str, ...], ...]]  # family member IRIs; named, per option
 
 
-def _resolution(owner: ClassFacts, resolve: Callable[[str | None, str], str | None]) -> Resolution:
-    """The classes ``owner``'s job family and experience name, resolved: what its explicit steps join."""
+def _resolution(owner: ClassFacts, resolve: Callable[..., str | None]) -> Resolution:
+    """The classes ``owner``'s job family and experience name, resolved: what its explicit steps join. A role
+    written in lower case in a list of roles ("as a security guard, security aide, or park ranger") names the class
+    of that exact title, where the employer has one."""
     return (tuple(member.member or resolve(owner.location, member.name) for member in owner.family),
-            tuple(tuple(sorted(set(option.in_classes) | {iri for title in option.in_class_titles
-                                                         if (iri := resolve(owner.location, title)) is not None}))
+            tuple(tuple(sorted(set(option.in_classes)
+                               | {iri for title in option.in_class_titles
+                                  if (iri := resolve(owner.location, title)) is not None}
+                               | {iri for role in _roles(option)
+                                  if (iri := resolve(owner.location, role, close=False)) is not None}))
                   for option in owner.experience))
+
+
+def _roles(option: Experience) -> list[str]:
+    """The roles an experience field lists after "as a", written in lower case (capitalized titles are the
+    parser's named classes).
+
+    >>> _roles(Experience("e", Decimal(12), "security guard, security aide, or Police Student Worker",
+    ...                   "One year of experience as a security guard, security aide, or Police Student Worker"))
+    ['security guard', 'security aide']
+    >>> _roles(Experience("e", Decimal(12), "office clerical work", "One year of office clerical work"))
+    []
+    """
+    rules = load_rules().bulletin
+    if rules is None or not option.field or not option.field[0].islower():
+        return []
+    roles = named_classes(option.field, rules)
+    if not roles or not re.search(rf"\bas\s+an?\s+{re.escape(roles[0])}\b", option.description, re.IGNORECASE):
+        return []
+    return [role for role in roles if role.islower()]
 
 
 def _names(owner: ClassFacts) -> tuple[Any, ...]:
     """What ``_resolution`` reads of ``owner``: while it and every class's ``_identity`` stay, so does that."""
     return (owner.location, tuple((member.name, member.member) for member in owner.family),
-            tuple((option.in_classes, option.in_class_titles) for option in owner.experience))
+            tuple((option.in_classes, option.in_class_titles, tuple(_roles(option))) for option in owner.experience))
 
 
 def _identity(fact: ClassFacts) -> tuple[Any, ...]:
@@ -1643,7 +1670,8 @@ def _explicit_steps(context: _Context, owners: Iterable[ClassFacts],
     found: dict[str, tuple[Step, ...]] = {}
     resolved: dict[str, Resolution] = {}
     for owner in owners:
-        if not owner.family and not any(option.in_classes or option.in_class_titles for option in owner.experience):
+        if not owner.family and not any(option.in_classes or option.in_class_titles or _roles(option)
+                                        for option in owner.experience):
             continue
         if resolutions is None:
             assert resolve is not None

@@ -326,6 +326,12 @@ def _passage(section: RawSection, document: SourceDocument, consumed: set[int]) 
     return Passage(lines, document.name, document.sha256)
 
 
+def _lines_of(text: Text, document: SourceDocument) -> Passage:
+    """The passage of ``document`` a text was read from (its lines, by provenance)."""
+    start, end = text.where.line_start, text.where.line_end
+    return Passage([line for line in document.lines if start <= line.number <= end], document.name, document.sha256)
+
+
 def _paragraph_texts(passage: Passage) -> tuple[Text, ...]:
     return tuple(Text(span.text, span.where) for span in passage.paragraph_spans())
 
@@ -544,7 +550,10 @@ def parse_spec(document: SourceDocument, rules: Rules | None = None, listed: Lis
     if not paths:  # a requirement stated without alternatives is one path, in every layout
         paths = parse_stated_path(qualification, experience, rules)
     # a note naming the classes that meet an experience requirement names feeders, not a path
-    experience += noted_experience(passages(*NOTE_SECTIONS), experience, rules, layout.levels_within_class)
+    # and so does a requirement section's paragraph outside its paths ("... may be substituted for the above
+    # experience")
+    noted = passages(*NOTE_SECTIONS) + [_lines_of(note, document) for note in requirement_notes]
+    experience += noted_experience(noted, experience, rules, layout.levels_within_class)
     ksa_passages = passages("ksa")
     ksa_skip: list[Span] = []
     for passage in ksa_passages:

@@ -544,6 +544,10 @@ def _item(node: _Node, passage: Passage, rules: Rules, levels_within_class: bool
     assert table is not None
     own = Passage(node.lines, passage.source, passage.sha256)
     experience = _experience(own, rules, levels_within_class) if own else ()
+    if experience and node.children and table.classes_listed_below.search(own.text):
+        listed = [name for child in node.children for name in _listed_classes(child, table, levels_within_class)]
+        experience = (*experience[:-1], replace(experience[-1], in_classes=tuple(
+            dict.fromkeys(experience[-1].in_classes + tuple(listed)))))
     own_sentences = list(sentences(own))  # read for education, courses and licences alike
     children = tuple(_item(child, passage, rules, levels_within_class) for child in node.children)
     if experience:  # sub-items with nothing of their own say what the experience must be in
@@ -558,6 +562,16 @@ def _item(node: _Node, passage: Passage, rules: Rules, levels_within_class: bool
         courses=_courses(own_sentences, rules),
         licenses=_licenses(own_sentences, rules),
         items=children, conjunction=_sub_conjunction(node, table))
+
+
+def _listed_classes(node: _Node, table: BulletinRules, levels_within_class: bool) -> list[str]:
+    """The class an item below a lead listing classes names, when it is a bare title ("a. a Park Keeper; or")."""
+    text = " ".join(line.text for line in node.lines).strip()
+    text = re.sub(r"^\s*\(?[A-Za-z0-9]{1,3}[.)]\s+", "", text) if node.kind != "lead" else text
+    for rule in table.listed_classes:
+        if (match := rule.pattern.match(text)) is not None:
+            return named_classes(match.group("classes"), table, levels_within_class)
+    return []
 
 
 def parse_requirement_paths(passage: Passage, rules: Rules, levels_within_class: bool = False
@@ -686,32 +700,52 @@ def flatten_experience(paths: tuple[RequirementPath, ...]) -> tuple[ExperienceRe
 def noted_experience(notes: list[Passage], experience: tuple[ExperienceRequirement, ...], rules: Rules,
                      levels_within_class: bool = False) -> tuple[ExperienceRequirement, ...]:
     """Classes a note says meet an experience requirement ("Experience in the classes of A, B, or C meets the
-    journey-level experience requirement"), one requirement per note sentence: the months, field and schedule of
-    the requirement met (the first whose description holds the words the note names it by, else the first), the
-    sentence as its description and where. Never a path: the paths stay as the requirement section states them."""
+    journey-level experience requirement", "Experience as a A or B may be substituted for the above experience"),
+    or whose appointment the required experience counts from ("the date of original appointment as a
+    Firefighter"), one requirement per note sentence: the months, field and schedule of the requirement met (the
+    first whose description holds the words the note names it by, else the first), the sentence as its
+    description and where. Never a path: the paths stay as the requirement section states them. Classes the
+    requirements already name are left out.
+
+    >>> from rolegraph.model import Line
+    >>> from rolegraph.parser.tables import load_rules
+    >>> asked = parse_requirement_paths(Passage([Line(1, "1. One year of experience driving a truck.")], "a", "0"),
+    ...                                 load_rules())[0][0].items[0].experience
+    >>> note = Line(2, "3. Experience as a Truck Operator may be substituted for the above experience.")
+    >>> [(found.months, found.in_classes) for found in noted_experience([Passage([note], "a", "0")], asked,
+    ...                                                                   load_rules())]
+    [(Decimal('12'), ('Truck Operator',))]
+    >>> part = Line(2, "Experience as a Truck Operator may be substituted for six months of the required experience.")
+    >>> noted_experience([Passage([part], "a", "0")], asked, load_rules())
+    ()
+    """
     table = rules.bulletin
     if table is None or not experience:
         return ()
+    named_before = {name for requirement in experience for name in requirement.in_classes}
     found: list[ExperienceRequirement] = []
     for note in notes:
         for sentence in sentences(note):
-            met = table.meets_requirement.search(sentence.text)
-            if met is None:
-                continue
             names: list[str] = []
-            for rule in table.class_mentions:
-                if "role" in rule.pattern.groupindex or not rule.could_match(sentence.text):
-                    continue
-                for match in rule.pattern.finditer(sentence.text, 0, met.start()):
-                    names.extend(name for name in named_classes(match.group("classes"), table, levels_within_class)
-                                 if name not in names)
-            if not names:
-                continue
-            words = re.findall(r"[a-z]+", met.group("which").casefold())
-            target = next((requirement for requirement in experience
-                           if all(word in requirement.description.casefold() for word in words)), experience[0])
-            found.append(ExperienceRequirement(target.months, target.field, sentence.text, sentence.where,
-                                               in_classes=tuple(names), schedule=target.schedule))
+            target = experience[0]
+            met = table.meets_requirement.search(sentence.text)
+            if met is not None:
+                for rule in table.class_mentions:
+                    if "role" in rule.pattern.groupindex or not rule.could_match(sentence.text):
+                        continue
+                    for match in rule.pattern.finditer(sentence.text, 0, met.start()):
+                        names.extend(named_classes(match.group("classes"), table, levels_within_class))
+                words = re.findall(r"[a-z]+", (met.group("which") or "").casefold())
+                target = next((requirement for requirement in experience
+                               if all(word in requirement.description.casefold() for word in words)), target)
+            for rule in table.entry_classes:
+                if rule.could_match(sentence.text):
+                    for match in rule.pattern.finditer(sentence.text):
+                        names.extend(named_classes(match.group("classes"), table, levels_within_class))
+            names = [name for name in dict.fromkeys(names) if name not in named_before]
+            if names:
+                found.append(ExperienceRequirement(target.months, target.field, sentence.text, sentence.where,
+                                                   in_classes=tuple(names), schedule=target.schedule))
     return tuple(found)
 
 

@@ -249,6 +249,9 @@ class BulletinRules(Memos):
     lead_continues: re.Pattern[str] = NEVER
     title_qualifier: re.Pattern[str] = NEVER  # a list piece after a comma that qualifies the title before it
     meets_requirement: re.Pattern[str] = NEVER  # a note naming classes that meet an experience requirement
+    entry_classes: tuple[PhraseRule, ...] = ()  # a note naming the class the required experience counts from
+    classes_listed_below: re.Pattern[str] = NEVER  # a lead whose items below it are class titles
+    listed_classes: tuple[PhraseRule, ...] = ()  # such an item
     points_elsewhere: re.Pattern[str] = NEVER  # a sentence that sends the reader to another section for the rule
     not_class_opening: re.Pattern[str] = NEVER  # a name opening so is no class (a place's status or body)
     field_clause_end: re.Pattern[str] = NEVER  # after a comma: where an experience field's clause ends
@@ -267,7 +270,8 @@ class BulletinRules(Memos):
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         return (self.salary_amounts + self.salary_departments + self.exam_types + self.exam_notes + self.durations
                 + self.schedules + self.class_mentions + self.schools + self.majors + self.courses
-                + self.exam_weights + self.experience_fallbacks + self.license_names + self.field_cuts)
+                + self.exam_weights + self.experience_fallbacks + self.license_names + self.field_cuts
+                + self.entry_classes + self.listed_classes)
 
 
 @dataclass(frozen=True)
@@ -704,6 +708,9 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         title_qualifier=_compile("class_titles.qualifier",
                                  _substituted(titles.get("qualifier", NEVER.pattern), substitutions), 0),
         meets_requirement=_any("requirements.meets_requirement", requirements.get("meets_requirement", [])),
+        entry_classes=rules("entry_class", case_sensitive=True),
+        classes_listed_below=_any("requirements.classes_listed_below", requirements.get("classes_listed_below", [])),
+        listed_classes=rules("listed_class", case_sensitive=True),
         points_elsewhere=_any("requirements.points_elsewhere", requirements.get("points_elsewhere", [])),
         not_class_opening=_compile("class_titles.not_class_openings", "^(?:" + _either(
             _substituted(opening, substitutions) for opening in titles.get("not_class_openings", [])) + ")", 0),
