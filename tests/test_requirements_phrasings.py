@@ -281,7 +281,7 @@ def test_a_note_naming_where_the_experience_is_gained(note: str, expected: list[
 
 def test_a_role_written_in_lower_case_names_the_class_of_that_exact_title() -> None:
     """'as a security guard, security aide, or park ranger': the employer's Security Aide class is named (an
-    explicit step); a role no class has exactly ('security guard') names none, and a near title is not enough."""
+    explicit step); a role no class has exactly names none, nor does a near title or a class no spec specifies."""
     from rolegraph.ladders.derive import derive_ladder
     from rolegraph.ladders.facts import ClassFacts, Experience
 
@@ -292,9 +292,11 @@ def test_a_role_written_in_lower_case_names_the_class_of_that_exact_title() -> N
     facts = [ClassFacts(f"urn:kestrel:{code}", title, code, place, "Kestrel County", True, pay=pay)
              for code, title, pay in (("3199", "Security Aide", 38000), ("3200", "Park Ranger", 39000),
                                       ("3198", "Gate Attendant", 36000))]
+    facts.append(ClassFacts("urn:kestrel:guard", "Security Guard", None, place, "Kestrel County", True, stub=True))
     facts.append(ClassFacts("urn:kestrel:3181", "Security Officer", "3181", place, "Kestrel County", True,
                             experience=(asked,), pay=45000))
     steps = {(step.source.rsplit(":", 1)[-1], step.target.rsplit(":", 1)[-1]): step.kind
              for step in derive_ladder(facts).steps}
     assert steps.get(("3199", "3181")) == "explicit"
     assert ("3200", "3181") not in steps or steps[("3200", "3181")] != "explicit"  # "park rangers" is no title
+    assert ("guard", "3181") not in steps  # a class only named elsewhere (a stub) is no employer's class

@@ -1599,10 +1599,10 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
 
     def resolve(location: str | None, name: str, close: bool = True) -> str | None:
         found = exact.get((location, fold(name)), [])
-        real = [fact for fact in found if not fact.stub] or found
+        real = [fact for fact in found if not fact.stub] or (found if close else [])
         if len(real) == 1:
             return real[0].iri
-        if not close:
+        if not close:  # a role written in lower case names a class the employer specifies, by its exact title
             return None
         # the whole title, as the merge stage resolves names (a partial match would take "Senior Environmental
         # Scientist" for Environmental Scientist)
