@@ -63,7 +63,8 @@ def _stored_steps(store: Store, sources: Iterable[str] | None = None) -> list[St
             explanation=_v(row, "comment") or "")
     for row in store.query(f"""
         SELECT ?s ?p ?o WHERE {{ {only} ?s rg:fromClass ?from ; a rg:PromotionStep .
-          VALUES ?p {{ rg:sharedSkill rg:missingSkill rg:justifiedBy }} ?s ?p ?o }}"""):
+          VALUES ?p {{ rg:sharedSkill rg:missingSkill rg:sharedActivity rg:missingActivity rg:justifiedBy }}
+          ?s ?p ?o }}"""):
         node, predicate = _v(row, "s") or "", (_v(row, "p") or "").rsplit("#", 1)[-1]
         lists[node][predicate].append(_v(row, "o") or "")
     # Source lines of the justifying facts in a second query: joined into the first, Oxigraph took 1 s on
@@ -80,6 +81,8 @@ def _stored_steps(store: Store, sources: Iterable[str] | None = None) -> list[St
         extra = lists.get(node, {})
         steps.append(Step(**values, shared_skills=tuple(sorted(set(extra.get("sharedSkill", [])))),
                           missing_skills=tuple(sorted(set(extra.get("missingSkill", [])))),
+                          shared_activities=tuple(sorted(set(extra.get("sharedActivity", [])))),
+                          missing_activities=tuple(sorted(set(extra.get("missingActivity", [])))),
                           justified_by=tuple(sorted(set(extra.get("justifiedBy", [])))),
                           sources=tuple(sorted(set(extra.get("sources", []))))))
     return sorted(steps, key=lambda step: (step.source, step.target))
@@ -251,12 +254,15 @@ class PathIndex:
 
 @dataclass(frozen=True)
 class LadderPath:
-    """A chain of promotion steps with cumulative months and the skills still missing at its end."""
+    """A chain of promotion steps with cumulative months and the skills still missing at its end: the skill
+    concepts the last class asks that the first does not state, and the activities the last class's work shows
+    that the class before it does not (its step's ``missing_activities``)."""
 
     classes: tuple[str, ...]
     steps: tuple[Step, ...]
     months_to_gain: Decimal | None  # sum of months still to gain in each class on the way (None: unknown)
     missing_skills: tuple[str, ...]
+    missing_activities: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -316,6 +322,8 @@ class LadderResult:
                     "months_in_role": _number(item.months_in_role), "field": item.required_field,
                     "combine": item.combine, "grade_change": item.grade_change,
                     "shared_skills": skills(item.shared_skills), "missing_skills": skills(item.missing_skills),
+                    "shared_activities": list(item.shared_activities),
+                    "missing_activities": list(item.missing_activities),
                     "sources": list(item.sources), "explanation": item.explanation}
 
         return {
@@ -323,7 +331,8 @@ class LadderResult:
             "max_steps": self.max_steps,
             "paths": [{"classes": [ref(iri) for iri in path.classes], "score": round(path.score, 3),
                        "months_to_gain": _number(path.months_to_gain),
-                       "missing_skills": skills(path.missing_skills), "steps": [step(s) for s in path.steps]}
+                       "missing_skills": skills(path.missing_skills),
+                       "missing_activities": list(path.missing_activities), "steps": [step(s) for s in path.steps]}
                       for path in self.paths],
             "lateral": [step(item) for item in self.lateral],
             "comparable": [{"class": ref(iri), "score": score} for iri, score in self.comparable],
@@ -345,7 +354,8 @@ def _ladder_path(graph: nx.DiGraph, classes: tuple[str, ...]) -> LadderPath:
             break
         months += step.months_in_role
     have, need = graph.nodes[classes[0]]["skills"], graph.nodes[classes[-1]]["skills"]
-    return LadderPath(classes, steps, months, tuple(sorted(need - have)))
+    return LadderPath(classes, steps, months, tuple(sorted(need - have)),
+                      steps[-1].missing_activities if steps else ())
 
 
 def paths(store: Store, from_class: str, to_class: str | None = None,

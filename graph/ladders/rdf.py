@@ -2,8 +2,9 @@
 
 A step is ``rg:PromotionStep`` with ``rg:fromClass``, ``rg:toClass``, ``rg:basis`` (explicit, derived or
 lateral), ``rg:score``, ``rg:monthsRequired``, ``rg:monthsOnEntry``, ``rg:monthsInRole``, ``rg:gradeChange``,
-``rg:combination``, ``rg:field``, ``rg:sharedSkill``, ``rg:missingSkill``, ``rg:justifiedBy`` (the fact
-nodes, which carry source lines) and ``rdfs:comment`` (the explanation). Classes of different employers
+``rg:combination``, ``rg:field``, ``rg:sharedSkill``, ``rg:missingSkill``, ``rg:sharedActivity``,
+``rg:missingActivity``, ``rg:justifiedBy`` (the fact nodes, which carry source lines) and ``rdfs:comment`` (the
+explanation). Classes of different employers
 get ``rg:comparableTo`` both ways and an ``rg:Comparison`` node with the score.
 """
 
@@ -94,6 +95,10 @@ def iter_ladder_quads(ladder: Ladder, iris: Iris | None = None) -> Iterator[Quad
             add(node, RG.sharedSkill, NamedNode(concept))
         for concept in step.missing_skills:
             add(node, RG.missingSkill, NamedNode(concept))
+        for activity in step.shared_activities:
+            add(node, RG.sharedActivity, Literal(activity))
+        for activity in step.missing_activities:
+            add(node, RG.missingActivity, Literal(activity))
         for fact in step.justified_by:
             add(node, RG.justifiedBy, NamedNode(fact))
         add(node, RDFS.comment, Literal(step.explanation))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from rolegraph.ladders.derive import Step
-from rolegraph.ladders.query import LadderResult
+from rolegraph.ladders.query import LadderPath, LadderResult
 from rolegraph.ladders.svg import render_svg
 
 __all__ = ["FORMAT_TO_WRITER", "render_text", "render_json", "render_dot", "render_graphml", "render_svg"]
@@ -39,6 +39,20 @@ def _wrapped(label: str, text: str, indent: str) -> list[str]:
                          break_long_words=False, break_on_hyphens=False)
 
 
+ACTIVITIES_SHOWN = 6  # of a step's activities still to learn, in the text (all are in --format json)
+
+
+def _still_missing(path: LadderPath) -> str:
+    """What a path leaves to learn, in words.
+
+    >>> _still_missing(LadderPath(("a", "b"), (), None, ("k",), ("assign work", "review work")))
+    '1 skill and 2 activities still missing'
+    """
+    skills, activities = len(path.missing_skills), len(path.missing_activities)
+    return (f"{skills} skill{'s' if skills != 1 else ''} and {activities} "
+            f"activit{'ies' if activities != 1 else 'y'} still missing")
+
+
 def _step_lines(result: LadderResult, step: Step, indent: str = "    ") -> list[str]:
     lines = [f"{indent[:-2]}- {step.kind}: {result.label(step.source)} -> {result.label(step.target)}"
              f"  (score {step.score:.2f})"]
@@ -57,6 +71,10 @@ def _step_lines(result: LadderResult, step: Step, indent: str = "    ") -> list[
     if step.missing_skills:
         lines.extend(_wrapped("missing skills: ", "; ".join(result.skill_label(c) for c in step.missing_skills),
                               indent))
+    if step.missing_activities:
+        shown = "; ".join(step.missing_activities[:ACTIVITIES_SHOWN])
+        more = len(step.missing_activities) - ACTIVITIES_SHOWN
+        lines.extend(_wrapped("still to learn: ", shown + (f"; and {more} more" if more > 0 else ""), indent))
     if step.sources:
         lines.extend(_wrapped("sources: ", ", ".join(step.sources), indent))
     return lines
@@ -76,8 +94,7 @@ def render_text(result: LadderResult) -> str:
         lines.extend(textwrap.wrap(f"{number}. {chain}", WIDTH, subsequent_indent="     "))
         months = "months unknown" if path.months_to_gain is None else f"{_months(path.months_to_gain)} months to gain"
         lines.append(f"   {len(path.steps)} step{'s' if len(path.steps) != 1 else ''}, {months}, "
-                     f"score {path.score:.2f}, {len(path.missing_skills)} skill"
-                     f"{'s' if len(path.missing_skills) != 1 else ''} still missing at the end")
+                     f"score {path.score:.2f}, {_still_missing(path)} at the end")
     seen: set[tuple[str, str]] = set()
     steps = [step for path in result.paths for step in path.steps
              if (step.source, step.target) not in seen and not seen.add((step.source, step.target))]
