@@ -526,10 +526,12 @@ def _vocabulary(classes: list[JobClass], cache_directory: Path | None) -> tuple[
     if cache_directory is None:
         return "", vocabulary_of_classes(classes)
     digest = hashlib.sha256(emit_fingerprint().encode())
-    for job_class in classes:
+    for job_class in classes:  # broader concepts depend on which class holds a statement, and its kind
         for ksa in job_class.ksas:
+            digest.update(f"{ksa.kind}\1".encode())
             digest.update(ksa.text.encode("utf-8", "surrogateescape"))
             digest.update(b"\0")
+        digest.update(b"\2")
     key = digest.hexdigest()
     kept = kept_vocabulary(cache_directory, key)
     if kept is not None:

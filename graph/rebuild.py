@@ -133,7 +133,7 @@ def shared_signature(job_class: JobClass) -> tuple[Any, ...]:
             job_class.code.value if job_class.code else None, job_class.stub,
             tuple((text.value, _lines(text.where)) for text in job_class.job_family),
             tuple((name, _lines(requirement.where)) for name, requirement in _experience_names(job_class.experience)),
-            tuple(ksa.text for ksa in job_class.ksas))
+            tuple((ksa.kind, ksa.text) for ksa in job_class.ksas))
 
 
 def _lines(where: Provenance) -> tuple[str, int, int]:

@@ -3,8 +3,9 @@
 A statement is folded, stripped of punctuation and of prefixes such as "knowledge of" (its *label*), then
 reduced to a comparison *key* without stop words and simple plurals. Statements with equal keys share a
 concept; near-duplicate keys (rapidfuzz) join the concept of the closest earlier key, and the similarity of
-every merge is kept. Word lists and thresholds live in ``parser/rules/skills.toml``. Pure: no store, no I/O
-beyond reading that table once.
+every merge is kept. A concept whose label is another's with modifiers before it ("engineering mathematics",
+"mathematics") gets that one as its broader concept. Word lists and thresholds live in ``parser/rules/skills.toml``.
+Pure: no store, no I/O beyond reading that table once.
 
 >>> vocabulary = build_vocabulary(["General Office Procedures.", "office procedures", "spelling"])
 >>> vocabulary.label_of_text("knowledge of general office procedures")
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -35,7 +36,8 @@ from rolegraph.resources import rule_table
 
 __all__ = ["SkillRules", "Concept", "Vocabulary", "skill_rules", "clean_statement", "statement_key",
            "build_vocabulary", "vocabulary_of_classes", "vocabulary_quads", "skills_graph", "ProfileRules",
-           "profile_rules", "activities_of_text", "split_statement"]
+           "profile_rules", "activities_of_text", "split_statement", "BroaderRules", "broader_rules",
+           "broader_concepts", "statement_verbs"]
 
 
 @dataclass(frozen=True)
@@ -308,11 +310,13 @@ class Concept:
 
 @dataclass
 class Vocabulary:
-    """Concepts by preferred label, and the concept label of every comparison key seen."""
+    """Concepts by preferred label, the concept label of every comparison key seen, and the broader concept of
+    each concept that has one (narrower label -> broader label)."""
 
     concepts: dict[str, Concept]
     key_to_label: dict[str, str]
     rules: SkillRules
+    broader: dict[str, str] = field(default_factory=dict)
     # statement text -> its label, worked out once (emit asks for every statement of every class)
     _labels: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -354,14 +358,39 @@ def build_vocabulary(statements: Iterable[str], rules: SkillRules | None = None)
     ['business english and spelling']
     >>> vocabulary.concepts['business english and spelling'].alt_labels
     {'business english spelling and arithmetic': 1.0}
+
+    A concept's broader concept is found among concepts held by ``min_classes`` statements (``broader_concepts``):
+
+    >>> build_vocabulary(["engineering mathematics", "mathematics", "Mathematics."]).broader
+    {'engineering mathematics': 'mathematics'}
     """
     rules = rules or skill_rules()
+    times = Counter(statements)
+    vocabulary, cleaned, listed = _merge(times, rules)
+    uses: Counter[str] = Counter()
+    for text, count in times.items():
+        key = cleaned[text][1]
+        if key:
+            uses[vocabulary.key_to_label[key]] += count
+    vocabulary.broader = broader_concepts(uses, listed=listed, skill=rules)
+    return vocabulary
+
+
+def _merge(times: Mapping[str, int], rules: SkillRules) -> tuple[Vocabulary, dict[str, tuple[str, str]], set[str]]:
+    """The vocabulary of statements (each with the times it occurs), without broader concepts; the label and key of
+    each statement; the concept labels some statement of which lists things (``list_marks``)."""
+    marks = _list_marks(broader_rules())
     labels_by_key: dict[str, Counter[str]] = defaultdict(Counter)
-    for text, times in Counter(statements).items():  # each wording once (labels first met first, as one by one)
+    cleaned: dict[str, tuple[str, str]] = {}
+    marked: set[str] = set()
+    for text, count in times.items():  # each wording once (labels first met first, as one by one)
         label = clean_statement(text, rules)
         key = statement_key(label, rules)
+        cleaned[text] = (label, key)
+        if marks.search(text):
+            marked.add(label)
         if key:
-            labels_by_key[key][label] += times
+            labels_by_key[key][label] += count
     frequency = {key: sum(labels.values()) for key, labels in labels_by_key.items()}
     order = sorted(labels_by_key, key=lambda key: (len(key.split()), -frequency[key], key))
     concepts: dict[str, Concept] = {}
@@ -385,7 +414,7 @@ def build_vocabulary(statements: Iterable[str], rules: SkillRules | None = None)
             if label != best.label:
                 best.alt_labels[label] = round(best_score / 100.0, 3)
         key_to_label[key] = best.label
-    return Vocabulary(concepts, key_to_label, rules)
+    return Vocabulary(concepts, key_to_label, rules), cleaned, marked & concepts.keys()
 
 
 # Characters of a key counted in 32 bins (by code point modulo 32: the letters apart, digits sharing bins with
@@ -453,8 +482,142 @@ def _char_bins(text: str) -> np.ndarray:
 
 
 def vocabulary_of_classes(classes: Iterable[JobClass], rules: SkillRules | None = None) -> Vocabulary:
-    """The vocabulary over every KSA statement of ``classes``."""
-    return build_vocabulary((ksa.text for job_class in classes for ksa in job_class.ksas), rules)
+    """The vocabulary over every KSA statement of ``classes``; a broader concept is one held by ``min_classes``
+    classes, and the words that start their ability statements are verbs (``statement_verbs``)."""
+    rules = rules or skill_rules()
+    classes = list(classes)
+    held = Counter((ksa.kind, ksa.text) for job_class in classes for ksa in job_class.ksas)
+    times: Counter[str] = Counter()
+    for (_, text), count in held.items():
+        times[text] += count
+    vocabulary, cleaned, listed = _merge(times, rules)
+    label_of = vocabulary.key_to_label
+    uses: Counter[str] = Counter()
+    for job_class in classes:
+        uses.update({label_of[key] for key in (cleaned[ksa.text][1] for ksa in job_class.ksas) if key})
+    verbs = _verbs(held, lambda text: cleaned[text][0], broader_rules())
+    vocabulary.broader = broader_concepts(uses, verbs=verbs, listed=listed, skill=rules)
+    return vocabulary
+
+
+@dataclass(frozen=True)
+class BroaderRules:
+    """The compiled ``[broader]`` table of ``skills.toml``: when a concept is evidently a kind of another."""
+
+    min_classes: int
+    not_modifiers: frozenset[str]
+    generic_heads: frozenset[str]  # singular
+    verb_kinds: frozenset[str]
+    list_marks: str
+    examples: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (statement, its broader label, verbs)
+
+
+@cache
+def broader_rules() -> BroaderRules:
+    """The shipped ``[broader]`` rules, compiled once."""
+    try:
+        table = rule_table("skills")["broader"]
+        skill = skill_rules()
+        return BroaderRules(
+            int(table["min_classes"]), frozenset(str(word).casefold() for word in table["not_modifiers"]),
+            frozenset(_singular(str(word).casefold(), skill) for word in table["generic_heads"]),
+            frozenset(map(str, table["verb_kinds"])), str(table["list_marks"]),
+            tuple((str(e["text"]), str(e["broader"]), tuple(map(str, e.get("verbs", ()))))
+                  for e in table["examples"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise RuleError(f"skills.toml: missing or malformed [broader] entry: {error}") from None
+
+
+@cache
+def _list_marks(rules: BroaderRules) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(rules.list_marks)}]") if rules.list_marks else re.compile(r"(?!)")
+
+
+def statement_verbs(statements: Iterable[tuple[str, str]], rules: BroaderRules | None = None,
+                    skill: SkillRules | None = None) -> frozenset[str]:
+    """The words that start more statements of a verb kind (``verb_kinds``) than of other kinds, from (kind, text)
+    pairs: an ability statement, its "ability to" stripped, starts with a verb.
+
+    >>> sorted(statement_verbs([("ability", "Administer anesthesia"), ("knowledge", "anesthesia"),
+    ...                         ("ability", "research methods"), ("knowledge", "Research methods and design")]))
+    ['administer']
+    """
+    skill = skill or skill_rules()
+    return _verbs(Counter(statements), lambda text: clean_statement(text, skill), rules or broader_rules())
+
+
+def _verbs(statements: Mapping[tuple[str, str], int], label_of: Callable[[str], str],
+           rules: BroaderRules) -> frozenset[str]:
+    starts: Counter[str] = Counter()  # first word -> statements of a verb kind less those of another kind
+    for (kind, text), count in statements.items():
+        first = label_of(text).split(maxsplit=1)[:1]
+        if first:
+            starts[first[0]] += count if kind in rules.verb_kinds else -count
+    return frozenset(word for word, balance in starts.items() if balance > 0)
+
+
+@cache
+def _verb_forms_not_participles(rules: ProfileRules) -> frozenset[str]:
+    """The [activities] verb forms but the "-ed" ones: before a noun a past participle is a modifier ("applied
+    mathematics", "automated systems")."""
+    return frozenset(form for form, lemma in rules.verb_forms.items() if form == lemma or not form.endswith("ed"))
+
+
+# A modifier word: letters, inner hyphens or apostrophes ("in-service"); no digit, no "/".
+_MODIFIER = re.compile(r"[^\W\d_](?:[^\W\d_]|['-](?=[^\W\d_]))*")
+
+
+def broader_concepts(uses: Mapping[str, int], *, verbs: Collection[str] = (), listed: Collection[str] = (),
+                     rules: BroaderRules | None = None, skill: SkillRules | None = None) -> dict[str, str]:
+    """Narrower concept label -> broader concept label, among the labels of ``uses`` (label -> how many classes hold
+    it), in label order.
+
+    A label's broader concept is the longest other label its words end with (plurals aside) when the words before
+    it are modifiers only: none of ``not_modifiers``, no verb (``verbs``, and the [activities] verbs but their
+    past participles), no digit or "/". The broader label is held by ``min_classes`` classes, starts with none of
+    ``not_modifiers``, is no verb phrase (a verb followed by more words) and no generic head alone; the narrower
+    label is not one some statement of which lists things (``listed``). The narrower label is always the longer:
+    no cycle.
+
+    >>> broader_concepts({"engineering mathematics": 1, "mathematics": 2, "principles of mathematics": 1,
+    ...                   "safety practices": 1, "practices": 5, "manage contracts": 1, "contracts": 2})
+    {'engineering mathematics': 'mathematics'}
+    """
+    rules = rules or broader_rules()
+    skill = skill or skill_rules()
+    verb_words = frozenset(verbs) | _verb_forms_not_participles(profile_rules())
+    singular: dict[str, str] = {}
+
+    def singular_of(word: str) -> str:
+        found = singular.get(word)
+        if found is None:
+            found = singular[word] = _singular(word, skill)
+        return found
+
+    labels = sorted(uses)
+    heads: dict[tuple[str, ...], str] = {}
+    for label in labels:
+        words = label.split()
+        if (uses[label] < rules.min_classes or not words or words[0] in rules.not_modifiers
+                or (len(words) > 1 and words[0] in verb_words)
+                or (len(words) == 1 and singular_of(words[0]) in rules.generic_heads)):
+            continue
+        heads.setdefault(tuple(map(singular_of, words)), label)
+    found: dict[str, str] = {}
+    for label in labels:
+        words = label.split()
+        if len(words) < 2 or label in listed:
+            continue
+        tail = tuple(map(singular_of, words))
+        for start in range(1, len(words)):  # the longest head first: the nearest broader concept
+            word = words[start - 1]
+            if word in rules.not_modifiers or word in verb_words or not _MODIFIER.fullmatch(word):
+                break  # the words before every shorter head hold it too
+            head = heads.get(tail[start:])
+            if head is not None:
+                found[label] = head
+                break
+    return found
 
 
 def _canonical(decimal: str) -> str:
@@ -475,7 +638,8 @@ def vocabulary_quads(vocabulary: Vocabulary, iris: Iris | None = None) -> list[Q
     """The merge records of a vocabulary, for the skills graph.
 
     Each concept gets ``skos:altLabel`` for every label merged into it and an ``rg:LabelMerge`` node
-    (``rg:mergedLabel``, ``rg:similarity`` 0-1), so the reason two wordings share a concept can be queried.
+    (``rg:mergedLabel``, ``rg:similarity`` 0-1), so the reason two wordings share a concept can be queried, and
+    ``skos:broader`` its broader concept, if it has one (``Vocabulary.broader``).
     """
     iris = iris or Iris()
     graph = skills_graph(iris)
@@ -494,4 +658,7 @@ def vocabulary_quads(vocabulary: Vocabulary, iris: Iris | None = None) -> list[Q
             quads.append(Quad(merge, RG.mergedLabel, Literal(label), graph))
             score = Literal(_canonical(f"{similarity:.3f}"), datatype=XSD.decimal)
             quads.append(Quad(merge, RG.similarity, score, graph))
+        broader = vocabulary.broader.get(concept.label)
+        if broader is not None:
+            quads.append(Quad(node, SKOS.broader, iris.skill(broader), graph))
     return quads
