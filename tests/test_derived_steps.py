@@ -228,8 +228,8 @@ def employer(*classes: ClassFacts, fillers: int = 40) -> list[ClassFacts]:
     return [*classes, *others]
 
 
-def derived_pairs(classes: list[ClassFacts]) -> set[tuple[str, str]]:
-    return {(step.source, step.target) for step in derive_ladder(classes).steps if step.kind == "derived"}
+def derived_pairs(classes: list[ClassFacts], rules: derive.LadderRules | None = None) -> set[tuple[str, str]]:
+    return {(step.source, step.target) for step in derive_ladder(classes, rules).steps if step.kind == "derived"}
 
 
 def test_the_specific_words_of_a_field_must_be_shown() -> None:
@@ -433,3 +433,96 @@ def test_a_field_naming_the_source_title_in_another_form_is_shown_by_its_work() 
     washer = make("k:washer", "Window Washer", pay=31000, profile=work)
     assert derived_pairs(employer(custodian, senior)) == {("k:custodian", "k:senior")}
     assert derived_pairs(employer(washer, senior)) == set()
+
+
+# -- related words, membership, helpers (issue 20: derived recall) ------------------------------------------
+
+
+@pytest.mark.parametrize("row", rule_table("ladders")["fields"]["related"], ids=lambda r: r["example"]["field"])
+def test_related_words_examples(row: dict) -> None:
+    """Each ``related`` row: of its example field's words, those the example work shows, with the rows and
+    without them."""
+    from rolegraph.ladders.derive import _related_shown, field_words
+
+    rules = ladder_rules()
+    example = row["example"]
+    wanted, have = field_words(example["field"], rules), field_words(example["work"], rules)
+    assert sorted(wanted & (have | _related_shown(wanted, have, rules))) == example["shows"]
+    assert sorted(wanted & (have | _related_shown(wanted, have, replace(rules, related=())))) == example["before"]
+
+
+def test_a_field_naming_the_source_work_in_related_words_is_one_occupation() -> None:
+    """'office clerical' is a clerk's work though a Records Clerk's duties never say 'office' or 'clerical'; a
+    Records Technician doing the same filing does not show it (nor is it a clerk)."""
+    work = "files records; answers telephones; sorts mail"
+    clerk = make("k:clerk", "Records Clerk", pay=36000, profile=work)
+    secretary = make("k:secretary", "Secretary", pay=44000, field="office clerical", profile="takes dictation")
+    technician = make("k:technician", "Records Technician", pay=36000, profile=work)
+    found = derived_pairs(employer(clerk, secretary))
+    assert found == {("k:clerk", "k:secretary")}
+    step = next(s for s in derive_ladder(employer(clerk, secretary)).steps if s.source == "k:clerk")
+    assert "the field names the work of Records Clerk (clerk)" in step.explanation
+    assert derived_pairs(employer(technician, secretary)) == set()
+    assert derived_pairs(employer(clerk, secretary), rules=replace(ladder_rules(), related=())) == set()
+
+
+def test_fire_suppression_is_a_firefighters_work_not_a_fire_pilots() -> None:
+    """A field's own word in a title ('fire' of 'Fire Helicopter Pilot') says nothing of the work; a related word
+    ('firefighting') does."""
+    firefighter = make("k:ff", "Firefighter", pay=65000,
+                       profile="as a member of the Fire Department, engages directly in firefighting and rescue")
+    pilot = make("k:pilot", "Fire Helicopter Pilot", pay=65000,
+                 profile="flies Fire Department helicopters in fire rescue")
+    operator = make("k:ao", "Apparatus Operator", pay=90000, field="fire suppression in the Fire Department")
+    assert derived_pairs(employer(firefighter, operator)) == {("k:ff", "k:ao")}
+    assert derived_pairs(employer(pilot, operator)) == set()
+
+
+def test_a_membership_field_is_shown_by_work_in_that_organisation() -> None:
+    """'a uniformed member of the Harbor Patrol': its holders are in the Harbor Patrol, so is a Boat Operator whose
+    own requirement is work in it; a Dock Clerk whose work names no Harbor Patrol is not."""
+    boat = make("k:boat", "Boat Operator", pay=60000, profile="operates patrol boats",
+                field="patrol boat operations in the Harbor Patrol")
+    captain = make("k:captain", "Patrol Captain", pay=90000, field="a uniformed member of the Harbor Patrol")
+    clerk = make("k:dock", "Dock Clerk", pay=60000, profile="operates dock scales; patrols docks")
+    step = derive_ladder(employer(boat, captain)).steps
+    assert [(s.source, s.target, s.matched_words) for s in step if s.kind == "derived"] == [
+        ("k:boat", "k:captain", ("harbor", "patrol"))]
+    assert "membership of an organisation" in step[0].explanation
+    assert derived_pairs(employer(clerk, captain)) == set()
+
+
+def test_a_helper_assists_the_occupation_its_title_names_below_its_journey_level() -> None:
+    """An Electrical Helper gains 'electrical wiring' experience toward Electrician; not 'journey-level
+    electrician' experience (a helper is below the journey level); a Parts Helper names no electrician."""
+    work = "assists electricians in maintaining electrical systems of buildings"
+    helper = make("k:helper", "Electrical Helper", pay=50000, profile=work)
+    electrician = make("k:electrician", "Electrician", pay=80000, field="electrical wiring work on buildings")
+    journey = replace(electrician, experience=(Experience("k:electrician/experience/1", Decimal(24),
+                                                          "journey-level electrical wiring"),))
+    parts = make("k:parts", "Parts Helper", pay=50000, profile=work)
+    assert derived_pairs(employer(helper, electrician)) == {("k:helper", "k:electrician")}
+    assert derived_pairs(employer(helper, journey)) == set()
+    assert derived_pairs(employer(parts, electrician)) == set()
+
+
+def test_supervising_is_asked_of_a_lead_whose_work_shows_it_only() -> None:
+    """'supervising custodial employees' is gained as a Senior Custodian who supervises; not as an Associate
+    Custodian working 'under supervision' (two levels below)."""
+    lead = make("k:senior", "Senior Custodian", pay=34000,
+                profile="assigns the work of custodial employees; applies supervisory principles")
+    associate = make("k:associate", "Associate Custodian", pay=34000,
+                     profile="cleans floors with other custodial employees under supervision")
+    supervisor = make("k:supervisor", "Custodian Supervisor", pay=37000, field="supervising custodial employees")
+    assert derived_pairs(employer(lead, supervisor)) == {("k:senior", "k:supervisor")}
+    assert derived_pairs(employer(associate, supervisor)) == set()
+
+
+def test_a_compound_is_no_form_of_its_first_word() -> None:
+    """'wastewater' is no form of 'waste': a Wastewater Collection Worker shows no 'municipal wastes'; a Refuse
+    Truck Operator does (refuse is waste)."""
+    field = "collection of municipal wastes"
+    wastewater = make("k:ww", "Wastewater Collection Worker", pay=50000, profile="cleans municipal sewer lines")
+    refuse = make("k:refuse", "Refuse Truck Operator", pay=50000, profile="drives a municipal refuse collection truck")
+    supervisor = make("k:sup", "Refuse Collection Supervisor", pay=70000, field=field)
+    assert derived_pairs(employer(wastewater, refuse, supervisor)) == {("k:refuse", "k:sup")}

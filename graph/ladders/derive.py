@@ -75,10 +75,24 @@ class LadderRules:
     comparable_profile_min_shared: int = 3
     head_cut: tuple[str, ...] = (",", " of ")  # what of a title follows these is no part of its head
     generic_heads: frozenset[str] = frozenset()  # heads that name no occupation alone ("officer", "worker")
+    # words of general English naming one kind of work in other words: (a field's words, work words showing them)
+    related: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    membership: tuple[str, ...] = ()  # a field holding the first asks for membership of an organisation
+    helper_heads: frozenset[str] = frozenset()  # title heads of classes assisting an occupation ("helper")
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
         return dict(self.level_words)
+
+    @cached_property
+    def related_words(self) -> frozenset[str]:
+        """Every field word a ``related`` row names: a field holding none is shown by its own words only."""
+        return frozenset().union(*(wanted for wanted, _ in self.related))
+
+    @cached_property
+    def related_vocabulary(self) -> frozenset[str]:
+        """Every word of a ``related`` row, either side."""
+        return frozenset().union(*(wanted | shown for wanted, shown in self.related))
 
     @cached_property
     def title_levels(self) -> dict[str, tuple[str, int]]:
@@ -113,9 +127,28 @@ def ladder_rules() -> LadderRules:
                            float(steps["evidence_overlap"]), float(steps["comparable_profile_overlap"]),
                            int(steps["comparable_profile_min_shared"]),
                            tuple(str(cut).casefold() for cut in steps["head_cut"]),
-                           frozenset(statement_key(str(word).casefold()) for word in steps["generic_heads"]))
+                           frozenset(statement_key(str(word).casefold()) for word in steps["generic_heads"]),
+                           _related_rows(table["fields"]["related"], stop_words),
+                           tuple(statement_key(str(word).casefold()) for word in table["fields"]["membership"]),
+                           frozenset(statement_key(str(word).casefold()) for word in steps["helper_heads"]))
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
+
+
+def _related_rows(rows: Iterable[Mapping[str, Any]], stop_words: frozenset[str],
+                  ) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """``[fields] related`` as (a field's words, words of work showing them): each ``field`` phrase with each
+    ``shown_by`` one, each ``same`` phrase with each other."""
+    found: list[tuple[frozenset[str], frozenset[str]]] = []
+    for row in rows:
+        same = [_words(str(phrase), stop_words) for phrase in row.get("same", ())]
+        pairs = [(one, other) for one in same for other in same if one != other]
+        pairs += [(_words(str(wanted), stop_words), _words(str(shown), stop_words))
+                  for wanted in row.get("field", ()) for shown in row.get("shown_by", ())]
+        if not pairs or not all(one and other for one, other in pairs):
+            raise ValueError(f"related row {dict(row)!r}: no words, or a phrase of stop words only")
+        found.extend(pairs)
+    return tuple(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=1 << 18)
@@ -823,6 +856,7 @@ class _FeatureIndex:
         self.does = np.array([_is_profile(name) for name in self.names], dtype=bool)
         self.titled = np.array([name.startswith("title: ") and name[7:] not in rules.level_rank
                                 for name in self.names], dtype=bool)
+        self.compared = np.array([not name.startswith(_AKIN) for name in self.names], dtype=np.int64)
         self.profile_total = np.bincount(holders, weights=(self.weight * self.does)[self.indices],
                                          minlength=len(self.iris))
         self.profile_overlap = rules.comparable_profile_overlap
@@ -921,7 +955,8 @@ class _FeatureIndex:
         """The features two classes both hold, in name order."""
         rows = [self.indices[self.indptr[number]:self.indptr[number + 1]]
                 for number in (self.number[first], self.number[second])]
-        return tuple(self.names[feature] for feature in np.intersect1d(*rows, assume_unique=True).tolist())
+        return tuple(name for feature in np.intersect1d(*rows, assume_unique=True).tolist()
+                     if not (name := self.names[feature]).startswith(_AKIN))
 
     def count_of(self, feature: str) -> int:
         """How many classes hold ``feature`` (0 for one none holds)."""
@@ -957,7 +992,7 @@ class _FeatureIndex:
         """
         features = self.indices[self.indptr[first]:self.indptr[first + 1]]
         self._marked[features] = self.weight[features]
-        self._counted[features] = 1
+        self._counted[features] = self.compared[features]
         starts, lengths = self.indptr[others], self.indptr[others + 1] - self.indptr[others]
         offsets = np.cumsum(lengths) - lengths
         positions = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
@@ -982,7 +1017,8 @@ class _FeatureIndex:
         return others[kept], _round3(score[kept])
 
 
-_NOT_DONE = ("field: ", "title: ", "work: ", "series: ")  # feature names of what a class does not do
+_AKIN = "akin: "  # the feature name of a word of a ``related`` row: candidates only, never compared
+_NOT_DONE = ("field: ", "title: ", "work: ", "series: ", _AKIN)  # feature names of what a class does not do
 
 
 def _is_profile(feature: str) -> bool:
@@ -1145,6 +1181,12 @@ def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[
     named = frozenset().union(words.title, *words.entry,
                               *(field_words(context.label(concept), context.rules) for concept in fact.skills))
     own.update((_work_feature(word), 0.0) for word in words.profile - named)
+    # the words of ``related`` rows in its work and title, and those showing its fields of experience in other
+    # words, meet one another ("fire suppression": a Firefighter's "firefighting"; "office clerical": a Clerk);
+    # they only suggest candidates, and are no part of comparisons
+    vocabulary = context.rules.related_vocabulary
+    akin = (words.profile | words.title).union(*(_with_related(field, context.rules) for field in words.entry))
+    own.update((_akin_feature(word), 0.0) for word in akin & vocabulary)
     if fact.series:
         own[sys.intern(f"series: {fold(fact.series)}")] = 2.0
     context.features[iri] = own
@@ -1164,6 +1206,11 @@ def _concept_feature(concept: str) -> str:
 @lru_cache(maxsize=1 << 18)
 def _work_feature(word: str) -> str:
     return sys.intern("work: " + word)
+
+
+@lru_cache(maxsize=1 << 16)
+def _akin_feature(word: str) -> str:
+    return sys.intern(_AKIN + word)
 
 
 def _weighed(fact: ClassFacts) -> list[str]:
@@ -1344,8 +1391,16 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
             and not _named_in(a.title, wanted, field_words(b.title, rules), rules)):
         return None  # b's field is experience as b itself ("a plumbing inspector"): only b's series gains it
     ranks = rules.level_rank
-    asked = [ranks[part] for word in wanted for part in word.split("-") if part in ranks]
-    if asked and max(asked) > _title_level(a.title, rules)[1]:
+    verbs = profile_rules().verb_forms
+    # a level word is asked as a level ("a senior inspector"), unless a verb a's work shows in some form, of the
+    # level just above a's at most ("supervising custodial employees" by a Senior Custodian who "applies
+    # supervisory principles"; not by an Associate Land Surveyor working "under little direct supervision")
+    rank_a = _title_level(a.title, rules)[1]
+    if _helper(a.title, rules):
+        rank_a = min(rank_a, rules.journey_rank - 1)  # a helper is below the journey level it assists
+    asked = [ranks[part] for word in wanted for part in word.split("-") if part in ranks
+             and not (part in verbs and ranks[part] <= rank_a + 1 and _named(part, context.profile[a.iri]))]
+    if asked and max(asked) > rank_a:
         return None  # b's field names a level ("senior inspector") above a's
     (_, rank_a), (_, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
     if kind == "derived" and rank_b < rank_a:
@@ -1358,7 +1413,8 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
             return None  # a field of generic words only ("the construction"), or its specific words not shown
         field_share = _weighted_share(frozenset(wanted), frozenset(matched),
                                       lambda word: max(1, context.rarity(b.location, word)))
-    evidence = _occupation_evidence(context, a, b, overlap, len(shared) + len(done), frozenset(wanted))
+    member = bool(rules.membership) and rules.membership[0] in field_words(experience.get("required_field", ""), rules)
+    evidence = _occupation_evidence(context, a, b, overlap, len(shared) + len(done), frozenset(wanted), member)
     if not evidence:
         return None  # nothing but the field's words says the two are one occupation
     title = _title_share(a, b, rules, wanted)
@@ -1397,7 +1453,7 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
 
 
 def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overlap: float, shared: int,
-                         field: frozenset[str] = frozenset()) -> str:
+                         field: frozenset[str] = frozenset(), member: bool = False) -> str:
     """What, besides the words of a field of experience, shows ``a`` and ``b`` to be one occupation (ladders.toml
     ``evidence_*``), said for the explanation; "" when nothing does. One title word alone shows it only when
     ``b``'s field of experience names it too ("Sign Painter" -> "Painter Supervisor", field "journey-level
@@ -1421,6 +1477,25 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
                   if _named(word, field) and not _named(word, theirs))
     if mine and head not in rules.generic_heads and head not in ranks and _named(head, field):
         return f"the field names {a.title}'s {', '.join(mine)} and {b.title}'s {head}"
+    # the field names a specific word of a's title by a related word, in any form ("office clerical" for an
+    # Administrative Clerk, "fire suppression" for a Firefighter): b asks for a's work. Not by its own words: "fire"
+    # of "fire suppression in the Fire Department" is no Fire Helicopter Pilot's work, "analysis" no Analyst's
+    named = _with_related(field, rules)
+    own = field_words(a.title, rules) - ranks.keys() - rules.generic_heads - rules.helper_heads
+    titled = sorted(word for word in own if context.rarity(b.location, word) >= rules.specific_bits
+                    and _named(word, named - field))
+    if titled:
+        return f"the field names the work of {a.title} ({', '.join(titled)})"
+    # the field asks for membership of an organisation a's work names ("a uniformed member of the Fire Department"
+    # for an Apparatus Operator whose own requirement is work in the Fire Department)
+    if member and field and field <= context.profile[a.iri]:
+        return f"the field asks for membership of an organisation {a.title}'s work names ({', '.join(sorted(field))})"
+    # a's title says it assists b's occupation: its head a helper's, another of its words b's head noun in
+    # another form, which the field names too ("Electrical Craft Helper" -> "Electrician", "electrical wiring")
+    if _helper(a.title, rules) and head not in rules.generic_heads | ranks.keys():
+        assisted = sorted(word for word in own if _named(head, (word,)) and _named(word, named))
+        if assisted:
+            return f"{a.title} assists the occupation of {b.title} ({', '.join(assisted)})"
     if overlap >= rules.evidence_overlap and shared >= rules.evidence_min_shared:
         return f"{shared} skills and activities shared (overlap {overlap:.2f})"
     return ""
@@ -1441,19 +1516,50 @@ def _named_in(title: str, field: Collection[str], own: Collection[str], rules: L
                for word in field_words(title, rules) - rules.level_rank.keys())
 
 
+def _helper(title: str, rules: LadderRules) -> bool:
+    """Whether a title's last word is a helper's (``helper_heads``: "Electrical Craft Helper")."""
+    words = fold(title).replace("-", " ").split()
+    return bool(words) and statement_key(words[-1]) in rules.helper_heads
+
+
+def _related_shown(field: frozenset[str], have: frozenset[str], rules: LadderRules) -> frozenset[str]:
+    """The words of ``field`` that ``have`` (the words of a class's work) shows through ``related`` rows.
+
+    >>> sorted(_related_shown(field_words("fire suppression"), frozenset({"firefighting"}), ladder_rules()))
+    ['fire', 'suppression']
+    """
+    if not field & rules.related_words:
+        return frozenset()
+    return frozenset().union(*(wanted for wanted, shown in rules.related if wanted <= field and shown <= have))
+
+
+def _with_related(field: frozenset[str], rules: LadderRules) -> frozenset[str]:
+    """``field`` and the words of work that show its words through ``related`` rows: what the field names."""
+    if not field & rules.related_words:
+        return field
+    return field.union(*(shown for wanted, shown in rules.related if wanted <= field))
+
+
 def _named(word: str, words: Collection[str]) -> bool:
     """Whether one of ``words`` names ``word``: the same word, or one of the same stem (all but its last three
     letters, at least five, in common: "gardening" names "gardener", "electrical" "electrician").
 
     >>> _named("gardener", {"gardening"}), _named("electrician", {"electrical"}), _named("clerk", {"clerical"})
     (True, True, False)
+
+    Not a compound: one word whole, then five letters or more from a consonant, is two words ("wastewater").
+
+    >>> _named("waste", {"wastewater"}), _named("manage", {"management"}), _named("transport", {"transportation"})
+    (False, True, True)
     """
     if word in words:
         return True
     for other in words:
         common = len(commonprefix((word, other)))
         if common >= max(5, min(len(word), len(other)) - 3):
-            return True
+            rest = (word if len(word) > len(other) else other)[common:]
+            if common < min(len(word), len(other)) or len(rest) < 5 or rest[0] in "aeiouy":
+                return True
     return False
 
 
@@ -1486,6 +1592,9 @@ def _field_choices(text: str, employer: str, rules: LadderRules) -> tuple[frozen
     verbs = profile_rules().verb_forms
     drop = field_words(employer, rules) if employer else frozenset()
     whole = field_words(text, rules) - drop
+    if rules.membership and rules.membership[0] in whole:
+        drop |= frozenset(rules.membership)  # membership of an organisation: the organisation is the field
+        whole -= drop
     pieces = [field_words(piece, rules) - drop for piece in _EITHER.split(text)] if " or" in text else []
     for position, piece in enumerate(pieces):
         if piece and piece <= verbs.keys():
@@ -1522,8 +1631,11 @@ def _option_check(context: _Context, a: ClassFacts, option: Experience, employer
         return max(1, context.rarity(place, word))
 
     text = option.field or option.description
-    # a's work shows what its title names, in any form of the word ("custodial services" for a Custodian)
-    have = context.profile[a.iri] | _title_forms(a.title, field_words(text, rules), rules)
+    # a's work shows what its title names, in any form of the word ("custodial services" for a Custodian), and
+    # what it names in other words (``related``: "fire suppression" by "firefighting")
+    asked = field_words(text, rules)
+    have = context.profile[a.iri] | _title_forms(a.title, asked, rules)
+    have |= _related_shown(asked, have, rules)
     wanted = _field_choice(text, employer or "", have, rules, weigh)
     in_role = _weighted_share(wanted, have, weigh) >= rules.match_share
     on_entry, entry_field = Decimal(0), ""
