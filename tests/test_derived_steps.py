@@ -479,8 +479,9 @@ def test_fire_suppression_is_a_firefighters_work_not_a_fire_pilots() -> None:
 
 
 def test_a_membership_field_is_shown_by_work_in_that_organisation() -> None:
-    """'a uniformed member of the Harbor Patrol': its holders are in the Harbor Patrol, so is a Boat Operator whose
-    own requirement is work in it; a Dock Clerk whose work names no Harbor Patrol is not."""
+    """'a uniformed member of the Harbor Patrol': a Boat Operator whose own requirement is work in it is, so is a
+    class whose duties say its holders are members; a Dock Clerk whose work names no Harbor Patrol is not, nor a
+    records manager keeping its records."""
     boat = make("k:boat", "Boat Operator", pay=60000, profile="operates patrol boats",
                 field="patrol boat operations in the Harbor Patrol")
     captain = make("k:captain", "Patrol Captain", pay=90000, field="a uniformed member of the Harbor Patrol")
@@ -490,6 +491,11 @@ def test_a_membership_field_is_shown_by_work_in_that_organisation() -> None:
         ("k:boat", "k:captain", ("harbor", "patrol"))]
     assert "membership of an organisation" in step[0].explanation
     assert derived_pairs(employer(clerk, captain)) == set()
+    # work for the organisation is no membership of it: neither its own requirement nor its duties say so
+    civilian = make("k:civilian", "Patrol Records Manager", pay=60000, profile="keeps the records of the Harbor Patrol")
+    assert derived_pairs(employer(civilian, captain)) == set()
+    member = replace(civilian, profile=civilian.profile + " as a member of the Harbor Patrol")
+    assert derived_pairs(employer(member, captain)) == {("k:civilian", "k:captain")}
 
 
 def test_a_helper_assists_the_occupation_its_title_names_below_its_journey_level() -> None:

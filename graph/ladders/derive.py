@@ -1486,9 +1486,11 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
                     and _named(word, named - field))
     if titled:
         return f"the field names the work of {a.title} ({', '.join(titled)})"
-    # the field asks for membership of an organisation a's work names ("a uniformed member of the Fire Department"
-    # for an Apparatus Operator whose own requirement is work in the Fire Department)
-    if member and field and field <= context.profile[a.iri]:
+    # the field asks for membership of an organisation a's holders are in: a's own requirement is work there ("a
+    # uniformed member of the Fire Department" for an Apparatus Operator, who needs fire suppression in the Fire
+    # Department), or a's work says its holders are members of it ("As members of the Fire Department, ...")
+    if member and field and (any(field <= words for _, words in context.entry[a.iri])
+                             or rules.membership[0] in context.profile[a.iri] and field <= context.profile[a.iri]):
         return f"the field asks for membership of an organisation {a.title}'s work names ({', '.join(sorted(field))})"
     # a's title says it assists b's occupation: its head a helper's, another of its words b's head noun in
     # another form, which the field names too ("Electrical Craft Helper" -> "Electrician", "electrical wiring")
