@@ -181,6 +181,21 @@ def test_broader_concepts_learned_verbs_and_lists() -> None:
     assert broader_concepts(uses, verbs={"administer"}, listed={"dental anesthesia"}) == {}
 
 
+def test_malformed_broader_table_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rolegraph import skills
+    from rolegraph.errors import RuleError
+
+    shipped = skills.rule_table("skills")
+    broken = dict(shipped, broader={key: value for key, value in shipped["broader"].items() if key != "min_classes"})
+    monkeypatch.setattr(skills, "rule_table", lambda name: broken)
+    skills.broader_rules.cache_clear()
+    try:
+        with pytest.raises(RuleError, match=r"skills.toml: missing or malformed \[broader\] entry: 'min_classes'"):
+            skills.broader_rules()
+    finally:
+        skills.broader_rules.cache_clear()
+
+
 def test_statement_verbs() -> None:
     verbs = statement_verbs([("ability", "Administer anesthesia"), ("ability", "administer oxygen"),
                              ("knowledge", "Dental anesthesia"), ("ability", "Design reports"),
