@@ -8,11 +8,12 @@ as a :class:`~rolegraph.model.Conflict`; nothing is silently overwritten.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from rolegraph.model import (
     ClassReference,
@@ -28,12 +29,50 @@ from rolegraph.model import (
 from rolegraph.parser.tables import fold
 
 __all__ = ["DWP_MARK", "TITLE_THRESHOLD", "DUTIES_THRESHOLD", "match_evidence", "merge_classes", "add_named_classes",
-           "jurisdiction_key", "resolve_experience_classes", "former_titles"]
+           "jurisdiction_key", "resolve_experience_classes", "former_titles", "close_titles"]
 
 TITLE_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) for "the same title"
 # A level at the end of a title ("Senior Clerk II"): a name that matches no class as written is tried without it,
 # for employers whose levels are positions within one class.
 TRAILING_LEVEL = re.compile(r"\s+(?:[IVX]{1,4}|[1-9])$")
+LEVEL_WORD = re.compile(r"^[ivx]{1,4}$", re.IGNORECASE)  # a roman level, as a word of a folded title
+Key = TypeVar("Key")
+
+
+def close_titles(wanted: str, titles: Mapping[Key, str], limit: int | None = 1) -> list[tuple[Key, float]]:
+    """The keys of ``titles`` (folded) that are ``wanted`` (folded) written a little differently, best first:
+    rapidfuzz ratio >= TITLE_THRESHOLD, and word for word the same title bar small slips in a word (a typo, a
+    plural). A word more or less, or another word, is another class ("Port Police Sergeant" is not "Airport Police
+    Sergeant"), and so is another level or number ("Analyst I" is not "Analyst II").
+
+    >>> close_titles("senior adminstrative clerk", {1: "senior administrative clerk", 2: "senior clerk"})
+    [(1, 98.1)]
+    >>> close_titles("port police sergeant", {1: "airport police sergeant"})
+    []
+    >>> close_titles("management analyst i", {1: "management analyst ii"})
+    []
+    """
+    found = []
+    for _, score, key in process.extract(wanted, titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD,
+                                         limit=None):
+        if _slips_only(wanted, titles[key]):
+            found.append((key, round(score, 1)))
+    return found if limit is None else found[:limit]
+
+
+def _slips_only(first: str, second: str) -> bool:
+    """Whether two folded titles differ only by small slips within words of the same place."""
+    words, others = first.split(), second.split()
+    if len(words) != len(others):
+        return False
+    for word, other in zip(words, others, strict=True):
+        if word == other:
+            continue
+        if LEVEL_WORD.match(word) or LEVEL_WORD.match(other) or any(character.isdigit() for character in word + other):
+            return False  # a level or number written differently is another class
+        if Levenshtein.distance(word, other) > max(1, min(len(word), len(other)) // 5):
+            return False
+    return True
 # A parenthesized qualifier ending a title, naming a variant or range of a class ("Office Assistant (Typing)",
 # "Office Assistant (Range B)"); a range alone.
 QUALIFIER = re.compile(r"\s*\([^()]*\)$")
@@ -205,9 +244,8 @@ def merge_classes(parsed: Iterable[JobClass]) -> list[JobClass]:
         candidates = {position for key in _blocking_keys(job_class)
                       for position in _compatible_positions(index.get(key), place)}
         if job_class.code is None and titles:
-            candidates.update(position for _, score, position in process.extract(
-                fold(job_class.title.value), titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD,
-                limit=None) if _keys_compatible(places[position], place))
+            candidates.update(position for position, _ in close_titles(fold(job_class.title.value), titles, None)
+                              if _keys_compatible(places[position], place))
         for position in sorted(candidates):
             existing = merged[position]
             evidence = match_evidence(existing, job_class)
@@ -271,8 +309,8 @@ def add_named_classes(classes: list[JobClass]) -> list[JobClass]:
             wanted = fold(member.value)
             found = exact.get((place, wanted))
             if found is None and titles:
-                best = process.extractOne(wanted, titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
-                found = best[2] if best else None
+                best = close_titles(wanted, titles)
+                found = best[0][0] if best else None
             if found is not None:
                 if result[found].stub:
                     result[found] = replace(result[found], named_in=result[found].named_in + (member,))
@@ -417,9 +455,9 @@ def resolve_experience_classes(classes: list[JobClass]) -> list[JobClass]:
                 return [keys[(place, current)]], "former-title", 100.0
         for bare in dict.fromkeys((name, TRAILING_LEVEL.sub("", RANGE_QUALIFIER.sub("", name)))):
             if titles.get(place):
-                best = process.extractOne(fold(bare), titles[place], scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD)
-                if best is not None:
-                    return [best[2]], "fuzzy-title", round(best[1], 1)
+                best = close_titles(fold(bare), titles[place])
+                if best:
+                    return [best[0][0]], "fuzzy-title", best[0][1]
         return [], "stub", 100.0
 
     for index in range(len(classes)):

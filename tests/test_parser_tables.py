@@ -63,6 +63,7 @@ def test_the_scope_examples_name_what_they_say() -> None:
     assert scope_heading(scope["all_pattern_example"], titles, heading=False) is None
     ladder = ["Assistant Land Surveyor", "Associate Land Surveyor", "Senior Land Surveyor"]
     assert scope_heading(scope["and_above_example"], ladder) == (1, 2)
+    assert scope_heading(scope["all_except_example"], ladder) == (0, 2)
 
 
 def test_a_series_document_defines_one_class_per_row_with_its_own_lines(tmp_path) -> None:

@@ -76,6 +76,13 @@ PHRASINGS = [
       ("Mail Room Supervisor II", 12)]),
     # ... but a ";" before a piece that is no title ends the list
     ("One year of experience as a Park Keeper; Graduation from high school is required.", [("Park Keeper", 12)]),
+    # a training program completed in a class; a window of time ("within the last three years") is no duration,
+    # nor is one of another sentence
+    ("Successful completion (within the last three years) of the Department's basic training program as a Harbor "
+     "Patrol Cadet.", [("Harbor Patrol Cadet", 0)]),
+    ("Two years of college. Completion of the academy training program as a Harbor Patrol Cadet.",
+     [("Harbor Patrol Cadet", 0)]),
+    ("Two years of experience as a Sr. Harbor Patrol Officer.", [("Senior Harbor Patrol Officer", 24)]),
     # a title with its organisation or setting after a comma: one class, not two (issue 19, the CalHR sample)
     ("One year of experience performing the duties of a Harbor Patrol Officer I, Kestrel Marine Facility.",
      [("Harbor Patrol Officer I, Kestrel Marine Facility", 12)]),
@@ -281,17 +288,18 @@ def test_a_note_naming_where_the_experience_is_gained(note: str, expected: list[
 
 def test_a_role_written_in_lower_case_names_the_class_of_that_exact_title() -> None:
     """'as a security guard, security aide, or park ranger': the employer's Security Aide class is named (an
-    explicit step); a role no class has exactly names none, nor does a near title or a class no spec specifies."""
+    explicit step); a role no class has exactly names none, nor does a near title, a class no spec specifies or a
+    class paid more than the one asking."""
     from rolegraph.ladders.derive import derive_ladder
     from rolegraph.ladders.facts import ClassFacts, Experience
 
     place = "urn:kestrel"
-    field = "security guard, security aide, park rangers, or Gate Attendant"
+    field = "security guard, security aide, park rangers, firefighter, or Gate Attendant"
     asked = Experience("urn:kestrel:officer/experience/1", Decimal(12), field,
                        f"One year of full-time paid experience as a {field}")
     facts = [ClassFacts(f"urn:kestrel:{code}", title, code, place, "Kestrel County", True, pay=pay)
              for code, title, pay in (("3199", "Security Aide", 38000), ("3200", "Park Ranger", 39000),
-                                      ("3198", "Gate Attendant", 36000))]
+                                      ("3198", "Gate Attendant", 36000), ("2112", "Firefighter", 65000))]
     facts.append(ClassFacts("urn:kestrel:guard", "Security Guard", None, place, "Kestrel County", True, stub=True))
     facts.append(ClassFacts("urn:kestrel:3181", "Security Officer", "3181", place, "Kestrel County", True,
                             experience=(asked,), pay=45000))
@@ -300,3 +308,16 @@ def test_a_role_written_in_lower_case_names_the_class_of_that_exact_title() -> N
     assert steps.get(("3199", "3181")) == "explicit"
     assert ("3200", "3181") not in steps or steps[("3200", "3181")] != "explicit"  # "park rangers" is no title
     assert ("guard", "3181") not in steps  # a class only named elsewhere (a stub) is no employer's class
+    assert ("2112", "3181") not in steps  # a better-paid class in a list of outside roles: a transfer, not a step
+
+
+def test_a_title_with_a_word_more_is_another_class_not_a_slip() -> None:
+    """A close title is a slip of the pen ("Adminstrative"), never a word more or less or another level."""
+    classes = [_class("Airport Police Sergeant", "3228"), _class("Senior Administrative Clerk", "1368"),
+               _class("Park Analyst II", "1590"),
+               _class("Airport Police Lieutenant", "3229", ("Port Police Sergeant", 12)),
+               _class("Principal Clerk", "1201", ("Senior Adminstrative Clerk", 24)),
+               _class("Park Analyst III", "1591", ("Park Analyst I", 24))]
+    assert _resolved(classes, "Airport Police Lieutenant") == [("Port Police Sergeant", "stub")]
+    assert _resolved(classes, "Principal Clerk") == [("Senior Administrative Clerk", "fuzzy-title")]
+    assert _resolved(classes, "Park Analyst III") == [("Park Analyst I", "stub")]

@@ -21,12 +21,11 @@ from os.path import commonprefix
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from rolegraph.collector import collector_paused
 from rolegraph.errors import RuleError
 from rolegraph.ladders.facts import ClassFacts, Experience
-from rolegraph.merge import QUALIFIER, RANGE_QUALIFIER
+from rolegraph.merge import QUALIFIER, RANGE_QUALIFIER, close_titles
 from rolegraph.model import LEVEL_ORDER, pickled_by_fields
 from rolegraph.parser.requirements import named_classes
 from rolegraph.parser.tables import fold, load_rules
@@ -40,7 +39,6 @@ __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "C
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
-TITLE_MATCH = 90.0  # rapidfuzz ratio a title written in a requirement needs to name a class
 TITLE_LEVELS_KEPT = 1 << 18  # titles whose level ``LadderRules.title_levels`` keeps (then it starts afresh)
 CONCEPT_WEIGHT = 0.05  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
@@ -1700,8 +1698,9 @@ def _comparison(index: _FeatureIndex, first: str, second: str, score: float) -> 
 # -- explicit steps ------------------------------------------------------------------------------------
 
 
-def _resolver(facts: Sequence[ClassFacts]) -> Any:
-    """A function (location, code-or-title) -> class IRI or None: exact code/title, else a close title."""
+def _resolver(facts: Sequence[ClassFacts], pay_equal_within: float) -> Any:
+    """A function (location, code-or-title) -> class IRI or None: exact code/title, else a close title
+    (``close=False``: exact only, and a class some spec specifies; ``below``: none paid more than that class)."""
     exact: dict[tuple[str | None, str], list[ClassFacts]] = defaultdict(list)
     titles: dict[str | None, dict[str, str]] = defaultdict(dict)
     for fact in facts:
@@ -1711,18 +1710,19 @@ def _resolver(facts: Sequence[ClassFacts]) -> Any:
             exact[(fact.location, fold(fact.label))].append(fact)
         titles[fact.location][fact.iri] = fold(fact.title)
 
-    def resolve(location: str | None, name: str, close: bool = True) -> str | None:
+    def resolve(location: str | None, name: str, close: bool = True, below: ClassFacts | None = None) -> str | None:
         found = exact.get((location, fold(name)), [])
         real = [fact for fact in found if not fact.stub] or (found if close else [])
+        if below is not None:  # not a class paid more than the one asking: a transfer down, not a promotion
+            real = [fact for fact in real if not _pays_more(fact, below, pay_equal_within)]
         if len(real) == 1:
             return real[0].iri
         if not close:  # a role written in lower case names a class the employer specifies, by its exact title
             return None
         # the whole title, as the merge stage resolves names (a partial match would take "Senior Environmental
         # Scientist" for Environmental Scientist)
-        match = process.extractOne(fold(name), titles.get(location, {}), scorer=fuzz.ratio,
-                                   score_cutoff=TITLE_MATCH)
-        return match[2] if match else None
+        match = close_titles(fold(name), titles.get(location, {}))
+        return match[0][0] if match else None
 
     return resolve
 
@@ -1733,14 +1733,21 @@ Resolution = tuple[tuple[str | None, ...], tuple[tuple[str, ...], ...]]  # famil
 def _resolution(owner: ClassFacts, resolve: Callable[..., str | None]) -> Resolution:
     """The classes ``owner``'s job family and experience name, resolved: what its explicit steps join. A role
     written in lower case in a list of roles ("as a security guard, security aide, or park ranger") names the class
-    of that exact title, where the employer has one."""
+    of that exact title, where the employer has one paid no more than ``owner`` (a list of outside occupations that
+    includes a better-paid class of the employer describes a transfer, not a step up)."""
     return (tuple(member.member or resolve(owner.location, member.name) for member in owner.family),
             tuple(tuple(sorted(set(option.in_classes)
                                | {iri for title in option.in_class_titles
                                   if (iri := resolve(owner.location, title)) is not None}
                                | {iri for role in _roles(option)
-                                  if (iri := resolve(owner.location, role, close=False)) is not None}))
+                                  if (iri := resolve(owner.location, role, False, owner)) is not None}))
                   for option in owner.experience))
+
+
+def _pays_more(fact: ClassFacts, other: ClassFacts, within: float) -> bool:
+    """Whether ``fact`` starts at a higher pay than ``other`` (in one currency), by more than ``within``."""
+    return (fact.pay is not None and other.pay is not None and fact.pay_currency == other.pay_currency
+            and fact.pay > other.pay * (1 + within))
 
 
 def _roles(option: Experience) -> list[str]:
@@ -1780,7 +1787,7 @@ def _explicit_steps(context: _Context, owners: Iterable[ClassFacts],
     none are left out) and what its names resolved to. ``resolutions`` are those worked out before (the classes
     and the owners' names unchanged since); without them, names are resolved among every class in ``context``."""
     facts = context.facts
-    resolve = _resolver(list(facts.values())) if resolutions is None else None
+    resolve = _resolver(list(facts.values()), context.rules.pay_equal_within) if resolutions is None else None
     found: dict[str, tuple[Step, ...]] = {}
     resolved: dict[str, Resolution] = {}
     for owner in owners:

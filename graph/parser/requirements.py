@@ -279,7 +279,8 @@ def _experience(passage: Passage, rules: Rules, levels_within_class: bool) -> tu
             if "role" in rule.pattern.groupindex:  # "a senior inspector in ... disciplines: Building, ..."
                 names = [_composed(match.group("level"), name, match.group("role")) for name in names]
             position = match.start("classes")
-            before = [duration for duration in durations if duration[0] < position]
+            opening = _sentence_start(passage.text, position)  # a duration of another sentence governs no name
+            before = [duration for duration in durations if opening <= duration[0] < position]
             after = [duration for duration in durations if duration[0] >= position]
             if not names:
                 continue
@@ -562,6 +563,25 @@ def _item(node: _Node, passage: Passage, rules: Rules, levels_within_class: bool
         courses=_courses(own_sentences, rules),
         licenses=_licenses(own_sentences, rules),
         items=children, conjunction=_sub_conjunction(node, table))
+
+
+# The end of a sentence: a full stop and a capital after it, not one closing a short abbreviation ("Sr. Clerk",
+# "U.S. Navy") or a roman level ("Clerk II. Two years": then the sentences are read as one, as before).
+SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b[A-Za-z]{2})\.\s+(?=[A-Z(])")
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding ``position`` starts.
+
+    >>> _sentence_start("Two years of study. Completion of a program as a Cadet.", 40)
+    20
+    >>> _sentence_start("Two years as a Sr. Clerk.", 19)
+    0
+    """
+    start = 0
+    for found in SENTENCE_BREAK.finditer(text, 0, position):
+        start = found.end()
+    return start
 
 
 def _listed_classes(node: _Node, table: BulletinRules, levels_within_class: bool) -> list[str]:

@@ -51,6 +51,7 @@ class SeriesRules:
     joiner: re.Pattern[str]
     fuzzy_score: float
     and_above: re.Pattern[str]  # "... Level and Above" after a title: that class and every one listed after it
+    all_except: re.Pattern[str]  # "All Levels Except ...": every class but those named after it
 
 
 @cache
@@ -75,7 +76,9 @@ def load_series_rules() -> SeriesRules:
                        _compiled("scope.all_pattern", scope["all_pattern"]),
                        tuple(fold(word) for word in scope["title_suffixes"]), joiner, float(scope["fuzzy_score"]),
                        _compiled("scope.and_above", r"\s+(?:" + "|".join(f"(?:{p})" for p in scope["and_above"])
-                                 + r")$"))
+                                 + r")$"),
+                       _compiled("scope.all_except", "|".join(f"(?:{p})" for p in scope.get("all_except", []))
+                                 or r"(?!)"))
 
 
 def _compiled(name: str, pattern: str) -> re.Pattern[str]:
@@ -245,6 +248,10 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
     (0,)
     >>> scope_heading("Clerk II Level and Above", titles), scope_heading("Senior Clerk and above", titles)
     ((1, 2), (2,))
+    >>> scope_heading("All Levels Except Clerk I", titles)
+    (1, 2)
+    >>> scope_heading("All Levels other than Clerk I, Clerk II", titles)
+    (2,)
     """
     rules = rules or load_series_rules()
     if len(text) > 300 or not text.strip():
@@ -258,6 +265,11 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
         return tuple(range(min(lowest), len(titles)))
     if key in rules.all_levels or (heading and rules.all_pattern.fullmatch(key)):
         return (ALL,)
+    if (but := rules.all_except.search(key)) is not None and but.start() > 0:
+        if scope_heading(key[:but.start()], titles, rules, heading) != (ALL,):
+            return None
+        left_out = _named_each(key[but.end():], titles, rules)
+        return tuple(index for index in range(len(titles)) if index not in left_out) if left_out else None
     keys = [_title_key(title, rules) for title in titles]
     if key in keys:  # a title; a plain one names its bracketed variants too ("Specialist I": "Specialist I (Health)")
         variants = _named_by_qualifiers(key, keys, rules) if not QUALIFIER.search(key) else ()
@@ -284,6 +296,21 @@ def scope_heading(text: str, titles: Sequence[str], rules: SeriesRules | None = 
         if scores[best] >= rules.fuzzy_score and scores.count(scores[best]) == 1:
             return (best,)
     return None
+
+
+def _named_each(text: str, titles: Sequence[str], rules: SeriesRules) -> set[int]:
+    """The classes a list of titles names, each part on its own ("Cadet (Ranger) and Officer (Ranger) (Range A)");
+    empty when a part names none."""
+    named = scope_heading(text, titles, rules, heading=True)
+    if named is not None and ALL not in named:
+        return set(named)
+    found: set[int] = set()
+    for part in (part for part in rules.joiner.split(text) if part):
+        named = scope_heading(part, titles, rules, heading=True)
+        if named is None or ALL in named:
+            return set()
+        found.update(named)
+    return found
 
 
 QUALIFIER = re.compile(r"\s*\(([^()]*)\)")
