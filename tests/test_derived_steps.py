@@ -115,8 +115,10 @@ def test_either_field_of_an_or_will_do() -> None:
 
 def test_a_target_keeps_its_best_sources_only() -> None:
     per_target = ladder_rules().derived_per_target
-    # paid within pay_equal_within of each other: level, none between another and the target
-    sources = [make(f"k:clerk-{n}", f"Office Clerk {'I' * (n % 3 + 1)}", pay=36000 + 250 * n,
+    # paid within pay_equal_within of each other, of no one series (no level words to order them): level, none
+    # between another and the target
+    options = ("Typing", "Filing", "Records", "Mail", "Counter", "Payroll")
+    sources = [make(f"k:clerk-{n}", f"Office Clerk ({options[n]})", pay=36000 + 250 * n,
                     profile=CLERK_WORK) for n in range(per_target + 2)]
     senior = make("k:senior-clerk", "Senior Office Clerk", pay=46000, field="office clerical", profile=CLERK_WORK)
     into = [step for step in derive_ladder([*sources, senior]).steps
@@ -532,3 +534,34 @@ def test_a_compound_is_no_form_of_its_first_word() -> None:
     refuse = make("k:refuse", "Refuse Truck Operator", pay=50000, profile="drives a municipal refuse collection truck")
     supervisor = make("k:sup", "Refuse Collection Supervisor", pay=70000, field=field)
     assert derived_pairs(employer(wastewater, refuse, supervisor)) == {("k:refuse", "k:sup")}
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["levels"]["pay_year_examples"],
+                         ids=lambda example: f"{example['lower']}-{example['higher']}-{example['higher_year']}")
+def test_pay_year_examples(example: dict) -> None:
+    """Pay of bulletins years apart says nothing against the series order within a margin growing by the year."""
+    lower = make("k:lower", example["lower"], pay=example["lower_pay"], pay_year=example["lower_year"])
+    higher = make("k:higher", example["higher"], pay=example["higher_pay"], pay_year=example["higher_year"])
+    context = derive._context({c.iri: c for c in (lower, higher)}, ladder_rules(), {}, {})
+    assert derive._level_change(context, lower, higher)[0] == example["change"]
+
+
+def test_a_supervisor_paid_less_in_an_older_bulletin_is_still_above_its_series() -> None:
+    """A Glazier Supervisor asking for journey-level glazier experience, its pay published four years before the
+    Glazier's and Senior Glazier's: both are its sources (series order), neither is lateral; a Roofer paid the
+    same is no source."""
+    work = "installs and replaces glass in windows, doors and partitions of buildings"
+    glazier = make("k:glazier", "Glazier", pay=82726, pay_year=2018, profile=work, field="glazing work")
+    senior = make("k:senior", "Senior Glazier", pay=90995, pay_year=2018, profile=f"leads glaziers; {work}",
+                  field="journey-level glazier")
+    supervisor = make("k:supervisor", "Glazier Supervisor", pay=83645, pay_year=2014, field="journey-level glazier",
+                      profile=f"supervises glaziers who {work}")
+    roofer = make("k:roofer", "Roofer", pay=82726, pay_year=2018, profile="installs roofs of buildings")
+    steps = {(s.source, s.target): s for s in derive_ladder(employer(glazier, senior, supervisor, roofer)).steps}
+    assert {pair for pair, s in steps.items() if s.kind == "derived"} == {
+        ("k:glazier", "k:senior"), ("k:glazier", "k:supervisor"), ("k:senior", "k:supervisor")}
+    assert "published 2018 and 2014" in steps[("k:senior", "k:supervisor")].level_change
+    same_year = replace(supervisor, pay_year=2018)
+    pairs = {(s.source, s.target) for s in derive_ladder(employer(glazier, senior, same_year)).steps
+             if s.kind == "derived"}
+    assert ("k:senior", "k:supervisor") not in pairs

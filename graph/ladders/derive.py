@@ -39,6 +39,7 @@ __all__ = ["LadderRules", "ladder_rules", "field_words", "PartCheck", "Step", "C
 KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
+ROLE_WORDS = 6  # the most leading words of a lower-case role tried as a title
 TITLE_LEVELS_KEPT = 1 << 18  # titles whose level ``LadderRules.title_levels`` keeps (then it starts afresh)
 CONCEPT_WEIGHT = 0.05  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
@@ -77,6 +78,7 @@ class LadderRules:
     related: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     membership: tuple[str, ...] = ()  # a field holding the first asks for membership of an organisation
     helper_heads: frozenset[str] = frozenset()  # title heads of classes assisting an occupation ("helper")
+    pay_drift_per_year: float = 0.03  # how far pay published this many years apart may be off (``[levels]``)
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
@@ -128,7 +130,8 @@ def ladder_rules() -> LadderRules:
                            frozenset(statement_key(str(word).casefold()) for word in steps["generic_heads"]),
                            _related_rows(table["fields"]["related"], stop_words),
                            tuple(statement_key(str(word).casefold()) for word in table["fields"]["membership"]),
-                           frozenset(statement_key(str(word).casefold()) for word in steps["helper_heads"]))
+                           frozenset(statement_key(str(word).casefold()) for word in steps["helper_heads"]),
+                           float(levels["pay_drift_per_year"]))
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -1282,7 +1285,12 @@ def _level_change(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[int,
         if ratio > rules.pay_max_ratio or ratio < 1 / rules.pay_max_ratio:
             return None
         change = 0 if abs(ratio - 1) <= rules.pay_equal_within else (1 if ratio > 1 else -1)
-        return change, f"pay from ${a.pay:,} -> ${b.pay:,} ({ratio - 1:+.0%})"
+        how = f"pay from ${a.pay:,} -> ${b.pay:,} ({ratio - 1:+.0%})"
+        ordered = _series_order(a, b, rules)
+        if ordered and ordered != change and abs(ratio - 1) <= _pay_margin(a, b, rules):
+            years = f", published {a.pay_year} and {b.pay_year}" if a.pay_year != b.pay_year else ""
+            return ordered, f"series order {a.title} -> {b.title} ({how}{years})"
+        return change, how
     if a.pay or b.pay or a.grade_number is not None or b.grade_number is not None:
         return None
     (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
@@ -1290,6 +1298,23 @@ def _level_change(context: _Context, a: ClassFacts, b: ClassFacts) -> tuple[int,
         return None
     change = (rank_b > rank_a) - (rank_b < rank_a)
     return change, f"series order {a.title} -> {b.title}"
+
+
+def _series_order(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> int:
+    """Whether ``b``'s title is above (1) or below (-1) ``a``'s in one series of titles by their level words; 0 when
+    they are of different series or at one level word."""
+    (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
+    if not stem_a or stem_a != stem_b:
+        return 0
+    return (rank_b > rank_a) - (rank_b < rank_a)
+
+
+def _pay_margin(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
+    """How far apart (a share) the pay of two classes may be and still say nothing against their series order:
+    ``pay_equal_within``, and ``pay_drift_per_year`` more for each year between the years their pay was published
+    (a bulletin of 2014 against one of 2018: 3 % + 4 x 3 %)."""
+    years = abs(a.pay_year - b.pay_year) if a.pay_year is not None and b.pay_year is not None else 0
+    return rules.pay_equal_within + rules.pay_drift_per_year * years
 
 
 def _derived(context: _Context, a: ClassFacts, b: ClassFacts) -> list[Step]:
@@ -1698,7 +1723,7 @@ def _comparison(index: _FeatureIndex, first: str, second: str, score: float) -> 
 # -- explicit steps ------------------------------------------------------------------------------------
 
 
-def _resolver(facts: Sequence[ClassFacts], pay_equal_within: float) -> Any:
+def _resolver(facts: Sequence[ClassFacts], rules: LadderRules) -> Any:
     """A function (location, code-or-title) -> class IRI or None: exact code/title, else a close title
     (``close=False``: exact only, and a class some spec specifies; ``below``: none paid more than that class)."""
     exact: dict[tuple[str | None, str], list[ClassFacts]] = defaultdict(list)
@@ -1713,8 +1738,10 @@ def _resolver(facts: Sequence[ClassFacts], pay_equal_within: float) -> Any:
     def resolve(location: str | None, name: str, close: bool = True, below: ClassFacts | None = None) -> str | None:
         found = exact.get((location, fold(name)), [])
         real = [fact for fact in found if not fact.stub] or (found if close else [])
-        if below is not None:  # not a class paid more than the one asking: a transfer down, not a promotion
-            real = [fact for fact in real if not _pays_more(fact, below, pay_equal_within)]
+        if below is not None:  # not a class paid more than the one asking (a transfer down, not a promotion),
+            # unless the one asking ranks above it by its title (a supervisor of the trade)
+            real = [fact for fact in real if not _pays_more(fact, below, rules.pay_equal_within)
+                    or _title_level(below.title, rules)[1] > _title_level(fact.title, rules)[1]]
         if len(real) == 1:
             return real[0].iri
         if not close:  # a role written in lower case names a class the employer specifies, by its exact title
@@ -1739,9 +1766,39 @@ def _resolution(owner: ClassFacts, resolve: Callable[..., str | None]) -> Resolu
             tuple(tuple(sorted(set(option.in_classes)
                                | {iri for title in option.in_class_titles
                                   if (iri := resolve(owner.location, title)) is not None}
-                               | {iri for role in _roles(option)
-                                  if (iri := resolve(owner.location, role, False, owner)) is not None}))
-                  for option in owner.experience))
+                               | set(_role_classes(owner, option, resolve))))
+                  for option, _ in _named_options(owner)))
+
+
+def _role_classes(owner: ClassFacts, option: Experience, resolve: Callable[..., str | None]) -> Iterator[str]:
+    """The classes the lower-case roles of ``option`` name: of each role, its longest leading words that are the
+    exact title of a class some spec specifies, paid no more than ``owner`` unless ``owner``'s title ranks
+    above it (a supervisor of the trade)."""
+    roles = _roles(option)
+    taken: set[str] = set()  # the first words of a role already resolved: its shorter forms are the same role
+    for role in roles:
+        if any(role == done or done.startswith(role + " ") for done in taken):
+            continue
+        iri = resolve(owner.location, role, False, owner)
+        if iri is None:
+            continue
+        taken.add(role)
+        yield iri
+
+
+def _named_options(owner: ClassFacts) -> list[tuple[Experience, Experience]]:
+    """Each experience requirement of ``owner`` and each part counted within it ("five years, two of which as a
+    Photographer"), with the requirement it is part of: where a requirement may name a class."""
+    found: list[tuple[Experience, Experience]] = []
+
+    def visit(option: Experience, whole: Experience) -> None:
+        found.append((option, whole))
+        for part in option.parts:
+            visit(part, whole)
+
+    for option in owner.experience:
+        visit(option, option)
+    return found
 
 
 def _pays_more(fact: ClassFacts, other: ClassFacts, within: float) -> bool:
@@ -1752,27 +1809,40 @@ def _pays_more(fact: ClassFacts, other: ClassFacts, within: float) -> bool:
 
 def _roles(option: Experience) -> list[str]:
     """The roles an experience field lists after "as a", written in lower case (capitalized titles are the
-    parser's named classes).
+    parser's named classes), each as its words from the first on, longest first, level modifiers left out
+    ("journey-level boilermaker engaged in repair" -> "boilermaker engaged in repair", ..., "boilermaker"): the
+    role is the longest of them that is a title.
 
     >>> _roles(Experience("e", Decimal(12), "security guard, security aide, or Police Student Worker",
     ...                   "One year of experience as a security guard, security aide, or Police Student Worker"))
-    ['security guard', 'security aide']
+    ['security guard', 'security', 'security aide', 'security']
+    >>> _roles(Experience("e", Decimal(48), "journey-level boilermaker engaged in repair",
+    ...                   "Four years as a journey-level boilermaker engaged in repair"))[-2:]
+    ['boilermaker engaged', 'boilermaker']
     >>> _roles(Experience("e", Decimal(12), "office clerical work", "One year of office clerical work"))
     []
     """
     rules = load_rules().bulletin
     if rules is None or not option.field or not option.field[0].islower():
         return []
-    roles = named_classes(option.field, rules)
-    if not roles or not re.search(rf"\bas\s+an?\s+{re.escape(roles[0])}\b", option.description, re.IGNORECASE):
+    pieces = named_classes(option.field, rules)
+    first = rules.leading_modifiers.sub("", pieces[0]) if pieces else ""
+    if not first or not re.search(rf"\bas\s+an?\s+(?:\S+\s+){{0,3}}?{re.escape(first)}\b", option.description,
+                                  re.IGNORECASE):
         return []
-    return [role for role in roles if role.islower()]
+    roles: list[str] = []
+    for piece in pieces:
+        words = rules.leading_modifiers.sub("", piece).split()
+        if piece.islower():
+            roles.extend(" ".join(words[:end]) for end in range(min(len(words), ROLE_WORDS), 0, -1))
+    return roles
 
 
 def _names(owner: ClassFacts) -> tuple[Any, ...]:
     """What ``_resolution`` reads of ``owner``: while it and every class's ``_identity`` stay, so does that."""
     return (owner.location, tuple((member.name, member.member) for member in owner.family),
-            tuple((option.in_classes, option.in_class_titles, tuple(_roles(option))) for option in owner.experience))
+            tuple((option.in_classes, option.in_class_titles, tuple(_roles(option)))
+                  for option, _ in _named_options(owner)))
 
 
 def _identity(fact: ClassFacts) -> tuple[Any, ...]:
@@ -1787,12 +1857,12 @@ def _explicit_steps(context: _Context, owners: Iterable[ClassFacts],
     none are left out) and what its names resolved to. ``resolutions`` are those worked out before (the classes
     and the owners' names unchanged since); without them, names are resolved among every class in ``context``."""
     facts = context.facts
-    resolve = _resolver(list(facts.values()), context.rules.pay_equal_within) if resolutions is None else None
+    resolve = _resolver(list(facts.values()), context.rules) if resolutions is None else None
     found: dict[str, tuple[Step, ...]] = {}
     resolved: dict[str, Resolution] = {}
     for owner in owners:
         if not owner.family and not any(option.in_classes or option.in_class_titles or _roles(option)
-                                        for option in owner.experience):
+                                        for option, _ in _named_options(owner)):
             continue
         if resolutions is None:
             assert resolve is not None
@@ -1818,7 +1888,7 @@ def _owner_steps(context: _Context, owner: ClassFacts, resolution: Resolution) -
                          sources=(low.where, high.where), nodes=(low.node, high.node))
         if step is not None:
             yield step
-    for option, named in zip(owner.experience, resolution[1], strict=True):
+    for (option, whole), named in zip(_named_options(owner), resolution[1], strict=True):
         for iri in named:
             if not context.known(iri):
                 continue
@@ -1826,10 +1896,12 @@ def _owner_steps(context: _Context, owner: ClassFacts, resolution: Resolution) -
             if lower.iri == owner.iri or (lower.location != owner.location
                                           and lower.employer_known and owner.employer_known):
                 continue
+            within = f" (of {_months(whole.months)} months of experience)" if option is not whole else ""
             step = _explicit(context, lower, owner,
-                             f"{owner.label} requires {option.months} months as {lower.title}"
+                             f"{owner.label} requires {_months(option.months)} months as {lower.title}{within}"
                              + _named_as(lower, option),
-                             sources=(option.where,), nodes=(option.node,), named=option)
+                             sources=(option.where,), nodes=(option.node,), named=whole,
+                             in_role=option.months)
             if step is not None:
                 yield step
 
@@ -1865,7 +1937,8 @@ def _named_as(lower: ClassFacts, option: Experience) -> str:
 
 
 def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str, sources: tuple[str, ...],
-              nodes: tuple[str, ...], named: Experience | None = None) -> Step | None:
+              nodes: tuple[str, ...], named: Experience | None = None, in_role: Decimal | None = None
+              ) -> Step | None:
     if (low.grade_number is not None and high.grade_number is not None and low.pay_plan == high.pay_plan
             and high.grade_number < low.grade_number):
         return None  # never a step down, whatever the text suggests
@@ -1873,7 +1946,8 @@ def _explicit(context: _Context, low: ClassFacts, high: ClassFacts, reason: str,
     if named is not None:
         peers = next(group for group in _groups(high.experience) if named in group)
         others = [other for other in peers if other is not named]
-        experience: dict[str, Any] = dict(months_required=named.months, months_in_role=named.months,
+        experience: dict[str, Any] = dict(months_required=named.months,
+                                          months_in_role=named.months if in_role is None else in_role,
                                           required_field=f"experience as {low.title}",
                                           alternatives=len(_groups(high.experience)),
                                           combine="all of" if others else "any of",

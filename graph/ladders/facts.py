@@ -104,6 +104,8 @@ class ClassFacts:
     pay: int | None = None  # the lowest annual salary it starts at (its employer's published range), if any
     pay_where: str = ""
     pay_currency: str = "USD"  # of ``pay``: two classes' pay compare only in one currency
+    # the year the pay was published: of the bulletin's open date (the earliest, when several), if it gives one
+    pay_year: int | None = None
 
     @property
     def label(self) -> str:
@@ -262,6 +264,11 @@ def load_class_facts(store: Store) -> list[ClassFacts]:
             {WHERE.format(node="?s", tag="s")} }}"""):
         salaries[_v(row, "c") or ""].append((_v(row, "low") or "", _v(row, "dwp") == "true", _where(row, "s"),
                                              _v(row, "currency") or "USD", _v(row, "duration") or "P1Y"))
+    opened: dict[str, int] = {}
+    for row in store.query("SELECT ?c ?open WHERE { ?c a rg:JobClass ; rg:openDate ?open }"):
+        if (year := _year(_v(row, "open"))) is not None:
+            iri = _v(row, "c") or ""
+            opened[iri] = min(opened.get(iri, year), year)
     facts = []
     for iri, values in sorted(base.items()):
         texts = sorted(set(profile.get(iri, [])))
@@ -270,8 +277,20 @@ def load_class_facts(store: Store) -> list[ClassFacts]:
         facts.append(ClassFacts(**values, experience=experience.get(iri, ()), skills=skills.get(iri, {}),
                                 family=members, profile=" ".join([values["title"], *texts]),
                                 concepts=profile_concepts(texts, sorted(statements.get(iri, ()))),
-                                pay=pay, pay_where=pay_where, pay_currency=pay_currency))
+                                pay=pay, pay_where=pay_where, pay_currency=pay_currency,
+                                pay_year=opened.get(iri) if pay is not None else None))
     return facts
+
+
+def _year(date: str | None) -> int | None:
+    """The year of an ISO date ("2018-06-22"), None for any other text.
+
+    >>> _year("2018-06-22"), _year("06-22-18"), _year(None)
+    (2018, None, None)
+    """
+    if date is None or len(date) < 10 or date[4] != "-" or not date[:4].isdigit():
+        return None
+    return int(date[:4])
 
 
 def _load_experience(store: Store) -> dict[str, tuple[Experience, ...]]:
@@ -353,7 +372,7 @@ FACT_PREDICATES = frozenset({
                                   "duration")),
     *(_RG + name for name in ("concept", "conjunction", "duty", "dwp", "experience", "field", "grade", "gradeNumber",
                               "inClass", "inClassTitle", "includes", "item", "jobFamilyMember", "ksa", "levelRank",
-                              "lineEnd", "lineStart", "memberClass", "payGrade", "payPlan", "position",
+                              "lineEnd", "lineStart", "memberClass", "openDate", "payGrade", "payPlan", "position",
                               "requirementPath", "series", "stub", "subRequirement", "task")),
 })
 
@@ -453,11 +472,13 @@ def _class_facts(index: Index, iri: str, either: dict[str, str]) -> ClassFacts:
         (low, _one(index, node, _RG + "dwp") == "true", _where_in(index, node),
          _one(index, node, _SCHEMA + "currency") or "USD", _one(index, node, _SCHEMA + "duration") or "P1Y")
         for node in _all(index, iri, _SCHEMA + "estimatedSalary") for low in _all(index, node, _SCHEMA + "minValue"))
+    years = [year for date in _all(index, iri, _RG + "openDate") if (year := _year(date)) is not None]
     return ClassFacts(**values, experience=_experience_in(index, iri, either), skills=skills,
                       family=tuple(sorted(family.values(), key=lambda m: m.position)),
                       profile=" ".join([values["title"], *sorted(texts)]),
                       concepts=profile_concepts(sorted(texts), sorted(statements)), pay=pay, pay_where=pay_where,
-                      pay_currency=pay_currency)
+                      pay_currency=pay_currency,
+                      pay_year=min(years, default=None) if pay is not None else None)
 
 
 def _experience_in(index: Index, iri: str, either: dict[str, str]) -> tuple[Experience, ...]:
@@ -570,13 +591,14 @@ def facts_of_class(job_class: JobClass, iris: Iris | None = None, concept_label:
     for duty in job_class.duties:
         texts.update(text for text in (duty.description, *(task.description for task in duty.tasks)) if text)
     salaries = job_class.bulletin.salaries if job_class.bulletin is not None else ()
+    opened = job_class.bulletin.open_date if job_class.bulletin is not None else None
     pay, pay_where, pay_currency = lowest_pay((number_text(salary.low)[0], salary.dwp, where(salary.where),
                                                salary.currency, PERIOD_DURATION[salary.period]) for salary in salaries)
     statements = sorted({ksa.text for ksa in job_class.ksas if ksa.text})
     return ClassFacts(**values, experience=_experience_of_class(job_class, subject, titles, place, where),
                       skills=skills, family=tuple(family), profile=" ".join([job_class.title.value, *sorted(texts)]),
                       concepts=profile_concepts(sorted(texts), statements), pay=pay, pay_where=pay_where,
-                      pay_currency=pay_currency)
+                      pay_currency=pay_currency, pay_year=_year(opened.value) if pay is not None and opened else None)
 
 
 def concept_labels_of_class(job_class: JobClass, iris: Iris | None = None,
