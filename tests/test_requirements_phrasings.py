@@ -321,3 +321,40 @@ def test_a_title_with_a_word_more_is_another_class_not_a_slip() -> None:
     assert _resolved(classes, "Airport Police Lieutenant") == [("Port Police Sergeant", "stub")]
     assert _resolved(classes, "Principal Clerk") == [("Senior Administrative Clerk", "fuzzy-title")]
     assert _resolved(classes, "Park Analyst III") == [("Park Analyst I", "stub")]
+
+
+def test_a_lower_case_role_with_a_level_and_a_clause_names_its_class() -> None:
+    """'as a journey-level boilermaker engaged in the repair of boilers': the Boilermaker class, even where its flat
+    rate is above the supervisor's lowest pay (the supervisor's title ranks above it); 'two years of which as a
+    Photographer' names Photographer, with those two years to gain in it; 'a journey level electrician' names
+    Electrician I and Electrician II where the employer has no class titled Electrician."""
+    from rolegraph.ladders.derive import derive_ladder
+    from rolegraph.ladders.facts import ClassFacts, Experience
+
+    place = "urn:kestrel"
+    field = "journey-level boilermaker engaged in the repair of boilers and pressure vessels"
+    boilers = Experience("urn:kestrel:3737/experience/1", Decimal(48), field,
+                         f"Four years of full-time paid experience as a {field}")
+    part = Experience("urn:kestrel:1795/experience/1/part/1", Decimal(24), "", "two years of which as a Photographer",
+                      in_class_titles=("Photographer",))
+    photos = Experience("urn:kestrel:1795/experience/1", Decimal(60), "", "Five years of full-time paid experience",
+                        parts=(part,))
+    facts = [ClassFacts("urn:kestrel:3735", "Boilermaker", "3735", place, "Kestrel County", True, pay=96000),
+             ClassFacts("urn:kestrel:3737", "Boilermaker Supervisor", "3737", place, "Kestrel County", True,
+                        experience=(boilers,), pay=88000),
+             ClassFacts("urn:kestrel:1793", "Photographer", "1793", place, "Kestrel County", True, pay=55000),
+             ClassFacts("urn:kestrel:1795", "Senior Photographer", "1795", place, "Kestrel County", True,
+                        experience=(photos,), pay=61000)]
+    wiring = Experience("urn:kestrel:6530/experience/1", Decimal(24), "journey level electrician in ASME work",
+                        "Two years of experience as a journey level electrician in ASME work")
+    facts += [ClassFacts("urn:kestrel:6533", "Electrician I", "6533", place, "Kestrel County", True, pay=60000),
+              ClassFacts("urn:kestrel:6532", "Electrician II", "6532", place, "Kestrel County", True, pay=66000),
+              ClassFacts("urn:kestrel:6530", "Electrician Supervisor", "6530", place, "Kestrel County", True,
+                         experience=(wiring,), pay=75000)]
+    steps = {(step.source.rsplit(":", 1)[-1], step.target.rsplit(":", 1)[-1]): step
+             for step in derive_ladder(facts).steps}
+    assert steps[("3735", "3737")].kind == "explicit"
+    assert steps[("6533", "6530")].kind == steps[("6532", "6530")].kind == "explicit"  # the role's levels
+    photographer = steps[("1793", "1795")]
+    assert (photographer.kind, photographer.months_required, photographer.months_in_role) == (
+        "explicit", Decimal(60), Decimal(24))

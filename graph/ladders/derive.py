@@ -40,6 +40,7 @@ KINDS = ("explicit", "derived", "lateral")
 PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
 ROLE_WORDS = 6  # the most leading words of a lower-case role tried as a title
+ROLE_LEVELS = ("I", "II", "III", "IV", "V")  # the levels a lower-case role may name ("electrician": Electrician I)
 TITLE_LEVELS_KEPT = 1 << 18  # titles whose level ``LadderRules.title_levels`` keeps (then it starts afresh)
 CONCEPT_WEIGHT = 0.05  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
@@ -1761,13 +1762,14 @@ def _resolution(owner: ClassFacts, resolve: Callable[..., str | None]) -> Resolu
     """The classes ``owner``'s job family and experience name, resolved: what its explicit steps join. A role
     written in lower case in a list of roles ("as a security guard, security aide, or park ranger") names the class
     of that exact title, where the employer has one paid no more than ``owner`` (a list of outside occupations that
-    includes a better-paid class of the employer describes a transfer, not a step up)."""
+    includes a better-paid class of the employer describes a transfer, not a step up). A part of a requirement
+    ("two years of which as a Photographer") names a class some spec specifies, by its exact title."""
     return (tuple(member.member or resolve(owner.location, member.name) for member in owner.family),
             tuple(tuple(sorted(set(option.in_classes)
                                | {iri for title in option.in_class_titles
-                                  if (iri := resolve(owner.location, title)) is not None}
+                                  if (iri := resolve(owner.location, title, option is whole)) is not None}
                                | set(_role_classes(owner, option, resolve))))
-                  for option, _ in _named_options(owner)))
+                  for option, whole in _named_options(owner)))
 
 
 def _role_classes(owner: ClassFacts, option: Experience, resolve: Callable[..., str | None]) -> Iterator[str]:
@@ -1780,10 +1782,13 @@ def _role_classes(owner: ClassFacts, option: Experience, resolve: Callable[..., 
         if any(role == done or done.startswith(role + " ") for done in taken):
             continue
         iri = resolve(owner.location, role, False, owner)
-        if iri is None:
+        # a role an employer divides into levels ("journey level electrician": Electrician I, Electrician II)
+        levels = [] if iri is not None else [found for numeral in ROLE_LEVELS
+                                             if (found := resolve(owner.location, f"{role} {numeral}", False, owner))]
+        if iri is None and not levels:
             continue
         taken.add(role)
-        yield iri
+        yield from [iri] if iri is not None else levels
 
 
 def _named_options(owner: ClassFacts) -> list[tuple[Experience, Experience]]:
@@ -1833,7 +1838,7 @@ def _roles(option: Experience) -> list[str]:
     roles: list[str] = []
     for piece in pieces:
         words = rules.leading_modifiers.sub("", piece).split()
-        if piece.islower():
+        if words and words[0].islower():
             roles.extend(" ".join(words[:end]) for end in range(min(len(words), ROLE_WORDS), 0, -1))
     return roles
 
@@ -1895,6 +1900,8 @@ def _owner_steps(context: _Context, owner: ClassFacts, resolution: Resolution) -
             lower = facts[iri]
             if lower.iri == owner.iri or (lower.location != owner.location
                                           and lower.employer_known and owner.employer_known):
+                continue
+            if option is not whole and lower.stub:  # a part names a class some spec specifies
                 continue
             within = f" (of {_months(whole.months)} months of experience)" if option is not whole else ""
             step = _explicit(context, lower, owner,

@@ -252,6 +252,7 @@ class BulletinRules(Memos):
     entry_classes: tuple[PhraseRule, ...] = ()  # a note naming the class the required experience counts from
     classes_listed_below: re.Pattern[str] = NEVER  # a lead whose items below it are class titles
     listed_classes: tuple[PhraseRule, ...] = ()  # such an item
+    leading_modifiers: re.Pattern[str] = NEVER  # words before a title that qualify its level ([class_titles] modifiers)
     points_elsewhere: re.Pattern[str] = NEVER  # a sentence that sends the reader to another section for the rule
     not_class_opening: re.Pattern[str] = NEVER  # a name opening so is no class (a place's status or body)
     field_clause_end: re.Pattern[str] = NEVER  # after a comma: where an experience field's clause ends
@@ -711,6 +712,8 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         entry_classes=rules("entry_class", case_sensitive=True),
         classes_listed_below=_any("requirements.classes_listed_below", requirements.get("classes_listed_below", [])),
         listed_classes=rules("listed_class", case_sensitive=True),
+        leading_modifiers=_compile("class_titles.modifiers", r"^(?:(?:" + "|".join(titles["modifiers"])
+                                   + r")\s+(?:or\s+)?)+", re.IGNORECASE),
         points_elsewhere=_any("requirements.points_elsewhere", requirements.get("points_elsewhere", [])),
         not_class_opening=_compile("class_titles.not_class_openings", "^(?:" + _either(
             _substituted(opening, substitutions) for opening in titles.get("not_class_openings", [])) + ")", 0),
