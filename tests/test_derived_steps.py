@@ -565,3 +565,26 @@ def test_a_supervisor_paid_less_in_an_older_bulletin_is_still_above_its_series()
     pairs = {(s.source, s.target) for s in derive_ladder(employer(glazier, senior, same_year)).steps
              if s.kind == "derived"}
     assert ("k:senior", "k:supervisor") not in pairs
+
+
+def test_a_class_above_a_named_class_of_its_series_gains_a_field_asked_at_that_level() -> None:
+    """'as a Glazier or in a class at that level performing glazing work': a Senior Glazier (above the Glazier, in
+    its series) whose work shows glazing is a derived source; a Roofer at the Glazier's pay is of another series;
+    without 'at that level' the requirement names its class only (an explicit step)."""
+    work = "installs and replaces glass in windows, doors and partitions of buildings; glazing work"
+    glazier = make("k:glazier", "Glazier", pay=70000, profile=work)
+    senior = make("k:senior", "Senior Glazier", pay=78000, profile=f"leads glaziers; {work}")
+    roofer = make("k:roofer", "Roofer", pay=70000, profile=f"installs roofs; {work}")
+    text = "Four years of full-time paid experience as a Glazier or in a class at that level performing glazing work"
+    supervisor = replace(make("k:supervisor", "Glazier Supervisor", pay=90000, profile=f"supervises glaziers; {work}"),
+                         experience=(Experience("k:supervisor/experience/1", Decimal(48), "glazing work", text,
+                                                in_classes=("k:glazier",), in_class_titles=("Glazier",)),))
+    steps = {(s.source, s.target): s
+             for s in derive_ladder(employer(glazier, senior, roofer, supervisor, fillers=80)).steps}
+    assert steps[("k:glazier", "k:supervisor")].kind == "explicit"
+    assert steps[("k:senior", "k:supervisor")].kind == "derived"
+    assert "at the level of Glazier, of Senior Glazier's series" in steps[("k:senior", "k:supervisor")].explanation
+    assert ("k:roofer", "k:supervisor") not in steps
+    only = replace(supervisor, experience=(replace(supervisor.experience[0], description=text.split(" or in")[0]),))
+    pairs = {(s.source, s.target) for s in derive_ladder(employer(glazier, senior, roofer, only, fillers=80)).steps}
+    assert ("k:senior", "k:supervisor") not in pairs

@@ -80,6 +80,7 @@ class LadderRules:
     membership: tuple[str, ...] = ()  # a field holding the first asks for membership of an organisation
     helper_heads: frozenset[str] = frozenset()  # title heads of classes assisting an occupation ("helper")
     pay_drift_per_year: float = 0.03  # how far pay published this many years apart may be off (``[levels]``)
+    at_level: tuple[str, ...] = ()  # phrases admitting a class at a named class's level ("in a class at that level")
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
@@ -132,7 +133,8 @@ def ladder_rules() -> LadderRules:
                            _related_rows(table["fields"]["related"], stop_words),
                            tuple(statement_key(str(word).casefold()) for word in table["fields"]["membership"]),
                            frozenset(statement_key(str(word).casefold()) for word in steps["helper_heads"]),
-                           float(levels["pay_drift_per_year"]))
+                           float(levels["pay_drift_per_year"]),
+                           tuple(fold(str(phrase)) for phrase in table["fields"]["at_level"]))
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -1408,10 +1410,12 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     if experience is None:
         return None
     matched, wanted = experience.pop("matched_words", ()), experience.get("required_words", ())
+    at_named = experience.pop("at_named", "")  # the class of a's series whose level b's field is asked at
     if set(wanted) & field_words(b.title, rules) - set(matched):
         return None  # b's field names what b itself is ("electrical inspector") and a's work does not show it
     own = field_words(_title_level(b.title, rules)[0], rules)
-    if (own and own <= set(wanted) and not own <= field_words(a.title, rules)
+    titled = field_words(a.title, rules)
+    if (own and own <= set(wanted) and not all(_named(word, titled) for word in own)
             and not _named_in(a.title, wanted, field_words(b.title, rules), rules)):
         return None  # b's field is experience as b itself ("a plumbing inspector"): only b's series gains it
     ranks = rules.level_rank
@@ -1427,8 +1431,10 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     if asked and max(asked) > rank_a:
         return None  # b's field names a level ("senior inspector") above a's
     (_, rank_a), (_, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
-    if kind == "derived" and rank_b < rank_a:
+    if kind == "derived" and rank_b < rank_a and not at_named:
         return None  # down the order of level words: a senior or supervisor is paid more, but that is no promotion
+    # (unless b asks for the level of a class of a's series below a: "as a Senior Animal Keeper or in a class at
+    # that level" is gained as a Principal Animal Keeper, whatever b's own title)
     field_share = 0.0
     if wanted:
         specific = {word for word in wanted if context.rarity(b.location, word) >= rules.specific_bits
@@ -1438,7 +1444,8 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
         field_share = _weighted_share(frozenset(wanted), frozenset(matched),
                                       lambda word: max(1, context.rarity(b.location, word)))
     member = bool(rules.membership) and rules.membership[0] in field_words(experience.get("required_field", ""), rules)
-    evidence = _occupation_evidence(context, a, b, overlap, len(shared) + len(done), frozenset(wanted), member)
+    evidence = (f"{b.title} asks for the field at the level of {at_named}, of {a.title}'s series" if at_named
+                else _occupation_evidence(context, a, b, overlap, len(shared) + len(done), frozenset(wanted), member))
     if not evidence:
         return None  # nothing but the field's words says the two are one occupation
     title = _title_share(a, b, rules, wanted)
@@ -1688,7 +1695,9 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_on
     groups = _groups(b.experience)
     best: tuple[Any, ...] | None = None
     for group in groups:
-        if fields_only and any(option.in_classes or option.in_class_titles for option in group):
+        named = any(option.in_classes or option.in_class_titles for option in group)
+        level_of = _at_named_level(context, a, b, group) if fields_only and named else ""
+        if fields_only and named and not level_of:
             continue
         checks = [_option_check(context, a, option, b.location_name, b.location) for option in group]
         if any(check is None for check in checks):
@@ -1697,11 +1706,13 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_on
             continue  # no field a's work could show: none named, or only the employer
         lead = max(range(len(group)), key=lambda index: group[index].months)
         rank = tuple(sum(values) for values in zip(*(check[0] for check in checks), strict=True))
-        if best is None or rank < best[0]:
-            best = (rank, group, lead, checks[lead], checks)
+        # of alternatives as long to gain, the one whose field a's work shows more of
+        shown = -sum(len(check[4]) for check in checks) / max(sum(len(check[5]) for check in checks), 1)
+        if best is None or (*rank, shown) < best[0]:
+            best = ((*rank, shown), group, lead, checks[lead], checks, level_of)
     if best is None:
         return None
-    _, group, lead, (_, on_entry, entry_field, parts, _, _), checks = best
+    _, group, lead, (_, on_entry, entry_field, parts, _, _), checks, at_named = best
     option = group[lead]
     # the field's words: of every requirement of the alternative ("with the City" and "in custodial services")
     matched = tuple(sorted({word for check in checks for word in check[4]}))
@@ -1710,11 +1721,36 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_on
     return dict(months_required=option.months, months_on_entry=on_entry,
                 months_in_role=option.months - on_entry, required_field=option.field or option.description,
                 entry_field=entry_field, parts=parts, alternatives=len(groups), matched_words=matched,
-                required_words=wanted if not any(o.in_classes or o.in_class_titles for o in group) else (),
+                required_words=wanted if fields_only or not any(o.in_classes or o.in_class_titles for o in group)
+                else (),
                 combine="all of" if others else "any of", together=tuple(_describe(other) for other in others),
                 sources=tuple(w for w in (*(o.where for o in group), a.grade_where or a.pay_where,
                                           b.grade_where or b.pay_where) if w),
-                justified_by=tuple(n for n in (*(o.node for o in group), a.grade_node, b.grade_node) if n))
+                justified_by=tuple(n for n in (*(o.node for o in group), a.grade_node, b.grade_node) if n),
+                **({"at_named": at_named} if at_named else {}))
+
+
+def _at_named_level(context: _Context, a: ClassFacts, b: ClassFacts, group: list[Experience]) -> str:
+    """Whether each requirement of ``group`` naming classes admits ``a`` by its field: it names a field, says the
+    experience may be gained in a class at the named classes' level (``[fields] at_level``: "as a Carpenter or in
+    a class at that level performing skilled carpentry"), and ``a`` is of the series of one of them
+    (``_one_occupation``), at its level or above (a Senior Carpenter), not one of them (an explicit step). Its field
+    must still be shown by ``a``'s work. The title of that class ("" when the group does not admit ``a``)."""
+    found = ""
+    for option in group:
+        if not (option.in_classes or option.in_class_titles):
+            continue
+        if not option.field or a.iri in option.in_classes or not any(
+                phrase in fold(option.description) for phrase in context.rules.at_level):
+            return ""
+        below = sorted(context.facts[named].title for named in option.in_classes
+                       if named in context.facts and context.facts[named].location == a.location
+                       and _one_occupation(context.facts[named], a, context.rules)
+                       and (level := _level_change(context, context.facts[named], a)) is not None and level[0] >= 0)
+        if not below:
+            return ""
+        found = found or below[0]
+    return found
 
 
 def _comparison(index: _FeatureIndex, first: str, second: str, score: float) -> Comparison:
