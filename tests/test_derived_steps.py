@@ -588,3 +588,20 @@ def test_a_class_above_a_named_class_of_its_series_gains_a_field_asked_at_that_l
     only = replace(supervisor, experience=(replace(supervisor.experience[0], description=text.split(" or in")[0]),))
     pairs = {(s.source, s.target) for s in derive_ladder(employer(glazier, senior, roofer, only, fillers=80)).steps}
     assert ("k:senior", "k:supervisor") not in pairs
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["steps"]["other_role_examples"],
+                         ids=lambda example: example["field"][:30])
+def test_other_role_examples(example: dict) -> None:
+    assert derive._other_role(example["title"], example["field"], ladder_rules()) == example["role"]
+
+
+def test_a_field_naming_another_arrangement_of_the_source_title_is_no_step() -> None:
+    """'journey-level glass cutter' is gained as a Glass Cutter, not as a Cutter of Frames and Glass Setter."""
+    work = "cuts glass panes and frames; sets glass in frames"
+    cutter = make("k:cutter", "Glass Cutter", pay=60000, profile=work)
+    setter = make("k:setter", "Frame Cutter and Glass Setter", pay=60000, profile=work)
+    lead = make("k:lead", "Glass Shop Supervisor", pay=80000, field="journey-level glass cutter",
+                profile=f"supervises glass cutters who {work}")
+    assert derived_pairs(employer(cutter, lead, fillers=80)) == {("k:cutter", "k:lead")}
+    assert derived_pairs(employer(setter, lead, fillers=80)) == set()

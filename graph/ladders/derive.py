@@ -1411,6 +1411,8 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
         return None
     matched, wanted = experience.pop("matched_words", ()), experience.get("required_words", ())
     at_named = experience.pop("at_named", "")  # the class of a's series whose level b's field is asked at
+    if _other_role(a.title, experience.get("required_field", ""), rules):
+        return None  # b's field names a role a's title words make otherwise ("sign painter": no Traffic Painter)
     if set(wanted) & field_words(b.title, rules) - set(matched):
         return None  # b's field names what b itself is ("electrical inspector") and a's work does not show it
     own = field_words(_title_level(b.title, rules)[0], rules)
@@ -1531,6 +1533,34 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
             return f"{a.title} assists the occupation of {b.title} ({', '.join(assisted)})"
     if overlap >= rules.evidence_overlap and shared >= rules.evidence_min_shared:
         return f"{shared} skills and activities shared (overlap {overlap:.2f})"
+    return ""
+
+
+def _word_keys(text: str) -> list[str]:
+    """The words and marks of ``text`` in order, each word as its comparison key (a stop word as written)."""
+    return [statement_key(word) or word for word in re.findall(r"\w+|[^\w\s]+", fold(text))]
+
+
+def _other_role(title: str, field: str, rules: LadderRules) -> str:
+    """The role ``field`` names with two or more words of ``title`` in a row that ``title`` does not hold in that
+    order ("journey level sign painter" for a Traffic Painter and Sign Poster: a painter and a sign poster, no sign
+    painter); "" when there is none. Level words, stop words and punctuation break a row.
+
+    >>> _other_role("Traffic Painter and Sign Poster", "helper to a sign painter", ladder_rules())
+    'sign painter'
+    >>> _other_role("Sign Painter", "journey level sign painter", ladder_rules())
+    ''
+    """
+    own = _word_keys(title)
+    words = set(own) - rules.level_rank.keys() - rules.field_stop_words
+    row: list[str] = []
+    for word in [*_word_keys(field), ""]:
+        if word in words:
+            row.append(word)
+            continue
+        if len(row) > 1 and not any(own[at:at + len(row)] == row for at in range(len(own))):
+            return " ".join(row)
+        row = []
     return ""
 
 
