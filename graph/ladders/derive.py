@@ -1879,30 +1879,25 @@ def _pays_more(fact: ClassFacts, other: ClassFacts, within: float) -> bool:
 
 
 def _roles(option: Experience) -> list[str]:
-    """The roles an experience field lists after "as a", written in lower case (capitalized titles are the
-    parser's named classes), each as its words from the first on, longest first, level modifiers left out
-    ("journey-level boilermaker engaged in repair" -> "boilermaker engaged in repair", ..., "boilermaker"): the
-    role is the longest of them that is a title.
+    """The roles a requirement lists after "as a" ("experience as a security guard, security aide, or ..."),
+    written in lower case (capitalized titles are the parser's named classes), each as its words from the first on,
+    longest first, level modifiers left out ("journey-level boilermaker engaged in repair" -> "boilermaker engaged
+    in repair", ..., "boilermaker"): the role is the longest of them that is a title.
 
-    >>> _roles(Experience("e", Decimal(12), "security guard, security aide, or Police Student Worker",
-    ...                   "One year of experience as a security guard, security aide, or Police Student Worker"))
+    >>> _roles(Experience("e", Decimal(12), "", "One year of experience as a security guard, security aide, or "
+    ...                   "Police Student Worker"))
     ['security guard', 'security', 'security aide', 'security']
-    >>> _roles(Experience("e", Decimal(48), "journey-level boilermaker engaged in repair",
-    ...                   "Four years as a journey-level boilermaker engaged in repair"))[-2:]
-    ['boilermaker engaged', 'boilermaker']
-    >>> _roles(Experience("e", Decimal(12), "office clerical work", "One year of office clerical work"))
+    >>> _roles(Experience("e", Decimal(48), "", "Two years of varied experience as a journey level electrician"))
+    ['electrician']
+    >>> _roles(Experience("e", Decimal(12), "", "One year of office clerical work"))
     []
     """
     rules = load_rules().bulletin
-    if rules is None or not option.field or not option.field[0].islower():
-        return []
-    pieces = named_classes(option.field, rules)
-    first = rules.leading_modifiers.sub("", pieces[0]) if pieces else ""
-    if not first or not re.search(rf"\bas\s+an?\s+(?:\S+\s+){{0,3}}?{re.escape(first)}\b", option.description,
-                                  re.IGNORECASE):
+    listed = rules.roles_after.search(option.description) if rules is not None else None
+    if rules is None or listed is None:
         return []
     roles: list[str] = []
-    for piece in pieces:
+    for piece in named_classes(listed.group(1), rules):
         words = rules.leading_modifiers.sub("", piece).split()
         if words and words[0].islower():
             roles.extend(" ".join(words[:end]) for end in range(min(len(words), ROLE_WORDS), 0, -1))

@@ -253,6 +253,7 @@ class BulletinRules(Memos):
     classes_listed_below: re.Pattern[str] = NEVER  # a lead whose items below it are class titles
     listed_classes: tuple[PhraseRule, ...] = ()  # such an item
     leading_modifiers: re.Pattern[str] = NEVER  # words before a title that qualify its level ([class_titles] modifiers)
+    roles_after: re.Pattern[str] = NEVER  # a list of lower-case roles after "as a" (group 1)
     points_elsewhere: re.Pattern[str] = NEVER  # a sentence that sends the reader to another section for the rule
     not_class_opening: re.Pattern[str] = NEVER  # a name opening so is no class (a place's status or body)
     field_clause_end: re.Pattern[str] = NEVER  # after a comma: where an experience field's clause ends
@@ -712,6 +713,7 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         entry_classes=rules("entry_class", case_sensitive=True),
         classes_listed_below=_any("requirements.classes_listed_below", requirements.get("classes_listed_below", [])),
         listed_classes=rules("listed_class", case_sensitive=True),
+        roles_after=_roles_after(titles),
         leading_modifiers=_compile("class_titles.modifiers", r"^(?:(?:" + "|".join(titles["modifiers"])
                                    + r")\s+(?:or\s+)?)+", re.IGNORECASE),
         points_elsewhere=_any("requirements.points_elsewhere", requirements.get("points_elsewhere", [])),
@@ -724,6 +726,18 @@ def _bulletin_rules(phrases: dict[str, Any], substitutions: dict[str, str]) -> B
         field_not_alternatives=frozenset(phrases.get("experience_field", {}).get("not_alternatives", [])),
         field_shared_words=int(phrases.get("experience_field", {}).get("shared_words", 8)),
     )
+
+
+def _roles_after(titles: dict[str, Any]) -> re.Pattern[str]:
+    """[class_titles] roles_after, checked against its example."""
+    if "roles_after" not in titles:
+        return NEVER
+    pattern = _compile("class_titles.roles_after", titles["roles_after"], 0)
+    found = pattern.search(titles.get("roles_after_example", ""))
+    if found is None or found.group(1) != titles.get("roles_after_expect"):
+        raise RuleError(f"class_titles.roles_after: its example {titles.get('roles_after_example')!r} does not "
+                        f"give {titles.get('roles_after_expect')!r}")
+    return pattern
 
 
 def _any(name: str, patterns: list[str]) -> re.Pattern[str]:
