@@ -325,6 +325,24 @@ def test_skip_level_examples(example: dict) -> None:
     assert (("k:lower", "k:higher") not in found) == example["skips"], found
 
 
+def test_a_trainee_goes_through_the_class_that_names_it_even_at_its_pay() -> None:
+    """A trainee class's line leads into the class whose requirement names it (at the trainee's own pay): the
+    trainee's derived step over that class into the class above is dropped; a journey-level class at the same
+    pay, named the same way, keeps its step."""
+    trainee = make("k:trainee", "Office Trainee", pay=36000, profile=CLERK_WORK)
+    assistant = replace(make("k:assistant", "Office Services Assistant", pay=36000, profile=CLERK_WORK),
+                        experience=(Experience("k:assistant/experience/1", Decimal(6), "",
+                                               in_class_titles=("Office Trainee",)),))
+    clerk = make("k:clerk", "Administrative Clerk", pay=40000, field="clerical", profile=CLERK_WORK)
+    steps = {(s.source, s.target): s.kind for s in derive_ladder(employer(trainee, assistant, clerk)).steps}
+    assert steps[("k:trainee", "k:assistant")] == "explicit" and steps[("k:assistant", "k:clerk")] == "derived"
+    assert ("k:trainee", "k:clerk") not in steps
+    typist = replace(trainee, title="Office Typist")
+    named = replace(assistant, experience=(replace(assistant.experience[0], in_class_titles=("Office Typist",)),))
+    steps = {(s.source, s.target): s.kind for s in derive_ladder(employer(typist, named, clerk)).steps}
+    assert steps[("k:trainee", "k:clerk")] == "derived"
+
+
 def test_a_step_into_a_class_between_is_enough_and_explicit_steps_stay() -> None:
     """The class between need not lead to the target itself: a step from the source to it will do. An explicit
     step over a level (the target names the source class) is never dropped."""

@@ -411,7 +411,11 @@ def _skips(context: _Context, step: Step, up: _Links, down: _Links) -> bool:
     """Whether a derived ``step`` skips a level: a class of the target's occupation (``_one_occupation``) lies
     strictly between its two (``_level_change``) and is itself a source of a promotion step into the target, or
     the target of one from the source (``up``, ``down``: see ``_links``). The ladder goes through it
-    ("Environmental Engineer" -> "Senior Environmental Engineer" -> "Principal Environmental Engineer"). Unless
+    ("Environmental Engineer" -> "Senior Environmental Engineer" -> "Principal Environmental Engineer"). From a
+    source below the journey level (a trainee, an assistant, a helper), any class below the target, not below the
+    source, with a promotion step both from the source and into the target will do ("Assistant Gardener" ->
+    "Gardener Caretaker" -> "Senior Gardener"; "Office Trainee" -> "Office Services Assistant", at its pay, which
+    names it, -> "Administrative Clerk"). Unless
     the target's field of experience names the source's level: "four years as a journey-level plumber" is
     gained as a Plumber, whether or not a Senior Plumber lies between."""
     rules, facts = context.rules, context.facts
@@ -420,9 +424,19 @@ def _skips(context: _Context, step: Step, up: _Links, down: _Links) -> bool:
     if _title_level(low.title, rules)[1] in {ranks[part] for word in step.required_words
                                              for part in word.split("-") if part in ranks}:
         return False
+    rank = _title_level(low.title, rules)[1]
+    learner = rank < rules.journey_rank or _helper(low.title, rules)  # a trainee, an assistant, a helper
     for middle in sorted((down.get(step.target, set()) | up.get(step.source, set())) - {step.source, step.target}):
         between = facts[middle]
-        if _one_occupation(between, high, rules) and _above(context, low, between) and _above(context, between, high):
+        if not _above(context, between, high):
+            continue
+        if _one_occupation(between, high, rules) and _above(context, low, between):
+            return True
+        # a class below the journey level goes to the class its own line leads to (a step into it, at its level
+        # or above) when that class leads to the target: "Office Trainee" -> "Office Services Assistant" ->
+        # "Administrative Clerk"
+        if (learner and middle in up.get(step.source, set()) and middle in down.get(step.target, set())
+                and (level := _level_change(context, low, between)) is not None and level[0] >= 0):
             return True
     return False
 
