@@ -623,3 +623,25 @@ def test_a_field_naming_another_arrangement_of_the_source_title_is_no_step() -> 
                 profile=f"supervises glass cutters who {work}")
     assert derived_pairs(employer(cutter, lead, fillers=80)) == {("k:cutter", "k:lead")}
     assert derived_pairs(employer(setter, lead, fillers=80)) == set()
+
+
+@pytest.mark.parametrize("example", rule_table("ladders")["fields"]["role_examples"], ids=lambda e: e["text"][:40])
+def test_role_examples(example: dict) -> None:
+    rules = ladder_rules()
+    heads = derive._role_heads(example["text"], rules)
+    assert sorted(heads) == example["heads"]
+    assert derive._names_role(example["title"], heads, rules) == example["names"]
+
+
+def test_experience_as_a_role_is_gained_in_a_class_of_that_role_only() -> None:
+    """'as an assistant curator, curator, or zoo director': a Zoo Registrar, whose work names the zoo and its
+    animal collection, is none of them; with "registrar" among the roles, it is."""
+    text = "Three years of zoo experience as an assistant curator, curator, or zoo director"
+    work = "keeps the zoo's animal collection records; zoo animal transactions"
+    registrar = make("k:registrar", "Zoo Registrar", pay=55000, profile=work)
+    curator = replace(make("k:curator", "Zoo Curator", pay=78000, profile=f"supervises the zoo's {work}"),
+                      experience=(Experience("k:curator/experience/1", Decimal(36), "zoo", text),))
+    assert derived_pairs(employer(registrar, curator, fillers=80)) == set()
+    listed = replace(curator, experience=(replace(curator.experience[0], description=text.replace(
+        "curator, or", "curator, registrar, or")),))
+    assert derived_pairs(employer(registrar, listed, fillers=80)) == {("k:registrar", "k:curator")}

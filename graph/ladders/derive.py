@@ -81,6 +81,8 @@ class LadderRules:
     helper_heads: frozenset[str] = frozenset()  # title heads of classes assisting an occupation ("helper")
     pay_drift_per_year: float = 0.03  # how far pay published this many years apart may be off (``[levels]``)
     at_level: tuple[str, ...] = ()  # phrases admitting a class at a named class's level ("in a class at that level")
+    role_after: re.Pattern[str] | None = None  # a list of lower-case roles a field of experience asks for (group 1)
+    role_ends: frozenset[str] = frozenset()  # words after which a role's words are its complement ("helper to a X")
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
@@ -134,8 +136,10 @@ def ladder_rules() -> LadderRules:
                            tuple(statement_key(str(word).casefold()) for word in table["fields"]["membership"]),
                            frozenset(statement_key(str(word).casefold()) for word in steps["helper_heads"]),
                            float(levels["pay_drift_per_year"]),
-                           tuple(fold(str(phrase)) for phrase in table["fields"]["at_level"]))
-    except (KeyError, TypeError, ValueError) as error:
+                           tuple(fold(str(phrase)) for phrase in table["fields"]["at_level"]),
+                           re.compile(str(table["fields"]["role_after"])),
+                           frozenset(str(word).casefold() for word in table["fields"]["role_ends"]))
+    except (KeyError, TypeError, ValueError, re.error) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
 
@@ -1640,6 +1644,82 @@ def _named(word: str, words: Collection[str]) -> bool:
     return False
 
 
+_ROLE_ITEMS = re.compile(r",\s*(?:(?:and|or)\s+)?|\s+(?:and/or|or|and)\s+")
+
+
+@lru_cache(maxsize=1 << 14)
+def _role_heads(text: str, rules: LadderRules) -> frozenset[str]:
+    """The head nouns of the lower-case roles a requirement asks experience in ("as an assistant or associate
+    curator, curator, or zoo director": assistant, curator, director), each the last word of a list item before
+    its complement (``role_ends``: "helper to a blacksmith": helper); the list ends at an item opening with a
+    verb ("as a full craft supervisor, supervising ..."). None when the requirement names no role, or offers work
+    besides the roles ("as a clerk typist or in clerical work").
+
+    >>> sorted(_role_heads("experience as a building, mechanical, or combined inspector for an agency",
+    ...                    ladder_rules()))
+    ['building', 'inspector', 'mechanical']
+    """
+    found = rules.role_after.search(text) if rules.role_after is not None else None
+    if found is None:
+        return frozenset()
+    verbs = {word for word in profile_rules().verb_forms if word.endswith("ing")}  # "supervising", not "plant"
+    heads: list[str] = []
+    for item in _ROLE_ITEMS.split(found.group(1)):
+        words = _ROLE_OPENING.sub("", fold(item)).split()  # "or as a supervisor of ...": a role too
+        if not words:
+            continue
+        if words[0] in rules.role_ends:
+            return frozenset()  # "or in clerical work": work besides the roles
+        if words[0] in verbs:
+            break  # "supervising senior and craft personnel": what the role does, not another role
+        cut = next((at for at, word in enumerate(words) if word in rules.role_ends), len(words))
+        # before a verb, a role too ("investigator performing comparable investigative work", "building
+        # operating engineer": the list is read leniently, a role too many rather than one too few)
+        heads.extend(_word_key(words[at - 1]) for at in range(1, cut) if words[at] in verbs)
+        head = _word_key(words[cut - 1])
+        level = _word_key(words[cut - 2]) if cut > 1 else ""
+        # a generic head after a level word names the level ("a lead worker": a class at the lead level or above)
+        heads.append(level if head in rules.generic_heads and _level_of(level, rules) else head)
+        if cut < len(words):
+            break  # the role's complement follows ("inspector for a governmental agency")
+    return frozenset(heads)
+
+
+_ROLE_OPENING = re.compile(r"^\s*(?:as\s+)?(?:an?\s+)?")
+
+
+def _word_key(word: str) -> str:
+    return statement_key(word) or word
+
+
+def _names_role(title: str, heads: frozenset[str], rules: LadderRules) -> bool:
+    """Whether ``title`` names one of the role ``heads`` (in any form, or by a ``related`` word: "clerk" by an
+    Office Assistant's "office"); a helper's role ("helper", "apprentice") by any helper's word. Membership of an
+    organisation ("a uniformed member") is no role (see ``membership``)."""
+    if not heads or heads & set(rules.membership):
+        return True
+    words = frozenset(_word_keys(title))
+    if heads & rules.helper_heads and words & rules.helper_heads:
+        return True
+    rank = _title_level(title, rules)[1]
+    if _helper(title, rules):
+        rank = min(rank, rules.journey_rank - 1)
+    # a level word of the journey level or above ("supervisor", "lead worker") is named by a title of that level
+    # or above ("Custodian Supervisor" is a lead worker); below it ("assistant") by its own word only
+    return any(_named(head, words) or _named_related(head, words, rules)
+               or rules.journey_rank <= _level_of(head, rules) <= rank for head in heads)
+
+
+def _level_of(word: str, rules: LadderRules) -> int:
+    """The rank of a level word ("lead", "journey-level"); 0 for any other word."""
+    ranks = rules.level_rank
+    return max((ranks[part] for part in word.split("-") if part in ranks), default=0)
+
+
+def _named_related(head: str, words: frozenset[str], rules: LadderRules) -> bool:
+    return bool(_related_shown(frozenset({head}), words, rules))
+
+
 def _groups(experience: tuple[Experience, ...]) -> list[list[Experience]]:
     """Requirements grouped by alternative: all of a group must be met, any one group will do."""
     groups: dict[str, list[Experience]] = {}
@@ -1698,16 +1778,19 @@ def _weighted_share(wanted: frozenset[str], have: frozenset[str], weigh: Callabl
 
 
 def _option_check(context: _Context, a: ClassFacts, option: Experience, employer: str | None = None,
-                  place: str | None = None) -> tuple[Any, ...] | None:
+                  place: str | None = None, roles: bool = False) -> tuple[Any, ...] | None:
     """(months to gain, -parts evidenced), months on entry, entry field, parts, the field's words that a's work
     shows, the field's words; None when out of a's reach. Words of the ``employer``'s name say nothing of a field
-    ("with the City of X"); a field's words weigh their rarity among the classes of the employer at ``place``."""
+    ("with the City of X"); a field's words weigh their rarity among the classes of the employer at ``place``.
+    With ``roles``, experience "as a" role is out of reach of a class whose title names none (``_role_heads``)."""
     rules = context.rules
 
     def weigh(word: str) -> int:
         return max(1, context.rarity(place, word))
 
     text = option.field or option.description
+    if roles and not _names_role(a.title, _role_heads(option.description or option.field, rules), rules):
+        return None  # experience as a role ("as a curator or zoo director") a's title does not name
     # a's work shows what its title names, in any form of the word ("custodial services" for a Custodian), and
     # what it names in other words (``related``: "fire suppression" by "firefighting")
     asked = field_words(text, rules)
@@ -1743,7 +1826,7 @@ def _experience_check(context: _Context, a: ClassFacts, b: ClassFacts, fields_on
         level_of = _at_named_level(context, a, b, group) if fields_only and named else ""
         if fields_only and named and not level_of:
             continue
-        checks = [_option_check(context, a, option, b.location_name, b.location) for option in group]
+        checks = [_option_check(context, a, option, b.location_name, b.location, fields_only) for option in group]
         if any(check is None for check in checks):
             continue
         if fields_only and not any(check[5] for check in checks):
