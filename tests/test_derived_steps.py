@@ -645,3 +645,18 @@ def test_experience_as_a_role_is_gained_in_a_class_of_that_role_only() -> None:
     listed = replace(curator, experience=(replace(curator.experience[0], description=text.replace(
         "curator, or", "curator, registrar, or")),))
     assert derived_pairs(employer(registrar, listed, fillers=80)) == {("k:registrar", "k:curator")}
+
+
+def test_an_apprentice_whose_work_assists_a_trade_is_its_helper() -> None:
+    """'helper to a farrier': an Apprentice - Forge Trades whose duties assist journey-level Farriers is one (an
+    apprentice's title is a helper's); one whose duties name no farrier is not; nor is a Forge Clerk whose work
+    names farriers (no helper)."""
+    work = "receives on-the-job training assisting a journey-level Farrier or Wheelwright; attends classes"
+    apprentice = make("k:apprentice", "Apprentice - Forge Trades", pay=60000, profile=work)
+    farrier = make("k:farrier", "Farrier", pay=80000, field="helper to a farrier",
+                   profile="shoes horses; forges and fits horseshoes")
+    assert derived_pairs(employer(apprentice, farrier, fillers=80)) == {("k:apprentice", "k:farrier")}
+    other = replace(apprentice, profile="receives on-the-job training assisting journey-level Wheelwrights")
+    assert derived_pairs(employer(other, farrier, fillers=80)) == set()
+    clerk = replace(apprentice, title="Forge Clerk", profile="keeps the records of journey-level Farriers")
+    assert derived_pairs(employer(clerk, farrier, fillers=80)) == set()

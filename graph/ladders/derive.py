@@ -1203,6 +1203,9 @@ def _add_class(context: _Context, fact: ClassFacts, words: _ClassWords) -> dict[
     named = frozenset().union(words.title, *words.entry,
                               *(field_words(context.label(concept), context.rules) for concept in fact.skills))
     own.update((_work_feature(word), 0.0) for word in words.profile - named)
+    # its title words name its work too: a class whose duties name them ("assisting a journey-level Blacksmith")
+    # meets it
+    own.update((_work_feature(word), 0.0) for word in words.title - context.rules.level_rank.keys())
     # the words of ``related`` rows in its work and title, and those showing its fields of experience in other
     # words, meet one another ("fire suppression": a Firefighter's "firefighting"; "office clerical": a Clerk);
     # they only suggest candidates, and are no part of comparisons
@@ -1436,8 +1439,10 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     own = field_words(_title_level(b.title, rules)[0], rules)
     titled = field_words(a.title, rules)
     if (own and own <= set(wanted) and not all(_named(word, titled) for word in own)
-            and not _named_in(a.title, wanted, field_words(b.title, rules), rules)):
+            and not _named_in(a.title, wanted, field_words(b.title, rules), rules)
+            and not (set(wanted) & rules.helper_heads and _learner_title(a.title, rules))):
         return None  # b's field is experience as b itself ("a plumbing inspector"): only b's series gains it
+    # (unless as b's helper, which a learner's class is: "helper to a blacksmith" for an Apprentice)
     ranks = rules.level_rank
     verbs = profile_rules().verb_forms
     # a level word is asked as a level ("a senior inspector"), unless a verb a's work shows in some form, of the
@@ -1549,6 +1554,13 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
         assisted = sorted(word for word in own if _named(head, (word,)) and _named(word, named))
         if assisted:
             return f"{a.title} assists the occupation of {b.title} ({', '.join(assisted)})"
+    # the field asks for a helper of b's occupation ("helper to a blacksmith"), and a learner's class (a helper's
+    # word anywhere in its title: "Apprentice - Metal Trades") names b's head noun in its work, a specific word
+    # ("assisting a journey-level Blacksmith")
+    if (field & rules.helper_heads and _learner_title(a.title, rules) and _named(head, field)
+            and head not in rules.generic_heads | ranks.keys()
+            and head in context.profile[a.iri] and context.rarity(b.location, head) >= rules.specific_bits):
+        return f"{a.title} assists the occupation of {b.title} (its work names {head})"
     if overlap >= rules.evidence_overlap and shared >= rules.evidence_min_shared:
         return f"{shared} skills and activities shared (overlap {overlap:.2f})"
     return ""
@@ -1595,6 +1607,11 @@ def _named_in(title: str, field: Collection[str], own: Collection[str], rules: L
     Mechanical Helper, not as a Plumber; "a plumbing inspector" is not as an Assistant Inspector."""
     return any(word not in rules.generic_heads and _named(word, field) and not _named(word, own)
                for word in field_words(title, rules) - rules.level_rank.keys())
+
+
+def _learner_title(title: str, rules: LadderRules) -> bool:
+    """Whether a title holds a helper's word (``helper_heads``) anywhere: "Apprentice - Metal Trades"."""
+    return bool(set(_word_keys(title)) & rules.helper_heads)
 
 
 def _helper(title: str, rules: LadderRules) -> bool:
@@ -1796,6 +1813,8 @@ def _option_check(context: _Context, a: ClassFacts, option: Experience, employer
     asked = field_words(text, rules)
     have = context.profile[a.iri] | _title_forms(a.title, asked, rules)
     have |= _related_shown(asked, have, rules)
+    if asked & rules.helper_heads and _learner_title(a.title, rules):
+        have |= asked & rules.helper_heads  # "helper to a blacksmith": an Apprentice is a helper
     wanted = _field_choice(text, employer or "", have, rules, weigh)
     in_role = _weighted_share(wanted, have, weigh) >= rules.match_share
     on_entry, entry_field = Decimal(0), ""
