@@ -660,3 +660,17 @@ def test_an_apprentice_whose_work_assists_a_trade_is_its_helper() -> None:
     assert derived_pairs(employer(other, farrier, fillers=80)) == set()
     clerk = replace(apprentice, title="Forge Clerk", profile="keeps the records of journey-level Farriers")
     assert derived_pairs(employer(clerk, farrier, fillers=80)) == set()
+
+
+def test_a_target_whose_work_names_the_source_title_is_one_occupation() -> None:
+    """A Hoof Print Analyst 'compares hoof print impressions as an expert witness' and asks for a year in a
+    farm agency: a Hoof Impression Expert of that agency is its source (the analyst's work names every word of
+    its title, each specific); a Farm Program Assistant of the agency is not ('program' names no occupation)."""
+    agency = "works in the farm agency"
+    expert = make("k:expert", "Hoof Impression Expert", pay=50000, profile=f"classifies hoof impressions; {agency}")
+    analyst = make("k:analyst", "Hoof Print Analyst", pay=60000, field="farm agency",
+                   profile="compares hoof impression prints; testifies as an expert witness; farm program records")
+    assistant = make("k:assistant", "Farm Program Assistant", pay=50000, profile=f"keeps records; {agency}")
+    common = [make(f"k:program-{n}", f"Program Officer {n}", profile="program records") for n in range(30)]
+    assert derived_pairs(employer(expert, analyst, *common, fillers=80)) == {("k:expert", "k:analyst")}
+    assert derived_pairs(employer(assistant, analyst, *common, fillers=80)) == set()

@@ -1542,6 +1542,13 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
                     and _named(word, named - field))
     if titled:
         return f"the field names the work of {a.title} ({', '.join(titled)})"
+    # b's work names a's title, every word of it (two or more; level words, generic heads aside), each a specific
+    # word: b's holders do or direct a's work ("fingerprint identification expert" for a Fingerprint
+    # Identification Expert, in a Forensic Print Specialist's duties; not "community program" for a Community
+    # Program Assistant, "program" being no specific word)
+    if (len(own) > 1 and own <= context.profile[b.iri]
+            and all(context.rarity(b.location, word) >= rules.specific_bits for word in own)):
+        return f"the work of {b.title} names {a.title} ({', '.join(sorted(own))})"
     # the field asks for membership of an organisation a's holders are in: a's own requirement is work there ("a
     # uniformed member of the Fire Department" for an Apparatus Operator, who needs fire suppression in the Fire
     # Department), or a's work says its holders are members of it ("As members of the Fire Department, ...")
