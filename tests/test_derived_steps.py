@@ -674,3 +674,21 @@ def test_a_target_whose_work_names_the_source_title_is_one_occupation() -> None:
     common = [make(f"k:program-{n}", f"Program Officer {n}", profile="program records") for n in range(30)]
     assert derived_pairs(employer(expert, analyst, *common, fillers=80)) == {("k:expert", "k:analyst")}
     assert derived_pairs(employer(assistant, analyst, *common, fillers=80)) == set()
+
+
+def test_up_its_own_series_to_a_class_asking_no_experience_needs_less_skill_overlap() -> None:
+    """An Associate Map Surveyor asks for no experience (a licence): the Assistant Map Surveyor below it in its own
+    series shares 2 of its 12 skills (overlap ~0.14, under ``skill_threshold`` but over
+    ``series_skill_threshold``) and is its source; a Map Drafter sharing the same is not (another series)."""
+    shared = {"urn:skill:survey-law": 3, "urn:skill:field-notes": 3}
+    own = {f"urn:skill:associate-{n}": 3 for n in range(10)}
+    mine = {f"urn:skill:assistant-{n}": 3 for n in range(10)}
+    assistant = make("k:assistant", "Assistant Map Surveyor", skills={**shared, **mine})
+    associate = make("k:associate", "Associate Map Surveyor", skills={**shared, **own})
+    drafter = make("k:drafter", "Map Drafter", pay=None, skills={**shared, **mine})
+    rules = ladder_rules()
+    assert rules.series_skill_threshold < 0.14 < rules.skill_threshold
+    assert derived_pairs(employer(assistant, associate)) == {("k:assistant", "k:associate")}
+    assert derived_pairs(employer(drafter, associate)) == set()
+    stricter = replace(rules, series_skill_threshold=rules.skill_threshold)
+    assert derived_pairs(employer(assistant, associate), stricter) == set()

@@ -83,6 +83,7 @@ class LadderRules:
     at_level: tuple[str, ...] = ()  # phrases admitting a class at a named class's level ("in a class at that level")
     role_after: re.Pattern[str] | None = None  # a list of lower-case roles a field of experience asks for (group 1)
     role_ends: frozenset[str] = frozenset()  # words after which a role's words are its complement ("helper to a X")
+    series_skill_threshold: float = 0.1  # ``skill_threshold`` up one series of titles to a class asking no experience
 
     @cached_property
     def level_rank(self) -> dict[str, int]:
@@ -138,7 +139,8 @@ def ladder_rules() -> LadderRules:
                            float(levels["pay_drift_per_year"]),
                            tuple(fold(str(phrase)) for phrase in table["fields"]["at_level"]),
                            re.compile(str(table["fields"]["role_after"])),
-                           frozenset(str(word).casefold() for word in table["fields"]["role_ends"]))
+                           frozenset(str(word).casefold() for word in table["fields"]["role_ends"]),
+                           float(steps["series_skill_threshold"]))
     except (KeyError, TypeError, ValueError, re.error) as error:
         raise RuleError(f"ladders.toml: missing or malformed entry: {error}") from None
 
@@ -1486,14 +1488,17 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
         return None  # b asks for experience in no field a's work could show (none named, or only its employer)
     if not wanted and len(shared) + len(done) < 2:
         return None  # b asks for no experience: a's work must share more than a word or two with b's
-    if overlap < rules.skill_threshold and (field_share < rules.match_share or score < rules.derived_min_score):
+    threshold = rules.skill_threshold
+    if not b.experience and kind == "derived" and _series_order(a, b, rules) > 0:
+        threshold = rules.series_skill_threshold  # up its own series to a class asking no experience (a licence)
+    if overlap < threshold and (field_share < rules.match_share or score < rules.derived_min_score):
         return None
     score = round(max(score, overlap) if wanted else overlap, 3)
     high, medium = rules.confidence
     confidence = "high" if score >= high else "medium" if score >= medium else "low"
     reasons = [f"same employer ({a.location_name or a.location})"
                + (f" and pay plan ({a.pay_plan})" if a.pay_plan else ""),
-               f"weighted overlap of skills and activities {overlap:.2f} (threshold {rules.skill_threshold:.2f})"]
+               f"weighted overlap of skills and activities {overlap:.2f} (threshold {threshold:.2f})"]
     if wanted:
         reasons.append(f"field of experience words shown by the work of {a.title}: {', '.join(matched)} "
                        f"({len(matched)} of {len(wanted)})")
