@@ -194,8 +194,10 @@ def test_skill_threshold_is_configurable() -> None:
                make("c:senior-clerk", 7, {"k:filing": 3, "k:typing": 3, "k:supervising": 3})]
     step = derive_ladder(classes).steps[0]
     assert (step.kind, 0.5 < step.score < 0.6) == ("derived", True)
-    strict = replace(ladder_rules(), skill_threshold=0.6)
+    strict = replace(ladder_rules(), skill_threshold=0.6, series_skill_threshold=0.6)
     assert derive_ladder(classes, strict).steps == []
+    # up its own series to a class asking no experience, series_skill_threshold is the one that counts
+    assert derive_ladder(classes, replace(strict, series_skill_threshold=0.5)).steps != []
 
 
 def test_experience_field_must_be_attainable() -> None:
