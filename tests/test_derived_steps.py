@@ -692,3 +692,17 @@ def test_up_its_own_series_to_a_class_asking_no_experience_needs_less_skill_over
     assert derived_pairs(employer(drafter, associate)) == set()
     stricter = replace(rules, series_skill_threshold=rules.skill_threshold)
     assert derived_pairs(employer(assistant, associate), stricter) == set()
+
+
+def test_a_numeral_after_a_level_word_orders_the_series() -> None:
+    """Without pay, 'Custodian Supervisor II' is below 'Custodian Supervisor III' (not level with it), so a Lead
+    Custodian goes to the III through the II; the step's score stays within 0-1."""
+    work = "performs janitorial work; supervises custodians doing janitorial work"
+    lead = make("k:lead", "Lead Custodian", profile=work)
+    two = make("k:two", "Custodian Supervisor II", field="janitorial", profile=work)
+    three = make("k:three", "Custodian Supervisor III", field="janitorial", profile=work)
+    steps = {(s.source, s.target): s for s in derive_ladder([lead, two, three]).steps}
+    assert {pair for pair, s in steps.items() if s.kind == "derived"} == {("k:lead", "k:two"), ("k:two", "k:three")}
+    assert all(0 <= s.score <= 1 for s in steps.values())
+    assert _title_level("Custodian Supervisor III", ladder_rules())[1] > _title_level("Custodian Supervisor II",
+                                                                                         ladder_rules())[1]

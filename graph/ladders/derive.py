@@ -41,6 +41,7 @@ PROMOTION_KINDS = frozenset({"explicit", "derived"})
 COMPARABLE_MIN_SHARED = 2  # features two classes must share to be compared at all
 ROLE_WORDS = 6  # the most leading words of a lower-case role tried as a title
 ROLE_LEVELS = ("I", "II", "III", "IV", "V")  # the levels a lower-case role may name ("electrician": Electrician I)
+NUMERALS = frozenset(level.casefold() for level in ROLE_LEVELS)  # level words that number a title ("Clerk II")
 TITLE_LEVELS_KEPT = 1 << 18  # titles whose level ``LadderRules.title_levels`` keeps (then it starts afresh)
 CONCEPT_WEIGHT = 0.05  # a profile concept's weight in comparisons, relative to a skill concept of the same idf
 
@@ -427,7 +428,7 @@ def _skips(context: _Context, step: Step, up: _Links, down: _Links) -> bool:
     rules, facts = context.rules, context.facts
     low, high = facts[step.source], facts[step.target]
     ranks = rules.level_rank
-    if _title_level(low.title, rules)[1] in {ranks[part] for word in step.required_words
+    if int(_title_level(low.title, rules)[1]) in {ranks[part] for word in step.required_words
                                              for part in word.split("-") if part in ranks}:
         return False
     rank = _title_level(low.title, rules)[1]
@@ -1245,8 +1246,9 @@ def _weighed(fact: ClassFacts) -> list[str]:
     return [*fact.skills, *map(_concept_feature, fact.concepts)]
 
 
-def _title_level(title: str, rules: LadderRules) -> tuple[str, int]:
-    """A title's series stem (its words without level words) and its level rank.
+def _title_level(title: str, rules: LadderRules) -> tuple[str, float]:
+    """A title's series stem (its words without level words) and its level rank. A numeral after a level word
+    orders the titles of that word ("Custodian Supervisor II" below "Custodian Supervisor III": 6.2 < 6.3).
 
     >>> _title_level("Senior Administrative Clerk", ladder_rules())
     ('administrative clerk', 5)
@@ -1254,6 +1256,8 @@ def _title_level(title: str, rules: LadderRules) -> tuple[str, int]:
     ('accountant', 2)
     >>> _title_level("Plumber", ladder_rules())
     ('plumber', 3)
+    >>> _title_level("Custodian Supervisor III", ladder_rules())
+    ('custodian', 6.3)
     """
     known = rules.title_levels
     level = known.get(title)
@@ -1261,10 +1265,15 @@ def _title_level(title: str, rules: LadderRules) -> tuple[str, int]:
         ranks = rules.level_rank
         words = fold(title).replace("-", " ").split()
         found = [ranks[word] for word in words if word in ranks]
+        named = [ranks[word] for word in words if word in ranks and word not in NUMERALS]
+        numbers = [ranks[word] for word in words if word in ranks and word in NUMERALS]
         stem = " ".join(word for word in words if word not in ranks)
         if len(known) >= TITLE_LEVELS_KEPT:
             known.clear()
-        level = known[title] = (stem, max(found, default=rules.journey_rank))
+        rank: float = max(found, default=rules.journey_rank)
+        if named and numbers:
+            rank = max(named) + max(numbers) / 10
+        level = known[title] = (stem, rank)
     return level
 
 
@@ -1403,7 +1412,7 @@ def _closeness(a: ClassFacts, b: ClassFacts, rules: LadderRules) -> float:
         return max(0.0, 1 - (b.pay / a.pay - 1) / (rules.pay_max_ratio - 1))
     (stem_a, rank_a), (stem_b, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
     if stem_a and stem_a == stem_b and rank_b > rank_a:
-        return 1 - (rank_b - rank_a - 1) / max(len(set(rules.level_rank.values())) - 1, 1)
+        return 1 - max(0, rank_b - rank_a - 1) / max(len(set(rules.level_rank.values())) - 1, 1)
     return 0.5
 
 
