@@ -706,3 +706,17 @@ def test_a_numeral_after_a_level_word_orders_the_series() -> None:
     assert all(0 <= s.score <= 1 for s in steps.values())
     assert _title_level("Custodian Supervisor III", ladder_rules())[1] > _title_level("Custodian Supervisor II",
                                                                                          ladder_rules())[1]
+
+
+def test_a_part_asked_at_a_higher_level_is_not_gained_below_it() -> None:
+    """'four years as a journey level glazier, including one year as a lead worker': a Glazier (journey level)
+    gains the four years but not the lead worker's year, so it is no source; without that part it is."""
+    work = "installs glass in windows and doors; journey-level glazier work"
+    glazier = make("k:glazier", "Glazier", pay=60000, profile=work)
+    part = Experience("k:sup/experience/1/part", Decimal(12), "lead worker directing a crew of glaziers")
+    supervisor = replace(make("k:sup", "Glazier Supervisor", pay=80000, profile=f"supervises glaziers; {work}"),
+                         experience=(Experience("k:sup/experience/1", Decimal(48), "journey-level glazier",
+                                                parts=(part,)),))
+    assert derived_pairs(employer(glazier, supervisor)) == set()
+    whole = replace(supervisor, experience=(replace(supervisor.experience[0], parts=()),))
+    assert derived_pairs(employer(glazier, whole)) == {("k:glazier", "k:sup")}

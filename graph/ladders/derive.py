@@ -1466,6 +1466,11 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
              and not (part in verbs and ranks[part] <= rank_a + 1 and _named(part, context.profile[a.iri]))]
     if asked and max(asked) > rank_a:
         return None  # b's field names a level ("senior inspector") above a's
+    # a part of it too: "four years as a journey level painter, including one year as a lead worker" is not all
+    # gained as a journey-level painter (the ladder goes through the lead class)
+    if any(ranks[part] > rank_a and ranks[part] >= rules.journey_rank for check in experience.get("parts", ())
+           for word in field_words(check.field, rules) for part in word.split("-") if part in ranks):
+        return None
     (_, rank_a), (_, rank_b) = _title_level(a.title, rules), _title_level(b.title, rules)
     if kind == "derived" and rank_b < rank_a and not at_named:
         return None  # down the order of level words: a senior or supervisor is paid more, but that is no promotion
