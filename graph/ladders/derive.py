@@ -431,8 +431,7 @@ def _skips(context: _Context, step: Step, up: _Links, down: _Links) -> bool:
     if int(_title_level(low.title, rules)[1]) in {ranks[part] for word in step.required_words
                                              for part in word.split("-") if part in ranks}:
         return False
-    rank = _title_level(low.title, rules)[1]
-    learner = rank < rules.journey_rank or _helper(low.title, rules)  # a trainee, an assistant, a helper
+    learner = _work_rank(low.title, rules) < rules.journey_rank  # a trainee, an assistant, a helper
     for middle in sorted((down.get(step.target, set()) | up.get(step.source, set())) - {step.source, step.target}):
         between = facts[middle]
         if not _above(context, between, high):
@@ -1459,9 +1458,7 @@ def _step(context: _Context, a: ClassFacts, b: ClassFacts, kind: str, level: str
     # a level word is asked as a level ("a senior inspector"), unless a verb a's work shows in some form, of the
     # level just above a's at most ("supervising custodial employees" by a Senior Custodian who "applies
     # supervisory principles"; not by an Associate Land Surveyor working "under little direct supervision")
-    rank_a = _title_level(a.title, rules)[1]
-    if _helper(a.title, rules):
-        rank_a = min(rank_a, rules.journey_rank - 1)  # a helper is below the journey level it assists
+    rank_a = _work_rank(a.title, rules)
     asked = [ranks[part] for word in wanted for part in word.split("-") if part in ranks
              and not (part in verbs and ranks[part] <= rank_a + 1 and _named(part, context.profile[a.iri]))]
     if asked and max(asked) > rank_a:
@@ -1594,7 +1591,7 @@ def _occupation_evidence(context: _Context, a: ClassFacts, b: ClassFacts, overla
 
 def _word_keys(text: str) -> list[str]:
     """The words and marks of ``text`` in order, each word as its comparison key (a stop word as written)."""
-    return [statement_key(word) or word for word in re.findall(r"\w+|[^\w\s]+", fold(text))]
+    return [_word_key(word) for word in re.findall(r"\w+|[^\w\s]+", fold(text))]
 
 
 def _other_role(title: str, field: str, rules: LadderRules) -> str:
@@ -1644,6 +1641,13 @@ def _helper(title: str, rules: LadderRules) -> bool:
     """Whether a title's last word is a helper's (``helper_heads``: "Electrical Craft Helper")."""
     words = fold(title).replace("-", " ").split()
     return bool(words) and statement_key(words[-1]) in rules.helper_heads
+
+
+def _work_rank(title: str, rules: LadderRules) -> float:
+    """The level rank of a title's work: its level words' (``_title_level``), below the journey level for a helper,
+    whatever its title's level words say (a helper is below the journey level it assists)."""
+    rank = _title_level(title, rules)[1]
+    return min(rank, rules.journey_rank - 1) if _helper(title, rules) else rank
 
 
 def _related_shown(field: frozenset[str], have: frozenset[str], rules: LadderRules) -> frozenset[str]:
@@ -1744,9 +1748,7 @@ def _names_role(title: str, heads: frozenset[str], rules: LadderRules) -> bool:
     words = frozenset(_word_keys(title))
     if heads & rules.helper_heads and words & rules.helper_heads:
         return True
-    rank = _title_level(title, rules)[1]
-    if _helper(title, rules):
-        rank = min(rank, rules.journey_rank - 1)
+    rank = _work_rank(title, rules)
     # a level word of the journey level or above ("supervisor", "lead worker") is named by a title of that level
     # or above ("Custodian Supervisor" is a lead worker); below it ("assistant") by its own word only
     return any(_named(head, words) or _named_related(head, words, rules)
@@ -2034,16 +2036,21 @@ def _roles(option: Experience) -> list[str]:
     >>> _roles(Experience("e", Decimal(12), "", "One year of office clerical work"))
     []
     """
+    return list(_roles_in(option.description))
+
+
+@lru_cache(maxsize=1 << 14)  # asked of each requirement when its owner's names are resolved, checked and compared
+def _roles_in(description: str) -> tuple[str, ...]:
     rules = load_rules().bulletin
-    listed = rules.roles_after.search(option.description) if rules is not None else None
+    listed = rules.roles_after.search(description) if rules is not None else None
     if rules is None or listed is None:
-        return []
+        return ()
     roles: list[str] = []
     for piece in named_classes(listed.group(1), rules):
         words = rules.leading_modifiers.sub("", piece).split()
         if words and words[0].islower():
             roles.extend(" ".join(words[:end]) for end in range(min(len(words), ROLE_WORDS), 0, -1))
-    return roles
+    return tuple(roles)
 
 
 def _names(owner: ClassFacts) -> tuple[Any, ...]:

@@ -585,9 +585,9 @@ def _sentence_start(text: str, position: int) -> int:
 
 
 def _listed_classes(node: _Node, table: BulletinRules, levels_within_class: bool) -> list[str]:
-    """The class an item below a lead listing classes names, when it is a bare title ("a. a Park Keeper; or")."""
+    """The class an item below a lead listing classes names, when it is a bare title ("a. a Park Keeper; or"; its
+    marker is off already, ``_split_items``)."""
     text = " ".join(line.text for line in node.lines).strip()
-    text = re.sub(r"^\s*\(?[A-Za-z0-9]{1,3}[.)]\s+", "", text) if node.kind != "lead" else text
     for rule in table.listed_classes:
         if (match := rule.pattern.match(text)) is not None:
             return named_classes(match.group("classes"), table, levels_within_class)
